@@ -1,0 +1,8 @@
+"""CLI sub-commands, one module each; each module defines ``register(app)``.
+
+cli.py calls ``register`` for every module named in ``COMMAND_MODULES``.
+"""
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "stackaudit.commands.audit",
+)

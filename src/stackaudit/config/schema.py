@@ -1,0 +1,97 @@
+"""The configuration model: ``[tool.stackaudit]`` in pyproject.toml or stackaudit.toml.
+
+Unknown keys are errors; every error names the file and the key (see loader.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from pydantic import Field, field_validator
+
+from stackaudit.config.sections.base import Section
+from stackaudit.config.sections.privilege import PrivilegeConfig
+from stackaudit.config.sections.runtime import (
+    LoadConfig,
+    NPlusOneConfig,
+    RegressionConfig,
+    SLOConfig,
+)
+from stackaudit.config.sections.secrets import SecretsConfig
+from stackaudit.config.sections.supply_chain import SupplyChainConfig
+from stackaudit.config.sections.taint import TaintConfig
+
+DEFAULT_EXCLUDE = (
+    ".git/**",
+    ".stackaudit/**",
+    ".venv/**",
+    "venv/**",
+    "node_modules/**",
+    "**/__pycache__/**",
+    ".tox/**",
+    ".mypy_cache/**",
+    ".ruff_cache/**",
+)
+
+
+class IgnoreEntry(Section):
+    """Ignore findings by rule, by path glob, or both. A reason is required."""
+
+    rule: str | None = None  # rule id or glob ("ruff.*")
+    path: str | None = None  # path glob ("tests/**")
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("an ignore needs a reason")
+        return value
+
+
+class AcceptedRisk(Section):
+    """A risk accepted by someone until a date; after it, the finding comes back."""
+
+    fingerprint: str | None = None
+    rule: str | None = None
+    path: str | None = None
+    owner: str
+    until: date
+    reason: str
+
+
+class RuleOverride(Section):
+    """Per-rule overrides of the scoring factors and severity."""
+
+    enabled: bool = True
+    severity: str | None = None
+    impact: float | None = Field(default=None, ge=1, le=10)
+    likelihood: float | None = Field(default=None, ge=1, le=10)
+    effort: float | None = Field(default=None, gt=0)
+
+
+class Config(Section):
+    include: list[str] = []  # path globs; empty = everything discovered
+    exclude: list[str] = list(DEFAULT_EXCLUDE)
+    extend_exclude: list[str] = []
+    max_file_size: int = Field(default=2_000_000, gt=0)
+    jobs: int | None = Field(default=None, ge=1)
+    analyzer_timeout_s: float = Field(default=300.0, gt=0)
+    disable: list[str] = []  # analyzer names to skip ("ruff", "secrets", …)
+    fail_on: str = "high"  # a severity, or "score>=N"
+    ignore: list[IgnoreEntry] = []
+    accept: list[AcceptedRisk] = []
+    rules: dict[str, RuleOverride] = Field(default_factory=dict)
+    taint: TaintConfig = TaintConfig()
+    secrets: SecretsConfig = SecretsConfig()
+    supply_chain: SupplyChainConfig = SupplyChainConfig()
+    privilege: PrivilegeConfig = PrivilegeConfig()
+    slo: dict[str, SLOConfig] = Field(default_factory=dict)
+    load: LoadConfig = LoadConfig()
+    nplusone: NPlusOneConfig = NPlusOneConfig()
+    regression: RegressionConfig = RegressionConfig()
+
+    def config_hash(self) -> str:
+        """A stable hash of the effective config, part of every cache key."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
