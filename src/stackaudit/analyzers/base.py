@@ -119,8 +119,9 @@ class RepoResult:
 
 class Analyzer(ABC):
     name: ClassVar[str]
-    version: ClassVar[str]
+    version: ClassVar[str]  # bump when results change: it is part of every cache key
     rules: ClassVar[tuple[RuleMeta, ...]]
+    default_enabled: ClassVar[bool] = True  # False: runs only when named (e.g. secrets-history)
 
 
 class FileAnalyzer(Analyzer):

@@ -1,0 +1,52 @@
+"""Shared fixtures: real servers started by scripts/services.sh (see .ci/run).
+
+Outside CI a missing server skips its tests; under CI (CI=true) it is an error,
+so a broken install step can never turn into a silently green run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def _require(env: str, what: str) -> str:
+    value = os.environ.get(env, "")
+    if not value:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{what}: {env} is not set; .ci/run must start it (scripts/services.sh)")
+        pytest.skip(f"{what} not available: run  eval \"$(scripts/services.sh)\"")
+    return value
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    return _require("STACKAUDIT_TEST_PG_URL", "PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return _require("STACKAUDIT_TEST_REDIS_URL", "Redis")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = os.environ.get("STACKAUDIT_TEST_CHROMIUM") or shutil.which("chromium") or ""
+    if not path:
+        return _require("STACKAUDIT_TEST_CHROMIUM", "chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"shared data missing at {SHARED_DATA}")
+        pytest.skip("shared data not present")
+    return SHARED_DATA
