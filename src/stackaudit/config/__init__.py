@@ -1,0 +1,1 @@
+"""Configuration: the pydantic model (schema.py) and the file loader (loader.py)."""

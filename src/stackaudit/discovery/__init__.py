@@ -1,0 +1,1 @@
+"""Discover the repository's files, their languages, and what cannot be analysed."""
