@@ -1,0 +1,1 @@
+"""Wrappers around engines that are other programs (ruff, zizmor)."""

@@ -1,0 +1,69 @@
+"""Small helpers shared by the wrappers: source ranges, code context, path mapping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from stackaudit.model import CodeContext
+
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
+MAX_SNIPPET = 400
+
+
+def code_context(path: str) -> CodeContext:
+    if _TEST_PATH.search(path):
+        return CodeContext.TEST
+    if path.startswith((".github/", "ci/", ".ci/")) or path.endswith((".yml", ".yaml")):
+        return CodeContext.CONFIG
+    return CodeContext.UNKNOWN
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def source_range(text: str, start: tuple[int, int], end: tuple[int, int]) -> str:
+    """Text between 1-based (row, column) ``start`` and exclusive ``end``; the line if empty."""
+    lines = text.splitlines()
+    (row, col), (end_row, end_col) = start, end
+    if not 0 < row <= len(lines):
+        return ""
+    if end_row < row or end_row > len(lines) or (end_row == row and end_col <= col):
+        return lines[row - 1].strip()[:MAX_SNIPPET]
+    if row == end_row:
+        piece = lines[row - 1][col - 1 : end_col - 1]
+    else:
+        chunk = [lines[row - 1][col - 1 :], *lines[row : end_row - 1], lines[end_row - 1][: end_col - 1]]
+        piece = "\n".join(chunk)
+    return (piece.strip() or lines[row - 1].strip())[:MAX_SNIPPET]
+
+
+class PathMap:
+    """Maps the paths a tool prints (absolute, resolved or relative) back to repo-relative ones."""
+
+    def __init__(self, root: Path, relative_paths: Iterable[str]) -> None:
+        self.root = root
+        self._known: dict[str, str] = {}
+        for rel in relative_paths:
+            self._known[rel] = rel
+            self._known[str(root / rel)] = rel
+            try:
+                self._known[str((root / rel).resolve())] = rel
+            except OSError:
+                continue
+
+    def relative(self, printed: str) -> str:
+        if printed in self._known:
+            return self._known[printed]
+        candidate = Path(printed)
+        for base in (self.root, self.root.resolve()):
+            try:
+                return candidate.relative_to(base).as_posix()
+            except ValueError:
+                continue
+        return candidate.as_posix().lstrip("/")

@@ -1,0 +1,235 @@
+"""The ``ruff`` engine: one ruff run over the discovered Python files, as stackaudit findings.
+
+``command()`` builds the argument list, ``_run.run()`` executes it, ``parse()`` turns ruff's
+JSON into ``RuffRecord``s and ``to_findings()`` maps them through the generated table in
+``ruff_rules.py`` (``ruff.<CODE>``). Codes missing from the table become ``ruff.unmapped``
+with the code in the properties; syntax errors become ``NotAnalysed`` entries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from stackaudit.analyzers.base import AnalyzerSkipped, RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.external import _run
+from stackaudit.analyzers.external._common import PathMap, code_context, read_text, source_range
+from stackaudit.analyzers.external._run import ExitTable, Outcome, ToolFailed, ToolTimeout
+from stackaudit.analyzers.external.ruff_rules import RULES, SELECT
+from stackaudit.model import (
+    AnalyzerState,
+    Category,
+    Confidence,
+    Finding,
+    Location,
+    NotAnalysed,
+    NotAnalysedReason,
+    RuleMeta,
+    Severity,
+)
+
+RUFF_EXIT = ExitTable(
+    tool="ruff",
+    codes={0: Outcome.CLEAN, 1: Outcome.FINDINGS, 2: Outcome.ERROR},
+    notes={
+        0: "no violations",
+        1: "violations found",
+        2: "ruff terminated abnormally (invalid configuration or CLI options, or an internal error)",
+    },
+)
+
+UNMAPPED = RuleMeta(
+    id="ruff.unmapped",
+    title="A ruff rule without a stackaudit mapping",
+    category=Category.SECURITY,
+    severity=Severity.LOW,
+    impact=3,
+    likelihood=3,
+    effort=0.2,
+    confidence=Confidence.LOW,
+    doc="""
+    A ruff diagnostic whose code is not in stackaudit's generated table (``ruff_rules.py``),
+    usually because a newer ruff added a rule to a selected linter. The ruff code is kept in
+    the finding's ``ruff_code`` property and ruff's message is shown unchanged.
+
+    Why it matters: the rule was selected because its linter (flake8-bandit, Perflint,
+    flake8-async, …) targets security, performance or scale problems.
+
+    Fix: read ruff's documentation for the code (``ruff rule CODE``); then regenerate the
+    table with ``python -m stackaudit.analyzers.external._ruff_gen`` so it gets a proper score.
+    """,
+)
+
+_BY_CODE: dict[str, RuleMeta] = {rule.id.removeprefix("ruff."): rule for rule in RULES}
+_SYNTAX_CODES = frozenset({"invalid-syntax", "E999"})
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    row: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuffRecord:
+    """One diagnostic as ruff reports it (``--output-format json``)."""
+
+    code: str | None
+    message: str
+    filename: str
+    location: Position
+    end_location: Position
+    name: str | None = None
+    fix: str | None = None  # ruff's fix message, when it offers one
+    noqa_row: int | None = None
+    url: str | None = None
+
+    @property
+    def is_syntax_error(self) -> bool:
+        return self.code is None or self.code in _SYNTAX_CODES or self.message.startswith("SyntaxError")
+
+
+@dataclass(frozen=True)
+class RuffRun:
+    """The outcome of all batches: records, files a batch failed on, and why."""
+
+    records: list[RuffRecord] = field(default_factory=list)
+    failed: list[NotAnalysed] = field(default_factory=list)
+    timed_out: str = ""
+
+
+def command(binary: str, cache_dir: Path | None, files: Sequence[str]) -> list[str]:
+    argv = [
+        binary, "check", "--isolated", "--no-fix", "--output-format", "json",
+        "--select", ",".join(SELECT), "--target-version", "py312", "--quiet",
+    ]
+    argv += ["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"]
+    return [*argv, "--", *files]
+
+
+def _position(raw: Any) -> Position:
+    if not isinstance(raw, dict):
+        return Position(0, 0)
+    return Position(int(raw.get("row") or 0), int(raw.get("column") or 0))
+
+
+def _record(item: dict[str, Any]) -> RuffRecord:
+    fix = item.get("fix")
+    noqa = item.get("noqa_row")
+    return RuffRecord(
+        code=item.get("code") or None,
+        message=str(item.get("message", "")),
+        filename=str(item["filename"]),
+        location=_position(item.get("location")),
+        end_location=_position(item.get("end_location")),
+        name=item.get("name"),
+        fix=str(fix.get("message") or "") or None if isinstance(fix, dict) else None,
+        noqa_row=int(noqa) if noqa is not None else None,
+        url=item.get("url"),
+    )
+
+
+def parse(stdout: str) -> list[RuffRecord]:
+    """ruff's JSON array into records; raise ``ToolFailed`` when it is not that."""
+    try:
+        data = json.loads(stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise ToolFailed(f"ruff printed invalid JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise ToolFailed("ruff printed JSON that is not a list of diagnostics")
+    try:
+        return [_record(item) for item in data]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ToolFailed(f"unexpected ruff diagnostic shape: {exc!r}") from None
+
+
+def to_findings(records: Sequence[RuffRecord], paths: PathMap) -> tuple[list[Finding], list[NotAnalysed]]:
+    findings: list[Finding] = []
+    broken: dict[str, NotAnalysed] = {}
+    texts: dict[str, str] = {}
+    for rec in records:
+        rel = paths.relative(rec.filename)
+        if rec.is_syntax_error:
+            detail = f"line {rec.location.row}: {rec.message}"
+            broken.setdefault(rel, NotAnalysed(rel, NotAnalysedReason.SYNTAX_ERROR, detail, "ruff"))
+            continue
+        if rel not in texts:
+            texts[rel] = read_text(paths.root / rel)
+        findings.append(_finding(rec, rel, texts[rel]))
+    # A file with a syntax error is not analysed: drop partial findings ruff made on it.
+    kept = [f for f in findings if f.location.path not in broken]
+    return kept, list(broken.values())
+
+
+def _finding(rec: RuffRecord, rel: str, text: str) -> Finding:
+    code = rec.code or "?"
+    rule = _BY_CODE.get(code, UNMAPPED)
+    start = (rec.location.row, rec.location.column)
+    end = (rec.end_location.row, rec.end_location.column)
+    props = [("ruff_code", code)]
+    if rec.url:
+        props.append(("url", rec.url))
+    return rule.finding(
+        Location(rel, rec.location.row, rec.location.column, rec.end_location.row, rec.end_location.column),
+        f"{code} {rec.message}" if rule is UNMAPPED else rec.message,
+        source_range(text, start, end),
+        fix=rec.fix,
+        context=code_context(rel),
+        tool="ruff",
+        properties=tuple(props),
+    )
+
+
+def run_ruff(ctx: RepoContext, binary: str, files: Sequence[str]) -> RuffRun:
+    result = RuffRun()
+    for batch in _run.batches(files):
+        invocation = _run.Invocation(
+            tuple(command(binary, ctx.cache_dir, batch)), ctx.root, ctx.config.analyzer_timeout_s
+        )
+        try:
+            done = _run.run(invocation)
+        except ToolTimeout as exc:
+            return RuffRun(result.records, result.failed, str(exc))
+        if RUFF_EXIT.outcome(done.exit_code) is Outcome.ERROR:
+            reason = f"{RUFF_EXIT.describe(done.exit_code)}: {_run.tail(done.stderr)}"
+            result.failed.extend(NotAnalysed(p, NotAnalysedReason.ERROR, reason, "ruff") for p in batch)
+            continue
+        result.records.extend(parse(done.stdout))
+    return result
+
+
+class RuffAnalyzer(RepoAnalyzer):
+    """Runs ruff once (in argument-length batches) over the Python files discovery accepted."""
+
+    name: ClassVar[str] = "ruff"
+    version: ClassVar[str] = "1"
+    rules: ClassVar[tuple[RuleMeta, ...]] = (*RULES, UNMAPPED)
+
+    def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:
+        return [f for f in ctx.files if f.language == "python"]
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        files = [f.path for f in ctx.files if f.language == "python"]
+        if not files:
+            raise AnalyzerSkipped("no Python files to lint")
+        binary = _run.locate("ruff")
+        if ctx.cache_dir is not None:
+            ctx.cache_dir.mkdir(parents=True, exist_ok=True)
+        outcome = run_ruff(ctx, binary, files)
+        findings, broken = to_findings(outcome.records, PathMap(ctx.root, files))
+        state, reason = AnalyzerState.OK, ""
+        if outcome.timed_out:
+            state, reason = AnalyzerState.TIMEOUT, outcome.timed_out
+        elif outcome.failed:
+            state, reason = AnalyzerState.PARTIAL, f"ruff failed on {len(outcome.failed)} file(s)"
+        return RepoResult(
+            findings=tuple(findings),
+            not_analysed=(*broken, *outcome.failed),
+            state=state,
+            reason=reason,
+            tool_version=_run.version(binary, ctx.root),
+            cacheable=state is AnalyzerState.OK,
+        )

@@ -1,0 +1,190 @@
+"""The ruff wrapper: recorded outputs parsed without the binary, and one real run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stackaudit.analyzers.base import RepoContext, SourceFile
+from stackaudit.analyzers.external import _run
+from stackaudit.analyzers.external._common import PathMap
+from stackaudit.analyzers.external._run import Outcome, ToolFailed
+from stackaudit.analyzers.external.ruff import RUFF_EXIT, RuffAnalyzer, command, parse, to_findings
+from stackaudit.analyzers.external.ruff_rules import GENERATED_WITH, RULES, SELECT
+from stackaudit.config.schema import Config
+from stackaudit.model import AnalyzerState, CodeContext, NotAnalysedReason, Severity
+
+from ._labels import expected, score
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = FIXTURES / "ruff_project"
+PY_FILES = ("app/positive.py", "app/negative.py", "app/broken.py", "tests/helpers.py")
+
+
+def _recorded(name: str, root: Path) -> str:
+    return (FIXTURES / name).read_text().replace("{ROOT}", str(root))
+
+
+def _triples(findings: list) -> set[tuple[str, int, str]]:  # type: ignore[type-arg]
+    return {(f.location.path, f.location.line, f.rule_id) for f in findings}
+
+
+def _context(root: Path, tmp_path: Path) -> RepoContext:
+    files = tuple(SourceFile(p, root / p, (root / p).stat().st_size, "python") for p in PY_FILES)
+    readme = SourceFile("README.md", root / "README.md", 0, "text")
+    return RepoContext(root=root, files=(*files, readme), config=Config(), is_git=False,
+                       cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"), [(0, Outcome.CLEAN), (1, Outcome.FINDINGS), (2, Outcome.ERROR), (101, Outcome.ERROR)]
+)
+def test_exit_table_covers_every_code(code: int, outcome: Outcome) -> None:
+    assert RUFF_EXIT.outcome(code) is outcome
+    assert RUFF_EXIT.describe(code)
+
+
+def test_recorded_output_scores_perfectly_against_labels() -> None:
+    records = parse(_recorded("ruff_project.json", PROJECT))
+    findings, broken = to_findings(records, PathMap(PROJECT, PY_FILES))
+    truth = expected(PROJECT, ["app/*.py", "tests/*.py"], "ruff.")
+    result = score(_triples(findings), truth)
+    print(f"ruff recorded corpus: {result}")
+    assert result.precision == 1.0 and result.recall == 1.0, result
+    assert [(n.path, n.reason) for n in broken] == [("app/broken.py", NotAnalysedReason.SYNTAX_ERROR)]
+    assert broken[0].detail.startswith("line 1:")
+
+
+def test_findings_carry_snippet_context_and_metadata() -> None:
+    records = parse(_recorded("ruff_project.json", PROJECT))
+    findings, _ = to_findings(records, PathMap(PROJECT, PY_FILES))
+    by_rule = {f.rule_id: f for f in findings}
+    shell = by_rule["ruff.S602"]
+    assert shell.snippet == "subprocess.call"
+    assert shell.tool == "ruff" and shell.severity is Severity.HIGH and shell.cwe == (78,)
+    assert shell.prop("ruff_code") == "S602"
+    assert shell.prop("url", "").endswith("subprocess-popen-with-shell-equals-true")
+    assert by_rule["ruff.S608"].snippet.startswith('"SELECT * FROM users')
+    assert by_rule["ruff.B006"].fix.startswith("Replace with `None`")
+    assert by_rule["ruff.S101"].context is CodeContext.TEST
+    assert by_rule["ruff.S602"].context is CodeContext.UNKNOWN
+    assert by_rule["ruff.B006"].location.column == 20 and by_rule["ruff.B006"].location.end_column == 22
+
+
+def test_legacy_syntax_errors_and_unmapped_codes(tmp_path: Path) -> None:
+    (tmp_path / "new.py").write_text("foo()\n")
+    records = parse(_recorded("ruff_legacy.json", tmp_path))
+    assert [r.is_syntax_error for r in records] == [True, True, False]
+    findings, broken = to_findings(records, PathMap(tmp_path, ["old.py", "older.py", "new.py"]))
+    assert sorted(n.path for n in broken) == ["old.py", "older.py"]
+    (only,) = findings
+    assert only.rule_id == "ruff.unmapped" and only.prop("ruff_code") == "S999"
+    assert only.message.startswith("S999 ") and only.snippet == "foo" and only.fix == "do the safe thing"
+
+
+@pytest.mark.parametrize("stdout", ["not json", '{"a": 1}', '[{"message": "no filename"}]'])
+def test_parse_rejects_malformed_output(stdout: str) -> None:
+    with pytest.raises(ToolFailed):
+        parse(stdout)
+
+
+def test_command_is_isolated_and_offline(tmp_path: Path) -> None:
+    argv = command("ruff", tmp_path, ["a.py", "./-b.py"])
+    assert argv[:2] == ["ruff", "check"]
+    assert "--isolated" in argv and "--no-fix" in argv
+    assert argv[argv.index("--select") + 1] == ",".join(SELECT)
+    assert argv[argv.index("--target-version") + 1] == "py312"
+    assert argv[argv.index("--cache-dir") + 1] == str(tmp_path)
+    assert argv[-3:] == ["--", "a.py", "./-b.py"]
+    assert "--no-cache" in command("ruff", None, ["a.py"])
+
+
+def test_rule_table_is_complete_and_well_formed() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids)) and len(ids) > 50
+    for rule in RULES:
+        assert rule.id.startswith("ruff.") and rule.doc.startswith("ruff rule ")
+        assert "## What it does" in rule.doc
+    for prefix in ("S", "PERF", "ASYNC", "BLE"):
+        assert any(r.id.startswith(f"ruff.{prefix}") for r in RULES)
+
+
+def test_rule_table_matches_installed_ruff() -> None:
+    binary = _run.locate("ruff")
+    if _run.version(binary, Path.cwd()) != GENERATED_WITH:
+        pytest.skip(f"ruff_rules.py was generated with {GENERATED_WITH}; regenerate for this ruff")
+    done = _run.run(_run.Invocation((binary, "rule", "--all", "--output-format", "json"), Path.cwd(), 60))
+    stable = {r["code"] for r in json.loads(done.stdout) if r.get("code") and not r.get("preview")
+              and "Stable" in json.dumps(r.get("status"))}
+    ours = {r.id.removeprefix("ruff.") for r in RULES}
+    assert ours <= stable
+
+
+def test_real_run_matches_labels_and_recording(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(PROJECT, root)
+    (root / "README.md").write_text("not python\n")
+    result = RuffAnalyzer().analyze_repo(_context(root, tmp_path))
+    assert result.state is AnalyzerState.OK and result.tool_version.startswith("ruff ")
+    truth = expected(root, ["app/*.py", "tests/*.py"], "ruff.")
+    outcome = score(_triples(list(result.findings)), truth)
+    print(f"ruff real run: {outcome}")
+    assert outcome.precision == 1.0 and outcome.recall == 1.0, outcome
+    recorded, _ = to_findings(parse(_recorded("ruff_project.json", root)), PathMap(root, PY_FILES))
+    assert {f.fingerprint for f in recorded} == {f.fingerprint for f in result.findings}
+    assert [n.path for n in result.not_analysed] == ["app/broken.py"]
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_real_exit_codes(tmp_path: Path) -> None:
+    binary = _run.locate("ruff")
+    (tmp_path / "clean.py").write_text("X = 1\n")
+    (tmp_path / "dirty.py").write_text("assert X\n")
+    base = (binary, "check", "--isolated", "--no-cache", "--select", "S101")
+    codes = [
+        _run.run(_run.Invocation((*base, "clean.py"), tmp_path, 30)).exit_code,
+        _run.run(_run.Invocation((*base, "dirty.py"), tmp_path, 30)).exit_code,
+        _run.run(_run.Invocation((binary, "check", "--select", "NOPE999"), tmp_path, 30)).exit_code,
+    ]
+    assert [RUFF_EXIT.outcome(c) for c in codes] == [Outcome.CLEAN, Outcome.FINDINGS, Outcome.ERROR]
+
+
+def test_batches_split_long_command_lines() -> None:
+    paths = [f"pkg/module_{i:04d}.py" for i in range(2000)]
+    chunks = _run.batches(paths, budget=5000)
+    assert len(chunks) > 1 and [p for c in chunks for p in c] == paths
+    assert all(sum(len(p) + 1 for p in c) <= 5000 for c in chunks)
+    assert _run.batches(["-x.py"]) == [["./-x.py"]]
+
+
+def test_missing_binary_is_a_skip(tmp_path: Path) -> None:
+    from stackaudit.analyzers.base import AnalyzerSkipped
+
+    with pytest.raises(AnalyzerSkipped):
+        _run.locate("stackaudit-no-such-engine")
+    with pytest.raises(AnalyzerSkipped):
+        _run.run(_run.Invocation((str(tmp_path / "missing"),), tmp_path, 5))
+
+
+def test_timeout_is_reported(tmp_path: Path) -> None:
+    sleep = shutil.which("sleep")
+    assert sleep is not None
+    with pytest.raises(_run.ToolTimeout, match="timed out"):
+        _run.run(_run.Invocation((sleep, "5"), tmp_path, 0.2))
+
+
+def test_no_python_files_is_a_skip(tmp_path: Path) -> None:
+    from stackaudit.analyzers.base import AnalyzerSkipped
+
+    ctx = RepoContext(root=tmp_path, files=(), config=Config(), is_git=False)
+    with pytest.raises(AnalyzerSkipped):
+        RuffAnalyzer().analyze_repo(ctx)
+
+
+def test_environment_drops_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_should_not_leak")
+    env = _run._environment(())
+    assert "GITHUB_TOKEN" not in env and env["NO_COLOR"] == "1"
