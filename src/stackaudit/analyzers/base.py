@@ -152,11 +152,11 @@ class RuleIndex:
     rules: dict[str, RuleMeta] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, analyzers: Sequence[type[Analyzer]]) -> RuleIndex:
+    def build(cls, analyzers: Sequence[type[Analyzer]], extra: Sequence[RuleMeta] = ()) -> RuleIndex:
         index: dict[str, RuleMeta] = {}
-        for analyzer in analyzers:
-            for rule in analyzer.rules:
-                if rule.id in index:
-                    raise ValueError(f"duplicate rule id {rule.id!r} in analyzer {analyzer.name!r}")
-                index[rule.id] = rule
+        owned = [(a.name, r) for a in analyzers for r in a.rules] + [("engine", r) for r in extra]
+        for owner, rule in owned:
+            if rule.id in index:
+                raise ValueError(f"duplicate rule id {rule.id!r} (again in {owner!r})")
+            index[rule.id] = rule
         return cls(index)

@@ -19,4 +19,6 @@ def all_analyzers() -> tuple[type[Analyzer], ...]:
 
 
 def rule_index() -> RuleIndex:
-    return RuleIndex.build(all_analyzers())
+    from stackaudit.engine.rules import ENGINE_RULES
+
+    return RuleIndex.build(all_analyzers(), extra=ENGINE_RULES)

@@ -1,0 +1,3 @@
+from stackaudit.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""Wiring only: arguments → config → engine → storage → report → exit code.
+
+Exit codes: 0 nothing over the threshold; 1 findings over the threshold;
+2 a usage, config or internal error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+
+from stackaudit import __version__
+from stackaudit.commands import COMMAND_MODULES
+from stackaudit.commands.common import EXIT_ERROR, err_console
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"stackaudit {__version__}")
+        raise typer.Exit(0)
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="stackaudit",
+        help="Audit a service for performance, security and scale; rank every finding by risk-adjusted ROI.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+
+    @app.callback()
+    def root(
+        version: Annotated[
+            bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        ] = False,
+    ) -> None:
+        """stackaudit: performance, security and scale audits."""
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def main() -> None:
+    try:
+        build_app()(standalone_mode=True)
+    except KeyboardInterrupt:
+        err_console().print("interrupted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last resort: a clear message and exit 2, never a traceback dump
+        err_console().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err_console().print("Please report this with the command you ran (run with STACKAUDIT_DEBUG=1 for a traceback).")
+        if __import__("os").environ.get("STACKAUDIT_DEBUG"):
+            raise
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

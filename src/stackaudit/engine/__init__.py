@@ -1,0 +1,1 @@
+"""The engine: run analyzers, apply suppressions and baselines, dedupe, score."""

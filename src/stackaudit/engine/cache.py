@@ -1,0 +1,77 @@
+"""Result cache keys and payloads.
+
+A file's entry is keyed by its path, content hash, language, the names and
+versions of the analyzers that apply, and the config hash; a repo analyzer's
+entry by its name, version, the config hash and every input file's content hash.
+Payloads are JSON through the model codec. A payload that fails to decode is a
+miss (and is replaced), never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+from stackaudit.analyzers.base import RepoResult
+from stackaudit.engine.worker import FileOutcome
+from stackaudit.model.codec import decode, to_primitive
+
+CACHE_FORMAT = "1"
+
+
+class CacheBackend(Protocol):
+    def cache_get_many(self, keys: Sequence[str]) -> dict[str, bytes]: ...
+
+    def cache_put_many(self, items: Mapping[str, bytes]) -> None: ...
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join((CACHE_FORMAT, *parts)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def file_key(path: str, digest: str, language: str, signature: str) -> str:
+    return _key("file", path, digest, language, signature)
+
+
+def repo_key(name: str, version: str, config_hash: str, inputs: Iterable[tuple[str, str]]) -> str:
+    material = hashlib.sha256()
+    for path, digest in sorted(inputs):
+        material.update(f"{path}\x00{digest}\n".encode("utf-8", "surrogatepass"))
+    return _key("repo", name, version, config_hash, material.hexdigest())
+
+
+def encode_outcome(outcome: FileOutcome) -> bytes:
+    return json.dumps(to_primitive(outcome), separators=(",", ":")).encode()
+
+
+def decode_outcome(payload: bytes) -> FileOutcome | None:
+    try:
+        return decode(FileOutcome, json.loads(payload))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def encode_repo(result: RepoResult) -> bytes:
+    return json.dumps(to_primitive(result), separators=(",", ":")).encode()
+
+
+def decode_repo(payload: bytes) -> RepoResult | None:
+    try:
+        return decode(RepoResult, json.loads(payload))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def get_many(backend: CacheBackend | None, keys: Sequence[str], chunk: int = 500) -> dict[str, bytes]:
+    if backend is None or not keys:
+        return {}
+    found: dict[str, bytes] = {}
+    for start in range(0, len(keys), chunk):
+        found.update(backend.cache_get_many(keys[start : start + chunk]))
+    return found

@@ -1,0 +1,173 @@
+"""discover → analyze → enrich → score → store. The one entry point of an audit."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from stackaudit import __version__
+from stackaudit.analyzers import registry
+from stackaudit.analyzers.base import FileAnalyzer, RepoAnalyzer, RepoContext
+from stackaudit.config.schema import Config
+from stackaudit.discovery.files import Discovery, discover
+from stackaudit.engine import baseline as baseline_mod
+from stackaudit.engine.assess import AssessInputs, assess, rank, with_owners
+from stackaudit.engine.gate import Threshold, verdict
+from stackaudit.engine.history import fixed_since
+from stackaudit.engine.owners import resolve_owners
+from stackaudit.engine.postprocess import finalise
+from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
+from stackaudit.model import AuditResult, Finding, GateVerdict, Run
+from stackaudit.storage.store import HistoryEntry, Store, default_url, project_key
+
+EVIDENCE_WINDOW = timedelta(days=30)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    root: Path
+    config: Config
+    db_url: str | None = None
+    jobs: int | None = None
+    use_cache: bool = True
+    only_analyzers: frozenset[str] | None = None
+    baseline: str | None = None
+    fail_on: str | None = None
+    fail_on_exploitable: bool = False
+    record: bool = True  # save the run in the history store
+
+
+def select_analyzers(
+    config: Config, only: frozenset[str] | None
+) -> tuple[tuple[type[FileAnalyzer], ...], tuple[type[RepoAnalyzer], ...]]:
+    def wanted(cls: type[FileAnalyzer] | type[RepoAnalyzer]) -> bool:
+        if only is not None:
+            return cls.name in only
+        return cls.default_enabled and cls.name not in config.disable
+
+    files = tuple(c for c in registry.file_analyzers() if wanted(c))
+    repos = tuple(c for c in registry.repo_analyzers() if wanted(c))
+    return files, repos
+
+
+def _run_analyzers(options: AuditOptions, disc: Discovery, store: Store, url: str, progress: Progress | None) -> RunnerOutput:
+    files, repos = select_analyzers(options.config, options.only_analyzers)
+    jobs = options.jobs or options.config.jobs or os.cpu_count() or 1
+    ctx = RepoContext(
+        root=disc.root,
+        files=disc.files,
+        config=options.config,
+        is_git=disc.is_git,
+        db_url=url,
+        cache_dir=disc.root / ".stackaudit" / "cache",
+        jobs=jobs,
+    )
+    plan = RunnerPlan(
+        ctx=ctx,
+        file_analyzers=files,
+        repo_analyzers=repos,
+        jobs=jobs,
+        cache=store if options.use_cache else None,
+        analyzer_timeout_s=options.config.analyzer_timeout_s,
+        progress=progress,
+    )
+    return Runner(plan).run()
+
+
+def _scope(out: RunnerOutput, rules_by_analyzer: dict[str, str]) -> Callable[[HistoryEntry], bool]:
+    """A history entry can only be 'fixed' if its analyzer ran fully and its file was analysed."""
+    ran = {r.name for r in out.analyzers if r.state in ("ok", "partial")}
+    missing = {na.path for na in out.not_analysed}
+
+    def in_scope(entry: HistoryEntry) -> bool:
+        owner = rules_by_analyzer.get(entry.rule_id, "engine")
+        return (owner == "engine" or owner in ran) and entry.path not in missing
+
+    return in_scope
+
+
+def _gate(options: AuditOptions, result: AuditResult, store: Store, project: str) -> GateVerdict:
+    threshold = Threshold.parse(options.fail_on or options.config.fail_on)
+    fingerprints: frozenset[str] | None = None
+    label = None
+    if options.baseline:
+
+        def audit_tree(tree: Path) -> frozenset[str]:
+            sub = dataclasses.replace(options, root=tree, baseline=None, record=False, db_url=store_url(options))
+            done = run_audit(sub)
+            return frozenset(a.finding.fingerprint for a in (*done.findings, *done.suppressed))
+
+        base = baseline_mod.resolve(options.baseline, Path(result.run.root), store, project, audit_tree)
+        fingerprints, label = base.fingerprints, base.label
+    exploitable = _exploitable_predicate() if options.fail_on_exploitable else None
+    return verdict(result.findings, threshold, fingerprints, label, exploitable)
+
+
+def _exploitable_predicate() -> Callable[[Finding], bool]:
+    from stackaudit.analyzers.sca import exploitable
+
+    return exploitable
+
+
+def store_url(options: AuditOptions) -> str:
+    return options.db_url or default_url(options.root.resolve())
+
+
+def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditResult:
+    started = datetime.now(UTC)
+    root = options.root.resolve()
+    url = store_url(options)
+    with Store.open(url) as store:
+        project = project_key(root)
+        disc = discover(root, options.config)
+        out = _run_analyzers(options, disc, store, url, progress)
+        index = registry.rule_index()
+        disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)
+        findings = finalise(out.findings, out.suppressions, disabled)
+        history = store.history(project)
+        active, quiet = assess(
+            AssessInputs(
+                findings=findings,
+                rules=index.rules,
+                config=options.config,
+                evidence=store.evidence(project, since=started - EVIDENCE_WINDOW),
+                history=history,
+                marks=out.suppressions,
+                now=started,
+            )
+        )
+        owners = resolve_owners(root, [a.finding for a in active], disc.is_git)
+        active = rank(with_owners(active, owners))
+        rules_by_analyzer = {r.id: a.name for a in registry.all_analyzers() for r in a.rules}
+        present = [f.fingerprint for f in findings]
+        fixed = fixed_since(history, present, _scope(out, rules_by_analyzer))
+        analysed_paths = {f.path for f in disc.files} - {na.path for na in out.not_analysed}
+        run = Run(
+            id=uuid.uuid4().hex,
+            project=project,
+            root=str(root),
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            tool_version=__version__,
+            config_hash=options.config.config_hash(),
+            commit=disc.commit,
+            branch=disc.branch,
+            files_total=len(disc.files) + len(disc.not_analysed),
+            files_analysed=len(analysed_paths),
+            analyzers=out.analyzers,
+            not_analysed=tuple(sorted((*disc.not_analysed, *out.not_analysed), key=lambda n: n.path)),
+            tool_versions=tuple((r.name, r.version) for r in out.analyzers),
+            timings=out.timings,
+            notices=out.notices,
+        )
+        result = AuditResult(run=run, findings=tuple(active), suppressed=tuple(quiet), fixed=fixed)
+        result = dataclasses.replace(result, gate=_gate(options, result, store, project))
+        if options.record:
+            store.save_run(result)
+        return result
