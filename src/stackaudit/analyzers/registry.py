@@ -7,11 +7,16 @@ from stackaudit.analyzers.base import Analyzer, FileAnalyzer, RepoAnalyzer, Rule
 
 def file_analyzers() -> tuple[type[FileAnalyzer], ...]:
     # Imports live inside the function: nothing runs at import time of the registry.
-    return ()
+    from stackaudit.analyzers.secrets import SecretsAnalyzer
+
+    return (SecretsAnalyzer,)
 
 
 def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
-    return ()
+    from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
+    from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
+
+    return (StagedSecretsAnalyzer, HistorySecretsAnalyzer)
 
 
 def all_analyzers() -> tuple[type[Analyzer], ...]:

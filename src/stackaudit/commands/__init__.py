@@ -5,4 +5,5 @@ cli.py calls ``register`` for every module named in ``COMMAND_MODULES``.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.audit",
+    "stackaudit.commands.secrets",
 )

@@ -1,0 +1,27 @@
+"""The ``secrets`` file analyzer: every text file of the working tree."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult
+from stackaudit.analyzers.secrets.findings import excluded, scanner_for, to_finding
+from stackaudit.analyzers.secrets.rules import RULES
+from stackaudit.config.schema import Config
+from stackaudit.model import RuleMeta
+
+
+class SecretsAnalyzer(FileAnalyzer):
+    """Provider tokens (checksum-verified where possible), keys, JWTs, URL passwords, generic assignments."""
+
+    name: ClassVar[str] = "secrets"
+    version: ClassVar[str] = "1.0.0"
+    rules: ClassVar[tuple[RuleMeta, ...]] = RULES
+    languages: ClassVar[frozenset[str]] = frozenset()  # every text file
+
+    def analyze(self, source: FileInput, config: Config) -> FileResult:
+        if excluded(config, source.path):
+            return FileResult()
+        scanner = scanner_for(config)
+        matches = scanner.scan(source.text, source.file.language)
+        return FileResult(tuple(to_finding(m, source.path, source.file.language) for m in matches))

@@ -1,0 +1,205 @@
+"""The detectors: one literal prefilter and one compiled pattern each, plus a validator.
+
+A detector runs on a file only when one of its ``keywords`` occurs in the
+lower-cased text (a C-speed substring search), so most files cost a handful of
+``in`` checks. Each pattern names the secret value ``secret``; its validator
+returns a ``Verdict`` (kept) or ``None`` (rejected).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stackaudit.analyzers.secrets import rules
+from stackaudit.analyzers.secrets.checks import shannon_entropy, valid_crc32_token, valid_jwt
+from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
+from stackaudit.model import Confidence, RuleMeta, Severity
+
+AWS_SECRET_NEARBY = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_CONN_CONTEXT = re.compile(r"(?i)\b(?:server|data source|host|user id|uid|username|user)\s*=")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Why a match is kept: how it was verified, and any override of the rule defaults."""
+
+    verified: str  # "checksum" | "format" | "decoded" | "paired" | "entropy" | "context"
+    severity: Severity | None = None
+    confidence: Confidence | None = None
+    companion: tuple[int, int] | None = None  # span of a second secret that proves this one
+
+
+@dataclass(frozen=True, slots=True)
+class ScanContext:
+    """What validators may look at besides the match."""
+
+    text: str
+    language: str
+    policy: PlaceholderPolicy
+    min_entropy: float
+
+
+Validator = Callable[[re.Match[str], ScanContext], Verdict | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    rule: RuleMeta
+    keywords: tuple[str, ...]
+    pattern: re.Pattern[str]
+    validate: Validator
+    prefix_len: int = 4  # characters of the value shown in redacted output
+
+
+def _not_placeholder(verified: str) -> Validator:
+    def check(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+        return None if ctx.policy.is_placeholder(m.group("secret")) else Verdict(verified)
+
+    return check
+
+
+def _checksum(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    return Verdict("checksum") if valid_crc32_token(m.group("secret")) else None
+
+
+def _aws_key(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    key = m.group("secret")
+    if "EXAMPLE" in key or ctx.policy.is_placeholder(key):
+        return None
+    lo = ctx.text.rfind("\n", 0, max(0, m.start() - 600)) + 1
+    window = ctx.text[lo : m.end() + 600]
+    for cand in AWS_SECRET_NEARBY.finditer(window):
+        value = cand.group()
+        if shannon_entropy(value) > 4.0 and not ctx.policy.is_placeholder(value):
+            span = (lo + cand.start(), lo + cand.end())
+            return Verdict("paired", Severity.CRITICAL, Confidence.HIGH, span)
+    return Verdict("format", Severity.HIGH, Confidence.MEDIUM)
+
+
+def _aws_secret(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    value = m.group("secret")
+    if ctx.policy.is_placeholder(value) or shannon_entropy(value) < 4.0:
+        return None
+    return Verdict("entropy")
+
+
+def _gcp_sa(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    if '"client_email"' not in ctx.text or ".iam.gserviceaccount.com" not in ctx.text:
+        return None
+    return None if ctx.policy.is_placeholder(m.group("secret")[40:]) else Verdict("format")
+
+
+def _jwt(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    token = m.group("secret")
+    if not valid_jwt(token):
+        return None
+    payload = token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    text = json.dumps(claims).lower()
+    if claims.get("sub") == "1234567890" or ctx.policy.is_placeholder(text):
+        return None  # the jwt.io sample token, or claims that say "example"/"test"
+    return Verdict("decoded")
+
+
+def _private_key(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    body = re.sub(r"\\n|\s|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*", "", m.group("secret"))
+    if len(body) < 64 or ctx.policy.is_placeholder(body) or shannon_entropy(body) < 4.5:
+        return None
+    return Verdict("format")
+
+
+def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    value, user = m.group("secret"), m.group("user")
+    if value == user or ctx.policy.is_placeholder(value) or ctx.policy.is_placeholder(user):
+        return None
+    if value.startswith(("$", "%", "{", "*")) or "example.com" in m.group(0):
+        return None
+    return Verdict("context")
+
+
+def _conn_string(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    start = ctx.text.rfind("\n", 0, m.start()) + 1
+    end = ctx.text.find("\n", m.end())
+    line = ctx.text[start : end if end >= 0 else len(ctx.text)]
+    if not _CONN_CONTEXT.search(line):
+        return None
+    return _password_value(m.group("secret"), ctx)
+
+
+def _password_value(value: str, ctx: ScanContext) -> Verdict | None:
+    if ctx.policy.is_placeholder(value) or value.startswith(("$", "%", "{", "*")) or len(value) < 6:
+        return None
+    return Verdict("context")
+
+
+def _twilio_token(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    return None if shannon_entropy(m.group("secret")) < 3.0 else Verdict("context")
+
+
+def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def provider_detectors() -> tuple[Detector, ...]:
+    """Every provider-format detector, most specific first (that order resolves overlaps)."""
+    b = r"(?<![A-Za-z0-9_])"
+    return (
+        Detector(rules.GITHUB, ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+                 _c(b + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})(?![A-Za-z0-9_])"), _checksum),
+        Detector(rules.GITHUB, ("github_pat_",),
+                 _c(b + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])"),
+                 _not_placeholder("format"), 6),
+        Detector(rules.NPM, ("npm_",),
+                 _c(b + r"(?P<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_])"), _checksum),
+        Detector(rules.PYPI, ("pypi-ageichlwas5vcmc",),
+                 _c(r"(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})"), _not_placeholder("format"), 5),
+        Detector(rules.GCP_SA, ("service_account",),
+                 _c(r'"private_key"\s*:\s*"(?P<secret>-----BEGIN [A-Z ]*PRIVATE KEY-----[^"]{64,}?)"'),
+                 _gcp_sa, 0),
+        Detector(rules.PRIVATE_KEY, ("private key-----", "private key block-----"),
+                 _c(r"-----BEGIN (?P<kind>[A-Z0-9 ]*?)PRIVATE KEY(?: BLOCK)?-----"
+                    r"(?P<secret>(?:\\n|\\r|[\sA-Za-z0-9+/=:,.-]){64,}?)-----END"), _private_key, 0),
+        Detector(rules.STRIPE, ("sk_live_", "rk_live_"),
+                 _c(b + r"(?P<secret>[sr]k_live_[0-9A-Za-z]{24,99})(?![0-9A-Za-z])"),
+                 _not_placeholder("format"), 6),
+        Detector(rules.SENDGRID, ("sg.",),
+                 _c(b + r"(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])"),
+                 _not_placeholder("format"), 3),
+        Detector(rules.SLACK, ("xox",),
+                 _c(b + r"(?P<secret>xox[abposr]-(?:[0-9]+-){1,3}[0-9A-Za-z]{16,64})(?![0-9A-Za-z])"),
+                 _not_placeholder("format"), 5),
+        Detector(rules.SLACK_HOOK, ("hooks.slack.com",),
+                 _c(r"https://hooks\.slack\.com/(?:services|workflows)/"
+                    r"(?P<secret>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})(?![A-Za-z0-9])"),
+                 _not_placeholder("format"), 1),
+        Detector(rules.GCP_KEY, ("aiza",),
+                 _c(b + r"(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])"), _not_placeholder("format")),
+        Detector(rules.AZURE, ("accountkey", "azure"),
+                 _c(r"(?i:AccountKey=|azure[\w.-]*(?:key|secret)[\"']?\s*[:=]\s*[\"']?)"
+                    r"(?P<secret>[A-Za-z0-9+/]{86}==)"), _not_placeholder("format")),
+        Detector(rules.TWILIO, ("twilio",),
+                 _c(b + r"(?P<secret>SK[0-9a-f]{32})(?![0-9A-Za-z])"), _not_placeholder("format"), 2),
+        Detector(rules.TWILIO, ("twilio",),
+                 _c(r"(?i:twilio[\w.-]*?(?:auth_?token|secret|token))[\"']?\s*[:=]\s*[\"']?"
+                    r"(?P<secret>[0-9a-f]{32})(?![0-9A-Za-z])"), _twilio_token, 0),
+        Detector(rules.AWS_KEY, ("akia", "asia", "abia", "acca"),
+                 _c(b + r"(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Za-z0-9])"), _aws_key),
+        Detector(rules.AWS_SECRET, ("secret_access_key", "secretaccesskey", "aws_secret", "secret-access"),
+                 _c(r"(?i:secret_?access_?key|aws_?secret(?:_?key)?|secret-access-key)[\"']?\s*[:=]\s*"
+                    r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"), _aws_secret, 0),
+        Detector(rules.JWT, ("eyj",),
+                 _c(b + r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})"),
+                 _jwt, 3),
+        Detector(rules.PASSWORD_URL, ("://",),
+                 _c(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{1,20})://(?P<user>[^:@/\s\"'`<>]{1,64}):"
+                    r"(?P<secret>[^@/\s\"'`<>]{1,128})@(?P<host>[A-Za-z0-9._\[\]-]+)"), _password_url, 0),
+        Detector(rules.PASSWORD_URL, ("password=", "pwd="),
+                 _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"), _conn_string, 0),
+    )

@@ -1,0 +1,67 @@
+"""Turning ``SecretMatch``es into findings (shared by the tree, staged and history modes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+import pathspec
+
+from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
+from stackaudit.analyzers.secrets.scanner import Scanner, ScanSettings, SecretMatch
+from stackaudit.config.schema import Config
+from stackaudit.model import CodeContext, Finding, Location
+
+CONFIG_LANGUAGES = frozenset(
+    {"yaml", "json", "toml", "ini", "dotenv", "dockerfile", "terraform", "requirements", "lock", "pem"}
+)
+_TEST_PARTS = frozenset({"tests", "test", "testing", "fixtures", "testdata", "__tests__", "spec"})
+
+
+def code_context(path: str, language: str) -> CodeContext:
+    p = PurePosixPath(path)
+    if _TEST_PARTS & set(p.parts[:-1]) or p.name.startswith("test_") or p.name == "conftest.py":
+        return CodeContext.TEST
+    if language in CONFIG_LANGUAGES:
+        return CodeContext.CONFIG
+    if language in {"shell", "make"} or "scripts" in p.parts:
+        return CodeContext.SCRIPT
+    return CodeContext.UNKNOWN
+
+
+def settings_from(config: Config) -> ScanSettings:
+    section = config.secrets
+    return ScanSettings(PlaceholderPolicy.with_extra(section.extra_placeholders), section.min_entropy)
+
+
+def scanner_for(config: Config) -> Scanner:
+    return Scanner(settings_from(config))
+
+
+def excluded(config: Config, path: str) -> bool:
+    """Paths the secret scanner skips (``secrets.exclude`` globs, gitignore syntax)."""
+    patterns = config.secrets.exclude
+    if not patterns:
+        return False
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns).match_file(path)
+
+
+def to_finding(
+    match: SecretMatch,
+    path: str,
+    language: str,
+    extra: Sequence[tuple[str, str]] = (),
+    where: str = "",
+) -> Finding:
+    """Build the finding; message and snippet carry only the redacted value."""
+    message = f"{match.rule.title} {match.redacted} ({match.verified}){where}"
+    props = (("detector", match.rule.id), ("verified", match.verified), ("secret_hash", match.value_hash))
+    return match.rule.finding(
+        Location(path, match.line, match.column, match.end_line, match.end_column),
+        message,
+        match.snippet,
+        severity=match.severity,
+        confidence=match.confidence,
+        context=code_context(path, language),
+        properties=(*props, *extra),
+    )

@@ -1,0 +1,112 @@
+"""Recognising values that are not secrets: placeholders and hard negatives.
+
+Placeholders are values people write where a secret will go (``changeme``,
+``${DB_PASSWORD}``, ``<your-key>``, ``AKIAIOSFODNN7EXAMPLE``). Hard negatives are
+high-entropy strings that are not secrets (UUIDs, hex digests, lock-file
+integrity hashes, base64 images, version strings, paths).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+PLACEHOLDER_WORDS: tuple[str, ...] = (
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "dummy",
+    "fake",
+    "sample",
+    "placeholder",
+    "redacted",
+    "your_",
+    "your-",
+    "yourpass",
+    "yoursecret",
+    "insert",
+    "replace",
+    "todo",
+    "fixme",
+    "notreal",
+    "not-a-real",
+    "not_a_real",
+    "mock",
+    "test",
+    "secret123",
+    "password123",
+)
+
+# Whole values that are never secrets.
+PLACEHOLDER_VALUES: frozenset[str] = frozenset(
+    {
+        "password", "passwd", "secret", "token", "apikey", "api_key", "none", "null", "nil",
+        "true", "false", "undefined", "empty", "string", "str", "bytes", "required", "optional",
+        "admin", "root", "user", "username", "pass", "default", "value", "xxx", "foo", "bar",
+        "foobar", "hunter2", "letmein", "qwerty", "123456", "12345678", "abc123",
+    }
+)
+
+_TEMPLATE = re.compile(
+    r"""\$\{[^}]*\}|\$\(|\{\{.*?\}\}|\{%|<[^<>]{1,60}>|%\([a-z_]+\)s|%s|\$[A-Z_][A-Z0-9_]*\b|\{[a-z_]*\}|\[\[""",
+)
+_REPEATED = re.compile(r"(.)\1{3,}")  # xxxx, ****, 0000, ....
+_CODE_REF = re.compile(
+    r"os\.environ|getenv|environ\[|environ\.get|settings\.|config\[|secrets\.|vault|keyring|\(|\)"
+)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"(?:0x)?[0-9a-f]{32,}|(?:0x)?[0-9A-F]{32,}")
+_INTEGRITY = re.compile(r"(?:sha1|sha256|sha384|sha512|md5)[-:=]", re.IGNORECASE)
+_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,", re.IGNORECASE)
+_VERSION = re.compile(r"v?\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.]+)?")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_PATHLIKE = re.compile(r"(?:[./~]|[A-Za-z]:\\)?[\w.-]*(?:/[\w.-]+){2,}/?")
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceholderPolicy:
+    """The placeholder words in force (built-in plus ``secrets.extra_placeholders``)."""
+
+    words: tuple[str, ...] = PLACEHOLDER_WORDS
+
+    @classmethod
+    def with_extra(cls, extra: Iterable[str]) -> PlaceholderPolicy:
+        more = tuple(w.lower() for w in extra if w.strip())
+        return cls(PLACEHOLDER_WORDS + more)
+
+    def is_placeholder(self, value: str) -> bool:
+        """True when ``value`` is obviously not a real secret."""
+        lowered = value.lower()
+        if lowered.strip("\"'` ") in PLACEHOLDER_VALUES:
+            return True
+        if any(word in lowered for word in self.words):
+            return True
+        if _TEMPLATE.search(value) or _REPEATED.search(value):
+            return True
+        return "..." in value or "…" in value
+
+
+def is_hard_negative(value: str) -> bool:
+    """High-entropy strings that are not secrets: UUIDs, digests, integrity strings, images."""
+    if _UUID.fullmatch(value) or _HEX.fullmatch(value):
+        return True
+    if _INTEGRITY.match(value) or _DATA_URI.search(value):
+        return True
+    return bool(_VERSION.fullmatch(value))
+
+
+def looks_like_code(value: str) -> bool:
+    """A reference to somewhere else rather than a literal secret."""
+    return bool(_CODE_REF.search(value))
+
+
+def looks_like_identifier(value: str) -> bool:
+    """A bare identifier or dotted name (``settings.SECRET_KEY``, ``get_token``)."""
+    return bool(_IDENT.fullmatch(value)) and ("_" in value or "." in value or value.islower())
+
+
+def looks_like_path(value: str) -> bool:
+    return bool(_PATHLIKE.fullmatch(value)) or value.startswith(("/", "./", "../", "~/"))

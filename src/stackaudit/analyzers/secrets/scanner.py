@@ -1,0 +1,159 @@
+"""One pass over a text: prefilter, provider detectors, generic assignments, overlaps, redaction."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass, field
+
+from stackaudit.analyzers.secrets import rules
+from stackaudit.analyzers.secrets.detectors import Detector, ScanContext, Verdict, provider_detectors
+from stackaudit.analyzers.secrets.generic import find_generic
+from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
+from stackaudit.model import Confidence, RuleMeta, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class SecretMatch:
+    """One secret found in a text. ``value`` never leaves the analyzer: use ``redacted``."""
+
+    rule: RuleMeta
+    start: int
+    end: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    value: str
+    redacted: str
+    verified: str
+    severity: Severity
+    confidence: Confidence
+    snippet: str  # the matched line with every secret on it redacted
+
+    @property
+    def value_hash(self) -> str:
+        return value_hash(self.value)
+
+
+def value_hash(value: str) -> str:
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def redact(value: str, prefix_len: int = 4) -> str:
+    """A short prefix (never more than a quarter of the value, at most 6) + ``…`` + hash."""
+    shown = min(prefix_len, 6, len(value) // 4)
+    return f"{value[:shown]}…{value_hash(value)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSettings:
+    policy: PlaceholderPolicy = field(default_factory=PlaceholderPolicy)
+    min_entropy: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    rule: RuleMeta
+    start: int
+    end: int
+    value: str
+    verdict: Verdict
+    prefix_len: int
+    priority: int
+
+
+class Scanner:
+    """Holds the compiled detectors; picklable, built once per analyzer instance."""
+
+    def __init__(self, settings: ScanSettings | None = None) -> None:
+        self.settings = settings or ScanSettings()
+        self.detectors: tuple[Detector, ...] = provider_detectors()
+
+    def scan(self, text: str, language: str = "text") -> list[SecretMatch]:
+        lowered = text.lower()
+        ctx = ScanContext(text, language, self.settings.policy, self.settings.min_entropy)
+        raws: list[_Raw] = []
+        rejected: list[tuple[int, int]] = []
+        for priority, det in enumerate(self.detectors):
+            if not any(kw in lowered for kw in det.keywords):
+                continue
+            for m in det.pattern.finditer(text):
+                verdict = det.validate(m, ctx)
+                span = (m.start("secret"), m.end("secret"))
+                if verdict is None:
+                    rejected.append(span)
+                else:
+                    raws.append(_Raw(det.rule, *span, m.group("secret"), verdict, det.prefix_len, priority))
+                    raws.extend(_companion(text, verdict, priority))
+        for hit in find_generic(text, lowered, language, self.settings.policy, self.settings.min_entropy):
+            if not any(s < hit.end and hit.start < e for s, e in rejected):
+                conf = Confidence.MEDIUM if hit.entropy >= 3.5 else Confidence.LOW
+                verdict = Verdict("entropy", confidence=conf)
+                last = len(self.detectors)
+                raws.append(_Raw(rules.GENERIC, hit.start, hit.end, hit.value, verdict, 2, last))
+        return _materialise(text, _resolve_overlaps(raws))
+
+
+def _companion(text: str, verdict: Verdict, priority: int) -> list[_Raw]:
+    """The second half of a paired credential (AWS key id + secret) is a secret too."""
+    if verdict.companion is None:
+        return []
+    start, end = verdict.companion
+    found = Verdict("paired", Severity.CRITICAL, Confidence.HIGH)
+    return [_Raw(rules.AWS_SECRET, start, end, text[start:end], found, 0, priority + 1)]
+
+
+def _resolve_overlaps(raws: list[_Raw]) -> list[_Raw]:
+    """Keep the most specific detector where spans overlap (provider before generic)."""
+    kept: list[_Raw] = []
+    for raw in sorted(raws, key=lambda r: (r.priority, r.start)):
+        if not any(k.start < raw.end and raw.start < k.end for k in kept):
+            kept.append(raw)
+    return sorted(kept, key=lambda r: r.start)
+
+
+def _materialise(text: str, raws: list[_Raw]) -> list[SecretMatch]:
+    if not raws:
+        return []
+    line_starts = [0]
+    pos = text.find("\n")
+    while pos >= 0:
+        line_starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    redactions = {r.start: (r.end, redact(r.value, r.prefix_len)) for r in raws}
+    out: list[SecretMatch] = []
+    for r in raws:
+        line_idx = bisect.bisect_right(line_starts, r.start) - 1
+        end_idx = bisect.bisect_right(line_starts, max(r.start, r.end - 1)) - 1
+        out.append(
+            SecretMatch(
+                rule=r.rule, start=r.start, end=r.end,
+                line=line_idx + 1, column=r.start - line_starts[line_idx] + 1,
+                end_line=end_idx + 1, end_column=r.end - line_starts[end_idx] + 1,
+                value=r.value, redacted=redactions[r.start][1], verified=r.verdict.verified,
+                severity=r.verdict.severity or r.rule.severity,
+                confidence=r.verdict.confidence or r.rule.confidence,
+                snippet=_redacted_line(text, line_starts[line_idx], redactions),
+            )
+        )
+    return out
+
+
+def _redacted_line(text: str, line_start: int, redactions: dict[int, tuple[int, str]]) -> str:
+    """The line starting at ``line_start`` with every secret that starts on it replaced."""
+    end = text.find("\n", line_start)
+    end = len(text) if end < 0 else end
+    pieces: list[str] = []
+    cursor = line_start
+    for start in sorted(s for s in redactions if line_start <= s < end):
+        if start < cursor:
+            continue
+        secret_end, token = redactions[start]
+        pieces.append(text[cursor:start])
+        pieces.append(token)
+        cursor = secret_end
+        if cursor > end:  # a multi-line value: drop the rest of it
+            return ("".join(pieces)).strip()[:300]
+    pieces.append(text[cursor:end])
+    return "".join(pieces).strip()[:300]
