@@ -1,0 +1,158 @@
+"""Table definitions used by queries (the migrations in ``migrations/versions`` own the DDL).
+
+Model values are stored as JSON text made by ``stackaudit.model.codec``; the
+columns beside the JSON are the ones queries filter or sort on, and are indexed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on every backend.
+
+    SQLite keeps no time zone: values are stored as naive UTC and get ``UTC``
+    back on read. A naive value passed in is taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # a driver that hands back text
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(64), nullable=False, unique=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("commit", sa.String(64)),
+    sa.Column("branch", sa.String(255)),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("new", sa.Integer, nullable=False),
+    sa.Column("fixed", sa.Integer, nullable=False),
+    sa.Column("suppressed", sa.Integer, nullable=False),
+    sa.Column("gate_passed", sa.Boolean),
+    sa.Column("run_json", sa.Text, nullable=False),
+    sa.Column("gate_json", sa.Text),
+    sa.Column("saved_at", UTCDateTime, nullable=False),
+)
+
+run_analyzers = sa.Table(
+    "run_analyzers",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ordinal", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("version", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("duration_s", sa.Float, nullable=False),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("cached", sa.Boolean, nullable=False),
+)
+
+run_not_analysed = sa.Table(
+    "run_not_analysed",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ordinal", sa.Integer, primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("analyzer", sa.String(255)),
+)
+
+assessments = sa.Table(
+    "assessments",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ordinal", sa.Integer, primary_key=True),
+    sa.Column("suppressed", sa.Boolean, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
+    sa.Column("rule_id", sa.String(255), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("severity", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("data_json", sa.Text, nullable=False),
+)
+
+fixed_findings = sa.Table(
+    "fixed_findings",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ordinal", sa.Integer, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("rule_id", sa.String(255), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+)
+
+history = sa.Table(
+    "history",
+    metadata,
+    sa.Column("project", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("rule_id", sa.String(255), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("first_run", sa.String(64), nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+    sa.Column("last_run", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("owner", sa.String(255)),
+    sa.Column("owner_from_triage", sa.Boolean, nullable=False),
+    sa.Column("accepted_until", sa.Date),
+    sa.Column("accepted_by", sa.String(255)),
+    sa.Column("reason", sa.Text),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+cache_entries = sa.Table(
+    "cache_entries",
+    metadata,
+    sa.Column("key", sa.String(512), primary_key=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("stored_at", UTCDateTime, nullable=False),
+)
+
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("endpoint", sa.Text),
+    sa.Column("path", sa.Text),
+    sa.Column("rule_hint", sa.String(255)),
+    sa.Column("data_json", sa.Text, nullable=False),
+)
+
+sa.Index("ix_runs_project_started", runs.c.project, runs.c.started_at)
+sa.Index("ix_runs_project_commit", runs.c.project, runs.c.commit)
+sa.Index("ix_history_project_status", history.c.project, history.c.status)
+sa.Index("ix_evidence_project_recorded", evidence.c.project, evidence.c.recorded_at)

@@ -1,0 +1,123 @@
+"""Bad database files: a clear StoreError naming the path, and the file left byte-for-byte as it was."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from stackaudit.storage.store import Store, StoreError, default_url
+
+from .factories import rich_result
+
+
+def _db_path(root: Path) -> Path:
+    path = root / ".stackaudit" / "stackaudit.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _valid_db(root: Path) -> bytes:
+    url = default_url(root)
+    with Store.open(url) as store:
+        store.save_run(rich_result())
+    return _db_path(root).read_bytes()
+
+
+def _random(root: Path) -> bytes:
+    return os.urandom(8192)
+
+
+def _text(root: Path) -> bytes:
+    return b"# notes\nthis is not a database, just a text file at the db path\n"
+
+
+def _truncated(root: Path) -> bytes:
+    whole = _valid_db(root)
+    return whole[: len(whole) // 2 + 100]
+
+
+def _truncated_on_a_page(root: Path) -> bytes:
+    whole = _valid_db(root)
+    return whole[: 4096 * 2]
+
+
+def _header_only(root: Path) -> bytes:
+    return _valid_db(root)[:100]
+
+
+def _garbage_pages(root: Path) -> bytes:
+    whole = bytearray(_valid_db(root))
+    whole[100:4096] = os.urandom(4096 - 100)  # sqlite_master's page after the header
+    return bytes(whole)
+
+
+CORRUPTIONS = {
+    "random-bytes": _random,
+    "text-file": _text,
+    "truncated": _truncated,
+    "truncated-on-page-boundary": _truncated_on_a_page,
+    "header-only": _header_only,
+    "garbage-schema-page": _garbage_pages,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
+def test_corrupt_file_is_refused_and_untouched(tmp_path: Path, kind: str) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    content = CORRUPTIONS[kind](source)
+    target = tmp_path / "target"
+    path = _db_path(target)
+    path.write_bytes(content)
+    stat_before = path.stat()
+    with pytest.raises(StoreError) as caught:
+        Store.open(default_url(target))
+    message = str(caught.value)
+    assert str(path) in message
+    assert "untouched" in message or "not" in message
+    assert path.read_bytes() == content
+    assert path.stat().st_mtime_ns == stat_before.st_mtime_ns
+    assert sorted(p.name for p in path.parent.iterdir()) == ["stackaudit.db"]  # no -wal/-shm either
+
+
+def test_directory_at_the_db_path(tmp_path: Path) -> None:
+    path = _db_path(tmp_path)
+    path.mkdir()
+    with pytest.raises(StoreError, match="is a directory"):
+        Store.open(default_url(tmp_path))
+
+
+def test_foreign_sqlite_database_is_not_adopted(tmp_path: Path) -> None:
+    path = _db_path(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    content = path.read_bytes()
+    with pytest.raises(StoreError, match=r"did not create.*customers"):
+        Store.open(default_url(tmp_path))
+    assert path.read_bytes() == content
+
+
+def test_empty_file_becomes_a_store(tmp_path: Path) -> None:
+    path = _db_path(tmp_path)
+    path.write_bytes(b"")
+    with Store.open(default_url(tmp_path)) as store:
+        store.save_run(rich_result())
+        assert len(store.runs(rich_result().run.project)) == 1
+
+
+def test_unusable_urls_are_store_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store.open("::not a url::")
+    with pytest.raises(StoreError, match="cannot use this database"):
+        Store.open("nosuchdialect://x/y")
+    with pytest.raises(StoreError, match=r"127\.0\.0\.1:1/x"):
+        Store.open("postgresql+psycopg://u:secret@127.0.0.1:1/x")
+
+
+def test_password_never_appears_in_messages() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store.open("postgresql+psycopg://u:hunter2secret@127.0.0.1:1/x")
+    assert "hunter2secret" not in str(caught.value)
