@@ -1,0 +1,169 @@
+"""Markdown for a pull-request comment or a CI job summary (GitHub-flavoured).
+
+Every string from the audited repository goes through ``md()``: HTML special
+characters become entities (so ``<script>`` stays text) and Markdown's
+punctuation is backslash-escaped (so ``|`` cannot break a table, a backtick
+cannot open a code span, ``[x](javascript:...)`` cannot become a link).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+
+from stackaudit.model import Assessment, AuditResult, RuleMeta
+from stackaudit.report import _common as c
+
+# Markdown punctuation that can start emphasis, links, images, code, tables, strikethrough,
+# raw HTML or autolinks anywhere in a line; "#", "-", "+" and "1." only matter at the start.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~!:])")
+_MD_LEADING = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+_BACKTICKS = re.compile(r"`+")
+SNIPPET_CHARS = 160  # longer snippets are shortened in table cells (the JSON/HTML keep them whole)
+
+
+def md(text: str) -> str:
+    """Escape one repository string for an inline Markdown context (table cell, list item)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(c.one_line(text), quote=False))
+    return _MD_LEADING.sub(_escape_leading, escaped, count=1)
+
+
+def _escape_leading(match: re.Match[str]) -> str:
+    # "#" -> "\#", "12." -> "12\." (a backslash only escapes punctuation)
+    marker = match.group(2)
+    return match.group(1) + marker[:-1] + "\\" + marker[-1]
+
+
+def code(text: str) -> str:
+    """A repository string as an inline code span: literal, inert, and never an @-mention.
+
+    The fence is one backtick longer than the longest backtick run inside; ``|`` is
+    escaped because GitHub splits table cells before it parses code spans.
+    """
+    flat = c.one_line(text).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+
+
+def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> str:
+    parts = [
+        _headline(result),
+        _top_table(result, rules, top),
+        _all_findings(result, rules),
+        _not_analysed(result),
+        _footer(result),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _headline(result: AuditResult) -> str:
+    n = c.counts(result.findings)
+    gate = result.gate
+    if gate is None:
+        title = "## stackaudit report"
+    elif gate.passed:
+        title = f"## ✅ stackaudit gate passed ({md(gate.threshold)})"
+    else:
+        title = f"## ❌ stackaudit gate failed ({md(gate.threshold)})"
+    sev = ", ".join(f"{count} {s.label}" for s, count in n.by_severity if count)
+    lines = [title, "", f"**{n.new} new** of **{n.total} findings**" + (f" ({sev})" if sev else "")]
+    if gate is not None:
+        lines[-1] += f" · {gate.new_findings} new over the threshold"
+        if gate.baseline:
+            lines[-1] += f" · baseline {md(gate.baseline)}"
+        lines.extend(f"- {md(reason)}" for reason in gate.reasons)
+    run = result.run
+    where = md(run.project) + (f" at {md(run.commit[:12])}" if run.commit else "")
+    lines.extend(["", f"Project {where} · {run.files_analysed} of {run.files_total} files analysed"])
+    lines.extend(f"> ⚠️ {md(notice)}" for notice in run.notices)
+    return "\n".join(lines)
+
+
+def _row(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], extra: bool) -> str:
+    f = item.finding
+    cells = [
+        str(rank),
+        c.num(item.score.value),
+        f.severity.label,
+        f"{md(f.rule_id)}<br>{md(c.rule_title(rules, f))}",
+        md(c.location_text(f)),
+        code(item.owner) if item.owner else "—",
+        f"{item.age_days} d",
+        item.status.value,
+    ]
+    if extra:
+        reasons = "<br>".join(
+            md(f"{name} {c.num(value)}: {'; '.join(why) or 'default'}")
+            for name, value, why in c.score_factors(item.score)
+        )
+        snippet = code(_short(f.snippet)) if f.snippet else ""
+        cells.extend([md(f.message) + (f"<br>{snippet}" if snippet else ""), reasons])
+    return "| " + " | ".join(cells) + " |"
+
+
+_HEAD = "| # | Score | Severity | Rule | Location | Owner | Age | Status |"
+_SEP = "|---:|---:|---|---|---|---|---:|---|"
+
+
+def _top_table(result: AuditResult, rules: Mapping[str, RuleMeta], top: int) -> str:
+    if not result.findings:
+        return "No findings."
+    rows = [_row(i, a, rules, False) for i, a in enumerate(result.findings[:top], 1)]
+    return "\n".join([f"### {c.top_heading(top)}", "", _HEAD, _SEP, *rows])
+
+
+def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
+    if not result.findings:
+        return ""
+    rows = [_row(i, a, rules, True) for i, a in enumerate(result.findings, 1)]
+    head = _HEAD + " Finding | Score reasons |"
+    sep = _SEP + "---|---|"
+    return "\n".join(
+        [
+            f"<details><summary>All {len(result.findings)} findings</summary>",
+            "",
+            head,
+            sep,
+            *rows,
+            "",
+            "</details>",
+        ]
+    )
+
+
+def _not_analysed(result: AuditResult) -> str:
+    groups = c.not_analysed_groups(result)
+    problems = c.analyzer_problems(result)
+    if not groups and not problems:
+        return ""
+    files = sum(len(entries) for _, entries in groups)
+    lines = [
+        f"<details><summary>{files} files not analysed, {len(problems)} analyzers not run cleanly</summary>",
+        "",
+    ]
+    for record in problems:
+        why = f": {md(record.reason)}" if record.reason else ""
+        lines.append(f"- analyzer **{md(record.name)}** {record.state.value}{why}")
+    for reason, entries in groups:
+        shown = ", ".join(md(e.path) for e in entries[:5])
+        more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
+        lines.append(f"- {reason.value} ({len(entries)}): {shown}{more}")
+    lines.extend(["", "</details>"])
+    return "\n".join(lines)
+
+
+def _footer(result: AuditResult) -> str:
+    bits = []
+    if result.suppressed:
+        bits.append(f"{len(result.suppressed)} suppressed or accepted")
+    if result.fixed:
+        bits.append(f"{len(result.fixed)} fixed since the last run")
+    bits.append(f"run {md(result.run.id)}, stackaudit {md(result.run.tool_version)}")
+    return "<sub>" + " · ".join(bits) + "</sub>"
