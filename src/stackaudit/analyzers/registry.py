@@ -13,10 +13,11 @@ def file_analyzers() -> tuple[type[FileAnalyzer], ...]:
 
 
 def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
+    from stackaudit.analyzers.sca.analyzer import ScaAnalyzer
     from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
 
-    return (StagedSecretsAnalyzer, HistorySecretsAnalyzer)
+    return (StagedSecretsAnalyzer, HistorySecretsAnalyzer, ScaAnalyzer)
 
 
 def all_analyzers() -> tuple[type[Analyzer], ...]:

@@ -163,12 +163,12 @@ def build_inventory(root: Path, rel_paths: Iterable[str]) -> Inventory:
     return Inventory(files=settled, problems=tuple(pr for p in settled for pr in p.problems))
 
 
-def locked_keys(inventory: Inventory) -> dict[str, set[tuple[Ecosystem, str]]]:
-    """Per directory, the (ecosystem, key) pairs some lock file there pins."""
-    table: dict[str, set[tuple[Ecosystem, str]]] = {}
+def locked_keys(inventory: Inventory) -> dict[str, set[tuple[str, str]]]:
+    """Per directory ("." for the root), the (ecosystem, key) pairs some lock file there pins."""
+    table: dict[str, set[tuple[str, str]]] = {}
     for f in inventory.files:
         if f.is_lock:
             table.setdefault(str(PurePosixPath(f.path).parent), set()).update(
-                (d.ecosystem, normalise_name(d.ecosystem, d.name)) for d in f.dependencies if d.version
+                (str(d.ecosystem), normalise_name(d.ecosystem, d.name)) for d in f.dependencies if d.version
             )
     return table

@@ -1,0 +1,160 @@
+"""The ``sca`` repo analyzer: dependencies -> vulnerabilities, pinning and licence findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.sca import findings as build
+from stackaudit.analyzers.sca.reachability import ImportIndex
+from stackaudit.analyzers.sca.rules import RULES
+from stackaudit.inventory.deps.discover import build_inventory, is_dependency_file, locked_keys
+from stackaudit.inventory.deps.model import Dependency, Inventory
+from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason
+from stackaudit.vulndb.audit import audit_dependencies
+from stackaudit.vulndb.connect import open_engine
+from stackaudit.vulndb.query import SourceInfo, VulnDatabase
+
+NAME = "sca"
+NO_DB = (
+    "no vulnerability database: dependencies were NOT checked for known vulnerabilities "
+    "(run `stackaudit db import`)"
+)
+
+
+@dataclass
+class _Outcome:
+    findings: list[Finding] = field(default_factory=list)
+    not_analysed: list[NotAnalysed] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    skipped_reason: str = ""
+
+
+def _unique(deps: Sequence[Dependency]) -> list[Dependency]:
+    seen: dict[tuple[str, str, str, str | None, int], Dependency] = {}
+    for d in deps:
+        seen.setdefault((d.source, str(d.ecosystem), d.key, d.version, d.line), d)
+    return list(seen.values())
+
+
+def _paths(inventory: Inventory) -> dict[tuple[str, str], tuple[str, ...]]:
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for f in inventory.files:
+        for key, path in f.graph().paths().items():
+            out[(f.path, key)] = path
+    return out
+
+
+def _staleness(sources: list[SourceInfo], max_age: int) -> list[str]:
+    notes = []
+    for s in sources:
+        age = s.age_days()
+        if age is not None and age > max_age:
+            notes.append(
+                f"vulnerability data {s.name!r} is {age} days old (snapshot {s.snapshot[:10]}, "
+                f"limit {max_age}): refresh with `stackaudit db update` or `db import`"
+            )
+    return notes
+
+
+def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> None:
+    if not ctx.db_url:
+        out.skipped_reason = NO_DB
+        return
+    try:
+        db = VulnDatabase(open_engine(ctx.db_url))
+        sources = db.sources()
+    except SQLAlchemyError as exc:
+        out.skipped_reason = f"{NO_DB}; the store could not be opened: {type(exc).__name__}"
+        return
+    if not any(s.kind == "osv" and s.records for s in sources):
+        out.skipped_reason = NO_DB
+        return
+    settings = ctx.config.supply_chain
+    out.notices += _staleness([s for s in sources if s.kind == "osv"], settings.max_db_age_days)
+    out.notices += [
+        f"no {k.upper()} data imported: {k.upper()} enrichment unavailable"
+        for k in ("kev", "epss")
+        if not any(s.kind == k for s in sources)
+    ]
+    imports = ImportIndex.scan(
+        ctx.root, [f.path for f in ctx.files if f.language == "python"], ctx.config.max_file_size
+    )
+    deps = _unique(inventory.dependencies)
+    outcome = audit_dependencies(
+        db, deps, lambda d: imports.reachable(d)[0], frozenset(settings.ignore_vulnerabilities)
+    )
+    paths = _paths(inventory)
+    for match in outcome.matches:
+        dep = match.dependency
+        reason = imports.reachable(dep)[1]
+        out.findings.append(
+            build.vulnerability_finding(match, paths.get((dep.source, dep.key), (dep.key,)), reason)
+        )
+    for dep in outcome.unordered:
+        out.not_analysed.append(
+            NotAnalysed(
+                dep.source,
+                NotAnalysedReason.PARTIAL,
+                f"{dep.name}: version {dep.version!r} cannot be ordered by {dep.ecosystem} rules; "
+                "checked only against advisories' explicit version lists",
+                NAME,
+            )
+        )
+
+
+def _inventory_notices(inventory: Inventory) -> list[str]:
+    notes = []
+    for f in inventory.files:
+        for cycle in f.graph().cycles(limit=3):
+            notes.append(f"{f.path}: dependency cycle {' > '.join(cycle)} (handled)")
+    with_licence = [d for f in inventory.files if f.has_licences for d in f.dependencies]
+    total = len(inventory.dependencies)
+    if total and len(with_licence) < total:
+        notes.append(
+            f"licence checks applied to {len(with_licence)} of {total} dependencies: the other files "
+            "(requirements, Python lock files, go.mod) carry no licence data"
+        )
+    return notes
+
+
+def analyse(ctx: RepoContext) -> RepoResult:
+    rels = [f.path for f in ctx.files if is_dependency_file(f.path)]
+    inventory = build_inventory(ctx.root, rels)
+    out = _Outcome()
+    out.not_analysed += [
+        NotAnalysed(p.path, NotAnalysedReason(p.reason), p.detail, NAME) for p in inventory.problems
+    ]
+    out.findings += build.unpinned_findings(inventory.files, locked_keys(inventory))
+    licensed = [d for f in inventory.files if f.has_licences for d in _unique(f.dependencies)]
+    out.findings += build.licence_findings(licensed, ctx.config.supply_chain.licences)
+    out.notices += _inventory_notices(inventory)
+    if rels:
+        _vulnerabilities(ctx, inventory, out)
+    state = AnalyzerState.SKIPPED if out.skipped_reason else AnalyzerState.OK
+    notices = ([out.skipped_reason] if out.skipped_reason else []) + out.notices
+    return RepoResult(
+        findings=tuple(out.findings),
+        not_analysed=tuple(out.not_analysed),
+        state=state,
+        reason=out.skipped_reason,
+        notices=tuple(notices),
+        cacheable=False,
+    )
+
+
+class ScaAnalyzer(RepoAnalyzer):
+    """Dependencies, known vulnerabilities (offline OSV + KEV + EPSS), pinning and licences."""
+
+    name = NAME
+    version = "1"
+    rules = RULES
+
+    def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:
+        return None  # results depend on the vulnerability database, not only on files
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        return analyse(ctx)

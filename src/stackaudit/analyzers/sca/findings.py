@@ -1,0 +1,125 @@
+"""Turning inventory facts and vulnerability matches into findings (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from stackaudit.analyzers.sca import rules
+from stackaudit.analyzers.sca.licences import LicenceVerdict, check
+from stackaudit.config.sections.supply_chain import LicencePolicy
+from stackaudit.inventory.deps.model import Dependency, ParsedFile
+from stackaudit.model import CodeContext, Confidence, Finding, Location
+from stackaudit.vulndb.audit import VulnMatch
+
+_COMMIT_REF = re.compile(r"@[0-9a-f]{40}\b")
+_LOCAL_KINDS = frozenset({"editable", "path"})
+
+
+def _location(dep: Dependency) -> Location:
+    return Location(path=dep.source, line=dep.line)
+
+
+def _ids(match: VulnMatch) -> str:
+    return ", ".join((match.info.id, *match.info.aliases))
+
+
+def vulnerability_finding(match: VulnMatch, path: tuple[str, ...], reach_reason: str) -> Finding:
+    dep, info = match.dependency, match.info
+    fixed = ", ".join(info.fixed_versions) or "none published"
+    via = f" (transitive, via {' > '.join(path)})" if not dep.direct and len(path) > 1 else ""
+    flags = []
+    if info.kev:
+        flags.append("KNOWN EXPLOITED (CISA KEV" + (", ransomware use" if info.kev_ransomware else "") + ")")
+    if info.cvss_score is not None:
+        flags.append(f"CVSS {info.cvss_score:.1f}")
+    if info.epss is not None:
+        flags.append(f"EPSS {info.epss:.3f} (pct {info.epss_percentile or 0:.2f})")
+    message = (
+        f"{dep.name} {dep.version}{via} is affected by {_ids(match)}: {info.summary or 'no summary'}. "
+        f"{'; '.join(flags)}{'. ' if flags else ''}Fixed in: {fixed}. "
+        f"Smallest upgrade fixing all known advisories: {match.upgrade or 'none known'}. "
+        f"Reachability: {reach_reason}."
+    )
+    props = [
+        ("ecosystem", info.ecosystem),
+        ("direct", str(dep.direct).lower()),
+        ("reachability", reach_reason),
+    ]
+    if match.upgrade:
+        props.append(("upgrade", match.upgrade))
+    if len(path) > 1:
+        props.append(("dependency_path", " > ".join(path)))
+    return rules.VULNERABLE.finding(
+        _location(dep),
+        message,
+        snippet=f"{dep.key}=={dep.version} {info.id}",
+        severity=rules.vulnerability_severity(info),
+        fix=f"Upgrade {dep.name} to {match.upgrade}." if match.upgrade else rules.VULNERABLE.fix,
+        context=CodeContext.CONFIG,
+        tool="stackaudit",
+        vulnerability=info,
+        properties=tuple(props),
+    )
+
+
+def _vcs_pinned(dep: Dependency) -> bool:
+    return bool(_COMMIT_REF.search(dep.spec))
+
+
+def unpinned_findings(files: Iterable[ParsedFile], locked: dict[str, set[tuple[str, str]]]) -> list[Finding]:
+    out: list[Finding] = []
+    for parsed in files:
+        if parsed.is_lock:
+            continue
+        folder = parsed.path.rsplit("/", 1)[0] if "/" in parsed.path else "."
+        pins = locked.get(folder, set())
+        for dep in parsed.dependencies:
+            if dep.kind in _LOCAL_KINDS or (str(dep.ecosystem), dep.key) in pins:
+                continue
+            if dep.version and dep.kind == "registry":
+                continue
+            if dep.kind == "vcs" and _vcs_pinned(dep):
+                continue
+            what = (
+                f"a VCS/URL reference ({dep.spec[:80]})"
+                if dep.kind in ("vcs", "url")
+                else (f"the range {dep.spec!r}" if dep.spec else "no version at all")
+            )
+            out.append(
+                rules.UNPINNED.finding(
+                    _location(dep),
+                    f"{dep.name} is declared with {what} and no lock file beside {parsed.path} pins it.",
+                    snippet=f"{dep.key} {dep.spec}".strip(),
+                    context=CodeContext.CONFIG,
+                    confidence=Confidence.HIGH,
+                )
+            )
+    return out
+
+
+def licence_findings(deps: Iterable[Dependency], policy: LicencePolicy) -> list[Finding]:
+    out: list[Finding] = []
+    for dep in deps:
+        result = check(dep.licence, policy)
+        verdict = result.verdict
+        if verdict == LicenceVerdict.OK:
+            continue
+        shown = result.expression or (repr(dep.licence[:80]) if dep.licence else "none declared")
+        rule, text = {
+            LicenceVerdict.DENIED: (rules.LICENCE_DENIED, "is denied by the licence policy"),
+            LicenceVerdict.COPYLEFT: (rules.LICENCE_COPYLEFT, "is strong copyleft in a proprietary service"),
+            LicenceVerdict.REVIEW: (rules.LICENCE_COPYLEFT, "is on the policy's review list"),
+            LicenceVerdict.NOT_ALLOWED: (rules.LICENCE_UNKNOWN, "is not on the allowed list"),
+            LicenceVerdict.UNKNOWN: (rules.LICENCE_UNKNOWN, "is unknown or not an SPDX licence"),
+        }[verdict]
+        out.append(
+            rule.finding(
+                _location(dep),
+                f"{dep.name} {dep.version or ''}: licence {shown} {text}.",
+                snippet=f"{dep.key} {result.expression or dep.licence or ''}".strip(),
+                context=CodeContext.CONFIG,
+                properties=(("licence", result.expression or ""), ("verdict", verdict.value)),
+            )
+        )
+    return out
