@@ -78,14 +78,14 @@ def _git_files(root: Path) -> list[str] | None:
 
 def _walk_files(root: Path) -> Iterator[str]:
     """A .gitignore-aware walk (nested .gitignore files honoured), not following dir links."""
-    specs: list[tuple[str, pathspec.PathSpec]] = []
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir
         if ".gitignore" in filenames:
             try:
                 lines = (Path(dirpath) / ".gitignore").read_text(encoding="utf-8", errors="replace")
-                specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines.splitlines())))
+                specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines.splitlines())))
             except OSError:
                 pass
 
@@ -147,9 +147,9 @@ def _classify(root: Path, real_root: str, rel: str, max_size: int) -> SourceFile
     return SourceFile(path=rel, abspath=path, size=st.st_size, language=language_of(rel))
 
 
-def _filters(config: Config) -> tuple[pathspec.PathSpec | None, pathspec.PathSpec]:
-    include = pathspec.PathSpec.from_lines("gitwildmatch", config.include) if config.include else None
-    exclude = pathspec.PathSpec.from_lines("gitwildmatch", [*config.exclude, *config.extend_exclude])
+def _filters(config: Config) -> tuple[pathspec.GitIgnoreSpec | None, pathspec.GitIgnoreSpec]:
+    include = pathspec.GitIgnoreSpec.from_lines(config.include) if config.include else None
+    exclude = pathspec.GitIgnoreSpec.from_lines([*config.exclude, *config.extend_exclude])
     return include, exclude
 
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python 3.12 venv, the package with its test
+# extras, PostgreSQL, Redis and Chromium from Debian), start the servers on
+# loopback, and run the whole suite. Works from nothing on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${STACKAUDIT_PYTHON:-}
+if [ -z "$PY" ]; then
+  if command -v pyenv >/dev/null 2>&1 && pyenv versions --bare 2>/dev/null | grep -qx '3.12.1'; then
+    PY="env PYENV_VERSION=3.12.1 python3.12"
+  elif command -v python3.12 >/dev/null 2>&1; then
+    PY=python3.12
+  elif command -v python3.13 >/dev/null 2>&1; then
+    PY=python3.13
+  else
+    echo "error: Python 3.12 or 3.13 is required (pyenv versions lists what is installed)" >&2
+    exit 2
+  fi
+fi
+[ -x .venv/bin/python ] || $PY -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[test]"
+
+eval "$(bash scripts/services.sh)"
+export STACKAUDIT_TEST_PG_URL STACKAUDIT_TEST_PG_ADMIN_URL STACKAUDIT_TEST_REDIS_URL STACKAUDIT_TEST_CHROMIUM
+
+.venv/bin/python -m pytest "$@"

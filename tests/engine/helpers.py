@@ -1,0 +1,56 @@
+"""Small analyzers used to exercise the runner's isolation, limits and cache.
+
+They are real analyzers of the interface (not mocks of a component): each finds a
+marker in a file, crashes on another, or sleeps past the time limit.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult
+from stackaudit.config.schema import Config
+from stackaudit.model import Category, Location, RuleMeta, Severity
+
+MARKER_RULE = RuleMeta(
+    id="test.marker", title="marker", category=Category.PERFORMANCE, severity=Severity.HIGH, doc="d",
+    impact=8, likelihood=7, effort=2,
+)
+
+
+class MarkerAnalyzer(FileAnalyzer):
+    """Reports every line containing MARKER; crashes on 'CRASH'; sleeps on 'SLOW'."""
+
+    name = "marker"
+    version = "1"
+    rules: ClassVar[tuple[RuleMeta, ...]] = (MARKER_RULE,)
+    languages = frozenset({"python"})
+    calls_log: ClassVar[Path | None] = None
+
+    def analyze(self, source: FileInput, config: Config) -> FileResult:
+        if self.calls_log is not None:
+            with self.calls_log.open("a") as log:
+                log.write(source.path + "\n")
+        if "CRASH" in source.text:
+            raise RuntimeError("boom")
+        if "SLOW" in source.text:
+            time.sleep(5)
+        found = []
+        for number, line in enumerate(source.text.splitlines(), start=1):
+            if "MARKER" in line:
+                found.append(MARKER_RULE.finding(Location(source.path, number), "marker", line.strip()))
+        return FileResult(tuple(found))
+
+
+class ParsingAnalyzer(FileAnalyzer):
+    """Parses Python (raising NotAnalysable on syntax errors) and reports nothing."""
+
+    name = "parsing"
+    version = "1"
+    rules: ClassVar[tuple[RuleMeta, ...]] = ()
+
+    def analyze(self, source: FileInput, config: Config) -> FileResult:
+        source.python_tree()
+        return FileResult()
