@@ -136,12 +136,14 @@ def _first_paragraph(doc: str) -> str:
 
 
 def _tags(category: str, cwe: tuple[int, ...], extra: tuple[str, ...]) -> list[str]:
-    tags = [category]
-    if category in _SECURITY_CATEGORIES:
-        tags.append("security")
-    tags.extend(f"external/cwe/cwe-{n}" for n in cwe)
-    tags.extend(t for t in extra if t not in tags)
-    return tags
+    """Category, "security" for security and supply-chain, CWE tags, then the rule's own tags.
+
+    SARIF requires unique tags; order is kept.
+    """
+    tags = [category, *(["security"] if category in _SECURITY_CATEGORIES else [])]
+    tags += [f"external/cwe/cwe-{n}" for n in cwe]
+    tags += list(extra)
+    return list(dict.fromkeys(tags))
 
 
 def _rule_properties(severity: Severity, confidence: Confidence, tags: list[str]) -> JsonObject:

@@ -1,0 +1,232 @@
+"""SARIF 2.1.0: official-schema validation, GitHub code scanning fields, mapping tables."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft4Validator
+
+from stackaudit.model import (
+    AnalyzerState,
+    Category,
+    Confidence,
+    Location,
+    NotAnalysedReason,
+    RuleMeta,
+    Severity,
+)
+from stackaudit.report import render, sarif
+
+from .golden import check_golden
+from .sample import HOSTILE_PATH, RULES, empty_result, sample_result
+
+SARIF_LEVELS = {"none", "note", "warning", "error"}
+
+
+@pytest.fixture(scope="module")
+def validator(shared_data: Path) -> Draft4Validator:
+    schema = json.loads((shared_data / "sarif" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    Draft4Validator.check_schema(schema)
+    return Draft4Validator(schema)
+
+
+def _doc(result: Any = None, rules: Any = None) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(
+        render(result or sample_result(), "sarif", RULES if rules is None else rules)
+    )
+    return doc
+
+
+def _runs(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {run["tool"]["driver"]["name"]: run for run in doc["runs"]}
+
+
+def test_golden() -> None:
+    check_golden("report.sarif", render(sample_result(), "sarif", RULES))
+
+
+@pytest.mark.parametrize("which", ["sample", "empty", "no-rules"])
+def test_validates_against_the_official_schema(validator: Draft4Validator, which: str) -> None:
+    doc = {
+        "sample": lambda: _doc(),
+        "empty": lambda: _doc(empty_result()),
+        "no-rules": lambda: _doc(rules={}),
+    }[which]()
+    errors = sorted(validator.iter_errors(doc), key=str)
+    assert not errors, [e.message for e in errors[:3]]
+
+
+def test_schema_catches_a_broken_document(validator: Draft4Validator) -> None:
+    """Negative control: validation is real, not a formality."""
+    doc = copy.deepcopy(_doc())
+    doc["runs"][0]["results"][0]["level"] = "fatal"
+    del doc["runs"][1]["tool"]["driver"]["name"]
+    assert len(list(validator.iter_errors(doc))) >= 2
+
+
+def test_one_run_per_tool_stackaudit_first() -> None:
+    doc = _doc()
+    assert [r["tool"]["driver"]["name"] for r in doc["runs"]] == ["stackaudit", "zizmor", "ruff"]
+    runs = _runs(doc)
+    assert {r["ruleId"] for r in runs["ruff"]["results"]} == {"ruff.S113"}
+    assert runs["ruff"]["tool"]["driver"]["version"] == "0.8.0"
+    ids = [r["automationDetails"]["id"] for r in doc["runs"]]
+    assert len(set(ids)) == len(ids)
+    total = sum(len(r["results"]) for r in doc["runs"])
+    assert total == len(sample_result().findings) + len(sample_result().suppressed)
+
+
+def test_rule_index_points_at_the_rule() -> None:
+    for run in _doc()["runs"]:
+        rules = run["tool"]["driver"]["rules"]
+        assert len({r["id"] for r in rules}) == len(rules)
+        for result in run["results"]:
+            assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_rules_carry_what_code_scanning_needs() -> None:
+    rules = {r["id"]: r for r in _runs(_doc())["stackaudit"]["tool"]["driver"]["rules"]}
+    sqli = rules["sec.sql-injection"]
+    assert sqli["name"] == "SecSqlInjection"
+    assert sqli["shortDescription"]["text"] == "SQL built from request data"
+    assert sqli["fullDescription"]["text"].startswith("Finds SQL text built from request data")
+    assert "Fix: pass parameters separately" in sqli["help"]["text"]
+    assert sqli["help"]["markdown"] == RULES["sec.sql-injection"].doc
+    props = sqli["properties"]
+    assert props["security-severity"] == "8.0" and props["precision"] == "high"
+    assert props["tags"] == ["security", "external/cwe/cwe-89"]
+    sca = rules["sca.vulnerable-dependency"]["properties"]["tags"]
+    assert sca == ["supply-chain", "security", "external/cwe/cwe-1395", "sca"]
+    perf = rules["perf.n-plus-one"]["properties"]["tags"]
+    assert perf == ["performance"]
+
+
+def test_results_locations_fingerprints_and_flows() -> None:
+    runs = _runs(_doc())
+    by_rule = {r["ruleId"]: r for r in runs["stackaudit"]["results"]}
+    sqli = by_rule["sec.sql-injection"]
+    assert sqli["level"] == "error"
+    phys = sqli["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"] == {"uri": "app/views.py", "uriBaseId": "%SRCROOT%"}
+    assert phys["region"] == {"startLine": 41, "startColumn": 9, "endLine": 41, "endColumn": 40}
+    fp = next(
+        a for a in sample_result().findings if a.finding.rule_id == "sec.sql-injection"
+    ).finding.fingerprint
+    assert sqli["partialFingerprints"] == {"stackaudit/v1": fp}
+    flow = sqli["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert [step["kinds"] for step in flow] == [["source"], ["step"], ["sink"]]
+    assert flow[2]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "app/db.py"
+    assert flow[0]["location"]["message"]["text"] == 'request.args["q"]'
+    assert sqli["relatedLocations"][0]["id"] == 1
+    assert "codeFlows" not in by_rule["perf.n-plus-one"]
+
+
+def test_hostile_path_is_a_percent_encoded_relative_uri() -> None:
+    results = _runs(_doc())["stackaudit"]["results"]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
+    assert "app/%5Bred%5Dx%1B%5B2J.py" in uris
+    assert all(not u.startswith("/") and "://" not in u for u in uris)
+    assert HOSTILE_PATH not in json.dumps(uris)
+
+
+def test_suppressed_results_carry_a_suppression() -> None:
+    results = _runs(_doc())["stackaudit"]["results"]
+    suppressed = [r for r in results if "suppressions" in r]
+    assert len(suppressed) == 1
+    assert suppressed[0]["suppressions"] == [
+        {"kind": "inSource", "justification": "one-off script, run by hand"}
+    ]
+
+
+def test_invocations_report_skips_failures_and_not_analysed_files() -> None:
+    runs = _runs(_doc())
+    inv = runs["stackaudit"]["invocations"][0]
+    assert inv["executionSuccessful"] is False  # the migrations analyzer failed
+    notes = {n["descriptor"]["id"]: n for n in inv["toolExecutionNotifications"]}
+    assert notes["analyzer-failed"]["level"] == "error"
+    assert notes["analyzer-skipped"]["level"] == "note"
+    assert (
+        notes["not-analysed-syntax-error"]["message"]["text"]
+        == "not analysed (syntax-error): line 3: invalid syntax"
+    )
+    assert notes["run-notice"]["level"] == "warning"
+    zizmor = runs["zizmor"]["invocations"][0]
+    assert zizmor["executionSuccessful"] is True
+    assert [n["descriptor"]["id"] for n in zizmor["toolExecutionNotifications"]] == ["analyzer-partial"]
+    assert runs["ruff"]["invocations"][0] == {"executionSuccessful": True}
+
+
+def test_version_control_provenance_only_with_a_commit() -> None:
+    run = _doc()["runs"][0]
+    vcp = run["versionControlProvenance"][0]
+    assert vcp["revisionId"] == sample_result().run.commit and vcp["branch"] == "main"
+    assert vcp["repositoryUri"] == "file:///srv/checkouts/shop-api"
+    assert "versionControlProvenance" not in _doc(empty_result())["runs"][0]
+
+
+def test_empty_run_still_has_the_stackaudit_run() -> None:
+    doc = _doc(empty_result())
+    assert len(doc["runs"]) == 1 and doc["runs"][0]["results"] == []
+    assert doc["runs"][0]["invocations"] == [{"executionSuccessful": True}]
+
+
+# ----- explicit mapping tables: every level of every enum is covered -----
+
+
+def test_tables_cover_every_level() -> None:
+    assert set(sarif.LEVEL) == set(Severity)
+    assert set(sarif.SECURITY_SEVERITY) == set(Severity)
+    assert set(sarif.PROBLEM_SEVERITY) == set(Severity)
+    assert set(sarif.PRECISION) == set(Confidence)
+    assert set(sarif.ANALYZER_LEVEL) == set(AnalyzerState)
+    assert set(sarif.NOT_ANALYSED_LEVEL) == set(NotAnalysedReason)
+    assert set(sarif.NOT_ANALYSED_LEVEL.values()) <= SARIF_LEVELS
+    assert {v for v in sarif.ANALYZER_LEVEL.values() if v} <= SARIF_LEVELS
+
+
+# GitHub's bands for security-severity: > 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+_BANDS = {
+    Severity.CRITICAL: (9.0, 10.0),
+    Severity.HIGH: (7.0, 8.9),
+    Severity.MEDIUM: (4.0, 6.9),
+    Severity.LOW: (0.1, 3.9),
+    Severity.INFO: (0.0, 0.0),
+}
+_EXPECTED_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+
+@pytest.mark.parametrize("severity", list(Severity), ids=lambda s: s.label)
+def test_each_severity_maps_to_level_and_security_severity(severity: Severity) -> None:
+    rule = RuleMeta("sec.demo", "Demo", Category.SECURITY, severity, "Demo rule.\n\nMore.")
+    item = sample_result().findings[0]
+    finding = rule.finding(Location("a.py", 1, 1), "demo", "x = 1")
+    result = replace(sample_result(), findings=(replace(item, finding=finding),), suppressed=())
+    run = _doc(result, {"sec.demo": rule})["runs"][0]
+    assert run["results"][0]["level"] == _EXPECTED_LEVEL[severity]
+    props = run["tool"]["driver"]["rules"][0]["properties"]
+    low, high = _BANDS[severity]
+    assert low <= float(props["security-severity"]) <= high
+
+
+def test_rule_name_is_pascal_case() -> None:
+    assert sarif.rule_name("perf.n-plus-one") == "PerfNPlusOne"
+    assert sarif.rule_name("ruff.S113") == "RuffS113"
+    assert sarif.rule_name("...") == "Rule"
+
+
+def test_unknown_rule_descriptor_comes_from_the_finding() -> None:
+    rule = _runs(_doc())["ruff"]["tool"]["driver"]["rules"][0]
+    assert rule["id"] == "ruff.S113" and rule["shortDescription"]["text"] == "ruff.S113"
+    assert rule["defaultConfiguration"]["level"] == "warning"
+    assert "external/cwe/cwe-400" in rule["properties"]["tags"]
