@@ -6,4 +6,6 @@ cli.py calls ``register`` for every module named in ``COMMAND_MODULES``.
 COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.audit",
     "stackaudit.commands.secrets",
+    "stackaudit.commands.load",
+    "stackaudit.commands.regress",
 )

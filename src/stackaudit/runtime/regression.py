@@ -1,0 +1,186 @@
+"""Performance regression gate: p95 latency and allocation peaks against a baseline run.
+
+``compare(baseline, current, thresholds)`` is a pure function.  Each metric is judged on
+its repeats (one value per repeated run or benchmark):
+
+- the change is the ratio of the medians, current / baseline;
+- the noise check is a percentile bootstrap 95 % CI of that ratio (seeded, so the verdict
+  is reproducible), with the one-sided Mann-Whitney U p-value reported beside it;
+- FAIL when the change exceeds the threshold AND the whole CI lies above 1 (the slowdown
+  is larger than the run-to-run spread); PASS when even the CI's upper end stays within
+  the threshold; anything else is INCONCLUSIVE, never a pass or a fail.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tracemalloc
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from stackaudit.config.sections.runtime import RegressionConfig
+
+SAMPLE_SCHEMA = "stackaudit.perf-sample"
+
+
+class Outcome(IntEnum):
+    """Ordered: the worst metric decides the gate."""
+
+    PASS = 0
+    INCONCLUSIVE = 1
+    FAIL = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class SampleError(ValueError):
+    """A baseline or current file that cannot be read as a PerfSample (names the file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PerfSample:
+    """Repeats of one measured thing: p95 per repeat (ms), allocation peak per repeat (bytes)."""
+
+    name: str
+    p95_ms: tuple[float, ...] = ()
+    alloc_peak_bytes: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MetricVerdict:
+    metric: str
+    outcome: Outcome
+    baseline_median: float
+    current_median: float
+    change: float  # current / baseline - 1
+    ci_low: float  # bootstrap 95 % CI of the ratio of medians
+    ci_high: float
+    p_value: float  # one-sided Mann-Whitney U, current > baseline
+    threshold: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegressionVerdict:
+    name: str
+    outcome: Outcome
+    metrics: tuple[MetricVerdict, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["outcome"] = self.outcome.label
+        for m in doc["metrics"]:
+            m["outcome"] = Outcome(m["outcome"]).label
+        return doc
+
+
+def _bootstrap_ratio(base: Sequence[float], cur: Sequence[float], rounds: int) -> tuple[float, float]:
+    rng = np.random.default_rng(20260101)
+    b = rng.choice(np.asarray(base, dtype=float), size=(rounds, len(base)), replace=True)
+    c = rng.choice(np.asarray(cur, dtype=float), size=(rounds, len(cur)), replace=True)
+    ratios = np.median(c, axis=1) / np.maximum(np.median(b, axis=1), 1e-12)
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def _p_value(base: Sequence[float], cur: Sequence[float]) -> float:
+    if len(set(base) | set(cur)) < 2:
+        return 1.0
+    return float(stats.mannwhitneyu(cur, base, alternative="greater").pvalue)
+
+
+def compare_metric(metric: str, base: Sequence[float], cur: Sequence[float], threshold: float,
+                   cfg: RegressionConfig) -> MetricVerdict | None:
+    """One metric's verdict; None when neither run measured it."""
+    if not base and not cur:
+        return None
+    if len(base) < cfg.min_repeats or len(cur) < cfg.min_repeats:
+        why = f"too few repeats ({len(base)} baseline, {len(cur)} current; need {cfg.min_repeats})"
+        mb = statistics.median(base) if base else 0.0
+        mc = statistics.median(cur) if cur else 0.0
+        change = mc / mb - 1 if mb > 0 and cur else 0.0
+        return MetricVerdict(metric, Outcome.INCONCLUSIVE, mb, mc, change, 0.0, 0.0, 1.0, threshold, why)
+    mb, mc = statistics.median(base), statistics.median(cur)
+    if mb <= 0:
+        return MetricVerdict(metric, Outcome.INCONCLUSIVE, mb, mc, 0.0, 0.0, 0.0, 1.0, threshold,
+                             "baseline median is zero")
+    change = mc / mb - 1
+    low, high = _bootstrap_ratio(base, cur, cfg.bootstrap_rounds)
+    p = _p_value(base, cur)
+    spread = f"95 % CI of the ratio {low:.3f}..{high:.3f}, Mann-Whitney p={p:.3g}"
+    if change > threshold and low > 1:
+        outcome, why = Outcome.FAIL, f"{metric} up {change:+.1%} (> {threshold:.0%}), outside the spread"
+    elif high - 1 <= threshold:
+        outcome, why = Outcome.PASS, f"{metric} {change:+.1%}, within {threshold:.0%} even at the CI's end"
+    else:
+        outcome, why = Outcome.INCONCLUSIVE, f"{metric} {change:+.1%}: the difference is inside the spread"
+    return MetricVerdict(metric, outcome, mb, mc, change, low, high, p, threshold, f"{why} ({spread})")
+
+
+def compare(baseline: PerfSample, current: PerfSample, thresholds: RegressionConfig) -> RegressionVerdict:
+    """The gate's verdict on ``current`` against ``baseline``: the worst metric decides."""
+    found = [
+        compare_metric("p95_ms", baseline.p95_ms, current.p95_ms, thresholds.p95_threshold, thresholds),
+        compare_metric("alloc_peak_bytes", baseline.alloc_peak_bytes, current.alloc_peak_bytes,
+                       thresholds.alloc_threshold, thresholds),
+    ]
+    metrics = tuple(m for m in found if m is not None)
+    outcome = max((m.outcome for m in metrics), default=Outcome.INCONCLUSIVE)
+    return RegressionVerdict(current.name or baseline.name, outcome, metrics)
+
+
+def measure_allocations(fn: Callable[[], object], repeats: int = 5) -> tuple[float, ...]:
+    """tracemalloc peak (bytes) of one call of ``fn``, per repeat."""
+    peaks = []
+    for _ in range(repeats):
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            fn()
+            peaks.append(float(tracemalloc.get_traced_memory()[1] - base))
+        finally:
+            tracemalloc.stop()
+    return tuple(peaks)
+
+
+def sample_from_dict(data: Mapping[str, Any], endpoint: str = "all", where: str = "") -> PerfSample:
+    """A PerfSample from a perf-sample JSON or a ``stackaudit load`` JSON report (its
+    ``repeats_p95_ms`` for ``endpoint``; else one p95 per step)."""
+    if data.get("schema") == SAMPLE_SCHEMA:
+        return PerfSample(str(data.get("name", "")), tuple(map(float, data.get("p95_ms", []))),
+                          tuple(map(float, data.get("alloc_peak_bytes", []))))
+    if data.get("schema") == "stackaudit.load":
+        repeats = dict(data.get("repeats_p95_ms") or {})
+        if endpoint in repeats:
+            values = tuple(map(float, repeats[endpoint]))
+        elif endpoint == "all":
+            values = tuple(float(s["p95_ms"]) for s in data.get("steps", []) if s.get("requests"))
+        else:
+            raise SampleError(f"{where}: no repeats for endpoint {endpoint!r} in this load report")
+        return PerfSample(f"{data.get('target', '')} {endpoint}", values, ())
+    raise SampleError(f"{where}: neither a load report nor a perf sample (schema {data.get('schema')!r})")
+
+
+def read_sample(path: Path, endpoint: str = "all") -> PerfSample:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SampleError(f"{path}: cannot read ({exc})") from exc
+    if not isinstance(data, dict):
+        raise SampleError(f"{path}: expected a JSON object")
+    return sample_from_dict(data, endpoint, str(path))
+
+
+def sample_to_json(sample: PerfSample) -> str:
+    return json.dumps({"schema": SAMPLE_SCHEMA, "name": sample.name, "p95_ms": list(sample.p95_ms),
+                       "alloc_peak_bytes": list(sample.alloc_peak_bytes)}, indent=2) + "\n"
