@@ -121,3 +121,25 @@ def test_password_never_appears_in_messages() -> None:
     with pytest.raises(StoreError) as caught:
         Store.open("postgresql+psycopg://u:hunter2secret@127.0.0.1:1/x")
     assert "hunter2secret" not in str(caught.value)
+
+
+def test_a_file_the_vulndb_created_first_is_adopted(tmp_path: Path) -> None:
+    """`stackaudit vulndb` may create its vuln_* tables in the file before any audit ran."""
+    path = _db_path(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE vuln_source (name TEXT PRIMARY KEY)")
+    with Store.open(default_url(tmp_path)) as store:
+        store.save_run(rich_result())
+        assert store.resolve_run(rich_result().run.project, "latest") == rich_result().run.id
+
+
+def test_foreign_tables_beside_ours_are_refused(tmp_path: Path) -> None:
+    url = default_url(tmp_path)
+    Store.open(url).close()
+    path = _db_path(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    content = path.read_bytes()
+    with pytest.raises(StoreError, match="invoices"):
+        Store.open(url)
+    assert path.read_bytes() == content

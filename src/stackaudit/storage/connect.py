@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
 
 from stackaudit.storage.base import StoreError
+from stackaudit.storage.tables import metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WRITE_OPTION = "stackaudit_write"
@@ -107,9 +108,12 @@ def _check_header(path: Path, header: bytes, size: int) -> None:
 
 
 def _check_readable(path: Path) -> None:
-    # immutable=1: no locks, no -wal/-shm files created beside a file that may not be ours
+    # Without a -wal file beside it, read it as immutable: no locks and no -wal/-shm files
+    # created next to a file that may not be ours. With one, read through the WAL.
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=5.0)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open the database: {exc}") from None
     try:
@@ -118,12 +122,18 @@ def _check_readable(path: Path) -> None:
         raise StoreError(f"{path}: corrupt SQLite database ({exc}); the file was left untouched") from None
     finally:
         conn.close()
-    if tables and "alembic_version" not in tables:
-        names = ", ".join(sorted(tables)[:5])
+    foreign = sorted(t for t in tables if not _ours(t))
+    if foreign:
+        names = ", ".join(foreign[:5])
         raise StoreError(
             f"{path}: a SQLite database that stackaudit did not create (tables: {names}); "
             "it was left untouched. Pass an empty or stackaudit database"
         )
+
+
+def _ours(table: str) -> bool:
+    """A table stackaudit may find in its own file: the store's, the vulndb's (vuln_*), SQLite's."""
+    return table in metadata.tables or table == "alembic_version" or table.startswith(("vuln_", "sqlite_"))
 
 
 def create(url: URL, busy_timeout_s: float) -> Engine:

@@ -17,18 +17,21 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x5354_4B41  # "STKA": one advisory lock id for every stackaudit migration
 
 
-def alembic_config(url: str | None = None) -> Config:
-    """An Alembic config for the store's chain; no alembic.ini is read."""
+def alembic_config(url: str | None = None, location: Path = MIGRATIONS) -> Config:
+    """An Alembic config for the store's chain; no alembic.ini is read.
+
+    ``url`` is only needed for offline SQL (``command.upgrade(cfg, "heads", sql=True)``).
+    """
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    cfg.set_main_option("script_location", str(location).replace("%", "%%"))
     if url is not None:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
-def known_heads() -> tuple[set[str], set[str]]:
+def known_heads(location: Path = MIGRATIONS) -> tuple[set[str], set[str]]:
     """(every revision id in the chain, the head revision ids)."""
-    script = ScriptDirectory.from_config(alembic_config())
+    script = ScriptDirectory.from_config(alembic_config(location=location))
     revisions = {rev.revision for rev in script.walk_revisions()}
     return revisions, set(script.get_heads())
 
@@ -37,9 +40,9 @@ def current_heads(conn: sa.Connection) -> set[str]:
     return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(engine: sa.Engine, where: str) -> None:
+def upgrade(engine: sa.Engine, where: str, location: Path = MIGRATIONS) -> None:
     """Migrate to head in one locked transaction; a no-op when already there."""
-    revisions, heads = known_heads()
+    revisions, heads = known_heads(location)
     with engine.connect() as conn:
         if _check(conn, where, revisions) == heads:
             conn.rollback()
@@ -50,7 +53,7 @@ def upgrade(engine: sa.Engine, where: str) -> None:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_MIGRATION_LOCK})
         if _check(conn, where, revisions) == heads:
             return  # another process migrated while we waited for the lock
-        cfg = alembic_config()
+        cfg = alembic_config(location=location)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
 

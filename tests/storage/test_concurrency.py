@@ -1,0 +1,86 @@
+"""Two processes writing one store at once; a lock held too long becomes a StoreError."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from stackaudit.storage.store import Store, StoreError, default_url
+
+from ._writer import save_runs
+from .factories import PROJECT, rich_result
+
+RUNS_EACH = 15
+
+
+def test_two_processes_save_runs_concurrently(store_url: str) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=save_runs, args=(store_url, p, RUNS_EACH, barrier)) for p in ("aaaa", "bbbb")]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=120)
+    assert [proc.exitcode for proc in procs] == [0, 0]
+    with Store.open(store_url) as store:
+        ids = {r.id for r in store.runs(PROJECT, limit=1000)}
+        hist = store.history(PROJECT)
+        cache = store.cache_get_many([f"{p}:{i}" for p in ("aaaa", "bbbb") for i in range(RUNS_EACH)])
+    assert ids == {f"{p}-{i:03d}" for p in ("aaaa", "bbbb") for i in range(RUNS_EACH)}
+    assert len(hist) == 1 + 2 * RUNS_EACH  # the shared finding once, and each process's own
+    assert len(cache) == 2 * RUNS_EACH
+
+
+def _hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        held.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def test_a_short_lock_is_waited_for(tmp_path: Path) -> None:
+    url = default_url(tmp_path)
+    Store.open(url).close()
+    held = threading.Event()
+    holder = threading.Thread(
+        target=_hold_write_lock, args=(tmp_path / ".stackaudit" / "stackaudit.db", 0.4, held)
+    )
+    holder.start()
+    held.wait(5)
+    started = time.monotonic()
+    with Store.open(url, busy_timeout_s=10) as store:
+        store.save_run(rich_result())
+    holder.join()
+    assert time.monotonic() - started >= 0.3
+    with Store.open(url) as store:
+        assert store.resolve_run(PROJECT, "latest") == rich_result().run.id
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_store_error(tmp_path: Path) -> None:
+    url = default_url(tmp_path)
+    Store.open(url).close()
+    held = threading.Event()
+    path = tmp_path / ".stackaudit" / "stackaudit.db"
+    holder = threading.Thread(target=_hold_write_lock, args=(path, 1.5, held))
+    holder.start()
+    held.wait(5)
+    try:
+        with (
+            Store.open(url, busy_timeout_s=0.3) as store,
+            pytest.raises(StoreError, match="locked") as caught,
+        ):
+            store.save_run(rich_result())
+        assert str(path) in str(caught.value)
+    finally:
+        holder.join()
+    with Store.open(url) as store:  # nothing half-written
+        assert store.runs(PROJECT) == []

@@ -1,0 +1,78 @@
+"""The Alembic chain run from code: SQLite pragmas, later revisions, offline SQL."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+
+from stackaudit.storage import connect, migrate
+from stackaudit.storage.store import Store, default_url
+
+LATER_REVISION = '''
+"""A later revision, as the vuln-db teammate's 0002_vulndb would be."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0099_probe"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("vuln_probe", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade() -> None:
+    op.drop_table("vuln_probe")
+'''
+
+
+def test_sqlite_runs_in_wal_mode_with_normal_sync_and_busy_timeout(tmp_path: Path) -> None:
+    with Store.open(default_url(tmp_path), busy_timeout_s=7.5) as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7500
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert (tmp_path / ".stackaudit").is_dir()
+
+
+def test_default_url_points_into_dot_stackaudit(tmp_path: Path) -> None:
+    url = sa.make_url(default_url(tmp_path / "my repo%"))
+    assert url.get_backend_name() == "sqlite"
+    assert url.database == str((tmp_path / "my repo%" / ".stackaudit" / "stackaudit.db").resolve())
+
+
+def test_the_env_picks_up_later_revisions(tmp_path: Path) -> None:
+    location = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
+    _, (head,) = migrate.known_heads()
+    (location / "versions" / "0099_probe.py").write_text(LATER_REVISION.format(down=head))
+    url = default_url(tmp_path)
+    Store.open(url).close()  # at the package's head first, then the later revision on top
+    engine = connect.create(sa.make_url(url), 5.0)
+    try:
+        migrate.upgrade(engine, "test", location)
+        with engine.connect() as conn:
+            assert migrate.current_heads(conn) == {"0099_probe"}
+        assert "vuln_probe" in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_offline_sql_can_be_generated_for_a_dba() -> None:
+    out = io.StringIO()
+    cfg = migrate.alembic_config(url="postgresql+psycopg://u@h/db")
+    cfg.stdout = out
+    with redirect_stdout(out):
+        command.upgrade(cfg, "heads", sql=True)
+    sql = out.getvalue()
+    assert "CREATE TABLE runs" in sql
+    assert "CREATE TABLE history" in sql
+    assert "TIMESTAMP WITH TIME ZONE" in sql
+    assert "INSERT INTO alembic_version" in sql
