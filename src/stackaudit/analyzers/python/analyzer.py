@@ -1,0 +1,46 @@
+"""The ``python-rules`` file analyzer: parse once, walk once, every rule family on the way."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult, NotAnalysable
+from stackaudit.analyzers.python.family import RuleFamily
+from stackaudit.analyzers.python.nplusone import NPlusOneRules
+from stackaudit.analyzers.python.outbound import OutboundRules
+from stackaudit.analyzers.python.pagination import PaginationRules
+from stackaudit.analyzers.python.queues import QueueRules
+from stackaudit.analyzers.python.retry import RetryRules
+from stackaudit.analyzers.python.sql import SqlRules
+from stackaudit.analyzers.python.walker import Walk
+from stackaudit.config.schema import Config
+from stackaudit.model import NotAnalysedReason, RuleMeta
+
+FAMILIES: tuple[type[RuleFamily], ...] = (
+    NPlusOneRules,
+    OutboundRules,
+    QueueRules,
+    RetryRules,
+    PaginationRules,
+    SqlRules,
+)
+
+
+class PythonRulesAnalyzer(FileAnalyzer):
+    """Performance, scalability and SQL rules for Python source (see each family's module)."""
+
+    name: ClassVar[str] = "python-rules"
+    version: ClassVar[str] = "1"
+    languages: ClassVar[frozenset[str]] = frozenset({"python"})
+    rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)
+
+    def analyze(self, source: FileInput, config: Config) -> FileResult:
+        tree = source.python_tree()  # NotAnalysable on a syntax error: the runner records it
+        walk = Walk(source.path, source.text, FAMILIES)
+        try:
+            findings = walk.run(tree)
+        except RecursionError:
+            raise NotAnalysable(
+                NotAnalysedReason.PARTIAL, "nesting too deep for the python-rules traversal"
+            ) from None
+        return FileResult(tuple(findings))

@@ -1,0 +1,414 @@
+"""The single traversal of a module: scope tracking and dispatch to every rule family.
+
+The walker knows, at every node: the enclosing function (dotted), whether it is ``async``, the
+handler route if any enclosing function is a request handler, the loops around the node (inside
+the current function only: a function defined in a loop does not run per iteration), simple
+``name = value`` assignments per scope, imports and router objects. Families read that through
+the ``Walk`` they are given and report through ``Walk.emit``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+
+from stackaudit.analyzers.python import frameworks
+from stackaudit.analyzers.python.family import Frame, Loop, LoopNode, RuleFamily
+from stackaudit.analyzers.python.frameworks import Route, Routers
+from stackaudit.analyzers.python.names import (
+    CHAIN_DEPTH,
+    Imports,
+    dotted,
+    is_constant_iterable,
+    is_retry_range,
+)
+from stackaudit.model import CodeContext, Confidence, Finding, Location, RuleMeta
+
+SNIPPET_MAX = 240
+Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+
+
+def _targets(node: ast.expr) -> frozenset[str]:
+    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+
+
+class Walk(ast.NodeVisitor):
+    """Per-file traversal state. Create one per file; call ``run``; read ``findings``."""
+
+    def __init__(self, path: str, text: str, families: Sequence[type[RuleFamily]]) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.imports = Imports()
+        self.routers = Routers()
+        self.path_context = frameworks.path_context(path)
+        self.frames: list[Frame] = []
+        self.classes: list[ast.ClassDef] = []
+        self.attr_assigns: dict[str, ast.expr] = {}  # "self.session" -> value, file-wide
+        self.awaited: set[int] = set()
+        self.call_funcs: set[int] = set()
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, int, int]] = set()
+        instances = [family(self) for family in families]
+        self._hooks: dict[str, list[Callable[..., None]]] = {
+            hook: [
+                getattr(inst, hook)
+                for inst in instances
+                if getattr(type(inst), hook) is not getattr(RuleFamily, hook)
+            ]
+            for hook in RuleFamily.HOOKS
+        }
+
+    # ---- running -------------------------------------------------------------------------
+    def run(self, tree: ast.Module) -> list[Finding]:
+        self.frames.append(Frame("module", tree, None))
+        for stmt in tree.body:
+            self.visit(stmt)
+        self._dispatch("finish")
+        self.findings.sort(key=lambda f: (f.location.line, f.location.column, f.rule_id))
+        return self.findings
+
+    def _dispatch(self, hook: str, *args: object) -> None:
+        for fn in self._hooks[hook]:
+            fn(*args)
+
+    # ---- scope queries for families -----------------------------------------------------------
+    @property
+    def frame(self) -> Frame:
+        return self.frames[-1]
+
+    @property
+    def function(self) -> Frame | None:
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame
+        return None
+
+    @property
+    def in_async(self) -> bool:
+        function = self.function
+        return function is not None and function.is_async
+
+    @property
+    def loops(self) -> list[Loop]:
+        return self.frame.loops
+
+    def data_loop(self) -> Loop | None:
+        """The innermost data-driven loop around the current node, in this function."""
+        for loop in reversed(self.frame.loops):
+            if loop.data_driven:
+                return loop
+        return None
+
+    @property
+    def route(self) -> Route | None:
+        for frame in reversed(self.frames):
+            if frame.route is not None:
+                return frame.route
+        return None
+
+    @property
+    def context(self) -> CodeContext:
+        if self.path_context is not None:
+            return self.path_context
+        return CodeContext.HANDLER if self.route is not None else CodeContext.LIBRARY
+
+    def lookup(self, name: str) -> ast.expr | None:
+        """The last value assigned to ``name`` (a local, a global or a ``self.attr``)."""
+        if "." in name:
+            return self.attr_assigns.get(name)
+        for frame in reversed(self.frames):
+            if frame.kind == "class" and frame is not self.frame:
+                continue  # class bodies are not visible from methods
+            if name in frame.assigns:
+                return frame.assigns[name]
+        return None
+
+    def history(self, name: str) -> list[ast.expr]:
+        """Every value assigned to a plain name in the innermost scope that has it, in order."""
+        for frame in reversed(self.frames):
+            if frame.kind == "class" and frame is not self.frame:
+                continue
+            if name in frame.history:
+                return frame.history[name]
+        return []
+
+    def resolve(self, node: ast.expr) -> ast.expr:
+        """Follow ``x`` -> the value assigned to ``x``, a few hops at most."""
+        for _ in range(CHAIN_DEPTH):
+            name = dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
+            value = self.lookup(name) if name else None
+            if value is None or value is node:
+                return node
+            node = value
+        return node
+
+    def qualname(self, node: ast.expr) -> str | None:
+        return self.imports.qualname(node)
+
+    # ---- reporting -----------------------------------------------------------------------
+    def location(self, node: ast.AST) -> Location:
+        line = getattr(node, "lineno", 0)
+        end_line = getattr(node, "end_lineno", None) or line
+        return Location(
+            self.path,
+            line,
+            self._column(line, getattr(node, "col_offset", 0)),
+            end_line,
+            self._column(end_line, getattr(node, "end_col_offset", None) or 0),
+            self.symbol,
+        )
+
+    @property
+    def symbol(self) -> str | None:
+        for frame in reversed(self.frames):
+            if frame.qualname:
+                return frame.qualname
+        return None
+
+    def _column(self, line: int, byte_offset: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode()[:byte_offset].decode(errors="ignore")) + 1
+
+    def snippet(self, node: ast.AST) -> str:
+        line = getattr(node, "lineno", 0)
+        end = getattr(node, "end_lineno", None) or line
+        if not 0 < line <= len(self.lines):
+            return ""
+        chunk = [s.encode() for s in self.lines[line - 1 : end]]
+        start_col = getattr(node, "col_offset", 0)
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is not None:
+            chunk[-1] = chunk[-1][:end_col]
+        chunk[0] = chunk[0][start_col:]
+        text = "\n".join(c.decode(errors="replace") for c in chunk)
+        return text if len(text) <= SNIPPET_MAX else text[: SNIPPET_MAX - 1] + "…"
+
+    def header(self, node: ast.AST) -> str:
+        """The first line of a statement (a loop header), stripped."""
+        line = getattr(node, "lineno", 0)
+        text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        return text[:SNIPPET_MAX]
+
+    def prepare(
+        self,
+        rule: RuleMeta,
+        node: ast.AST,
+        message: str,
+        *,
+        snippet: str | None = None,
+        related: Sequence[ast.AST] = (),
+        confidence: Confidence | None = None,
+        context: CodeContext | None = None,
+    ) -> Finding:
+        """Build a finding with the current scope (symbol, context, endpoint) without adding it:
+        for rules that decide at the end of the module."""
+        route = self.route
+        return rule.finding(
+            self.location(node),
+            message,
+            self.snippet(node) if snippet is None else snippet,
+            confidence=confidence,
+            related=tuple(self.location(r) for r in related),
+            context=context if context is not None and self.path_context is None else self.context,
+            endpoint=route.endpoint if route else None,
+        )
+
+    def add(self, finding: Finding) -> None:
+        key = (finding.rule_id, finding.location.line, finding.location.column)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.findings.append(finding)
+
+    def emit(
+        self,
+        rule: RuleMeta,
+        node: ast.AST,
+        message: str,
+        *,
+        snippet: str | None = None,
+        related: Sequence[ast.AST] = (),
+        confidence: Confidence | None = None,
+        context: CodeContext | None = None,
+    ) -> None:
+        self.add(
+            self.prepare(
+                rule,
+                node,
+                message,
+                snippet=snippet,
+                related=related,
+                confidence=confidence,
+                context=context,
+            )
+        )
+
+    # ---- traversal -------------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        self.imports.add(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self.imports.add(node)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return  # docstrings and bare string statements are prose, not code
+        self.visit(node.value)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for child in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
+            self.visit(child)
+        self._dispatch("on_class", node)
+        self.classes.append(node)
+        self.frames.append(Frame("class", node, self._qualify(node.name)))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.frames.pop()
+        self.classes.pop()
+
+    def _qualify(self, name: str) -> str:
+        outer = self.symbol
+        return f"{outer}.{name}" if outer else name
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for child in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
+            if child is not None:
+                self.visit(child)
+        view_class = self.frame.kind == "class" and frameworks.is_view_class(self.classes[-1])
+        nested = self.frame.kind == "function"
+        route = frameworks.route_from_decorators(
+            node.decorator_list, self.imports, self.routers
+        ) or frameworks.implicit_route(node, self.path, view_class, nested)
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        frame = Frame("function", node, self._qualify(node.name), is_async, route)
+        self.frames.append(frame)
+        self._dispatch("on_function_enter", frame)
+        for stmt in node.body:
+            self.visit(stmt)
+        self._dispatch("on_function_exit", frame)
+        self.frames.pop()
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for child in (*node.args.defaults, *node.args.kw_defaults):
+            if child is not None:
+                self.visit(child)
+        frame = Frame("function", node, None)
+        self.frames.append(frame)
+        self._dispatch("on_function_enter", frame)
+        self.visit(node.body)
+        self._dispatch("on_function_exit", frame)
+        self.frames.pop()
+
+    def _loop(self, loop: Loop, body: Sequence[ast.AST]) -> None:
+        self.frame.loops.append(loop)
+        self._dispatch("on_loop_enter", loop)
+        for stmt in body:
+            self.visit(stmt)
+        self._dispatch("on_loop_exit", loop)
+        self.frame.loops.pop()
+
+    def _for(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        driven = not (is_constant_iterable(node.iter) or is_retry_range(node.target, node.iter))
+        self._loop(Loop(node, node, _targets(node.target), node.iter, driven), node.body)
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    visit_For = _for
+    visit_AsyncFor = _for
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._loop(Loop(node, node, frozenset(), None, False), node.body)
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    def _comprehension(self, node: Comprehension) -> None:
+        loops: list[LoopNode] = []
+        for gen in node.generators:
+            self.visit(gen.iter)
+            loop = Loop(gen, node, _targets(gen.target), gen.iter, not is_constant_iterable(gen.iter))
+            self.frame.loops.append(loop)
+            self._dispatch("on_loop_enter", loop)
+            loops.append(gen)
+            for cond in gen.ifs:
+                self.visit(cond)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        for _ in loops:
+            self._dispatch("on_loop_exit", self.frame.loops[-1])
+            self.frame.loops.pop()
+
+    visit_ListComp = _comprehension
+    visit_SetComp = _comprehension
+    visit_GeneratorExp = _comprehension
+    visit_DictComp = _comprehension
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.call_funcs.add(id(node.func))
+        self._dispatch("on_call", node)
+        self.generic_visit(node)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
+        self.visit(node.value)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._dispatch("on_attribute", node)
+        self.visit(node.value)
+
+    def _bind(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self.frame.assigns[target.id] = value
+            self.frame.history.setdefault(target.id, []).append(value)
+            self.routers.observe(target.id, value, self.imports)
+        elif isinstance(target, ast.Attribute):
+            name = dotted(target)
+            if name:
+                self.attr_assigns[name] = value
+        self._dispatch("on_assign", target, value)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self._bind(target, node.value)
+            self.visit(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._bind(node.target, node.value)
+        self.visit(node.target)
+
+    def _with(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if isinstance(item.optional_vars, ast.Name):
+                self.frame.assigns[item.optional_vars.id] = item.context_expr
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_With = _with
+    visit_AsyncWith = _with
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self._dispatch("on_return", node)
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self._dispatch("on_string", node)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        self._dispatch("on_string", node)
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                self.visit(part.value)
