@@ -63,3 +63,14 @@ def test_languages_table() -> None:
     assert language_of(".env.production") == "dotenv"
     assert language_of("requirements-dev.txt") == "requirements"
     assert language_of("x.unknown") == "text"
+
+
+def test_tree_ignored_by_enclosing_repo_is_walked(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".gitignore").write_text("vendor/\n")
+    vendored = tmp_path / "vendor" / "lib"
+    vendored.mkdir(parents=True)
+    (vendored / "mod.py").write_text("x = 1\n")
+    d = discover(vendored, Config())
+    assert not d.is_git
+    assert [f.path for f in d.files] == ["mod.py"]

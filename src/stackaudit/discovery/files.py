@@ -68,7 +68,15 @@ def git_head(root: Path) -> tuple[str | None, str | None]:
     return commit, branch
 
 
+def _ignored_by_enclosing_repo(root: Path) -> bool:
+    """A tree inside an ignored directory of some repo (a vendored copy, bench data) is walked instead."""
+    proc = _git(root, "check-ignore", "-q", ".")
+    return proc is not None and proc.returncode == 0
+
+
 def _git_files(root: Path) -> list[str] | None:
+    if _ignored_by_enclosing_repo(root):
+        return None
     proc = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
     if proc is None or proc.returncode != 0:
         return None
@@ -156,8 +164,7 @@ def _filters(config: Config) -> tuple[pathspec.GitIgnoreSpec | None, pathspec.Gi
 def discover(root: Path, config: Config) -> Discovery:
     root = root.resolve()
     real_root = os.path.realpath(root)
-    top = git_toplevel(root)
-    names = _git_files(root) if top is not None else None
+    names = _git_files(root) if git_toplevel(root) is not None else None
     is_git = names is not None
     if names is None:
         names = list(_walk_files(root))
