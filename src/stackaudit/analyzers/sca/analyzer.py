@@ -14,6 +14,7 @@ from stackaudit.analyzers.sca.rules import RULES
 from stackaudit.inventory.deps.discover import build_inventory, is_dependency_file, locked_keys
 from stackaudit.inventory.deps.model import Dependency, Inventory
 from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason
+from stackaudit.storage.store import StoreError
 from stackaudit.vulndb.audit import audit_dependencies
 from stackaudit.vulndb.connect import open_engine
 from stackaudit.vulndb.query import SourceInfo, VulnDatabase
@@ -67,7 +68,7 @@ def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> N
     try:
         db = VulnDatabase(open_engine(ctx.db_url))
         sources = db.sources()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StoreError) as exc:
         out.skipped_reason = f"{NO_DB}; the store could not be opened: {type(exc).__name__}"
         return
     if not any(s.kind == "osv" and s.records for s in sources):

@@ -17,6 +17,7 @@ _HASH = re.compile(r"--hash[=\s]+(\S+)")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 _OPTION_WITH_VALUE = re.compile(r"^(--?[a-z-]+)(?:[=\s]+(\S+))?")
+_LEGACY_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*===?\s*([^\s;,]+)\s*(?:;.*)?$")
 _IGNORED_OPTIONS = frozenset(
     {
         "-i",
@@ -109,7 +110,21 @@ def _requirement(line: str, rel: str, number: int, state: _State, constraint: bo
     try:
         req = Requirement(body)
     except InvalidRequirement as exc:
-        state.problems.append(Problem(rel, "malformed", f"line {number}: {exc}"))
+        legacy = _LEGACY_PIN.match(body)
+        if legacy is None:
+            state.problems.append(Problem(rel, "malformed", f"line {number}: {str(exc).splitlines()[0]}"))
+        elif not constraint:  # a pin to a non-PEP 440 version (1.0-legacy): keep it, matching says more
+            state.deps.append(
+                Dependency(
+                    name=legacy.group(1),
+                    ecosystem=Ecosystem.PYPI,
+                    source=rel,
+                    version=legacy.group(2),
+                    spec=body,
+                    line=number,
+                    hashes=hashes,
+                )
+            )
         return
     version = _pinned_version(req)
     if constraint:
