@@ -175,6 +175,11 @@ def _facts(item: Assessment) -> list[str]:
     return ["<dl>", *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts), "</dl>"]
 
 
+def _formula(item: Assessment) -> str:
+    s = item.score
+    return f"{c.num(s.impact.value)} {c.TIMES} {c.num(s.likelihood.value)} {c.DIVIDE} {c.num(s.effort.value)}"
+
+
 _COLUMNS = (
     ("rank", "num", "#"),
     ("score", "num", "Score"),
@@ -193,7 +198,8 @@ def _row(rank: int, item: Assessment, rules: Mapping[str, RuleMeta]) -> str:
     owner = item.owner or ""
     cells = [
         f'<td class="num" data-v="{rank}">{rank}</td>',
-        f'<td class="num" data-v="{item.score.value}"><strong>{c.num(item.score.value)}</strong></td>',
+        f'<td class="num" data-v="{item.score.value}"><strong>{c.num(item.score.value)}</strong><br>'
+        f'<span class="small">{_formula(item)}</span></td>',
         f'<td data-v="{int(f.severity)}">{_sev(f.severity)}</td>',
         f'<td data-v="{h(f.rule_id)}"><strong>{h(f.rule_id)}</strong><br>'
         f'<span class="small">{h(c.rule_title(rules, f))}</span></td>',
@@ -235,6 +241,10 @@ def _findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
     )
 
 
+def _files(count: int) -> str:
+    return f"{count} file" + ("" if count == 1 else "s")
+
+
 def _coverage(result: AuditResult) -> str:
     out = ['<section id="coverage"><h2>Coverage: what was not analysed</h2>']
     problems = c.analyzer_problems(result)
@@ -252,7 +262,7 @@ def _coverage(result: AuditResult) -> str:
             for e in entries
         )
         out.append(
-            f"<details><summary>{reason.value}: {len(entries)} files</summary>"
+            f"<details><summary>{reason.value}: {_files(len(entries))}</summary>"
             "<table><thead><tr><th>Path</th><th>Detail</th><th>Analyzer</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></details>"
         )

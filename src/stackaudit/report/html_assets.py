@@ -23,7 +23,8 @@ h1{font-size:22px;margin:16px 0 4px}h2{font-size:18px;margin:18px 0 8px}
 list-style:none}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 .card .score{font-size:24px;font-weight:700}
-.card .loc,.small{color:var(--muted);font-size:12px;word-break:break-all}
+.small{color:var(--muted);font-size:12px}
+.card .loc{color:var(--muted);font-size:12px;word-break:break-all}
 .sev{display:inline-block;padding:1px 7px;border-radius:10px;font-size:11px;font-weight:700;
 text-transform:uppercase;color:#fff}
 .sev-4{background:#8b0000}.sev-3{background:#d33}.sev-2{background:#d98a00}.sev-1{background:#2b8ac4}
