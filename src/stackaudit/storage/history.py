@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from stackaudit.model import Assessment, AuditResult, FixedFinding, Status
 from stackaudit.storage.base import HistoryEntry, StoreError
@@ -66,80 +67,78 @@ def _keeps_acceptance(row: sa.Row[Any], status: Status, run_date: date) -> bool:
     return until is None or until >= run_date
 
 
-@dataclass(slots=True)
-class _Changes:
-    inserts: list[dict[str, Any]]
-    updates: list[dict[str, Any]]
+def _new_row(ctx: AuditResult, fingerprint: str, rule_id: str, path: str) -> dict[str, Any]:
+    run = ctx.run
+    return {
+        "project": run.project,
+        "fingerprint": fingerprint,
+        "rule_id": rule_id,
+        "path": path,
+        "first_seen": run.started_at,
+        "first_run": run.id,
+        "last_seen": run.started_at,
+        "last_run": run.id,
+        "status": Status.NEW.value,
+        "owner": None,
+        "owner_from_triage": False,
+        "accepted_until": None,
+        "accepted_by": None,
+        "reason": None,
+        "updated_at": run.finished_at,
+    }
 
 
-def _seen(changes: _Changes, row: sa.Row[Any] | None, item: Assessment, ctx: AuditResult) -> None:
+def _seen(row: sa.Row[Any] | None, item: Assessment, ctx: AuditResult) -> dict[str, Any]:
     run, finding = ctx.run, item.finding
     if row is None:
-        changes.inserts.append(
-            {
-                "project": run.project,
-                "fingerprint": finding.fingerprint,
-                "rule_id": finding.rule_id,
-                "path": finding.location.path,
-                "first_seen": min(item.first_seen, run.started_at),
-                "first_run": run.id,
-                "last_seen": run.started_at,
-                "last_run": run.id,
-                "status": item.status.value,
-                "owner": item.owner,
-                "owner_from_triage": False,
-                "updated_at": run.finished_at,
-            }
+        out = _new_row(ctx, finding.fingerprint, finding.rule_id, finding.location.path)
+        out.update(
+            first_seen=min(item.first_seen, run.started_at), status=item.status.value, owner=item.owner
         )
-        return
+        return out
     keep = _keeps_acceptance(row, item.status, run.started_at.date())
     newer = run.started_at >= row.last_seen  # a run saved out of order does not move last_seen back
-    changes.updates.append(
-        {
-            "b_fp": finding.fingerprint,
-            "rule_id": finding.rule_id,
-            "path": finding.location.path,
-            "last_seen": run.started_at if newer else row.last_seen,
-            "last_run": run.id if newer else row.last_run,
-            "status": Status.ACCEPTED.value if keep else item.status.value,
-            "owner": row.owner if row.owner_from_triage or item.owner is None else item.owner,
-            "updated_at": run.finished_at,
-        }
+    out = dict(row._mapping)
+    out.update(
+        rule_id=finding.rule_id,
+        path=finding.location.path,
+        last_seen=run.started_at if newer else row.last_seen,
+        last_run=run.id if newer else row.last_run,
+        status=Status.ACCEPTED.value if keep else item.status.value,
+        owner=row.owner if row.owner_from_triage or item.owner is None else item.owner,
+        updated_at=run.finished_at,
     )
+    return out
 
 
-def _fixed(changes: _Changes, row: sa.Row[Any] | None, item: FixedFinding, ctx: AuditResult) -> None:
-    run = ctx.run
+def _fixed(row: sa.Row[Any] | None, item: FixedFinding, ctx: AuditResult) -> dict[str, Any]:
     if row is None:  # the engine knew it, the store did not (e.g. a baseline file): record it
-        changes.inserts.append(
-            {
-                "project": run.project,
-                "fingerprint": item.fingerprint,
-                "rule_id": item.rule_id,
-                "path": item.path,
-                "first_seen": item.first_seen,
-                "first_run": run.id,
-                "last_seen": item.first_seen,
-                "last_run": run.id,
-                "status": Status.FIXED.value,
-                "owner": None,
-                "owner_from_triage": False,
-                "updated_at": run.finished_at,
-            }
-        )
+        out = _new_row(ctx, item.fingerprint, item.rule_id, item.path)
+        out.update(first_seen=item.first_seen, last_seen=item.first_seen)
+    else:
+        out = dict(row._mapping)
+        out["updated_at"] = ctx.run.finished_at
+    out["status"] = Status.FIXED.value
+    return out
+
+
+def _write(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Upsert whole rows: one batched INSERT … ON CONFLICT on SQLite and PostgreSQL."""
+    name = conn.dialect.name
+    if name not in ("sqlite", "postgresql"):
+        keys = [(r["project"], r["fingerprint"]) for r in rows]
+        for project, fp in keys:
+            conn.execute(history.delete().where(history.c.project == project, history.c.fingerprint == fp))
+        conn.execute(history.insert(), rows)
         return
-    changes.updates.append(
-        {
-            "b_fp": item.fingerprint,
-            "rule_id": row.rule_id,
-            "path": row.path,
-            "last_seen": row.last_seen,
-            "last_run": row.last_run,
-            "status": Status.FIXED.value,
-            "owner": row.owner,
-            "updated_at": run.finished_at,
-        }
+    insert = sqlite.insert if name == "sqlite" else postgresql.insert
+    statement = insert(history)
+    statement = statement.on_conflict_do_update(
+        index_elements=[history.c.project, history.c.fingerprint],
+        set_={c.name: statement.excluded[c.name] for c in history.c if not c.primary_key},
     )
+    for part in chunks(rows):
+        conn.execute(statement, list(part))
 
 
 def upsert(conn: sa.Connection, result: AuditResult) -> None:
@@ -147,26 +146,11 @@ def upsert(conn: sa.Connection, result: AuditResult) -> None:
     present: dict[str, Assessment] = {a.finding.fingerprint: a for a in result.suppressed}
     present.update((a.finding.fingerprint, a) for a in result.findings)  # active wins
     fixed = {f.fingerprint: f for f in result.fixed if f.fingerprint not in present}
-    rows = _existing(conn, result.run.project, [*present, *fixed])
-    changes = _Changes([], [])
-    for fp, item in present.items():
-        _seen(changes, rows.get(fp), item, result)
-    for fp, gone in fixed.items():
-        _fixed(changes, rows.get(fp), gone, result)
-    if changes.inserts:
-        conn.execute(history.insert(), changes.inserts)
-    if changes.updates:
-        statement = (
-            history.update()
-            .where(history.c.project == result.run.project, history.c.fingerprint == sa.bindparam("b_fp"))
-            .values(
-                {
-                    name: sa.bindparam(name)
-                    for name in ("rule_id", "path", "last_seen", "last_run", "status", "owner", "updated_at")
-                }
-            )
-        )
-        conn.execute(statement, changes.updates)
+    existing = _existing(conn, result.run.project, [*present, *fixed])
+    rows = [_seen(existing.get(fp), item, result) for fp, item in present.items()]
+    rows += [_fixed(existing.get(fp), gone, result) for fp, gone in fixed.items()]
+    if rows:
+        _write(conn, rows)
 
 
 @dataclass(frozen=True, slots=True)
