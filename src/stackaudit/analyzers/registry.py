@@ -14,13 +14,21 @@ def file_analyzers() -> tuple[type[FileAnalyzer], ...]:
 
 
 def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
+    from stackaudit.analyzers.ci.analyzer import CiHardeningAnalyzer
     from stackaudit.analyzers.external.ruff import RuffAnalyzer
     from stackaudit.analyzers.external.zizmor import ZizmorAnalyzer
     from stackaudit.analyzers.sca.analyzer import ScaAnalyzer
     from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
 
-    return (StagedSecretsAnalyzer, HistorySecretsAnalyzer, ScaAnalyzer, RuffAnalyzer, ZizmorAnalyzer)
+    return (
+        StagedSecretsAnalyzer,
+        HistorySecretsAnalyzer,
+        ScaAnalyzer,
+        RuffAnalyzer,
+        ZizmorAnalyzer,
+        CiHardeningAnalyzer,
+    )
 
 
 def all_analyzers() -> tuple[type[Analyzer], ...]:

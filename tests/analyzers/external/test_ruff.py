@@ -136,7 +136,7 @@ def test_real_run_matches_labels_and_recording(tmp_path: Path) -> None:
     recorded, _ = to_findings(parse(_recorded("ruff_project.json", root)), PathMap(root, PY_FILES))
     assert {f.fingerprint for f in recorded} == {f.fingerprint for f in result.findings}
     assert [n.path for n in result.not_analysed] == ["app/broken.py"]
-    assert (tmp_path / "cache").is_dir()
+    assert (tmp_path / "cache" / "ruff").is_dir()
 
 
 def test_real_exit_codes(tmp_path: Path) -> None:

@@ -183,11 +183,11 @@ def _finding(rec: RuffRecord, rel: str, text: str) -> Finding:
     )
 
 
-def run_ruff(ctx: RepoContext, binary: str, files: Sequence[str]) -> RuffRun:
+def run_ruff(ctx: RepoContext, binary: str, files: Sequence[str], cache: Path | None) -> RuffRun:
     result = RuffRun()
     for batch in _run.batches(files):
         invocation = _run.Invocation(
-            tuple(command(binary, ctx.cache_dir, batch)), ctx.root, ctx.config.analyzer_timeout_s
+            tuple(command(binary, cache, batch)), ctx.root, ctx.config.analyzer_timeout_s
         )
         try:
             done = _run.run(invocation)
@@ -216,9 +216,10 @@ class RuffAnalyzer(RepoAnalyzer):
         if not files:
             raise AnalyzerSkipped("no Python files to lint")
         binary = _run.locate("ruff")
-        if ctx.cache_dir is not None:
-            ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-        outcome = run_ruff(ctx, binary, files)
+        cache = ctx.cache_dir / "ruff" if ctx.cache_dir is not None else None
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+        outcome = run_ruff(ctx, binary, files, cache)
         findings, broken = to_findings(outcome.records, PathMap(ctx.root, files))
         state, reason = AnalyzerState.OK, ""
         if outcome.timed_out:

@@ -1,0 +1,1 @@
+"""Our own CI and build hardening checks (what zizmor does not cover)."""
