@@ -20,6 +20,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
     from stackaudit.analyzers.sca.analyzer import ScaAnalyzer
     from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
+    from stackaudit.analyzers.taint import TaintAnalyzer
 
     return (
         StagedSecretsAnalyzer,
@@ -28,6 +29,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         RuffAnalyzer,
         ZizmorAnalyzer,
         CiHardeningAnalyzer,
+        TaintAnalyzer,
     )
 
 

@@ -1,0 +1,122 @@
+"""The ``taint`` repository analyzer: parse every Python file once, then follow data."""
+
+from __future__ import annotations
+
+import ast
+import time
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.taint.api_rules import check_module
+from stackaudit.analyzers.taint.interp import BudgetExceeded, Interp
+from stackaudit.analyzers.taint.modules import SOURCE_HINT, ModuleInfo, build_module
+from stackaudit.analyzers.taint.program import Program
+from stackaudit.analyzers.taint.rules import ALL_RULES
+from stackaudit.config.sections.taint import TaintConfig
+from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason
+
+NAME = "taint"
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    modules: tuple[ModuleInfo, ...]
+    not_analysed: tuple[NotAnalysed, ...]
+
+
+def parse_files(files: Iterable[SourceFile]) -> Parsed:
+    """Read and parse each Python file once; bad files become NotAnalysed entries."""
+    modules: list[ModuleInfo] = []
+    bad: list[NotAnalysed] = []
+    for file in files:
+        try:
+            text = file.abspath.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            bad.append(NotAnalysed(file.path, NotAnalysedReason.DECODE_ERROR, "not UTF-8", NAME))
+            continue
+        except FileNotFoundError:
+            bad.append(NotAnalysed(file.path, NotAnalysedReason.VANISHED, "deleted during the scan", NAME))
+            continue
+        except OSError as exc:
+            bad.append(NotAnalysed(file.path, NotAnalysedReason.PERMISSION, type(exc).__name__, NAME))
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=file.path)
+        except SyntaxError as exc:
+            bad.append(
+                NotAnalysed(file.path, NotAnalysedReason.SYNTAX_ERROR, f"line {exc.lineno}: {exc.msg}", NAME)
+            )
+            continue
+        except (RecursionError, MemoryError, ValueError) as exc:
+            detail = f"cannot be parsed within bounds ({type(exc).__name__})"
+            bad.append(NotAnalysed(file.path, NotAnalysedReason.PARTIAL, detail, NAME))
+            continue
+        modules.append(build_module(file.path, text, tree))
+    return Parsed(tuple(modules), tuple(bad))
+
+
+def analyse_modules(
+    modules: tuple[ModuleInfo, ...], config: TaintConfig
+) -> tuple[list[Finding], dict[str, str]]:
+    """Run the taint engine and the API rules; return findings and partially analysed paths."""
+    program = Program(list(modules), config)
+    api: list[Finding] = []
+    for mod in modules:
+        program.deadline = time.monotonic() + config.file_time_limit_s
+        try:
+            _analyse_module(program, mod)
+            api.extend(check_module(mod))
+        except BudgetExceeded:
+            program.mark_partial(mod.path, f"stopped at taint.file_time_limit_s={config.file_time_limit_s}")
+        except RecursionError:
+            program.mark_partial(mod.path, "nesting too deep for the analyzer")
+    program.deadline = float("inf")
+    return [*program.findings.values(), *api], program.partial
+
+
+def _analyse_module(program: Program, mod: ModuleInfo) -> None:
+    if SOURCE_HINT.search(mod.text):
+        top = Interp(program, mod, None, 0)
+        top.block(
+            [
+                s
+                for s in mod.tree.body
+                if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            ]
+        )
+        for hit in top.hits:
+            if hit.taint.kind != 0:
+                program.record(hit)
+    functions = [*mod.functions.values(), *(f for methods in mod.classes.values() for f in methods.values())]
+    for func in functions:
+        if program.hinted(func):
+            program.summary(func, 0)
+
+
+class TaintAnalyzer(RepoAnalyzer):
+    """Cross-module taint tracking for Python web code, plus API misuse rules."""
+
+    name = NAME
+    version = "1"
+    rules = ALL_RULES
+
+    def cache_inputs(self, ctx: RepoContext) -> list[SourceFile]:
+        return [f for f in ctx.files if f.language == "python"]
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        config = ctx.config.taint if hasattr(ctx.config, "taint") else TaintConfig()
+        parsed = parse_files(self.cache_inputs(ctx))
+        findings, partial = analyse_modules(parsed.modules, config)
+        partial_entries = tuple(
+            NotAnalysed(path, NotAnalysedReason.PARTIAL, reason, NAME)
+            for path, reason in sorted(partial.items())
+        )
+        not_analysed = (*parsed.not_analysed, *partial_entries)
+        state = AnalyzerState.PARTIAL if partial_entries else AnalyzerState.OK
+        reason = f"{len(partial_entries)} file(s) analysed partially" if partial_entries else ""
+        findings.sort(key=lambda f: f.sort_key)
+        return RepoResult(tuple(findings), not_analysed, state, reason)

@@ -1,0 +1,239 @@
+"""API misuse rules on the same name resolution: weak hash/random, cookies, debug, TLS, binding.
+
+No taint needed; they use the module's import aliases and constants, so
+``import hashlib as h; h.md5(...)`` and ``HOST = "0.0.0.0"; app.run(host=HOST)`` resolve.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from stackaudit.analyzers.taint import rules as r
+from stackaudit.analyzers.taint.modules import ModuleInfo
+from stackaudit.model import Finding, Location, RuleMeta
+
+_HINT = re.compile(
+    r"md5|sha1|new\(|random|set_cookie|debug|DEBUG|verify|CERT_NONE|_create_unverified_context|"
+    r"check_hostname|0\.0\.0\.0|\"::\""
+)
+_WEAK_HASHES = frozenset({"md5", "sha1", "md4", "md2"})
+_RANDOM_FUNCS = frozenset(
+    {
+        "random",
+        "randint",
+        "randrange",
+        "choice",
+        "choices",
+        "getrandbits",
+        "sample",
+        "uniform",
+        "randbytes",
+        "shuffle",
+    }
+)
+_SECRET_WORDS = re.compile(
+    r"token|passw|secret|salt|nonce|otp|csrf|api_?key|session_?id|reset|"
+    r"verification|auth_?code|invite_?code|pin\b|key$",
+    re.IGNORECASE,
+)
+_ALL_INTERFACES = frozenset({"0.0.0.0", "::", "0:0:0:0:0:0:0:0"})
+_HOST_KEYWORDS = frozenset({"host", "bind", "address", "listen", "hostname", "bind_address"})
+_HOST_NAMES = re.compile(r"^(HOST|BIND|BIND_ADDRESS|LISTEN_ADDRESS|SERVER_HOST|HTTP_HOST)$", re.IGNORECASE)
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self, mod: ModuleInfo) -> None:
+        self.mod = mod
+        self.findings: list[Finding] = []
+        self.scope: list[str] = []
+        self.target_names: list[str] = []
+        self.settings = bool(re.search(r"(^|/)(settings|config)[^/]*\.py$", mod.path))
+
+    # ---- helpers ------------------------------------------------------------------------
+    def qualname(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.mod.aliases.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    def const(self, node: ast.expr) -> object:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in self.mod.consts:
+            return self.mod.consts[node.id]
+        return None
+
+    def add(self, rule: RuleMeta, node: ast.AST, message: str) -> None:
+        loc = Location(
+            self.mod.path,
+            getattr(node, "lineno", 0),
+            getattr(node, "col_offset", 0) + 1,
+            getattr(node, "end_lineno", 0) or 0,
+            (getattr(node, "end_col_offset", 0) or 0) + 1,
+            ".".join(self.scope) or None,
+        )
+        self.findings.append(rule.finding(loc, message, self.mod.snippet(node)))
+
+    # ---- scopes -------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.scope.append(node.name)
+        self.generic_visit(node)
+        self.scope.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.scope.append(node.name)
+        self.generic_visit(node)
+        self.scope.pop()
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        names = [_target_name(t) for t in node.targets]
+        self._assigned(node, [n for n in names if n], node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        name = _target_name(node.target)
+        if node.value is not None:
+            self._assigned(node, [name] if name else [], node.value)
+
+    def _assigned(self, node: ast.Assign | ast.AnnAssign, names: list[str], value: ast.expr) -> None:
+        literal = self.const(value) if isinstance(value, ast.Constant) else None
+        for name in names:
+            leaf = name.rsplit(".", 1)[-1]
+            if literal is True and (
+                (leaf == "DEBUG" and (self.settings or not self.scope)) or name.endswith(".debug")
+            ):
+                self.add(r.DEBUG_ENABLED, node, f"{name} = True turns debug mode on")
+            if literal is False and leaf == "check_hostname":
+                self.add(r.TLS_VERIFY, node, "check_hostname = False disables host name verification")
+            if isinstance(literal, str) and literal in _ALL_INTERFACES and _HOST_NAMES.match(leaf):
+                self.add(r.BIND_ALL, node, f"{leaf} = {literal!r} listens on every interface")
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Subscript)
+        ):
+            self._config_store(node.targets[0], literal, node)
+        self.target_names = names
+        self.visit(value)
+        self.target_names = []
+
+    def _config_store(self, target: ast.Subscript, literal: object, node: ast.AST) -> None:
+        key = self.const(target.slice)
+        if (
+            key == "DEBUG"
+            and literal is True
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "config"
+        ):
+            self.add(r.DEBUG_ENABLED, node, 'config["DEBUG"] = True turns debug mode on')
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr == "CERT_NONE" and self.qualname(node) == "ssl.CERT_NONE":
+            self.add(r.TLS_VERIFY, node, "ssl.CERT_NONE accepts any certificate")
+        self.generic_visit(node)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.target_names = [self.scope[-1]] if self.scope else []
+            self.visit(node.value)
+            self.target_names = []
+
+    # ---- calls --------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        qn = self.qualname(node.func) or ""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        self._weak_hash(node, qn, kwargs)
+        self._weak_random(node, qn, kwargs)
+        if method == "set_cookie":
+            self._cookie(node, kwargs)
+        if method == "run" and self.const(kwargs["debug"]) is True if "debug" in kwargs else False:
+            self.add(r.DEBUG_ENABLED, node, "run(debug=True) enables the interactive debugger")
+        self._tls(node, qn, kwargs)
+        self._bind(node, method, qn, kwargs)
+        saved = self.target_names
+        for kw in node.keywords:
+            self.target_names = [kw.arg] if kw.arg else saved
+            self.visit(kw.value)
+        self.target_names = saved
+        self.visit(node.func)
+        for arg in node.args:
+            self.visit(arg)
+
+    def _weak_hash(self, node: ast.Call, qn: str, kwargs: dict[str, ast.expr]) -> None:
+        algo = ""
+        if qn.startswith("hashlib.") and qn[8:] in _WEAK_HASHES:
+            algo = qn[8:]
+        elif qn == "hashlib.new" and node.args and str(self.const(node.args[0])).lower() in _WEAK_HASHES:
+            algo = str(self.const(node.args[0])).lower()
+        if algo and not ("usedforsecurity" in kwargs and self.const(kwargs["usedforsecurity"]) is False):
+            self.add(r.WEAK_HASH, node, f"{algo} is broken for security use")
+
+    def _weak_random(self, node: ast.Call, qn: str, kwargs: dict[str, ast.expr]) -> None:
+        if not (qn.startswith("random.") and qn[7:] in _RANDOM_FUNCS):
+            return
+        context = [*self.target_names, *(self.scope[-1:])]
+        if any(_SECRET_WORDS.search(name) for name in context):
+            self.add(r.WEAK_RANDOM, node, f"{qn}() is predictable; it feeds {context[0]}")
+
+    def _cookie(self, node: ast.Call, kwargs: dict[str, ast.expr]) -> None:
+        missing = [
+            flag for flag in ("secure", "httponly") if flag not in kwargs or self.const(kwargs[flag]) is False
+        ]
+        if missing:
+            cwe = tuple(c for flag, c in (("secure", 614), ("httponly", 1004)) if flag in missing)
+            loc = Location(
+                self.mod.path,
+                node.lineno,
+                node.col_offset + 1,
+                node.end_lineno or 0,
+                (node.end_col_offset or 0) + 1,
+                ".".join(self.scope) or None,
+            )
+            self.findings.append(
+                r.INSECURE_COOKIE.finding(
+                    loc, f"set_cookie without {' and '.join(missing)}", self.mod.snippet(node), cwe=cwe
+                )
+            )
+
+    def _tls(self, node: ast.Call, qn: str, kwargs: dict[str, ast.expr]) -> None:
+        if "verify" in kwargs and self.const(kwargs["verify"]) is False:
+            self.add(r.TLS_VERIFY, node, "verify=False disables certificate verification")
+        if qn in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
+            self.add(r.TLS_VERIFY, node, f"{qn}() does not verify certificates")
+
+    def _bind(self, node: ast.Call, method: str, qn: str, kwargs: dict[str, ast.expr]) -> None:
+        for key, value in kwargs.items():
+            if key in _HOST_KEYWORDS and self.const(value) in _ALL_INTERFACES:
+                self.add(r.BIND_ALL, node, f"{key}={self.const(value)!r} listens on every interface")
+                return
+        first = node.args[0] if node.args else None
+        if first is None:
+            return
+        if method == "bind" and isinstance(first, ast.Tuple) and first.elts:
+            first = first.elts[0]
+        elif method != "run" and qn not in ("uvicorn.run", "waitress.serve"):
+            return
+        if self.const(first) in _ALL_INTERFACES:
+            self.add(r.BIND_ALL, node, f"{self.const(first)!r} listens on every interface")
+
+
+def _target_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _target_name(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    return None
+
+
+def check_module(mod: ModuleInfo) -> list[Finding]:
+    if not _HINT.search(mod.text):
+        return []
+    visitor = _Visitor(mod)
+    visitor.visit(mod.tree)
+    return visitor.findings

@@ -1,0 +1,401 @@
+"""Calls: sources, sanitizers, sinks, container methods, and calls into the repository."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from stackaudit.analyzers.taint import sinks
+from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.folding import fold_str_method
+from stackaudit.analyzers.taint.values import (
+    ALL_CWES,
+    CLEAN,
+    NO_CONST,
+    SourceKind,
+    Taint,
+    Val,
+    cap,
+    const,
+    container,
+    deep,
+    dict_val,
+    flatten,
+    tainted,
+)
+
+if TYPE_CHECKING:
+    from stackaudit.analyzers.taint.interp import Interp
+    from stackaudit.analyzers.taint.modules import FuncInfo
+
+_NORMALISERS = frozenset({"os.path.normpath", "os.path.realpath", "os.path.abspath", "posixpath.normpath"})
+_FILE_READS = frozenset({"read", "readline", "readlines", "read_text", "read_bytes"})
+
+
+class CallArgs:
+    """Evaluated arguments of one call."""
+
+    __slots__ = ("args", "kwargs", "node", "receiver")
+
+    def __init__(self, it: Interp, node: ast.Call, receiver: Val | None) -> None:
+        self.node = node
+        self.receiver = receiver
+        self.args = [it.expr(a) for a in node.args]
+        self.kwargs = {kw.arg or "**": it.expr(kw.value) for kw in node.keywords}
+
+    def get(self, position: int | None, keyword: str | None = None) -> Val | None:
+        if position is not None and 0 <= position < len(self.args):
+            return self.args[position]
+        return self.kwargs.get(keyword) if keyword else None
+
+    def all_taints(self) -> frozenset[Taint]:
+        out: frozenset[Taint] = frozenset()
+        for v in (*self.args, *self.kwargs.values()):
+            out = out | flatten(v)
+        if self.receiver is not None:
+            out = out | flatten(self.receiver)
+        return cap(out)
+
+
+def call(it: Interp, node: ast.Call) -> Val:
+    func = node.func
+    qn = it.qualname(func)
+    receiver: Val | None = None
+    method = func.attr if isinstance(func, ast.Attribute) else None
+    if method is not None and isinstance(func, ast.Attribute):
+        if qn is None or not _is_module(it, func):
+            receiver = it.expr(func.value)
+            qn = None
+        elif qn not in tb.SOURCE_CALLS:
+            value = it.expr(func.value)
+            if value.tag or value.taints:
+                receiver, qn = value, None
+    elif qn is None and not isinstance(func, ast.Name):
+        it.expr(func)
+    args = CallArgs(it, node, receiver)
+    if qn is not None:
+        return _qualified_call(it, node, qn, args)
+    if method is not None and receiver is not None:
+        own = _own_method(it, node.func)
+        if own is not None:
+            return it.prog.apply_summary(it, node, own, args)
+        return _method_call(it, node, method, receiver, args)
+    return tainted(args.all_taints())
+
+
+def _own_method(it: Interp, func: ast.expr) -> FuncInfo | None:
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return None
+    if func.value.id not in ("self", "cls") or it.func is None or it.func.cls is None:
+        return None
+    return it.mod.classes.get(it.func.cls, {}).get(func.attr)
+
+
+def _is_module(it: Interp, func: ast.Attribute) -> bool:
+    base: ast.expr = func.value
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return (
+        isinstance(base, ast.Name)
+        and base.id not in it.env
+        and (base.id in it.aliases or base.id in it.mod.classes)
+    )
+
+
+def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
+    qn = it.prog.canonical(qn)
+    kind = tb.SOURCE_CALLS.get(qn) or it.prog.extra_sources.get(qn)
+    if kind:
+        source = SourceKind.ENV if kind == "env" else SourceKind.CLI if kind == "cli" else SourceKind.REQUEST
+        return tainted(frozenset({it.new_taint(source, node, f"{qn}() ({kind} input)")}))
+    sink = tb.FUNCTION_SINKS.get(qn) or it.prog.extra_sinks.get(qn)
+    if sink is not None:
+        sinks.check(it, sink, args, qn)
+        if sink.kind in ("html", "redirect", "template"):
+            _response_headers(it, args)
+            return Val(tag="response")
+    elif isinstance(node.func, ast.Attribute) and qn.split(".", 1)[0] not in _PLAIN_MODULES:
+        msink = tb.METHOD_SINKS.get(node.func.attr)
+        if msink is not None and _gate(it, msink, CLEAN):
+            sinks.check(it, msink.sink, args, node.func.attr)
+    if tb.TAGGING_CALLS.get(qn) == "response":
+        _response_headers(it, args)
+    cleaned = tb.SANITIZERS.get(qn) or it.prog.extra_sanitizers.get(qn)
+    if cleaned is not None:
+        return _sanitised(args, cleaned)
+    if qn in ("os.path.join", "posixpath.join") or qn in _NORMALISERS:
+        tag = "normpath" if qn in _NORMALISERS else ""
+        return tainted(args.all_taints(), prefix=args.args[0].prefix if args.args else "", tag=tag)
+    target = it.prog.resolve_function(it, node.func, qn)
+    if target is not None:
+        return it.prog.apply_summary(it, node, target, args)
+    return _library_call(it, node, qn, args)
+
+
+_PLAIN_MODULES = frozenset({"re", "regex", "os", "json", "ast", "shutil", "sys", "string", "operator"})
+
+
+def _response_headers(it: Interp, args: CallArgs) -> None:
+    headers = args.kwargs.get("headers")
+    if headers is not None:
+        sinks.report(it, tb.HEADER, flatten(headers), args.node, "response headers")
+
+
+def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
+    tag = tb.TAGGING_CALLS.get(qn, "")
+    if qn in tb.XML_PARSERS:
+        resolve = args.kwargs.get("resolve_entities")
+        safe = resolve is not None and resolve.is_const and not resolve.const
+        return Val(tag="xml-safe" if safe else "xml-unsafe")
+    if qn in ("open", "io.open", "builtins.open", "codecs.open"):
+        tag = "file"
+    if qn in ("str", "bytes", "repr", "format", "ascii") and args.args and args.args[0].is_const:
+        return const(str(args.args[0].const)) if qn == "str" else CLEAN
+    if qn in ("list", "tuple") and args.args:
+        return args.args[0]
+    if qn in ("dict",) and not args.args:
+        keys = tuple(args.kwargs.items())
+        return dict_val(keys if "**" not in args.kwargs else None)
+    return tainted(args.all_taints(), tag=tag)
+
+
+def _sanitised(args: CallArgs, cwes: frozenset[int]) -> Val:
+    if cwes == ALL_CWES:
+        return CLEAN
+    taints = frozenset(t.clean_for(cwes) for t in args.all_taints())
+    return tainted(taints)
+
+
+def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: CallArgs) -> Val:
+    msink = tb.METHOD_SINKS.get(method)
+    if msink is not None and _gate(it, msink, receiver):
+        sinks.check(it, msink.sink, args, method)
+    if receiver.tag == "request":
+        if method in tb.REQUEST_CLEAN_ATTRS:
+            return CLEAN
+        return it.request_attr(node, method)
+    if receiver.tag == "file" and method in _FILE_READS:
+        taint = it.new_taint(SourceKind.FILE, node, "file contents")
+        return Val(taints=frozenset({taint, *flatten(receiver)}))
+    if method in tb.CLEAN_METHODS:
+        return CLEAN
+    if method == "resolve" and receiver.tag == "path":
+        return Val(taints=flatten(receiver), tag="normpath")
+    path = _receiver_path(node)
+    if path is not None and (receiver.items is not None or receiver.keys is not None or method in _MUTATORS):
+        result = _container_method(it, path, method, receiver, args)
+        if result is not None:
+            return result
+    if receiver.is_const and all(a.is_const for a in args.args) and not args.kwargs:
+        folded = fold_str_method(receiver.const, method, [a.const for a in args.args])
+        if folded is not NO_CONST:
+            return const(folded)
+    if method == "format" and receiver.is_const and isinstance(receiver.const, str):
+        return tainted(args.all_taints(), prefix=receiver.const.split("{", 1)[0])
+    tag = receiver.tag if receiver.tag in ("xml-tree", "path", "normpath") else ""
+    if receiver.tag == "headers" and method == "get":
+        tag = ""
+    return tainted(args.all_taints(), prefix=receiver.prefix if method in _KEEP_PREFIX else "", tag=tag)
+
+
+_KEEP_PREFIX = frozenset({"strip", "rstrip", "encode", "decode", "format"})
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "setdefault"})
+
+
+def _gate(it: Interp, msink: tb.MethodSink, receiver: Val) -> bool:
+    if msink.gate_tags and receiver.tag not in msink.gate_tags:
+        return False
+    if msink.gate_modules and not (it.mod.imported_roots & set(msink.gate_modules)):
+        return False
+    return not (receiver.is_const and isinstance(receiver.const, str))
+
+
+def _receiver_path(node: ast.Call) -> str | None:
+    from stackaudit.analyzers.taint.interp import dotted
+
+    func = node.func
+    return dotted(func.value) if isinstance(func, ast.Attribute) else None
+
+
+def _container_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
+    a = args.args
+    if cur.items is not None:
+        items = list(cur.items)
+        if method == "append" and len(a) == 1:
+            it.env[path] = container((*items, a[0]), cur.taints)
+            return CLEAN
+        if method == "insert" and len(a) == 2 and isinstance(a[0].const, int):
+            items.insert(a[0].const, a[1])
+            it.env[path] = container(tuple(items), cur.taints)
+            return CLEAN
+        if method == "pop" and items and (not a or isinstance(a[0].const, int)):
+            index = a[0].const if a else -1
+            if isinstance(index, int) and -len(items) <= index < len(items):
+                popped = items.pop(index)
+                it.env[path] = container(tuple(items), cur.taints)
+                return popped
+        if method == "remove" and len(a) == 1 and a[0].is_const:
+            for i, item in enumerate(items):
+                if item.is_const and item.const == a[0].const:
+                    del items[i]
+                    it.env[path] = container(tuple(items), cur.taints)
+                    return CLEAN
+        if method == "clear":
+            it.env[path] = container(())
+            return CLEAN
+        if method == "extend" and len(a) == 1 and a[0].items is not None:
+            it.env[path] = container((*items, *a[0].items), cur.taints)
+            return CLEAN
+        if method == "copy":
+            return cur
+    if cur.keys is not None:
+        result = _dict_method(it, path, method, cur, args)
+        if result is not None:
+            return result
+    if method in _MUTATORS:
+        it.env[path] = Val(taints=cap(flatten(cur) | args.all_taints()), tag=cur.tag)
+        if cur.tag == "session" and method in ("update", "setdefault"):
+            return CLEAN
+        return Val(taints=flatten(cur)) if method == "pop" else CLEAN
+    return None
+
+
+def _dict_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
+    a = args.args
+    keys = dict(cur.keys or ())
+    if method in ("get", "pop") and a and a[0].is_const:
+        default = a[1] if len(a) > 1 else const(None)
+        found = keys.get(a[0].const) if _hashable(a[0].const) else None
+        if method == "pop" and found is not None:
+            del keys[a[0].const]
+            it.env[path] = dict_val(tuple(keys.items()), cur.taints)
+        value = found if found is not None else default
+        return (
+            Val(
+                taints=cap(value.taints | cur.taints),
+                const=value.const,
+                items=value.items,
+                keys=value.keys,
+                prefix=value.prefix,
+                tag=value.tag,
+            )
+            if cur.taints
+            else value
+        )
+    if method == "update" and len(a) == 1 and a[0].keys is not None:
+        keys.update(dict(a[0].keys))
+        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
+        return CLEAN
+    if method == "update" and not a and args.kwargs and "**" not in args.kwargs:
+        keys.update(args.kwargs)
+        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
+        return CLEAN
+    if method in ("keys",):
+        return CLEAN
+    if method in ("values", "items"):
+        return Val(taints=flatten(cur))
+    if method == "copy":
+        return cur
+    return None
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+# ---- subscripts --------------------------------------------------------------------------
+def load_item(it: Interp, node: ast.Subscript) -> Val:
+    base = it.expr(node.value)
+    if isinstance(node.slice, ast.Slice):
+        it.expr(node.slice.lower)
+        it.expr(node.slice.upper)
+        return tainted(flatten(base), tag=base.tag)
+    key = it.expr(node.slice)
+    if base.tag == "request":
+        return it.request_attr(node, "item")
+    if base.keys is not None and key.is_const and _hashable(key.const):
+        found = dict(base.keys).get(key.const)
+        if found is None:
+            return tainted(base.taints)
+        return (
+            found
+            if not base.taints
+            else Val(
+                cap(found.taints | base.taints), found.const, found.items, found.keys, found.prefix, found.tag
+            )
+        )
+    index = key.const
+    if base.items is not None and isinstance(index, int) and -len(base.items) <= index < len(base.items):
+        item = base.items[index]
+        return item if not base.taints else Val(cap(item.taints | base.taints), tag=item.tag)
+    if base.is_const and key.is_const:
+        try:
+            value = base.const[key.const]  # type: ignore[index]
+        except Exception:
+            return CLEAN
+        return const(value)
+    return Val(taints=cap(flatten(base) | key.taints), tag="file" if base.tag == "file" else "")
+
+
+def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> None:
+    from stackaudit.analyzers.taint.interp import dotted
+
+    base_val = it.expr(target.value)
+    key = it.expr(target.slice)
+    sinks.check_store(it, target, base_val, value)
+    path = dotted(target.value)
+    if path is None:
+        return
+    if base_val.keys is not None and key.is_const and _hashable(key.const):
+        keys = dict(base_val.keys)
+        keys[key.const] = value
+        it.env[path] = dict_val(tuple(keys.items()), base_val.taints)
+        return
+    if (
+        base_val.items is not None
+        and isinstance(key.const, int)
+        and -len(base_val.items) <= key.const < len(base_val.items)
+    ):
+        items = list(base_val.items)
+        items[key.const] = value
+        it.env[path] = container(tuple(items), base_val.taints)
+        return
+    it.env[path] = Val(taints=cap(flatten(base_val) | flatten(value)), tag=base_val.tag)
+
+
+def delete_item(it: Interp, target: ast.Subscript) -> None:
+    from stackaudit.analyzers.taint.interp import dotted
+
+    path = dotted(target.value)
+    if path is None or path not in it.env:
+        return
+    cur = it.env[path]
+    key = it.expr(target.slice)
+    if cur.keys is not None and key.is_const and _hashable(key.const):
+        it.env[path] = dict_val(tuple((k, v) for k, v in cur.keys if k != key.const), cur.taints)
+    elif (
+        cur.items is not None and isinstance(key.const, int) and -len(cur.items) <= key.const < len(cur.items)
+    ):
+        items = list(cur.items)
+        del items[key.const]
+        it.env[path] = container(tuple(items), cur.taints)
+
+
+def check_return(it: Interp, node: ast.Return, value: Val) -> None:
+    func = it.func
+    if func is None or not func.is_route:
+        return
+    framework = it.mod.framework
+    if framework in ("flask", "quart") or func.html_response:
+        if value.items is not None and value.items:
+            value = value.items[0]  # (body, status, headers)
+        if value.keys is not None or value.items is not None or value.tag == "response":
+            return
+        sinks.report(it, tb.XSS, flatten(value), node, "HTML response body")
+
+
+__all__ = ["call", "check_return", "deep", "delete_item", "load_item", "store_item"]

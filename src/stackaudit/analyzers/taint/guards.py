@@ -1,0 +1,166 @@
+"""Conditions that clean a value on one branch: allow-lists, validators, normalise-then-check.
+
+``refine(test)`` returns the environment updates for the true branch and for the
+false branch. ``if x not in ALLOWED: abort(400)`` cleans ``x`` after the ``if``
+because the true branch ends and only the false branch flows on.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.values import ALL_CWES, CLEAN, Val
+
+if TYPE_CHECKING:
+    from stackaudit.analyzers.taint.interp import Env, Interp
+
+_VALIDATORS = frozenset({"isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"})
+_HOST_ATTRS = frozenset({"netloc", "hostname", "host", "scheme"})
+_HOST_CHECKED = frozenset({tb.SSRF, tb.REDIRECT})
+_FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
+_REGEX_CALLS = frozenset({"re.fullmatch", "re.match", "regex.fullmatch", "regex.match"})
+
+
+def refine(it: Interp, test: ast.expr) -> tuple[Env, Env]:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        on_true, on_false = refine(it, test.operand)
+        return on_false, on_true
+    if isinstance(test, ast.BoolOp):
+        parts = [refine(it, v) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return _merge([p[0] for p in parts]), {}
+        return {}, _merge([p[1] for p in parts])
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        return _compare(it, test)
+    if isinstance(test, ast.Call):
+        return _call(it, test), {}
+    return {}, {}
+
+
+def _merge(envs: list[Env]) -> Env:
+    out: Env = {}
+    for env in envs:
+        out.update(env)
+    return out
+
+
+def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
+    op, right = test.ops[0], test.comparators[0]
+    if isinstance(op, ast.In | ast.NotIn) and _is_constant_collection(it, right):
+        cleaned = _subject(it, test.left)
+        return (cleaned, {}) if isinstance(op, ast.In) else ({}, cleaned)
+    if isinstance(op, ast.Eq | ast.NotEq | ast.Is) and it.expr(right).is_const:
+        name = _name_of(test.left)
+        cleaned = {name: CLEAN} if name else {}
+        return (cleaned, {}) if isinstance(op, ast.Eq | ast.Is) else ({}, cleaned)
+    return {}, {}
+
+
+def _is_constant_collection(it: Interp, node: ast.expr) -> bool:
+    value = it.expr(node)
+    if value.is_const:
+        return isinstance(value.const, tuple | frozenset | str | bytes)
+    if value.items is not None:
+        return all(i.is_const for i in value.items)
+    if value.keys is not None:
+        return True  # membership tests a dict's keys, which are constants here
+    if isinstance(node, ast.Set | ast.List | ast.Tuple):
+        return all(isinstance(e, ast.Constant) for e in node.elts)
+    return _looks_constant_name(node)
+
+
+def _looks_constant_name(node: ast.expr) -> bool:
+    """ALLOWED_HOSTS, settings.ALLOWED_REDIRECTS: an upper-case name is a configured allow-list."""
+    leaf = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return bool(leaf) and leaf.isupper()
+
+
+def _subject(it: Interp, node: ast.expr) -> Env:
+    """What a membership test validates: the value itself, or its host."""
+    name = _name_of(node)
+    if name:
+        return {name: CLEAN}
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        inner = _name_of(node.func.value)
+        if inner and node.func.attr in ("lower", "strip", "upper", "casefold"):
+            return {inner: CLEAN}
+    if isinstance(node, ast.Attribute) and node.attr in _HOST_ATTRS:
+        inner = _innermost_name(node.value)
+        if inner and inner in it.env:
+            return {inner: _clean_for(it.env[inner], _HOST_CHECKED)}
+    return {}
+
+
+def _call(it: Interp, test: ast.Call) -> Env:
+    func = test.func
+    if isinstance(func, ast.Attribute):
+        subject = _name_of(func.value)
+        if subject and func.attr in _VALIDATORS:
+            return {subject: CLEAN}
+        if subject and subject in it.env and func.attr in ("startswith", "is_relative_to") and test.args:
+            return _prefix_check(it, subject, test.args[0])
+        if func.attr == "fullmatch" and test.args:
+            target = _name_of(test.args[-1])
+            return {target: CLEAN} if target else {}
+    qn = it.qualname(func)
+    if qn in _REGEX_CALLS and len(test.args) >= 2:
+        pattern = it.expr(test.args[0])
+        target = _name_of(test.args[1])
+        anchored = qn.endswith("fullmatch") or (
+            isinstance(pattern.const, str) and pattern.const.endswith("$")
+        )
+        return {target: CLEAN} if target and anchored else {}
+    if qn in tb.SANITIZERS and test.args:
+        target = _name_of(test.args[0])
+        if target and target in it.env and tb.SANITIZERS[qn] != ALL_CWES:
+            return {target: _clean_for(it.env[target], tb.SANITIZERS[qn])}
+    return {}
+
+
+def _prefix_check(it: Interp, subject: str, prefix_node: ast.expr) -> Env:
+    value = it.env[subject]
+    prefix = it.expr(prefix_node)
+    if prefix.taints:
+        return {}
+    cwes: set[int] = set()
+    if value.tag == "normpath":
+        cwes.add(tb.PATH)
+    if isinstance(prefix.const, str) and _FIXED_HOST.match(prefix.const):
+        cwes |= _HOST_CHECKED
+    return {subject: _clean_for(value, frozenset(cwes))} if cwes else {}
+
+
+def _clean_for(value: Val, cwes: frozenset[int]) -> Val:
+    if not value.taints:
+        return value
+    return Val(
+        frozenset(t.clean_for(cwes) for t in value.taints),
+        value.const,
+        value.items,
+        value.keys,
+        value.prefix,
+        value.tag,
+    )
+
+
+def _name_of(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _innermost_name(node: ast.expr) -> str | None:
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Call):
+            node = node.args[0] if node.args else node.func
+        elif isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        else:
+            return None

@@ -1,0 +1,631 @@
+"""The intra-procedural interpreter: statements and expressions over abstract values.
+
+Flow-sensitive: branches run on copies of the environment and are joined; a
+branch that ends (return, raise, abort) does not flow on; a condition that
+constant folding decides runs only its live branch; loops run their body twice.
+Calls and sinks live in ``calls.py``; guards (allow-lists) in ``guards.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from stackaudit.analyzers.taint import calls, guards
+from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.folding import fold_binop, fold_compare, fold_unary
+from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, add_import
+from stackaudit.analyzers.taint.values import (
+    CLEAN,
+    NO_CONST,
+    SourceKind,
+    Taint,
+    Val,
+    const,
+    container,
+    deep,
+    dict_val,
+    flatten,
+    join,
+    tainted,
+    union,
+)
+from stackaudit.model import Location, TraceStep
+
+if TYPE_CHECKING:
+    from stackaudit.analyzers.taint.program import Program, SinkHit
+
+Env = dict[str, Val]
+
+
+class BudgetExceeded(Exception):
+    """The per-file time bound ran out."""
+
+
+class Interp:
+    def __init__(self, prog: Program, mod: ModuleInfo, func: FuncInfo | None, depth: int) -> None:
+        self.prog = prog
+        self.mod = mod
+        self.func = func
+        self.depth = depth
+        self.env: Env = {}
+        self.aliases = mod.aliases
+        self.returns: list[Val] = []
+        self.hits: list[SinkHit] = []
+        self.expr_depth = 0
+        self.symbol = func.symbol if func else None
+        self._stmt_table: dict[type, Callable[[ast.stmt], bool]] = {
+            ast.Assign: self._assign,
+            ast.AnnAssign: self._ann_assign,
+            ast.AugAssign: self._aug_assign,
+            ast.Expr: self._expr_stmt,
+            ast.Return: self._return,
+            ast.Raise: self._raise,
+            ast.If: self._if,
+            ast.While: self._while,
+            ast.For: self._for,
+            ast.AsyncFor: self._for,
+            ast.With: self._with,
+            ast.AsyncWith: self._with,
+            ast.Try: self._try,
+            ast.TryStar: self._try,
+            ast.Delete: self._delete,
+            ast.Match: self._match,
+            ast.Break: _terminates,
+            ast.Continue: _terminates,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import,
+        }
+
+    # ---- locations -------------------------------------------------------------------
+    def loc(self, node: ast.AST) -> Location:
+        return Location(
+            self.mod.path,
+            getattr(node, "lineno", 0),
+            getattr(node, "col_offset", 0) + 1,
+            getattr(node, "end_lineno", 0) or 0,
+            (getattr(node, "end_col_offset", 0) or 0) + 1,
+            self.symbol,
+        )
+
+    def new_taint(self, kind: SourceKind, node: ast.AST, note: str) -> Taint:
+        endpoint = self.func.route if self.func else None
+        return Taint(kind, TraceStep(self.loc(node), note, "source"), endpoint=endpoint)
+
+    # ---- statements ------------------------------------------------------------------
+    def block(self, stmts: list[ast.stmt]) -> bool:
+        """Run statements; True when every path through them ends (return/raise/abort)."""
+        return any(self.stmt(stmt) for stmt in stmts)
+
+    def stmt(self, node: ast.stmt) -> bool:
+        if time.monotonic() > self.prog.deadline:
+            raise BudgetExceeded
+        handler = self._stmt_table.get(type(node))
+        return handler(node) if handler else False
+
+    def _assign(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Assign)
+        value = self.expr(node.value)
+        for target in node.targets:
+            self.assign(target, value, node)
+        return False
+
+    def _ann_assign(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.AnnAssign)
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value), node)
+        return False
+
+    def _aug_assign(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.AugAssign)
+        load = _as_load(node.target)
+        value = self.binop(node.op, self.expr(load), self.expr(node.value))
+        self.assign(node.target, value, node)
+        return False
+
+    def _expr_stmt(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Expr)
+        self.expr(node.value)
+        return isinstance(node.value, ast.Call) and self.qualname(node.value.func) in tb.EXIT_CALLS
+
+    def _return(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Return)
+        value = self.expr(node.value) if node.value is not None else const(None)
+        calls.check_return(self, node, value)
+        self.returns.append(value)
+        return True
+
+    def _raise(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Raise)
+        if node.exc is not None:
+            self.expr(node.exc)
+        return True
+
+    def _if(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.If)
+        test = self.expr(node.test)
+        if test.is_const:
+            return self.block(node.body if _truthy(test.const) else node.orelse)
+        on_true, on_false = guards.refine(self, node.test)
+        return self.branches([(node.body, on_true), (node.orelse, on_false)])
+
+    def branches(self, arms: list[tuple[list[ast.stmt], Env]]) -> bool:
+        """Run each arm on a copy of the environment (plus its refinements); join the survivors."""
+        start = self.env
+        survivors: list[Env] = []
+        for body, refinements in arms:
+            self.env = {**start, **refinements}
+            if not self.block(body):
+                survivors.append(self.env)
+        if not survivors:
+            self.env = start
+            return True
+        self.env = join_envs(survivors)
+        return False
+
+    def _while(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.While)
+        test = self.expr(node.test)
+        if test.is_const and not _truthy(test.const):
+            return self.block(node.orelse)
+        self._loop(node.body)
+        return False
+
+    def _loop(self, body: list[ast.stmt]) -> None:
+        for _ in range(2):
+            before = self.env
+            self.env = dict(before)
+            self.block(body)
+            self.env = join_envs([before, self.env])
+
+    def _for(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.For | ast.AsyncFor)
+        seq = self.expr(node.iter)
+        element = join_all(seq.items) if seq.items else Val(taints=flatten(seq), tag=_elem_tag(seq))
+        before = dict(self.env)
+        self.assign(node.target, element, node)
+        self._loop(node.body)
+        self.env = join_envs([before, self.env])
+        self.block(node.orelse)
+        return False
+
+    def _with(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.With | ast.AsyncWith)
+        for item in node.items:
+            value = self.expr(item.context_expr)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value, item.context_expr)
+        return self.block(node.body)
+
+    def _try(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Try | ast.TryStar)
+        start = dict(self.env)
+        ended = self.block(node.body)
+        if not ended:
+            ended = self.block(node.orelse)
+        after_body = self.env
+        survivors = [] if ended else [after_body]
+        for handler in node.handlers:
+            self.env = join_envs([start, after_body])
+            if handler.name:
+                self.env[handler.name] = CLEAN
+            if not self.block(handler.body):
+                survivors.append(self.env)
+        self.env = join_envs(survivors) if survivors else start
+        final_ends = self.block(node.finalbody)
+        return final_ends or not survivors
+
+    def _delete(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Delete)
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.env.pop(target.id, None)
+            elif isinstance(target, ast.Subscript):
+                calls.delete_item(self, target)
+        return False
+
+    def _match(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Match)
+        subject = self.expr(node.subject)
+        arms: list[tuple[list[ast.stmt], Env]] = []
+        for case in node.cases:
+            binds = {n: Val(taints=flatten(subject)) for n in _pattern_names(case.pattern)}
+            arms.append((case.body, binds))
+        arms.append(([], {}))
+        return self.branches(arms)
+
+    def _import(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.Import | ast.ImportFrom)
+        if self.aliases is self.mod.aliases:
+            self.aliases = dict(self.mod.aliases)
+        add_import(self.aliases, set(), node, self.mod.name, self.mod.path.endswith("__init__.py"))
+        for alias in node.names:
+            self.env.pop((alias.asname or alias.name).split(".")[0], None)
+        return False
+
+    # ---- assignment --------------------------------------------------------------------
+    def assign(self, target: ast.expr, value: Val, node: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = _with_step(value, self.loc(node), f"assigned to {target.id}")
+        elif isinstance(target, ast.Tuple | ast.List):
+            self._unpack(target.elts, value, node)
+        elif isinstance(target, ast.Attribute):
+            path = dotted(target)
+            if path:
+                self.env[path] = _with_step(value, self.loc(node), f"stored in {path}")
+                self._invalidate(path)
+        elif isinstance(target, ast.Subscript):
+            calls.store_item(self, target, value, node)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, Val(taints=flatten(value)), node)
+
+    def _invalidate(self, path: str) -> None:
+        prefix = path + "."
+        for key in [k for k in self.env if k.startswith(prefix)]:
+            del self.env[key]
+
+    def _unpack(self, elts: list[ast.expr], value: Val, node: ast.AST) -> None:
+        starred = any(isinstance(e, ast.Starred) for e in elts)
+        if value.items is not None and len(value.items) == len(elts) and not starred:
+            for elt, item in zip(elts, value.items, strict=True):
+                self.assign(elt, item, node)
+            return
+        whole = Val(taints=flatten(value))
+        for elt in elts:
+            self.assign(elt, whole, node)
+
+    # ---- expressions -------------------------------------------------------------------
+    def expr(self, node: ast.expr | None) -> Val:
+        if node is None:
+            return CLEAN
+        self.expr_depth += 1
+        try:
+            if self.expr_depth > self.prog.max_expression_depth:
+                self.prog.mark_partial(self.mod.path, "expression nesting beyond taint.max_expression_depth")
+                return CLEAN
+            method = _EXPR_TABLE.get(type(node))
+            return method(self, node) if method else CLEAN
+        finally:
+            self.expr_depth -= 1
+
+    def qualname(self, node: ast.expr) -> str | None:
+        """Qualified name of a Name/Attribute chain resolved through imports; None when local."""
+        if isinstance(node, ast.Name):
+            if node.id in self.env:
+                return None
+            alias = self.aliases.get(node.id)
+            if alias:
+                return alias
+            if node.id in self.mod.functions or node.id in self.mod.classes:
+                return f"{self.mod.name}.{node.id}"
+            return node.id
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    def _name(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Name)
+        found = self.env.get(node.id)
+        if found is not None:
+            return found
+        if node.id in self.mod.consts:
+            return const(self.mod.consts[node.id])
+        qn = self.aliases.get(node.id)
+        return self.global_value(qn, node) if qn else CLEAN
+
+    def global_value(self, qn: str, node: ast.expr) -> Val:
+        if qn in tb.REQUEST_OBJECTS:
+            return Val(tag="request")
+        if qn in tb.SESSION_OBJECTS:
+            return Val(tag="session")
+        kind = tb.SOURCE_NAMES.get(qn)
+        if kind:
+            return tainted(frozenset({self.new_taint(_KINDS[kind], node, qn)}))
+        value = self.prog.module_const(qn)
+        return CLEAN if value is NO_CONST else const(value)
+
+    def _attribute(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Attribute)
+        path = dotted(node)
+        if path and path in self.env:
+            return self.env[path]
+        qn = self.qualname(node) if _is_module_chain(self, node) else None
+        if qn is not None and (qn in tb.SOURCE_NAMES or qn in tb.REQUEST_OBJECTS or qn in tb.SESSION_OBJECTS):
+            return self.global_value(qn, node)
+        base = self.expr(node.value)
+        if qn is not None and not base.tag and not base.taints:
+            return self.global_value(qn, node)
+        if base.tag == "request":
+            return self.request_attr(node, node.attr)
+        if node.attr == "headers":
+            return Val(taints=flatten(base), tag="headers")
+        if node.attr == "session" and base.tag == "":
+            return Val(taints=flatten(base), tag="session") if _looks_like_request(node.value) else deep(base)
+        if base.tag == "path" and node.attr in ("parent", "name", "stem", "suffix"):
+            return Val(taints=flatten(base), tag="path")
+        return Val(taints=flatten(base)) if (base.taints or base.items or base.keys) else CLEAN
+
+    def request_attr(self, node: ast.AST, attr: str) -> Val:
+        if attr in tb.REQUEST_CLEAN_ATTRS:
+            return CLEAN
+        if attr == "session":
+            return Val(tag="session")
+        taint = self.new_taint(SourceKind.REQUEST, node, f"request.{attr} (user input)")
+        return Val(taints=frozenset({taint}), tag="headers" if attr == "headers" else "")
+
+    def _constant(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Constant)
+        return const(node.value)
+
+    def _binop(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.BinOp)
+        return self.binop(node.op, self.expr(node.left), self.expr(node.right))
+
+    def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
+        if left.is_const and right.is_const:
+            folded = fold_binop(op, left.const, right.const)
+            if folded is not NO_CONST:
+                return const(folded)
+        if isinstance(op, ast.Add) and left.items is not None and right.items is not None:
+            return container((*left.items, *right.items), union(left, right))
+        prefix = left.prefix if isinstance(op, ast.Add | ast.Mod) else ""
+        if isinstance(op, ast.Mod) and left.is_const and isinstance(left.const, str):
+            prefix = left.const.split("%", 1)[0]
+        tag = "path" if "path" in (left.tag, right.tag) and isinstance(op, ast.Div) else ""
+        return tainted(flatten(left) | flatten(right), prefix=prefix, tag=tag)
+
+    def _unaryop(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.UnaryOp)
+        operand = self.expr(node.operand)
+        if operand.is_const:
+            folded = fold_unary(node.op, operand.const)
+            if folded is not NO_CONST:
+                return const(folded)
+        return CLEAN if isinstance(node.op, ast.Not) else Val(taints=operand.taints)
+
+    def _boolop(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.BoolOp)
+        values = [self.expr(v) for v in node.values]
+        if all(v.is_const for v in values):
+            result = values[0]
+            for v in values[1:]:
+                is_and = isinstance(node.op, ast.And)
+                if (is_and and not _truthy(result.const)) or (not is_and and _truthy(result.const)):
+                    break
+                result = v
+            return result
+        return join_all(values)
+
+    def _compare(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Compare)
+        values = [self.expr(node.left), *[self.expr(c) for c in node.comparators]]
+        if all(v.is_const for v in values):
+            folded = fold_compare(node.ops, [v.const for v in values])
+            if folded is not NO_CONST:
+                return const(folded)
+        return CLEAN
+
+    def _ifexp(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.IfExp)
+        test = self.expr(node.test)
+        if test.is_const:
+            return self.expr(node.body if _truthy(test.const) else node.orelse)
+        on_true, on_false = guards.refine(self, node.test)
+        start = self.env
+        self.env = {**start, **on_true}
+        body = self.expr(node.body)
+        self.env = {**start, **on_false}
+        orelse = self.expr(node.orelse)
+        self.env = start
+        return join(body, orelse)
+
+    def _joinedstr(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.JoinedStr)
+        parts: list[str] = []
+        taints = []
+        prefix_open = True
+        prefix = ""
+        for value in node.values:
+            v = self.expr(value.value if isinstance(value, ast.FormattedValue) else value)
+            if (v.is_const and not isinstance(value, ast.FormattedValue)) or (v.is_const and not v.taints):
+                parts.append(str(v.const))
+                if prefix_open:
+                    prefix += str(v.const)
+            else:
+                if prefix_open:
+                    prefix += v.prefix
+                prefix_open = False
+                taints.append(v)
+        if not taints:
+            return const("".join(parts))
+        return tainted(frozenset().union(*(flatten(v) for v in taints)), prefix=prefix)
+
+    def _formatted(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.FormattedValue)
+        return self.expr(node.value)
+
+    def _sequence(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.List | ast.Tuple | ast.Set)
+        if any(isinstance(e, ast.Starred) for e in node.elts) or isinstance(node, ast.Set):
+            return container(None, frozenset().union(*(flatten(self.expr(e)) for e in node.elts)))
+        items = tuple(self.expr(e) for e in node.elts)
+        if isinstance(node, ast.Tuple) and all(i.is_const for i in items):
+            return Val(const=tuple(i.const for i in items), items=items)
+        return container(items)
+
+    def _dict(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Dict)
+        keys: list[tuple[object, Val]] = []
+        loose: frozenset[Taint] = frozenset()
+        precise = True
+        for key_node, value_node in zip(node.keys, node.values, strict=True):
+            value = self.expr(value_node)
+            key = self.expr(key_node) if key_node is not None else None
+            if key is not None and key.is_const and _hashable(key.const):
+                keys.append((key.const, value))
+            else:
+                precise = precise and key is not None and not flatten(value)
+                loose = loose | flatten(value) | (flatten(key) if key else frozenset())
+        return dict_val(
+            tuple(keys) if precise else None,
+            loose | (frozenset() if precise else frozenset().union(*(flatten(v) for _, v in keys))),
+        )
+
+    def _comprehension(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp)
+        start = self.env
+        self.env = dict(start)
+        for gen in node.generators:
+            seq = self.expr(gen.iter)
+            element = join_all(seq.items) if seq.items else Val(taints=flatten(seq))
+            self.assign(gen.target, element, gen)
+            for cond in gen.ifs:
+                self.expr(cond)
+                self.env.update(guards.refine(self, cond)[0])
+        if isinstance(node, ast.DictComp):
+            result = union(self.expr(node.key), self.expr(node.value))
+        else:
+            result = flatten(self.expr(node.elt))
+        self.env = start
+        return container(None, result)
+
+    def _subscript(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Subscript)
+        return calls.load_item(self, node)
+
+    def _call(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Call)
+        return calls.call(self, node)
+
+    def _namedexpr(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.NamedExpr)
+        value = self.expr(node.value)
+        self.assign(node.target, value, node)
+        return value
+
+    def _passthrough(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Await | ast.Starred | ast.YieldFrom)
+        return self.expr(node.value)
+
+    def _slice(self, node: ast.expr) -> Val:
+        return CLEAN
+
+
+def _terminates(node: ast.stmt) -> bool:
+    return True
+
+
+def _truthy(value: object) -> bool:
+    try:
+        return bool(value)
+    except Exception:
+        return True
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _with_step(value: Val, location: Location, note: str) -> Val:
+    if not value.taints or len(value.taints) > 2:
+        return value
+    stepped = frozenset(t.step(location, note) for t in value.taints)
+    return Val(stepped, value.const, value.items, value.keys, value.prefix, value.tag)
+
+
+def _as_load(target: ast.expr) -> ast.expr:
+    return target
+
+
+def _elem_tag(seq: Val) -> str:
+    return "path" if seq.tag == "path" else ""
+
+
+def _pattern_names(pattern: ast.pattern) -> list[str]:
+    return [n.name for n in ast.walk(pattern) if isinstance(n, ast.MatchAs | ast.MatchStar) and n.name]
+
+
+def _is_module_chain(it: Interp, node: ast.Attribute) -> bool:
+    base: ast.expr = node
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return isinstance(base, ast.Name) and base.id not in it.env and base.id in it.aliases
+
+
+def _looks_like_request(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "request"
+
+
+def dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def join_all(values: tuple[Val, ...] | list[Val]) -> Val:
+    if not values:
+        return CLEAN
+    result = values[0]
+    for v in values[1:]:
+        result = join(result, v)
+    return result
+
+
+def join_envs(envs: list[Env]) -> Env:
+    if len(envs) == 1:
+        return envs[0]
+    first, *rest = envs
+    out: Env = dict(first)
+    for env in rest:
+        for key, value in env.items():
+            mine = out.get(key)
+            out[key] = value if mine is None else join(mine, value)
+        for key in out.keys() - env.keys():
+            out[key] = Val(taints=out[key].taints, tag=out[key].tag)  # maybe unbound: no const
+    return out
+
+
+_KINDS = {
+    "cli": SourceKind.CLI,
+    "env": SourceKind.ENV,
+    "request": SourceKind.REQUEST,
+    "file": SourceKind.FILE,
+}
+
+_EXPR_TABLE: dict[type, Callable[[Interp, ast.expr], Val]] = {
+    ast.Name: Interp._name,
+    ast.Attribute: Interp._attribute,
+    ast.Constant: Interp._constant,
+    ast.BinOp: Interp._binop,
+    ast.UnaryOp: Interp._unaryop,
+    ast.BoolOp: Interp._boolop,
+    ast.Compare: Interp._compare,
+    ast.IfExp: Interp._ifexp,
+    ast.JoinedStr: Interp._joinedstr,
+    ast.FormattedValue: Interp._formatted,
+    ast.List: Interp._sequence,
+    ast.Tuple: Interp._sequence,
+    ast.Set: Interp._sequence,
+    ast.Dict: Interp._dict,
+    ast.ListComp: Interp._comprehension,
+    ast.SetComp: Interp._comprehension,
+    ast.GeneratorExp: Interp._comprehension,
+    ast.DictComp: Interp._comprehension,
+    ast.Subscript: Interp._subscript,
+    ast.Call: Interp._call,
+    ast.NamedExpr: Interp._namedexpr,
+    ast.Await: Interp._passthrough,
+    ast.Starred: Interp._passthrough,
+    ast.YieldFrom: Interp._passthrough,
+    ast.Slice: Interp._slice,
+}

@@ -1,0 +1,206 @@
+"""The repository's modules: imports, constants, functions and routes, parsed once.
+
+Nothing here imports the audited code; everything comes from ``ast``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS
+
+# Text hints: a function whose source mentions none of these holds no source of its own.
+SOURCE_HINT = re.compile(
+    r"request|argv|input\(|environ|getenv|\.read\(|Request|def \w+\(self, request|Query\(|Form\(|Body\("
+)
+
+
+@dataclass(slots=True)
+class FuncInfo:
+    qualname: str  # module.Class.func
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    module: ModuleInfo
+    cls: str | None = None
+    route: str | None = None  # "GET /path" when a route decorator names it
+    is_route: bool = False
+    route_path: str = ""
+    html_response: bool = False  # FastAPI response_class=HTMLResponse
+
+    @property
+    def symbol(self) -> str:
+        return f"{self.cls}.{self.node.name}" if self.cls else self.node.name
+
+    def hinted(self) -> bool:
+        lines = self.module.lines
+        end = self.node.end_lineno or self.node.lineno
+        text = "\n".join(lines[self.node.lineno - 1 - len(self.node.decorator_list) : end])
+        return bool(SOURCE_HINT.search(text)) or self.is_route
+
+
+@dataclass(slots=True)
+class ModuleInfo:
+    name: str
+    path: str
+    tree: ast.Module
+    text: str
+    lines: list[str]
+    aliases: dict[str, str] = field(default_factory=dict)
+    consts: dict[str, object] = field(default_factory=dict)
+    functions: dict[str, FuncInfo] = field(default_factory=dict)
+    classes: dict[str, dict[str, FuncInfo]] = field(default_factory=dict)
+    imported_roots: set[str] = field(default_factory=set)
+
+    @property
+    def framework(self) -> str:
+        for name in ("fastapi", "starlette", "flask", "django", "quart"):
+            if name in self.imported_roots:
+                return name
+        return ""
+
+    def snippet(self, node: ast.AST, limit: int = 200) -> str:
+        start = getattr(node, "lineno", 0)
+        end = getattr(node, "end_lineno", start) or start
+        if start <= 0:
+            return ""
+        if start == end:
+            line = self.lines[start - 1] if start <= len(self.lines) else ""
+            col, end_col = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
+            text = line.encode()[col:end_col].decode("utf-8", "replace")
+        else:
+            text = "\n".join(self.lines[start - 1 : end]).strip()
+        return text[:limit]
+
+
+def module_name(path: str) -> str:
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def build_module(path: str, text: str, tree: ast.Module) -> ModuleInfo:
+    mod = ModuleInfo(module_name(path), path, tree, text, text.splitlines())
+    _scan_body(mod, tree.body, cls=None)
+    return mod
+
+
+def _scan_body(mod: ModuleInfo, body: list[ast.stmt], cls: str | None) -> None:
+    for stmt in body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            add_import(mod.aliases, mod.imported_roots, stmt, mod.name, mod.path.endswith("__init__.py"))
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            _add_function(mod, stmt, cls)
+        elif isinstance(stmt, ast.ClassDef) and cls is None:
+            mod.classes.setdefault(stmt.name, {})
+            _scan_body(mod, stmt.body, stmt.name)
+        elif isinstance(stmt, ast.Assign) and cls is None:
+            _add_const(mod, stmt)
+        elif isinstance(stmt, ast.If | ast.Try):
+            for block in _blocks(stmt):
+                _scan_body(mod, block, cls)
+
+
+def _blocks(stmt: ast.If | ast.Try) -> list[list[ast.stmt]]:
+    if isinstance(stmt, ast.If):
+        return [stmt.body, stmt.orelse]
+    return [stmt.body, *[h.body for h in stmt.handlers], stmt.orelse, stmt.finalbody]
+
+
+def add_import(
+    aliases: dict[str, str],
+    roots: set[str],
+    stmt: ast.Import | ast.ImportFrom,
+    modname: str,
+    is_package: bool,
+) -> None:
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            roots.add(alias.name.split(".")[0])
+            if alias.asname:
+                aliases[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                aliases[top] = top
+        return
+    base = stmt.module or ""
+    if stmt.level:
+        pkg = modname.split(".") if is_package else modname.split(".")[:-1]
+        pkg = pkg[: len(pkg) - (stmt.level - 1)] if stmt.level > 1 else pkg
+        base = ".".join([*pkg, base] if base else pkg)
+    roots.add(base.split(".")[0])
+    for alias in stmt.names:
+        if alias.name != "*":
+            aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+
+def _add_const(mod: ModuleInfo, stmt: ast.Assign) -> None:
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+        return
+    name = stmt.targets[0].id
+    value = fold_literal(stmt.value)
+    if value is not _UNKNOWN and name not in mod.consts:
+        mod.consts[name] = value
+    elif name in mod.consts:
+        del mod.consts[name]  # assigned twice: not a constant
+
+
+_UNKNOWN = object()
+
+
+def fold_literal(node: ast.expr) -> object:
+    """A literal (possibly a tuple/frozenset of literals), else the unknown marker."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple | ast.List | ast.Set) and len(node.elts) <= 256:
+        values = [fold_literal(e) for e in node.elts]
+        if any(v is _UNKNOWN for v in values):
+            return _UNKNOWN
+        try:
+            return tuple(values) if not isinstance(node, ast.Set) else frozenset(values)
+        except TypeError:
+            return _UNKNOWN
+    return _UNKNOWN
+
+
+def is_unknown(value: object) -> bool:
+    return value is _UNKNOWN
+
+
+def _add_function(mod: ModuleInfo, node: ast.FunctionDef | ast.AsyncFunctionDef, cls: str | None) -> None:
+    qual = f"{mod.name}.{cls}.{node.name}" if cls else f"{mod.name}.{node.name}"
+    info = FuncInfo(qual, node, mod, cls)
+    for dec in node.decorator_list:
+        _route_from_decorator(info, dec)
+    if cls is None:
+        mod.functions[node.name] = info
+    else:
+        mod.classes[cls][node.name] = info
+
+
+def _route_from_decorator(info: FuncInfo, dec: ast.expr) -> None:
+    if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
+        return
+    verb = dec.func.attr
+    if verb not in ROUTE_DECORATORS:
+        return
+    info.is_route = True
+    path = dec.args[0].value if dec.args and isinstance(dec.args[0], ast.Constant) else ""
+    info.route_path = path if isinstance(path, str) else ""
+    methods = "GET" if verb in ("route", "api_route", "view") else verb.upper()
+    for kw in dec.keywords:
+        if kw.arg == "methods" and isinstance(kw.value, ast.List | ast.Tuple) and kw.value.elts:
+            first = kw.value.elts[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                methods = first.value.upper()
+        if kw.arg == "response_class":
+            info.html_response = "HTML" in ast.unparse(kw.value)
+    info.route = f"{methods} {info.route_path}" if info.route_path else None
+
+
+ROUTE_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def flask_param_converters(path: str) -> dict[str, str]:
+    return {m.group(2): (m.group(1) or "string") for m in ROUTE_PARAM.finditer(path)}

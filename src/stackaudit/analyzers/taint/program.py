@@ -1,0 +1,273 @@
+"""The whole-repository view: modules, lazily computed function summaries, findings.
+
+A function's summary says which parameters flow to its return value and which
+reach a sink inside it (directly or through its own callees, up to
+``taint.max_call_depth``). Summaries are computed on demand, once, and reused
+by every caller; recursion and depth beyond the bound fall back to "the result
+carries whatever the arguments carry".
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+
+from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.calls import CallArgs
+from stackaudit.analyzers.taint.interp import Interp, join_all
+from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, flask_param_converters
+from stackaudit.analyzers.taint.rules import TAINT_RULES
+from stackaudit.analyzers.taint.sinks import pick
+from stackaudit.analyzers.taint.values import (
+    ALL_CWES,
+    CLEAN,
+    MAX_STEPS,
+    NO_CONST,
+    SourceKind,
+    Taint,
+    Val,
+    cap,
+    const,
+    flatten,
+    tainted,
+)
+from stackaudit.config.sections.taint import TaintConfig
+from stackaudit.model import CodeContext, Finding, Location, TraceStep
+
+
+@dataclass(frozen=True, slots=True)
+class SinkHit:
+    cwe: int
+    taint: Taint
+    location: Location
+    snippet: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    ret: Val
+    hits: tuple[SinkHit, ...]  # sinks reached by a parameter (symbolic taint)
+
+
+_CONTEXT = {SourceKind.REQUEST: CodeContext.HANDLER, SourceKind.CLI: CodeContext.SCRIPT}
+
+
+class Program:
+    def __init__(self, modules: list[ModuleInfo], config: TaintConfig) -> None:
+        self.modules: dict[str, ModuleInfo] = {}
+        for mod in modules:
+            self.modules.setdefault(mod.name, mod)
+        self._suffixes: dict[str, ModuleInfo] = {}
+        for mod in modules:
+            parts = mod.name.split(".")
+            for i in range(1, len(parts)):
+                self._suffixes.setdefault(".".join(parts[i:]), mod)
+        self.max_call_depth = config.max_call_depth
+        self.max_expression_depth = config.max_expression_depth
+        self.extra_sources = {name: "request" for name in config.extra_sources}
+        self.extra_sanitizers = {name: ALL_CWES for name in config.extra_sanitizers}
+        self.extra_sinks = _parse_extra_sinks(config.extra_sinks)
+        self.deadline = float("inf")
+        self.summaries: dict[str, Summary] = {}
+        self._in_progress: set[str] = set()
+        self._hinted: dict[str, bool] = {}
+        self.partial: dict[str, str] = {}
+        self.findings: dict[tuple[int, str, int, int], Finding] = {}
+
+    # ---- names -------------------------------------------------------------------------
+    def canonical(self, qn: str) -> str:
+        return qn
+
+    def module(self, name: str) -> ModuleInfo | None:
+        return self.modules.get(name) or self._suffixes.get(name)
+
+    def module_const(self, qn: str) -> object:
+        mod_name, _, attr = qn.rpartition(".")
+        mod = self.module(mod_name) if mod_name else None
+        if mod is None or attr not in mod.consts:
+            return NO_CONST
+        return mod.consts[attr]
+
+    def resolve_function(self, it: Interp, func: ast.expr, qn: str) -> FuncInfo | None:
+        mod_name, _, attr = qn.rpartition(".")
+        mod = self.module(mod_name) if mod_name else None
+        if mod is not None:
+            return mod.functions.get(attr)
+        owner_name, _, cls = mod_name.rpartition(".")
+        owner = self.module(owner_name) if owner_name else None
+        if owner is not None and cls in owner.classes:
+            return owner.classes[cls].get(attr)
+        return None
+
+    def mark_partial(self, path: str, reason: str) -> None:
+        self.partial.setdefault(path, reason)
+
+    # ---- summaries ---------------------------------------------------------------------
+    def hinted(self, func: FuncInfo) -> bool:
+        cached = self._hinted.get(func.qualname)
+        if cached is None:
+            cached = self._hinted[func.qualname] = func.hinted()
+        return cached
+
+    def summary(self, func: FuncInfo, depth: int) -> Summary | None:
+        done = self.summaries.get(func.qualname)
+        if done is not None:
+            return done
+        if depth > self.max_call_depth or func.qualname in self._in_progress:
+            return None
+        self._in_progress.add(func.qualname)
+        try:
+            it = Interp(self, func.module, func, depth)
+            self._bind_params(it, func)
+            it.block(func.node.body)
+        finally:
+            self._in_progress.discard(func.qualname)
+        ret = join_all(it.returns) if it.returns else const(None)
+        if _is_generator(func.node):
+            ret = Val(taints=flatten(ret))
+        params = tuple(h for h in it.hits if h.taint.kind == SourceKind.PARAM)
+        for hit in it.hits:
+            if hit.taint.kind != SourceKind.PARAM:
+                self.record(hit)
+        result = Summary(ret, params)
+        self.summaries[func.qualname] = result
+        return result
+
+    def _bind_params(self, it: Interp, func: FuncInfo) -> None:
+        args = func.node.args
+        positional = [*args.posonlyargs, *args.args]
+        names = [*positional, *args.kwonlyargs]
+        defaults = dict(
+            zip(
+                [a.arg for a in positional][len(positional) - len(args.defaults) :],
+                args.defaults,
+                strict=True,
+            )
+        )
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d})
+        converters = flask_param_converters(func.route_path) if func.is_route else {}
+        view = (bool(positional) and positional[0].arg == "request") or (
+            len(positional) > 1 and positional[0].arg in ("self", "cls") and positional[1].arg == "request"
+        )
+        for index, arg in enumerate(names):
+            it.env[arg.arg] = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                it.env[extra.arg] = CLEAN
+
+    def _param_value(
+        self,
+        it: Interp,
+        func: FuncInfo,
+        index: int,
+        arg: ast.arg,
+        default: ast.expr | None,
+        converters: dict[str, str],
+        view: bool,
+    ) -> Val:
+        annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+        if arg.arg == "request" or annotation.split(".")[-1] in tb.REQUEST_TYPES:
+            return Val(tag="request")
+        if arg.arg in ("self", "cls"):
+            return CLEAN
+        if func.is_route or view:
+            if annotation in tb.CLEAN_ANNOTATIONS or converters.get(arg.arg) in ("int", "float", "uuid"):
+                return CLEAN
+            if isinstance(default, ast.Call) and ast.unparse(default.func).split(".")[-1] == "Depends":
+                return CLEAN
+            note = f"route parameter {arg.arg} (user input)"
+            return tainted(frozenset({it.new_taint(SourceKind.REQUEST, arg, note)}))
+        origin = TraceStep(it.loc(arg), f"parameter {arg.arg}", "source")
+        return tainted(frozenset({Taint(SourceKind.PARAM, origin, param=index)}))
+
+    def apply_summary(self, it: Interp, node: ast.Call, target: FuncInfo, args: CallArgs) -> Val:
+        incoming = args.all_taints()
+        if not incoming and target.qualname not in self.summaries and not self.hinted(target):
+            return CLEAN
+        summary = self.summary(target, it.depth + 1)
+        if summary is None:
+            return tainted(incoming)
+        bound = _bind_args(target, args, it)
+        step = TraceStep(it.loc(node), f"passed to {target.node.name}()")
+        for hit in summary.hits:
+            arg = bound.get(hit.taint.param)
+            if arg is None:
+                continue
+            for taint in pick(flatten(arg), hit.cwe):
+                if hit.cwe in hit.taint.cleaned:
+                    continue
+                flowed = _extend(taint, step, hit.taint)
+                it.hits.append(SinkHit(hit.cwe, flowed, hit.location, hit.snippet, hit.label))
+        return _substitute(summary.ret, bound, step)
+
+    # ---- findings ----------------------------------------------------------------------
+    def record(self, hit: SinkHit) -> None:
+        key = (hit.cwe, hit.location.path, hit.location.line, hit.location.column)
+        if key in self.findings:
+            return
+        rule = TAINT_RULES[hit.cwe]
+        taint = hit.taint
+        trace = (taint.origin, *taint.steps, TraceStep(hit.location, f"reaches {hit.label}", "sink"))
+        source = taint.origin.note
+        self.findings[key] = rule.finding(
+            hit.location,
+            f"{rule.title}: {source} reaches {hit.label}",
+            hit.snippet,
+            confidence=taint.kind.confidence,
+            trace=trace,
+            context=_CONTEXT.get(taint.kind, CodeContext.LIBRARY),
+            endpoint=taint.endpoint,
+            properties=(("source", source), ("source_kind", taint.kind.name.lower())),
+        )
+
+
+def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(node))
+
+
+def _bind_args(target: FuncInfo, args: CallArgs, it: Interp) -> dict[int, Val]:
+    fargs = target.node.args
+    positional = [*fargs.posonlyargs, *fargs.args]
+    names = [a.arg for a in (*positional, *fargs.kwonlyargs)]
+    offset = 1 if positional and positional[0].arg in ("self", "cls") and target.cls else 0
+    bound: dict[int, Val] = {}
+    for i, value in enumerate(args.args):
+        if i + offset < len(positional):
+            bound[i + offset] = value
+    for key, value in args.kwargs.items():
+        if key in names:
+            bound[names.index(key)] = value
+    return bound
+
+
+def _extend(taint: Taint, step: TraceStep, inner: Taint) -> Taint:
+    steps = (*taint.steps, step, *inner.steps)[:MAX_STEPS]
+    return replace(taint, steps=steps, cleaned=taint.cleaned | inner.cleaned)
+
+
+def _substitute(ret: Val, bound: dict[int, Val], step: TraceStep) -> Val:
+    if not ret.taints and ret.items is None and ret.keys is None:
+        return ret
+    taints: frozenset[Taint] = frozenset()
+    for t in ret.taints:
+        if t.kind != SourceKind.PARAM:
+            taints = taints | {t}
+            continue
+        arg = bound.get(t.param)
+        if arg is not None:
+            taints = taints | {_extend(a, step, t) for a in flatten(arg)}
+    items = tuple(_substitute(i, bound, step) for i in ret.items) if ret.items is not None else None
+    keys = tuple((k, _substitute(v, bound, step)) for k, v in ret.keys) if ret.keys is not None else None
+    if not taints and items is None and keys is None:
+        return CLEAN if not ret.tag else Val(tag=ret.tag)
+    return Val(cap(taints), NO_CONST, items, keys, ret.prefix if taints else "", ret.tag)
+
+
+def _parse_extra_sinks(entries: list[str]) -> dict[str, tb.Sink]:
+    sinks: dict[str, tb.Sink] = {}
+    for entry in entries:
+        name, _, cwe = entry.partition(":")
+        if cwe.strip().isdigit() and int(cwe) in TAINT_RULES:
+            sinks[name.strip()] = tb.Sink(int(cwe), (0,), (), name.strip())
+    return sinks

@@ -1,0 +1,357 @@
+"""Sources, sinks and sanitizers: explicit tables keyed by qualified name.
+
+Qualified names are what a call resolves to through the module's imports
+(``from flask import redirect`` makes ``redirect(...)`` resolve to
+``flask.redirect``). Method sinks (``cursor.execute``) match by method name
+when the receiver is not a resolved module; some are gated on the module
+importing a library (``ldap``) or on the receiver's tag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stackaudit.analyzers.taint.values import ALL_CWES
+
+SQL, CMD, CODE, PATH, XSS, REDIRECT, SSRF = 89, 78, 94, 22, 79, 601, 918
+LDAP, XPATH, XXE, DESER, TRUST, HEADER = 90, 643, 611, 502, 501, 113
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    """A dangerous call: which arguments must not carry taint for ``cwe``."""
+
+    cwe: int
+    positions: tuple[int, ...] = (0,)
+    keywords: tuple[str, ...] = ()
+    label: str = ""
+    kind: str = ""  # special handling: "subprocess", "yaml", "xml", "url", "redirect", "template"
+
+
+def _sinks(
+    cwe: int,
+    names: str,
+    *,
+    pos: tuple[int, ...] = (0,),
+    kw: tuple[str, ...] = (),
+    label: str = "",
+    kind: str = "",
+) -> dict[str, Sink]:
+    return {n: Sink(cwe, pos, kw, label or n, kind) for n in names.split()}
+
+
+FUNCTION_SINKS: dict[str, Sink] = {
+    **_sinks(SQL, "sqlalchemy.text sqlalchemy.sql.text sqlalchemy.sql.expression.text", kw=("text",)),
+    **_sinks(SQL, "django.db.models.expressions.RawSQL django.db.models.RawSQL", kw=("sql",)),
+    **_sinks(SQL, "pandas.read_sql pandas.read_sql_query", kw=("sql",)),
+    **_sinks(
+        CMD,
+        "os.system os.popen subprocess.getoutput subprocess.getstatusoutput "
+        "commands.getoutput asyncio.create_subprocess_shell",
+        kw=("cmd", "command"),
+    ),
+    **_sinks(
+        CMD,
+        "os.execl os.execle os.execlp os.execv os.execve os.execvp os.execvpe "
+        "asyncio.create_subprocess_exec pty.spawn",
+        kw=("file", "path", "program"),
+    ),
+    **_sinks(CMD, "os.spawnl os.spawnle os.spawnlp os.spawnv os.spawnve os.spawnvp", pos=(1,)),
+    **_sinks(
+        CMD,
+        "subprocess.run subprocess.call subprocess.Popen subprocess.check_call subprocess.check_output",
+        kw=("args",),
+        kind="subprocess",
+    ),
+    **_sinks(CODE, "eval exec compile builtins.eval builtins.exec builtins.compile", kw=("source",)),
+    **_sinks(
+        PATH,
+        "open io.open builtins.open codecs.open os.open os.remove os.unlink os.rmdir "
+        "os.mkdir os.makedirs os.listdir os.scandir os.stat os.chmod os.chown os.truncate "
+        "os.removedirs os.walk shutil.rmtree shutil.copy shutil.copy2 shutil.copyfile "
+        "shutil.copytree shutil.move shutil.make_archive tarfile.open zipfile.ZipFile "
+        "flask.send_file starlette.responses.FileResponse fastapi.responses.FileResponse "
+        "django.http.FileResponse",
+        kw=("file", "path", "path_or_file", "filename", "name"),
+    ),
+    **_sinks(PATH, "os.rename os.replace shutil.copy shutil.move", pos=(0, 1)),
+    **_sinks(PATH, "flask.send_from_directory", kw=("directory",)),
+    **_sinks(
+        XSS,
+        "markupsafe.Markup flask.Markup jinja2.Markup django.utils.safestring.mark_safe "
+        "django.utils.safestring.SafeString",
+        kw=("s", "base"),
+    ),
+    **_sinks(XSS, "flask.render_template_string", kw=("source",), kind="template"),
+    **_sinks(
+        XSS,
+        "flask.make_response flask.Response werkzeug.Response werkzeug.wrappers.Response "
+        "django.http.HttpResponse django.http.response.HttpResponse "
+        "starlette.responses.HTMLResponse fastapi.responses.HTMLResponse",
+        kw=("response", "content"),
+        kind="html",
+    ),
+    **_sinks(
+        REDIRECT,
+        "flask.redirect werkzeug.utils.redirect django.shortcuts.redirect "
+        "django.http.HttpResponseRedirect django.http.HttpResponsePermanentRedirect "
+        "starlette.responses.RedirectResponse fastapi.responses.RedirectResponse",
+        kw=("location", "to", "redirect_to", "url"),
+        kind="redirect",
+    ),
+    **_sinks(
+        SSRF,
+        "requests.get requests.post requests.put requests.patch requests.delete "
+        "requests.head requests.options httpx.get httpx.post httpx.put httpx.patch "
+        "httpx.delete httpx.head httpx.stream urllib.request.urlopen urllib.request.Request "
+        "urllib.request.urlretrieve aiohttp.request",
+        kw=("url",),
+        kind="url",
+    ),
+    **_sinks(SSRF, "requests.request httpx.request", pos=(1,), kw=("url",), kind="url"),
+    **_sinks(
+        SSRF,
+        "http.client.HTTPConnection http.client.HTTPSConnection socket.create_connection",
+        kw=("host", "address"),
+        kind="url",
+    ),
+    **_sinks(XPATH, "lxml.etree.XPath lxml.etree.ETXPath", kw=("path",)),
+    **_sinks(
+        XXE,
+        "lxml.etree.fromstring lxml.etree.XML lxml.etree.parse lxml.etree.XMLID "
+        "lxml.etree.iterparse lxml.objectify.fromstring lxml.objectify.parse",
+        kw=("text", "source"),
+        kind="xml",
+    ),
+    **_sinks(
+        DESER,
+        "pickle.loads pickle.load _pickle.loads cPickle.loads dill.loads dill.load "
+        "marshal.loads marshal.load jsonpickle.decode jsonpickle.loads pandas.read_pickle "
+        "yaml.unsafe_load yaml.unsafe_load_all shelve.open",
+        kw=("data", "file", "string"),
+    ),
+    **_sinks(DESER, "yaml.load yaml.load_all", kw=("stream",), kind="yaml"),
+}
+
+
+# method name -> sink; ``gate`` = a top-level module the file must import, or a receiver tag.
+@dataclass(frozen=True, slots=True)
+class MethodSink:
+    sink: Sink
+    gate_modules: tuple[str, ...] = ()
+    gate_tags: tuple[str, ...] = ()
+
+
+def _msinks(
+    cwe: int,
+    names: str,
+    *,
+    pos: tuple[int, ...] = (0,),
+    kw: tuple[str, ...] = (),
+    mods: tuple[str, ...] = (),
+    tags: tuple[str, ...] = (),
+    kind: str = "",
+) -> dict[str, MethodSink]:
+    return {n: MethodSink(Sink(cwe, pos, kw, f".{n}()", kind), mods, tags) for n in names.split()}
+
+
+METHOD_SINKS: dict[str, MethodSink] = {
+    **_msinks(SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation")),
+    **_msinks(SQL, "raw", kw=("raw_query",), mods=("django",)),
+    **_msinks(SQL, "extra", pos=(), kw=("where", "select", "tables", "order_by"), mods=("django",)),
+    **_msinks(
+        LDAP,
+        "search_s search_st search_ext search_ext_s",
+        pos=(0, 2),
+        kw=("base", "filterstr"),
+        mods=("ldap",),
+    ),
+    **_msinks(LDAP, "search", pos=(0, 1), kw=("search_base", "search_filter"), mods=("ldap3",)),
+    **_msinks(XPATH, "xpath", kw=("_path",), mods=("lxml",)),
+    **_msinks(XPATH, "find findall iterfind findtext", kw=("path",), tags=("xml-tree",)),
+    **_msinks(
+        PATH,
+        "read_text read_bytes write_text write_bytes unlink rmdir touch",
+        pos=(),
+        tags=("path",),
+        kind="receiver",
+    ),
+    **_msinks(
+        SSRF, "get post put patch delete head request stream", kw=("url",), tags=("http-client",), kind="url"
+    ),
+    **_msinks(TRUST, "update setdefault __setitem__", pos=(0, 1), tags=("session",)),
+    **_msinks(
+        HEADER,
+        "add set setdefault add_header __setitem__",
+        pos=(1,),
+        kw=("value", "_value"),
+        tags=("headers",),
+    ),
+}
+
+# Sanitisers: qualified name -> the CWEs their output is safe for (ALL_CWES = every class).
+_ALL = ALL_CWES
+
+
+def _san(cwes: frozenset[int], names: str) -> dict[str, frozenset[int]]:
+    return {n: cwes for n in names.split()}
+
+
+SANITIZERS: dict[str, frozenset[int]] = {
+    **_san(
+        _ALL,
+        "int float bool complex len abs round ord hash id isinstance issubclass callable "
+        "uuid.UUID decimal.Decimal datetime.date.fromisoformat datetime.datetime.fromisoformat "
+        "datetime.datetime.strptime ipaddress.ip_address ipaddress.IPv4Address "
+        "hmac.compare_digest secrets.compare_digest bcrypt.hashpw",
+    ),
+    **_san(frozenset({CMD}), "shlex.quote pipes.quote"),
+    **_san(
+        frozenset({XSS}),
+        "html.escape markupsafe.escape flask.escape markupsafe.Markup.escape "
+        "django.utils.html.escape django.utils.html.format_html "
+        "django.utils.html.strip_tags bleach.clean cgi.escape flask.render_template "
+        "django.shortcuts.render django.template.loader.render_to_string "
+        "flask.jsonify django.http.JsonResponse",
+    ),
+    **_san(
+        frozenset({PATH}),
+        "os.path.basename werkzeug.utils.secure_filename werkzeug.secure_filename "
+        "werkzeug.utils.safe_join werkzeug.security.safe_join flask.safe_join "
+        "django.utils._os.safe_join django.utils.text.get_valid_filename",
+    ),
+    **_san(
+        frozenset({XSS, HEADER, REDIRECT, SSRF, LDAP, XPATH}),
+        "urllib.parse.quote urllib.parse.quote_plus urllib.parse.urlencode",
+    ),
+    **_san(
+        frozenset({LDAP}),
+        "ldap.filter.escape_filter_chars ldap.dn.escape_dn_chars ldap3.utils.conv.escape_filter_chars",
+    ),
+    **_san(
+        frozenset({SQL}),
+        "psycopg2.sql.Identifier psycopg2.sql.Literal psycopg.sql.Identifier psycopg.sql.Literal",
+    ),
+    **_san(
+        frozenset({SSRF, REDIRECT}),
+        "django.utils.http.url_has_allowed_host_and_scheme flask.url_for "
+        "django.urls.reverse django.shortcuts.resolve_url",
+    ),
+    **_san(
+        frozenset({XXE}),
+        "defusedxml.ElementTree.fromstring defusedxml.ElementTree.parse "
+        "defusedxml.lxml.fromstring defusedxml.lxml.parse defusedxml.minidom.parseString "
+        "defusedxml.cElementTree.fromstring",
+    ),
+}
+
+# String methods whose result carries no user-controlled text.
+CLEAN_METHODS = frozenset(
+    [
+        "isdigit",
+        "isalnum",
+        "isalpha",
+        "isnumeric",
+        "isdecimal",
+        "isidentifier",
+        "isspace",
+        "islower",
+        "isupper",
+        "istitle",
+        "startswith",
+        "endswith",
+        "count",
+        "index",
+        "find",
+        "rfind",
+        "hexdigest",
+        "digest",
+        "__len__",
+        "bit_length",
+        "is_integer",
+        "exists",
+        "is_file",
+        "is_dir",
+    ]
+)
+
+# Calls whose result is user input (qualified names).
+SOURCE_CALLS: dict[str, str] = {
+    "input": "cli",
+    "builtins.input": "cli",
+    "raw_input": "cli",
+    "os.getenv": "env",
+    "os.environ.get": "env",
+    "os.getenvb": "env",
+}
+SOURCE_NAMES: dict[str, str] = {
+    "sys.argv": "cli",
+    "os.environ": "env",
+    "os.environb": "env",
+    "sys.stdin": "cli",
+}
+REQUEST_OBJECTS = frozenset({"flask.request", "werkzeug.local.request", "quart.request", "bottle.request"})
+SESSION_OBJECTS = frozenset({"flask.session", "quart.session"})
+# Attributes of a request object that the client does not control.
+REQUEST_CLEAN_ATTRS = frozenset(
+    [
+        "method",
+        "endpoint",
+        "blueprint",
+        "is_json",
+        "is_secure",
+        "user",
+        "auth_user",
+        "content_length",
+        "is_ajax",
+        "url_rule",
+        "view_args_safe",
+        "scheme",
+        "app",
+        "state",
+        "scope",
+    ]
+)
+REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest"})
+CLEAN_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal"})
+# Calls that end the request: the code after them on that path does not run.
+EXIT_CALLS = frozenset(
+    {"flask.abort", "werkzeug.exceptions.abort", "sys.exit", "exit", "quit", "os._exit", "abort"}
+)
+
+# Calls whose result carries a tag that later sinks look at.
+TAGGING_CALLS: dict[str, str] = {
+    "requests.Session": "http-client",
+    "requests.session": "http-client",
+    "httpx.Client": "http-client",
+    "httpx.AsyncClient": "http-client",
+    "aiohttp.ClientSession": "http-client",
+    "flask.make_response": "response",
+    "flask.Response": "response",
+    "django.http.HttpResponse": "response",
+    "werkzeug.Response": "response",
+    "starlette.responses.Response": "response",
+    "fastapi.responses.Response": "response",
+    "django.http.response.HttpResponse": "response",
+    "xml.etree.ElementTree.parse": "xml-tree",
+    "xml.etree.ElementTree.fromstring": "xml-tree",
+    "xml.etree.ElementTree.XML": "xml-tree",
+    "xml.etree.ElementTree.ElementTree": "xml-tree",
+    "xml.etree.cElementTree.parse": "xml-tree",
+    "xml.etree.cElementTree.fromstring": "xml-tree",
+    "lxml.etree.parse": "xml-tree",
+    "lxml.etree.fromstring": "xml-tree",
+    "lxml.etree.XML": "xml-tree",
+    "defusedxml.ElementTree.fromstring": "xml-tree",
+    "defusedxml.ElementTree.parse": "xml-tree",
+    "defusedxml.lxml.fromstring": "xml-tree",
+    "defusedxml.lxml.parse": "xml-tree",
+    "pathlib.Path": "path",
+    "pathlib.PurePath": "path",
+    "pathlib.PosixPath": "path",
+}
+YAML_SAFE_LOADERS = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader", "yaml.CBaseLoader"})
+XML_PARSERS = frozenset({"lxml.etree.XMLParser", "lxml.etree.XMLPullParser"})
+ROUTE_DECORATORS = frozenset(
+    ["route", "get", "post", "put", "delete", "patch", "head", "options", "api_route", "websocket", "view"]
+)

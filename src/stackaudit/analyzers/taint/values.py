@@ -1,0 +1,188 @@
+"""Abstract values of the taint engine: where data came from and what it may hold.
+
+A ``Val`` is what the interpreter knows about one expression: the taints that
+may reach it, its constant value when known (for folding and for killing taint
+on reassignment), precise list/tuple items and constant-key dict entries, the
+constant prefix of a built string (a fixed ``https://host/`` prefix makes a URL
+safe from SSRF), and a small ``tag`` for typed objects (request, session, …).
+Taints compare by identity: they are shared by reference as values flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+
+from stackaudit.model import Confidence, Location, TraceStep
+
+MAX_TAINTS = 4  # per value: bounded memory, the first few flows are enough
+MAX_STEPS = 10  # per trace
+MAX_ITEMS = 64  # precise containers beyond this become imprecise
+
+
+class SourceKind(IntEnum):
+    PARAM = 0  # a parameter of the function being summarised (symbolic)
+    REQUEST = 1  # web request data
+    CLI = 2  # sys.argv, input()
+    ENV = 3  # environment variables
+    FILE = 4  # file contents
+
+    @property
+    def confidence(self) -> Confidence:
+        return Confidence.HIGH if self in (SourceKind.REQUEST, SourceKind.CLI) else Confidence.LOW
+
+
+ALL_CWES: frozenset[int] = frozenset({-1})  # marker: cleaned for every sink class
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Taint:
+    kind: SourceKind
+    origin: TraceStep
+    steps: tuple[TraceStep, ...] = ()
+    cleaned: frozenset[int] = frozenset()  # CWEs this flow was sanitised for
+    param: int = -1  # PARAM: the parameter index
+    endpoint: str | None = None  # the route the source was read in
+
+    def step(self, location: Location, note: str) -> Taint:
+        if len(self.steps) >= MAX_STEPS:
+            return self
+        return replace(self, steps=(*self.steps, TraceStep(location, note)))
+
+    def clean_for(self, cwes: frozenset[int]) -> Taint:
+        return replace(self, cleaned=self.cleaned | cwes)
+
+    def reaches(self, cwe: int) -> bool:
+        return cwe not in self.cleaned
+
+
+class _NoConst:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_CONST"
+
+
+NO_CONST: object = _NoConst()
+EMPTY: frozenset[Taint] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Val:
+    taints: frozenset[Taint] = EMPTY
+    const: object = NO_CONST
+    items: tuple[Val, ...] | None = None  # precise list / tuple elements
+    keys: tuple[tuple[object, Val], ...] | None = None  # precise constant-key dict
+    prefix: str = ""  # known constant prefix of a string
+    tag: str = ""  # "request", "session", "response", "xml-tree", "http-client", "xml-safe", …
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not NO_CONST
+
+    @property
+    def tainted(self) -> bool:
+        return bool(self.taints)
+
+    def all_taints(self) -> frozenset[Taint]:
+        return self.taints
+
+
+CLEAN = Val()
+
+
+def cap(taints: frozenset[Taint]) -> frozenset[Taint]:
+    if len(taints) <= MAX_TAINTS:
+        return taints
+    return frozenset(sorted(taints, key=lambda t: (t.kind, t.origin.location.line))[:MAX_TAINTS])
+
+
+def union(*vals: Val) -> frozenset[Taint]:
+    out: frozenset[Taint] = EMPTY
+    for v in vals:
+        if v.taints:
+            out = v.taints if not out else out | v.taints
+    return cap(out)
+
+
+def tainted(taints: frozenset[Taint], prefix: str = "", tag: str = "") -> Val:
+    return Val(taints=cap(taints), prefix=prefix, tag=tag) if taints or prefix or tag else CLEAN
+
+
+def const(value: object) -> Val:
+    return Val(const=value, prefix=value if isinstance(value, str) else "")
+
+
+def join(a: Val, b: Val) -> Val:
+    """Merge two control-flow paths: may-taint union; constants only if equal."""
+    if a is b:
+        return a
+    same = a.is_const and b.is_const and type(a.const) is type(b.const) and a.const == b.const
+    items = _join_items(a.items, b.items)
+    keys = _join_keys(a.keys, b.keys)
+    prefix = _common_prefix(a.prefix, b.prefix)
+    return Val(
+        taints=union(a, b),
+        const=a.const if same else NO_CONST,
+        items=items,
+        keys=keys,
+        prefix=prefix,
+        tag=a.tag if a.tag == b.tag else (a.tag or b.tag),
+    )
+
+
+def _join_items(a: tuple[Val, ...] | None, b: tuple[Val, ...] | None) -> tuple[Val, ...] | None:
+    if a is None or b is None or len(a) != len(b):
+        return None
+    return tuple(join(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _join_keys(
+    a: tuple[tuple[object, Val], ...] | None, b: tuple[tuple[object, Val], ...] | None
+) -> tuple[tuple[object, Val], ...] | None:
+    if a is None or b is None:
+        return None
+    merged: dict[object, Val] = dict(a)
+    for key, val in b:
+        merged[key] = join(merged[key], val) if key in merged else val
+    return tuple(merged.items())
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
+
+
+def flatten(v: Val) -> frozenset[Taint]:
+    """Every taint inside a value, containers included."""
+    out = v.taints
+    if v.items is not None:
+        for item in v.items:
+            out = out | flatten(item)
+    if v.keys is not None:
+        for _, item in v.keys:
+            out = out | flatten(item)
+    return cap(out)
+
+
+def container(items: tuple[Val, ...] | None, taints: frozenset[Taint] = EMPTY) -> Val:
+    if items is not None and len(items) > MAX_ITEMS:
+        items = None
+    return Val(taints=cap(taints), items=items)
+
+
+def dict_val(keys: tuple[tuple[object, Val], ...] | None, taints: frozenset[Taint] = EMPTY) -> Val:
+    if keys is not None and len(keys) > MAX_ITEMS:
+        keys = None
+    return Val(taints=cap(taints), keys=keys)
+
+
+def deep(v: Val) -> Val:
+    """The value with container contents folded into its own taints (imprecise view)."""
+    if v.items is None and v.keys is None:
+        return v
+    return Val(taints=flatten(v), tag=v.tag)
