@@ -99,6 +99,14 @@ def _info(
     )
 
 
+def _orderable(dep: Dependency) -> bool:
+    try:
+        parse_version(str(dep.ecosystem), dep.version or "")
+    except BadVersion:
+        return False
+    return True
+
+
 def _candidates(entries: list[Affected]) -> set[str]:
     return {
         v for e in entries for kind, events in e.ranges if kind != "GIT" for k, v in events if k == "fixed"
@@ -119,10 +127,10 @@ def audit_dependencies(
     for dep in pinned:
         entries = table.get((str(dep.ecosystem), dep.key), [])
         found: dict[str, set[str]] = {}
+        if not _orderable(dep):
+            unordered.append(dep)
         for entry in entries:
             verdict = evaluate(entry, dep.version or "")
-            if verdict.unordered and dep not in unordered:
-                unordered.append(dep)
             if verdict.affected and entry.advisory_id not in ignore:
                 found.setdefault(entry.advisory_id, set()).update(verdict.fixed)
         if found:
