@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from stackaudit.analyzers.secrets import rules
 from stackaudit.analyzers.secrets.checks import shannon_entropy, valid_crc32_token, valid_jwt
-from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
+from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy, looks_like_identifier
 from stackaudit.model import Confidence, RuleMeta, Severity
 
 AWS_SECRET_NEARBY = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -90,7 +90,7 @@ def _aws_secret(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
 def _gcp_sa(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     if '"client_email"' not in ctx.text or ".iam.gserviceaccount.com" not in ctx.text:
         return None
-    return None if ctx.policy.is_placeholder(m.group("secret")[40:]) else Verdict("format")
+    return _private_key(m, ctx)
 
 
 def _jwt(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
@@ -109,18 +109,23 @@ def _jwt(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
 
 
 def _private_key(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    """A key body of real base64: long, high entropy, no ``...`` (placeholder words are
+    not checked: a long random body contains "test" or "fake" by chance)."""
     body = re.sub(r"\\n|\s|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*", "", m.group("secret"))
-    if len(body) < 64 or ctx.policy.is_placeholder(body) or shannon_entropy(body) < 4.5:
+    if len(body) < 64 or ".." in body or "EXAMPLE" in body or shannon_entropy(body) < 4.5:
         return None
     return Verdict("format")
 
 
 def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    """user:password in a URL or a ``curl -u`` argument; placeholders and user==password are not."""
     value, user = m.group("secret"), m.group("user")
-    if value == user or ctx.policy.is_placeholder(value) or ctx.policy.is_placeholder(user):
+    if value == user or ctx.policy.is_placeholder(value) or (user and ctx.policy.is_placeholder(user)):
         return None
     if value.startswith(("$", "%", "{", "*")) or "example.com" in m.group(0):
         return None
+    if "://" not in m.group(0) and shannon_entropy(value) < 3.0:
+        return None  # curl -u: only literal, password-looking values
     return Verdict("context")
 
 
@@ -128,9 +133,10 @@ def _conn_string(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     start = ctx.text.rfind("\n", 0, m.start()) + 1
     end = ctx.text.find("\n", m.end())
     line = ctx.text[start : end if end >= 0 else len(ctx.text)]
-    if not _CONN_CONTEXT.search(line):
-        return None
-    return _password_value(m.group("secret"), ctx)
+    value = m.group("secret")
+    if not _CONN_CONTEXT.search(line) or any(c in value for c in "(),") or looks_like_identifier(value):
+        return None  # keyword arguments in code (password=None), not a connection string
+    return _password_value(value, ctx)
 
 
 def _password_value(value: str, ctx: ScanContext) -> Verdict | None:
@@ -181,8 +187,8 @@ def provider_detectors() -> tuple[Detector, ...]:
                  _not_placeholder("format"), 1),
         Detector(rules.GCP_KEY, ("aiza",),
                  _c(b + r"(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])"), _not_placeholder("format")),
-        Detector(rules.AZURE, ("accountkey", "azure"),
-                 _c(r"(?i:AccountKey=|azure[\w.-]*(?:key|secret)[\"']?\s*[:=]\s*[\"']?)"
+        Detector(rules.AZURE, ("accountkey", "azure", "windows.net"),
+                 _c(r"(?i:AccountKey=|[\w.-]*(?:key|secret)[\"']?\s*[:=]\s*[\"']?)"
                     r"(?P<secret>[A-Za-z0-9+/]{86}==)"), _not_placeholder("format")),
         Detector(rules.TWILIO, ("twilio",),
                  _c(b + r"(?P<secret>SK[0-9a-f]{32})(?![0-9A-Za-z])"), _not_placeholder("format"), 2),
@@ -198,8 +204,11 @@ def provider_detectors() -> tuple[Detector, ...]:
                  _c(b + r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})"),
                  _jwt, 3),
         Detector(rules.PASSWORD_URL, ("://",),
-                 _c(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{1,20})://(?P<user>[^:@/\s\"'`<>]{1,64}):"
+                 _c(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{1,20})://(?P<user>[^:@/\s\"'`<>]{0,64}):"
                     r"(?P<secret>[^@/\s\"'`<>]{1,128})@(?P<host>[A-Za-z0-9._\[\]-]+)"), _password_url, 0),
+        Detector(rules.PASSWORD_URL, ("-u ", "--user ", "--user="),
+                 _c(r"(?:\s-u\s*|\s--user[=\s])[\"']?(?P<user>[\w.@-]{1,64}):(?P<secret>[^\s\"'$]{6,128})[\"']?"),
+                 _password_url, 0),
         Detector(rules.PASSWORD_URL, ("password=", "pwd="),
                  _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"), _conn_string, 0),
     )

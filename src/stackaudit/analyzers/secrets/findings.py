@@ -43,7 +43,7 @@ def excluded(config: Config, path: str) -> bool:
     patterns = config.secrets.exclude
     if not patterns:
         return False
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns).match_file(path)
+    return pathspec.PathSpec.from_lines("gitignore", patterns).match_file(path)
 
 
 def to_finding(

@@ -23,14 +23,19 @@ from stackaudit.analyzers.secrets.placeholders import (
 
 KEYWORDS: tuple[str, ...] = (
     "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-    "access_key", "auth_key", "private_key", "credential",
+    "access_key", "auth_key", "private_key", "credential", "signing", "encryption", "fernet",
+    "master_key", "hmac",
 )
 
 _KEY = (
     r"(?P<key>[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
-    r"|auth[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.\-]*)"
+    r"|auth[_-]?key|private[_-]?key|credentials?|(?:signing|encryption|fernet|master|hmac)[_-]?key)"
+    r"[A-Za-z0-9_.\-]*)"
 )
-_VALUE = r"(?P<q>\\?[\"'`])?(?P<secret>[^\s\"'`\\,;]{6,200})(?(q)(?P=q)|(?=[\s,;)}\]]|$))"
+_VALUE = (
+    r"(?:(?P<q>\\?[\"'`])(?P<qv>[^\s\"'`\\]{6,200})(?P=q)"
+    r"|(?P<uv>[^\s\"'`\\,;(){}\[\]<>]{6,200})(?=[\s,;)}\]]|$))"
+)
 ASSIGNMENT = re.compile(_KEY + r"(?:\\?[\"'])?\]?\s*(?::=|=>|(?<![=!<>])[:=](?!=))\s*" + _VALUE)
 DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s+" + _KEY + r"\s+" + _VALUE, re.IGNORECASE)
 
@@ -38,7 +43,7 @@ DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s+" + _KEY + r"\s+" + _VALUE, re.IGNOR
 _KEY_NOISE = re.compile(
     r"(?i)url|uri|endpoint|expir|timeout|ttl|length|_len|_max|max_|_min|min_|type|name|file|path|dir|header"
     r"|field|prefix|suffix|format|hasher|validator|param|regex|pattern|label|help|placeholder"
-    r"|count|limit|policy|mode|reset|_id$|_ids$|storage|class|backend|generator|rotation|source|env$"
+    r"|count|limit|policy|mode|reset|template|view|form|_id$|_ids$|storage|class|backend|generator|rotation|source|env$"
 )
 # Languages where a secret literal must be quoted (unquoted text there is code).
 QUOTED_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "terraform", "html", "markdown"})
@@ -53,9 +58,11 @@ class GenericHit:
     entropy: float
 
 
-def _lines_with_keywords(text: str, lowered: str) -> Iterator[tuple[int, int]]:
+def _lines_with_keywords(text: str, lowered: str, present: frozenset[str]) -> Iterator[tuple[int, int]]:
     starts: set[int] = set()
     for kw in KEYWORDS:
+        if kw not in present:
+            continue
         pos = lowered.find(kw)
         while pos >= 0:
             starts.add(text.rfind("\n", 0, pos) + 1)
@@ -65,35 +72,69 @@ def _lines_with_keywords(text: str, lowered: str) -> Iterator[tuple[int, int]]:
         yield start, (end if end >= 0 else len(text))
 
 
-def keep_value(
-    value: str, quoted: bool, language: str, policy: PlaceholderPolicy, min_entropy: float
-) -> bool:
-    if len(value) < 8 or value.isdigit() or policy.is_placeholder(value):
-        return False
-    if is_hard_negative(value) or looks_like_code(value) or looks_like_path(value):
-        return False
-    if not quoted and (language in QUOTED_LANGUAGES or looks_like_identifier(value)):
-        return False
-    if value.startswith(("http:", "https:", "!", "&", "*", "@", "-", "#")):
-        return False
-    return shannon_entropy(value) >= min_entropy
+_VALUE_WORDS = re.compile(r"(?i)token|secret|passw|api_?key")  # "Bad-Token", "my-secret-value"
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # FORBIDDEN_VALUE2: a constant's name
+_FILENAME = re.compile(r"\.(?:html?|txt|json|ya?ml|py|js|css|pem|key|crt|cfg|ini|toml|xml|csv|sql|j2)$")
+_DIGEST_KEY = re.compile(r"(?i)hash|digest|sha|checksum|fingerprint|md5|etag|commit|rev|salt|nonce")
+
+
+def _char_classes(value: str) -> int:
+    return sum((
+        any(c.islower() for c in value),
+        any(c.isupper() for c in value),
+        any(c.isdigit() for c in value),
+        any(not c.isalnum() and c not in "_-." for c in value),
+    ))
+
+
+@dataclass(frozen=True, slots=True)
+class ValueFilter:
+    """What decides whether an assigned literal is a secret."""
+
+    language: str
+    policy: PlaceholderPolicy
+    min_entropy: float
+
+    def keep(self, key: str, value: str, quoted: bool) -> bool:
+        if len(value) < 8 or value.isdigit() or self.policy.is_placeholder(value):
+            return False
+        if _VALUE_WORDS.search(value) or _CONSTANT.fullmatch(value) or _FILENAME.search(value):
+            return False
+        if any(word in key.lower() for word in ("test", "fake", "dummy", "example", "sample", "mock")):
+            return False
+        if is_hard_negative(value, hex_is_digest=bool(_DIGEST_KEY.search(key))):
+            return False
+        if looks_like_code(value, quoted) or looks_like_path(value):
+            return False
+        if not quoted and (self.language in QUOTED_LANGUAGES or looks_like_identifier(value)):
+            return False
+        if value.startswith(("http:", "https:", "!", "&", "*", "@", "-", "#")):
+            return False
+        entropy = shannon_entropy(value)
+        if _char_classes(value) < 2 and not (len(value) >= 20 and entropy >= 3.8):
+            return False  # one character class: a word or a name, not a credential
+        return entropy >= self.min_entropy
 
 
 def find_generic(
-    text: str, lowered: str, language: str, policy: PlaceholderPolicy, min_entropy: float
+    text: str, lowered: str, present: frozenset[str], language: str, policy: PlaceholderPolicy,
+    min_entropy: float,
 ) -> Iterator[GenericHit]:
+    """Assignments of literal secrets on the lines that hold a keyword in ``present``."""
     patterns = (DOCKER_ENV, ASSIGNMENT) if language == "dockerfile" else (ASSIGNMENT,)
-    for start, end in _lines_with_keywords(text, lowered):
+    values = ValueFilter(language, policy, min_entropy)
+    for start, end in _lines_with_keywords(text, lowered, present):
         line = text[start:end]
         if len(line) > 2000:
             line = line[:2000]
         for pattern in patterns:
             for m in pattern.finditer(line):
-                key, value = m.group("key"), m.group("secret")
+                quoted = m.group("q") is not None
+                key, group = m.group("key"), ("qv" if quoted else "uv")
+                value = m.group(group)
                 if _KEY_NOISE.search(key):
                     continue
-                if not keep_value(value, m.group("q") is not None, language, policy, min_entropy):
+                if not values.keep(key, value, quoted):
                     continue
-                yield GenericHit(
-                    start + m.start("secret"), start + m.end("secret"), key, value, shannon_entropy(value)
-                )
+                entropy = shannon_entropy(value)
+                yield GenericHit(start + m.start(group), start + m.end(group), key, value, entropy)

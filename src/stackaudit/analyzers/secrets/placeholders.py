@@ -8,6 +8,7 @@ integrity hashes, base64 images, version strings, paths).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,7 +38,8 @@ PLACEHOLDER_WORDS: tuple[str, ...] = (
     "mock",
     "test",
     "secret123",
-    "password123",
+    "password",
+    "passw0rd",
 )
 
 # Whole values that are never secrets.
@@ -53,13 +55,17 @@ PLACEHOLDER_VALUES: frozenset[str] = frozenset(
 _TEMPLATE = re.compile(
     r"""\$\{[^}]*\}|\$\(|\{\{.*?\}\}|\{%|<[^<>]{1,60}>|%\([a-z_]+\)s|%s|\$[A-Z_][A-Z0-9_]*\b|\{[a-z_]*\}|\[\[""",
 )
-_REPEATED = re.compile(r"(.)\1{3,}")  # xxxx, ****, 0000, ....
+_REPEATED = re.compile(r"(.)\1{5,}")  # xxxxxx, ******, 000000
+_REPEATED_SHORT = re.compile(r"(.)\1{3,}")  # xxxx in a short value
 _CODE_REF = re.compile(
-    r"os\.environ|getenv|environ\[|environ\.get|settings\.|config\[|secrets\.|vault|keyring|\(|\)"
+    r"os\.environ|getenv|environ\[|environ\.get|settings\.|config\[|secrets\.|vault|keyring"
 )
+_CALL = re.compile(r"[A-Za-z_][\w.]*\(")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"(?:0x)?[0-9a-f]{32,}|(?:0x)?[0-9A-F]{32,}")
-_INTEGRITY = re.compile(r"(?:sha1|sha256|sha384|sha512|md5)[-:=]", re.IGNORECASE)
+_INTEGRITY = re.compile(
+    r"(?:sha1|sha256|sha384|sha512|md5)[-:=]|(?:pbkdf2_\w+|argon2\w*|bcrypt\w*|scrypt|crypt)\$", re.IGNORECASE
+)
 _DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,", re.IGNORECASE)
 _VERSION = re.compile(r"v?\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.]+)?")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -86,26 +92,47 @@ class PlaceholderPolicy:
             return True
         if _TEMPLATE.search(value) or _REPEATED.search(value):
             return True
+        if len(value) < 24 and _REPEATED_SHORT.search(value):
+            return True
+        if _has_sequence(lowered):
+            return True
         return "..." in value or "…" in value
 
 
-def is_hard_negative(value: str) -> bool:
-    """High-entropy strings that are not secrets: UUIDs, digests, integrity strings, images."""
-    if _UUID.fullmatch(value) or _HEX.fullmatch(value):
+def _has_sequence(lowered: str, run: int = 6) -> bool:
+    """``abcdef``, ``123456``, ``bcdefghij``: keyboard-walk test values."""
+    count = 1
+    for prev, cur in itertools.pairwise(lowered):
+        count = count + 1 if ord(cur) == ord(prev) + 1 else 1
+        if count >= run:
+            return True
+    return False
+
+
+def is_hard_negative(value: str, hex_is_digest: bool = True) -> bool:
+    """High-entropy strings that are not secrets: UUIDs, digests, integrity strings, images.
+
+    A bare hex string is a digest unless ``hex_is_digest`` is False (the caller
+    knows it is assigned to a secret-named key such as ``api_key``).
+    """
+    if _UUID.fullmatch(value) or (hex_is_digest and _HEX.fullmatch(value)):
         return True
     if _INTEGRITY.match(value) or _DATA_URI.search(value):
         return True
     return bool(_VERSION.fullmatch(value))
 
 
-def looks_like_code(value: str) -> bool:
-    """A reference to somewhere else rather than a literal secret."""
-    return bool(_CODE_REF.search(value))
+def looks_like_code(value: str, quoted: bool = True) -> bool:
+    """A reference to somewhere else rather than a literal secret (a call, when unquoted)."""
+    return bool(_CODE_REF.search(value)) or (not quoted and bool(_CALL.match(value)))
 
 
 def looks_like_identifier(value: str) -> bool:
     """A bare identifier or dotted name (``settings.SECRET_KEY``, ``get_token``)."""
-    return bool(_IDENT.fullmatch(value)) and ("_" in value or "." in value or value.islower())
+    if not _IDENT.fullmatch(value):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    return digits / len(value) < 0.15 and ("_" in value or "." in value or value.islower())
 
 
 def looks_like_path(value: str) -> bool:

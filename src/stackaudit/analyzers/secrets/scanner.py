@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from stackaudit.analyzers.secrets import rules
 from stackaudit.analyzers.secrets.detectors import Detector, ScanContext, Verdict, provider_detectors
+from stackaudit.analyzers.secrets.generic import KEYWORDS as GENERIC_KEYWORDS
 from stackaudit.analyzers.secrets.generic import find_generic
 from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
 from stackaudit.model import Confidence, RuleMeta, Severity
@@ -69,14 +70,20 @@ class Scanner:
     def __init__(self, settings: ScanSettings | None = None) -> None:
         self.settings = settings or ScanSettings()
         self.detectors: tuple[Detector, ...] = provider_detectors()
+        self.keywords: tuple[str, ...] = tuple(
+            sorted({kw for det in self.detectors for kw in det.keywords} | set(GENERIC_KEYWORDS))
+        )
 
     def scan(self, text: str, language: str = "text") -> list[SecretMatch]:
         lowered = text.lower()
         ctx = ScanContext(text, language, self.settings.policy, self.settings.min_entropy)
         raws: list[_Raw] = []
         rejected: list[tuple[int, int]] = []
+        present = frozenset(kw for kw in self.keywords if kw in lowered)  # the one prefilter pass
+        if not present:
+            return []
         for priority, det in enumerate(self.detectors):
-            if not any(kw in lowered for kw in det.keywords):
+            if present.isdisjoint(det.keywords):
                 continue
             for m in det.pattern.finditer(text):
                 verdict = det.validate(m, ctx)
@@ -86,7 +93,9 @@ class Scanner:
                 else:
                     raws.append(_Raw(det.rule, *span, m.group("secret"), verdict, det.prefix_len, priority))
                     raws.extend(_companion(text, verdict, priority))
-        for hit in find_generic(text, lowered, language, self.settings.policy, self.settings.min_entropy):
+        settings = self.settings
+        generic = find_generic(text, lowered, present, language, settings.policy, settings.min_entropy)
+        for hit in generic:
             if not any(s < hit.end and hit.start < e for s, e in rejected):
                 conf = Confidence.MEDIUM if hit.entropy >= 3.5 else Confidence.LOW
                 verdict = Verdict("entropy", confidence=conf)
@@ -146,7 +155,7 @@ def _redacted_line(text: str, line_start: int, redactions: dict[int, tuple[int, 
     end = len(text) if end < 0 else end
     pieces: list[str] = []
     cursor = line_start
-    for start in sorted(s for s in redactions if line_start <= s < end):
+    for start in sorted(s for s in redactions if line_start <= s <= end):  # <=: a body after the header
         if start < cursor:
             continue
         secret_end, token = redactions[start]

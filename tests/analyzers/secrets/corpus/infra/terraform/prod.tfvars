@@ -1,0 +1,6 @@
+environment           = "prod"
+analytics_db_password = "yXv9JV%cekTol7"
+datadog_api_key       = "7e240728050a3c48ba1db9942d3b4860"
+ami_id                = "ami-0c55b159cbfafe1f0"
+image_digest          = "sha256:ee61877f9a6c0d1358afdb66a77a5223dac11dd97c75c7c9734f84d53b5c3292"
+cloudflare_api_token  = "REPLACE_ME"

@@ -1,0 +1,6 @@
+environment           = "prod"
+analytics_db_password = "⟦password⟧"
+datadog_api_key       = "⟦hexsecret⟧"
+ami_id                = "ami-0c55b159cbfafe1f0"
+image_digest          = "sha256:⟪sha256⟫"
+cloudflare_api_token  = "REPLACE_ME"

@@ -1,0 +1,9 @@
+DEBUG=false
+DATABASE_URL=postgresql://user:password@localhost:5432/shop
+DATABASE_PASSWORD=
+SECRET_KEY=change-me-to-a-long-random-string
+STRIPE_API_KEY=sk_live_your_key_here
+SLACK_BOT_TOKEN=xoxb-your-token
+GITHUB_TOKEN=ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX
+API_TOKEN=<token>
+SENTRY_DSN=

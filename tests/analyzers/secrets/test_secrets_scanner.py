@@ -1,0 +1,180 @@
+"""Per-detector positive and negative cases, checksums, redaction and identity."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+
+import pytest
+
+from stackaudit.analyzers.base import FileInput, SourceFile
+from stackaudit.analyzers.secrets import SecretsAnalyzer
+from stackaudit.analyzers.secrets.checks import crc32_checksum, valid_crc32_token, valid_jwt
+from stackaudit.analyzers.secrets.rules import RULES
+from stackaudit.analyzers.secrets.scanner import Scanner, redact
+from stackaudit.config.schema import Config
+
+R = random.Random(7)
+ALNUM = string.ascii_letters + string.digits
+UP = string.ascii_uppercase + string.digits
+
+
+def rnd(alphabet: str, n: int) -> str:
+    return "".join(R.choice(alphabet) for _ in range(n))
+
+
+def crc_token(prefix: str) -> str:
+    body = rnd(ALNUM, 30)
+    return prefix + body + crc32_checksum(body)
+
+
+def jwt(claims: dict[str, object]) -> str:
+    def enc(obj: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    return f"{enc({'alg': 'HS256', 'typ': 'JWT'})}.{enc(claims)}.{rnd(ALNUM + '-_', 43)}"
+
+
+GH = crc_token("ghp_")
+NPM = crc_token("npm_")
+AWS_ID = "AKIA" + rnd(string.ascii_uppercase + "234567", 16)
+AWS_SECRET = rnd(ALNUM + "/+", 40)
+PEM_BODY = "\n".join(rnd(ALNUM + "+/", 64) for _ in range(10))
+PW = "Vq7#" + rnd(ALNUM, 12)
+
+POSITIVE = [
+    ("secret.github-token", f'TOKEN = "{GH}"\n', "python"),
+    ("secret.github-token", f"token: github_pat_{rnd(ALNUM, 22)}_{rnd(ALNUM, 59)}\n", "yaml"),
+    ("secret.npm-token", f"//registry.npmjs.org/:_authToken={NPM}\n", "text"),
+    ("secret.aws-access-key", f"key_id = {AWS_ID}\n", "ini"),
+    ("secret.aws-secret-key", f"aws_secret_access_key = {AWS_SECRET}\n", "ini"),
+    ("secret.gcp-api-key", f'"maps": "AIza{rnd(ALNUM + "-_", 35)}"\n', "json"),
+    ("secret.azure-storage-key", f"AccountName=x;AccountKey={rnd(ALNUM + '+/', 86)}==;\n", "text"),
+    ("secret.slack-token", f"SLACK=xoxb-{rnd("0123456789", 12)}-{rnd("0123456789", 13)}-{rnd(ALNUM, 24)}\n", "dotenv"),
+    ("secret.slack-webhook", f"url: https://hooks.slack.com/services/T{rnd(UP, 8)}/B{rnd(UP, 10)}/{rnd(ALNUM, 24)}\n", "yaml"),
+    ("secret.stripe-key", f'stripe.api_key = "sk_live_{rnd(ALNUM, 24)}"\n', "python"),
+    ("secret.twilio", f'TWILIO_AUTH_TOKEN = "{rnd("0123456789abcdef", 32)}"\n', "python"),
+    ("secret.sendgrid-key", f"SG.{rnd(ALNUM, 22)}.{rnd(ALNUM, 43)}\n", "text"),
+    ("secret.pypi-token", f"password = pypi-AgEIcHlwaS5vcmc{rnd(ALNUM, 70)}\n", "ini"),
+    ("secret.jwt", f'AUTH = "Bearer {jwt({"sub": "svc-9", "role": "admin"})}"\n', "python"),
+    ("secret.gcp-service-account", '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n'
+     + "\\n".join(rnd(ALNUM, 64) for _ in range(6)) + '\\n-----END PRIVATE KEY-----\\n",\n'
+     '"client_email": "etl@proj.iam.gserviceaccount.com"}\n', "json"),
+    ("secret.private-key", f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----\n", "pem"),
+    ("secret.password-in-url", f"DATABASE_URL=postgres://app:{rnd(ALNUM, 16)}@db:5432/app\n", "dotenv"),
+    ("secret.password-in-url", f'"Server=db;Database=x;User Id=app;Password={rnd(ALNUM, 14)};"\n', "json"),
+    ("secret.generic", f'DB_PASSWORD = "{PW}"\n', "python"),
+    ("secret.generic", f"  api_key: {rnd(ALNUM, 32)}\n", "yaml"),
+    ("secret.generic", f"ENV API_TOKEN {rnd(ALNUM, 24)}\n", "dockerfile"),
+]
+
+NEGATIVE = [
+    ("bad github checksum", f'TOKEN = "ghp_{rnd(ALNUM, 36)}"\n', "python"),
+    ("placeholder github", 'TOKEN = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"\n', "python"),
+    ("aws example", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "ini"),
+    ("aws example secret", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "ini"),
+    ("env reference", 'PASSWORD = os.environ["DB_PASSWORD"]\n', "python"),
+    ("shell reference", "DB_PASSWORD=${DB_PASSWORD}\n", "dotenv"),
+    ("jinja", "password: '{{ vault_db_password }}'\n", "yaml"),
+    ("angle placeholder", "api_key = <your-api-key>\n", "ini"),
+    ("changeme", "password = changeme\n", "ini"),
+    ("uuid", 'api_key = "123e4567-e89b-42d3-a456-426614174000"\n', "python"),
+    ("sha256 digest", f'token_hash = "{rnd("0123456789abcdef", 64)}"\n', "python"),
+    ("integrity", f'"integrity": "sha512-{rnd(ALNUM, 86)}=="\n', "json"),
+    ("data image", f'secret_logo = "data:image/png;base64,{rnd(ALNUM, 80)}"\n', "python"),
+    ("jwt.io sample", "t = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
+     "IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'\n", "python"),
+    ("pem placeholder", "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n", "markdown"),
+    ("url placeholder", "postgres://user:${DB_PASSWORD}@db/app\n", "yaml"),
+    ("url user==password", "postgres://postgres:postgres@localhost/test\n", "yaml"),
+    ("code call", "password = get_password()\n", "python"),
+    ("kwarg default", "def login(username=None, password=None):\n", "python"),
+    ("test value", 'TEST_PASSWORD = "test-password-123"\n', "python"),
+    ("stripe test key", 'stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"\n', "python"),
+    ("template name", 'password_change_template = "admin/password_change_form.html"\n', "python"),
+    ("password hash", f'"password": "pbkdf2_sha256$600000$abc${rnd(ALNUM, 43)}="\n', "json"),
+    ("timeout setting", "PASSWORD_RESET_TIMEOUT = 259200\n", "python"),
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "language"), POSITIVE, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(POSITIVE)])
+def test_positive(rule: str, text: str, language: str) -> None:
+    found = [m.rule.id for m in Scanner().scan(text, language)]
+    assert rule in found, found
+
+
+@pytest.mark.parametrize(("name", "text", "language"), NEGATIVE, ids=[n for n, _, _ in NEGATIVE])
+def test_negative(name: str, text: str, language: str) -> None:
+    assert Scanner().scan(text, language) == []
+
+
+def test_every_rule_has_a_positive_case() -> None:
+    assert {r.id for r in RULES} <= {rule for rule, _, _ in POSITIVE}
+
+
+def test_crc32_checksum_round_trip_and_corruption() -> None:
+    assert valid_crc32_token(GH) and valid_crc32_token(NPM)
+    broken = GH[:-1] + ("A" if GH[-1] != "A" else "B")
+    assert not valid_crc32_token(broken)
+
+
+def test_jwt_needs_json_header_and_payload() -> None:
+    assert valid_jwt(jwt({"sub": "x"}))
+    assert not valid_jwt("eyJub3QganNvbg.eyJhbHNvIG5vdA.c2lnbmF0dXJlc2lnbmF0dXJl")
+
+
+def test_aws_pair_raises_severity_and_redacts_both() -> None:
+    text = f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\n"
+    matches = Scanner().scan(text, "ini")
+    key = next(m for m in matches if m.rule.id == "secret.aws-access-key")
+    assert key.verified == "paired" and key.severity.label == "critical"
+    assert any(m.rule.id == "secret.aws-secret-key" for m in matches)
+
+
+def test_findings_never_contain_the_secret() -> None:
+    text = "".join(t for _, t, _ in POSITIVE)
+    src = SourceFile("app/config.txt", __import__("pathlib").Path("/nonexistent"), len(text), "text")
+    result = SecretsAnalyzer().analyze(FileInput(src, text), Config())
+    assert result.findings
+    secrets = [m.value for m in Scanner().scan(text, "text")]
+    for finding in result.findings:
+        blob = " ".join((finding.message, finding.snippet, *(v for _, v in finding.properties)))
+        for value in secrets:
+            assert value not in blob
+        assert "sha256:" in finding.message and "sha256:" in finding.snippet
+
+
+def test_redaction_shape() -> None:
+    token = redact(GH)
+    assert token.startswith("ghp_…sha256:") and len(token.split("sha256:")[1]) == 12
+    assert redact("short123").startswith("sh…")  # never more than a quarter of the value
+
+
+def test_new_secret_on_same_line_gets_new_identity() -> None:
+    src = SourceFile("settings.py", __import__("pathlib").Path("/x"), 0, "python")
+    one = SecretsAnalyzer().analyze(FileInput(src, f'STRIPE = "sk_live_{rnd(ALNUM, 24)}"\n'), Config())
+    two = SecretsAnalyzer().analyze(FileInput(src, f'STRIPE = "sk_live_{rnd(ALNUM, 24)}"\n'), Config())
+    moved = SecretsAnalyzer().analyze(FileInput(src, "\n\n" + f'STRIPE = "{one.findings[0].snippet}"'), Config())
+    assert one.findings[0].fingerprint != two.findings[0].fingerprint
+    assert moved.findings == () or moved.findings[0].fingerprint != one.findings[0].fingerprint
+
+
+def test_line_shift_keeps_identity() -> None:
+    src = SourceFile("settings.py", __import__("pathlib").Path("/x"), 0, "python")
+    line = f'STRIPE = "sk_live_{rnd(ALNUM, 24)}"\n'
+    a = SecretsAnalyzer().analyze(FileInput(src, line), Config())
+    b = SecretsAnalyzer().analyze(FileInput(src, "# header\n\n" + line), Config())
+    assert a.findings[0].fingerprint == b.findings[0].fingerprint
+    assert a.findings[0].location.line != b.findings[0].location.line
+
+
+def test_config_exclude_and_extra_placeholders() -> None:
+    src = SourceFile("vendor/keys.env", __import__("pathlib").Path("/x"), 0, "dotenv")
+    text = "API_TOKEN=QuuxXq9vT2mZk4w\n"
+    assert SecretsAnalyzer().analyze(FileInput(src, text), Config()).findings
+    cfg = Config.model_validate({"secrets": {"extra_placeholders": ["quux"]}})
+    assert not SecretsAnalyzer().analyze(FileInput(src, text), cfg).findings
+    cfg = Config.model_validate({"secrets": {"exclude": ["vendor/**"]}})
+    assert not SecretsAnalyzer().analyze(FileInput(src, text), cfg).findings
