@@ -127,3 +127,19 @@ def test_code_span_inside_a_table_keeps_pipes_in_the_cell() -> None:
     parsed = _parse(table)
     assert parsed.rows == [2, 2]
     assert "x | y" in "".join(parsed.text)
+
+
+def test_a_large_run_fits_a_pr_comment_and_says_what_it_left_out() -> None:
+    result = sample_result()
+    many = tuple(
+        replace(item, finding=replace(item.finding, occurrence=i))
+        for i in range(400)
+        for item in result.findings
+    )
+    out = render(replace(result, findings=many), "markdown", RULES)
+    assert len(out) < 65_536
+    listed = _parse(out).rows[6:]
+    assert 100 < len(listed) - 1 < len(many)
+    assert f"<details><summary>Findings 1 to {len(listed) - 1} of {len(many)}</summary>" in out
+    assert f"{len(many) - (len(listed) - 1)} more findings are not listed here" in out
+    assert "**2800 findings**" in out

@@ -20,6 +20,9 @@ from stackaudit.report import _common as c
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~!:])")
 _MD_LEADING = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 _BACKTICKS = re.compile(r"`+")
+# GitHub caps a PR comment at 65,536 characters: the all-findings table stops adding
+# rows past this many characters (and says so); the other sections are small and bounded.
+TABLE_BUDGET = 50_000
 SNIPPET_CHARS = 160  # longer snippets are shortened in table cells (the JSON/HTML keep them whole)
 
 
@@ -122,20 +125,26 @@ def _top_table(result: AuditResult, rules: Mapping[str, RuleMeta], top: int) -> 
 def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
     if not result.findings:
         return ""
-    rows = [_row(i, a, rules, True) for i, a in enumerate(result.findings, 1)]
-    head = _HEAD + " Finding | Score reasons |"
-    sep = _SEP + "---|---|"
-    return "\n".join(
-        [
-            f"<details><summary>All {len(result.findings)} findings</summary>",
+    rows: list[str] = []
+    used = 0
+    for rank, item in enumerate(result.findings, 1):
+        row = _row(rank, item, rules, True)
+        used += len(row) + 1
+        if used > TABLE_BUDGET:
+            break
+        rows.append(row)
+    total = len(result.findings)
+    summary = f"All {total} findings" if len(rows) == total else f"Findings 1 to {len(rows)} of {total}"
+    lines = [f"<details><summary>{summary}</summary>", "", _HEAD + " Finding | Score reasons |"]
+    lines += [_SEP + "---|---|", *rows, ""]
+    if len(rows) < total:
+        lines += [
+            f"{total - len(rows)} more findings are not listed here: a comment holds at most "
+            "65,536 characters. The JSON, SARIF and HTML reports list every finding.",
             "",
-            head,
-            sep,
-            *rows,
-            "",
-            "</details>",
         ]
-    )
+    lines.append("</details>")
+    return "\n".join(lines)
 
 
 def _not_analysed(result: AuditResult) -> str:
