@@ -17,7 +17,19 @@ def django_source(spec: str = "django==5.2.*") -> Path:
     if existing:
         return existing[-1]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", "-q", spec, "-d", str(DATA)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-binary",
+            ":all:",
+            "--no-deps",
+            "-q",
+            spec,
+            "-d",
+            str(DATA),
+        ],
         check=True,
     )
     archive = sorted(DATA.glob("[dD]jango-5.2*.tar.gz"))[-1]

@@ -13,6 +13,7 @@ and prints the ratios plus the cold audit's peak memory (max RSS of the process 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ast
 import json
 import resource
@@ -26,7 +27,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _corpus import django_source  # noqa: E402
+from _corpus import django_source
 
 BIN = Path(sys.executable).parent
 
@@ -39,10 +40,8 @@ def parse_floor(root: Path) -> float:
             if path.suffix == ".py":
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    try:
+                    with contextlib.suppress(SyntaxError):
                         ast.parse(data)
-                    except SyntaxError:
-                        pass
     return time.perf_counter() - started
 
 
@@ -71,7 +70,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db = f"sqlite:///{tmp}/bench.db"
             out = Path(tmp) / "r.json"
-            cmd = [str(BIN / "stackaudit"), "audit", str(source), "--db", db, "-f", "json", "-o", str(out), "--fail-on", "none"]
+            cmd = [
+                str(BIN / "stackaudit"),
+                "audit",
+                str(source),
+                "--db",
+                db,
+                "-f",
+                "json",
+                "-o",
+                str(out),
+                "--fail-on",
+                "none",
+            ]
             before = peak_children_rss_mb()
             seconds, code, tail = timed(cmd, Path(tmp))
             peak_mb = max(peak_mb, peak_children_rss_mb(), before)
@@ -85,7 +96,9 @@ def main() -> None:
             rows["warm"].append(seconds)
             shutil.rmtree(Path(source) / ".stackaudit", ignore_errors=True)
         if shutil.which("bandit", path=str(BIN)):
-            seconds, _, _ = timed([str(BIN / "bandit"), "-r", "-q", "-f", "json", "-o", "/dev/null", str(source)], source)
+            seconds, _, _ = timed(
+                [str(BIN / "bandit"), "-r", "-q", "-f", "json", "-o", "/dev/null", str(source)], source
+            )
             rows["bandit"].append(seconds)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in rows.items() if v))
     med = {k: statistics.median(v) for k, v in rows.items() if v}

@@ -54,9 +54,11 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - last resort: a clear message and exit 2, never a traceback dump
+    except Exception as exc:
         err_console().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
-        err_console().print("Please report this with the command you ran (run with STACKAUDIT_DEBUG=1 for a traceback).")
+        err_console().print(
+            "Please report this with the command you ran (run with STACKAUDIT_DEBUG=1 for a traceback)."
+        )
         if __import__("os").environ.get("STACKAUDIT_DEBUG"):
             raise
         sys.exit(EXIT_ERROR)

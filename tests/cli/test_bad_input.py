@@ -51,10 +51,14 @@ def test_env_vars_mirror_flags(tmp_path: Path) -> None:
     cfg = tmp_path / "elsewhere.toml"
     cfg.write_text("bogus_key = 1\n")
     env = {**os.environ, "STACKAUDIT_CONFIG": str(cfg)}
-    proc = subprocess.run([*STACKAUDIT, "audit", "."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [*STACKAUDIT, "audit", "."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 2 and "elsewhere.toml" in proc.stderr
     db = tmp_path / "custom.db"
     env = {**os.environ, "STACKAUDIT_DB": f"sqlite:///{db}"}
-    proc = subprocess.run([*STACKAUDIT, "audit", "."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [*STACKAUDIT, "audit", "."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode in (0, 1), proc.stderr
     assert db.is_file() and not (tmp_path / ".stackaudit" / "stackaudit.db").exists()

@@ -29,7 +29,20 @@ def _cli(repo: Path, *args: str) -> tuple[int, dict]:
     out = repo.parent / "report.json"
     result = RUNNER.invoke(
         build_app(),
-        [*args, str(repo), "--only", "python-rules", "--fail-on", "low", "-f", "json", "-o", str(out), "--db", f"sqlite:///{repo.parent / 'h.db'}"],
+        [
+            *args,
+            str(repo),
+            "--only",
+            "python-rules",
+            "--fail-on",
+            "low",
+            "-f",
+            "json",
+            "-o",
+            str(out),
+            "--db",
+            f"sqlite:///{repo.parent / 'h.db'}",
+        ],
     )
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(out.read_text())

@@ -22,7 +22,9 @@ def test_hostile_repository_is_never_executed(tmp_path: Path) -> None:
         "main": pkg / "__main__.py",
         "sitecustomize": repo / "sitecustomize.py",
     }.items():
-        path.write_text(PAYLOAD.format(marker=str(markers / name)) + "import requests\nrequests.get('http://x')\n")
+        path.write_text(
+            PAYLOAD.format(marker=str(markers / name)) + "import requests\nrequests.get('http://x')\n"
+        )
     (repo / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
         '[project]\nname = "evilpkg"\nversion = "1"\ndependencies = ["requests==2.19.0"]\n'
@@ -30,8 +32,21 @@ def test_hostile_repository_is_never_executed(tmp_path: Path) -> None:
     (repo / "requirements.txt").write_text("-e .\nrequests==2.19.0\n")
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     proc = subprocess.run(
-        [sys.executable, "-m", "stackaudit", "audit", str(repo), "-f", "json", "-o", str(tmp_path / "r.json")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "stackaudit",
+            "audit",
+            str(repo),
+            "-f",
+            "json",
+            "-o",
+            str(tmp_path / "r.json"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert list(markers.iterdir()) == []

@@ -12,7 +12,9 @@ def test_defaults_without_file(tmp_path: Path) -> None:
 
 
 def test_pyproject_table(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.stackaudit]\nfail_on = "score>=20"\n[tool.stackaudit.slo.orders]\nendpoint = "GET /orders"\np95_ms = 250\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.stackaudit]\nfail_on = "score>=20"\n[tool.stackaudit.slo.orders]\nendpoint = "GET /orders"\np95_ms = 250\n'
+    )
     cfg = load_config(tmp_path)
     assert cfg.fail_on == "score>=20"
     assert cfg.slo["orders"].p95_ms == 250
@@ -40,5 +42,5 @@ def test_broken_toml(tmp_path: Path) -> None:
 
 def test_ignore_needs_reason(tmp_path: Path) -> None:
     (tmp_path / "stackaudit.toml").write_text('[[ignore]]\nrule = "perf.*"\nreason = " "\n')
-    with pytest.raises(ConfigError, match="ignore.0.reason"):
+    with pytest.raises(ConfigError, match=r"ignore\.0\.reason"):
         load_config(tmp_path)

@@ -15,8 +15,14 @@ from stackaudit.config.schema import Config
 from stackaudit.model import Category, Location, RuleMeta, Severity
 
 MARKER_RULE = RuleMeta(
-    id="test.marker", title="marker", category=Category.PERFORMANCE, severity=Severity.HIGH, doc="d",
-    impact=8, likelihood=7, effort=2,
+    id="test.marker",
+    title="marker",
+    category=Category.PERFORMANCE,
+    severity=Severity.HIGH,
+    doc="d",
+    impact=8,
+    likelihood=7,
+    effort=2,
 )
 
 

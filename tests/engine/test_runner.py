@@ -44,7 +44,9 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "latin.py").write_bytes(b"name = '\xe9t\xe9'\n")
     (tmp_path / "empty.py").write_text("")
     (tmp_path / "broken.py").write_text("def f(:\n")
-    (tmp_path / "future.py").write_text("type X = int\nmatch x:\n  case 1: pass\nlambda: (yield)\ndef g[T](x: T) -> T: ...\nx = (\n")
+    (tmp_path / "future.py").write_text(
+        "type X = int\nmatch x:\n  case 1: pass\nlambda: (yield)\ndef g[T](x: T) -> T: ...\nx = (\n"
+    )
     out = _run(tmp_path)
     reasons = {n.path: n.reason for n in out.not_analysed}
     assert reasons == {

@@ -5,13 +5,26 @@ from datetime import UTC, datetime
 from stackaudit.config.schema import RuleOverride
 from stackaudit.engine.score import CONFIDENCE_LIKELIHOOD, CONTEXT_LIKELIHOOD, ScoreInputs, score
 from stackaudit.model import (
-    Category, CodeContext, Confidence, Evidence, EvidenceKind, Location, RuleMeta, Severity,
+    Category,
+    CodeContext,
+    Confidence,
+    Evidence,
+    EvidenceKind,
+    Location,
+    RuleMeta,
+    Severity,
     VulnerabilityInfo,
 )
 
 RULE = RuleMeta(
-    id="perf.n-plus-one", title="N+1", category=Category.PERFORMANCE, severity=Severity.HIGH, doc="d",
-    impact=8, likelihood=7, effort=2,
+    id="perf.n-plus-one",
+    title="N+1",
+    category=Category.PERFORMANCE,
+    severity=Severity.HIGH,
+    doc="d",
+    impact=8,
+    likelihood=7,
+    effort=2,
 )
 
 
@@ -28,8 +41,15 @@ def test_every_confidence_and_context_level_is_mapped() -> None:
 
 
 def test_context_and_confidence_move_likelihood_with_reasons() -> None:
-    handler = score(ScoreInputs(RULE.finding(Location("a.py", 1), "m", "x", context=CodeContext.HANDLER), RULE))
-    test = score(ScoreInputs(RULE.finding(Location("t.py", 1), "m", "x", context=CodeContext.TEST, confidence=Confidence.LOW), RULE))
+    handler = score(
+        ScoreInputs(RULE.finding(Location("a.py", 1), "m", "x", context=CodeContext.HANDLER), RULE)
+    )
+    test = score(
+        ScoreInputs(
+            RULE.finding(Location("t.py", 1), "m", "x", context=CodeContext.TEST, confidence=Confidence.LOW),
+            RULE,
+        )
+    )
     assert handler.likelihood.value == 8 and "request handler" in handler.likelihood.reasons[-1]
     assert test.likelihood.value == 1  # 7 - 2 - 4, clamped at 1
     assert handler.value > test.value
@@ -45,8 +65,22 @@ def test_runtime_evidence_raises_likelihood_and_shows_it() -> None:
 
 def test_vulnerability_data_drives_factors() -> None:
     sca = RuleMeta(id="sca.v", title="v", category=Category.SUPPLY_CHAIN, severity=Severity.HIGH, doc="d")
-    vuln = VulnerabilityInfo("PYSEC-1", ("CVE-2023-4863",), "pillow", "PyPI", "9.0.0", ("10.0.1",), cvss_score=8.8, epss=0.9, kev=True)
-    s = score(ScoreInputs(sca.finding(Location("requirements.txt", 3), "m", "pillow==9.0.0", vulnerability=vuln), sca))
+    vuln = VulnerabilityInfo(
+        "PYSEC-1",
+        ("CVE-2023-4863",),
+        "pillow",
+        "PyPI",
+        "9.0.0",
+        ("10.0.1",),
+        cvss_score=8.8,
+        epss=0.9,
+        kev=True,
+    )
+    s = score(
+        ScoreInputs(
+            sca.finding(Location("requirements.txt", 3), "m", "pillow==9.0.0", vulnerability=vuln), sca
+        )
+    )
     assert s.impact.value == 8.8
     assert s.likelihood.value == 10
     assert s.effort.value == 0.5

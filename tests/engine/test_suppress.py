@@ -7,7 +7,9 @@ from stackaudit.engine.postprocess import assign_occurrences, reasonless_suppres
 from stackaudit.engine.suppress import accepted, config_ignore, inline_reason, parse_inline
 from stackaudit.model import Category, Location, RuleMeta, Severity
 
-RULE = RuleMeta(id="scale.no-timeout", title="t", category=Category.SCALABILITY, severity=Severity.MEDIUM, doc="d")
+RULE = RuleMeta(
+    id="scale.no-timeout", title="t", category=Category.SCALABILITY, severity=Severity.MEDIUM, doc="d"
+)
 SRC = """import requests
 requests.get(u)  # stackaudit: ignore[scale.no-timeout] internal health endpoint, answers in 1 ms
 # stackaudit: ignore[scale.*] vetted by the platform team
@@ -20,7 +22,8 @@ requests.get(x)  # stackaudit: ignore[perf.n-plus-one] other rule
 def test_inline_suppressions() -> None:
     marks = parse_inline(SRC)
     reasons = {
-        line: inline_reason(RULE.finding(Location("a.py", line), "m", f"l{line}"), marks) for line in (2, 4, 5, 6)
+        line: inline_reason(RULE.finding(Location("a.py", line), "m", f"l{line}"), marks)
+        for line in (2, 4, 5, 6)
     }
     assert reasons[2] == "internal health endpoint, answers in 1 ms"
     assert reasons[4] == "vetted by the platform team"
@@ -32,7 +35,10 @@ def test_inline_suppressions() -> None:
 
 def test_config_ignore_by_rule_and_path() -> None:
     f = RULE.finding(Location("tests/test_a.py", 1), "m", "x")
-    assert config_ignore(f, [IgnoreEntry(rule="scale.*", path="tests/**", reason="tests")]) == "ignored by config: tests"
+    assert (
+        config_ignore(f, [IgnoreEntry(rule="scale.*", path="tests/**", reason="tests")])
+        == "ignored by config: tests"
+    )
     assert config_ignore(f, [IgnoreEntry(rule="perf.*", reason="r")]) is None
 
 
@@ -48,7 +54,11 @@ def test_occurrences_follow_file_order_not_lines() -> None:
     a = RULE.finding(Location("a.py", 10), "m", "requests.get(u)")
     b = RULE.finding(Location("a.py", 20), "m", "requests.get(u)")
     first = assign_occurrences([b, a])
-    shifted = assign_occurrences([RULE.finding(Location("a.py", 15), "m", "requests.get(u)"),
-                                  RULE.finding(Location("a.py", 40), "m", "requests.get(u)")])
+    shifted = assign_occurrences(
+        [
+            RULE.finding(Location("a.py", 15), "m", "requests.get(u)"),
+            RULE.finding(Location("a.py", 40), "m", "requests.get(u)"),
+        ]
+    )
     assert [f.occurrence for f in first] == [0, 1]
     assert {f.fingerprint for f in first} == {f.fingerprint for f in shifted}

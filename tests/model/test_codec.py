@@ -4,8 +4,18 @@ import json
 from datetime import UTC, datetime
 
 from stackaudit.model import (
-    Assessment, Category, Evidence, EvidenceKind, Factor, Location, RuleMeta, Score, Severity, Status,
-    TraceStep, VulnerabilityInfo,
+    Assessment,
+    Category,
+    Evidence,
+    EvidenceKind,
+    Factor,
+    Location,
+    RuleMeta,
+    Score,
+    Severity,
+    Status,
+    TraceStep,
+    VulnerabilityInfo,
 )
 from stackaudit.model.codec import decode, to_primitive
 
@@ -20,8 +30,12 @@ def test_assessment_round_trip() -> None:
         vulnerability=VulnerabilityInfo("PYSEC-1", ("CVE-1",), "p", "PyPI", "1.0", epss=0.5, kev=True),
         properties=(("k", "v"),),
     )
-    ev = Evidence(EvidenceKind.NPLUSONE, "312 queries", Severity.HIGH, datetime.now(UTC), location=Location("a.py", 3))
-    a = Assessment(finding, Score(Factor(8, ("x",)), Factor(7), Factor(2)), Status.NEW, datetime.now(UTC), evidence=(ev,))
+    ev = Evidence(
+        EvidenceKind.NPLUSONE, "312 queries", Severity.HIGH, datetime.now(UTC), location=Location("a.py", 3)
+    )
+    a = Assessment(
+        finding, Score(Factor(8, ("x",)), Factor(7), Factor(2)), Status.NEW, datetime.now(UTC), evidence=(ev,)
+    )
     back = decode(Assessment, json.loads(json.dumps(to_primitive(a))))
     assert back == a
     assert back.finding.fingerprint == finding.fingerprint

@@ -17,9 +17,13 @@ from stackaudit.engine.pipeline import AuditOptions, run_audit
 PathArg = Annotated[Path, typer.Argument(help="Repository or directory to audit.", show_default=True)]
 FormatOpt = Annotated[
     list[str] | None,
-    typer.Option("--format", "-f", help="terminal|json|sarif|markdown|html (repeatable, pairs with --output)."),
+    typer.Option(
+        "--format", "-f", help="terminal|json|sarif|markdown|html (repeatable, pairs with --output)."
+    ),
 ]
-OutputOpt = Annotated[list[Path] | None, typer.Option("--output", "-o", help="File for the matching --format.")]
+OutputOpt = Annotated[
+    list[Path] | None, typer.Option("--output", "-o", help="File for the matching --format.")
+]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", envvar="STACKAUDIT_CONFIG", help="Config file.")]
 DbOpt = Annotated[
     str | None, typer.Option("--db", envvar="STACKAUDIT_DB", help="SQLAlchemy URL of the history store.")
@@ -27,7 +31,9 @@ DbOpt = Annotated[
 FailOnOpt = Annotated[
     str | None, typer.Option("--fail-on", help="A severity (e.g. high) or score>=N; 'none' never fails.")
 ]
-JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")
+]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore and do not write the result cache.")]
 OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Run only these analyzers (repeatable).")]
 ExploitOpt = Annotated[
@@ -97,7 +103,9 @@ def audit(
 
 def gate(
     path: PathArg = Path("."),
-    baseline: Annotated[str, typer.Option("--baseline", help="Git ref, stored run id, or baseline file.")] = ...,  # type: ignore[assignment]
+    baseline: Annotated[
+        str, typer.Option("--baseline", help="Git ref, stored run id, or baseline file.")
+    ] = ...,  # type: ignore[assignment]
     format: FormatOpt = None,
     output: OutputOpt = None,
     config: ConfigOpt = None,
@@ -123,11 +131,11 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. perf.n-plus-
     console = Console(highlight=False)
     console.print(f"[bold]{escape(meta.id)}[/]: {escape(meta.title)}")
     cwe = ", ".join(f"CWE-{c}" for c in meta.cwe) or "none"
-    console.print(
-        soft_wrap=True,
-        *[f"category {meta.category.value} · severity {meta.severity.label} · CWE {cwe} · "
-        f"defaults: impact {meta.impact:g}, likelihood {meta.likelihood:g}, effort {meta.effort:g} day(s)"],
+    facts = (
+        f"category {meta.category.value} · severity {meta.severity.label} · CWE {cwe} · "
+        f"defaults: impact {meta.impact:g}, likelihood {meta.likelihood:g}, effort {meta.effort:g} day(s)"
     )
+    console.print(facts, soft_wrap=True)
     console.print()
     console.print(escape(meta.doc), soft_wrap=True)
     if meta.fix:
@@ -144,8 +152,13 @@ def list_rules(
         if category and meta.category.value != category:
             continue
         table.add_row(
-            escape(rid), meta.category.value, meta.severity.label,
-            f"{meta.impact:g}", f"{meta.likelihood:g}", f"{meta.effort:g}", escape(meta.title),
+            escape(rid),
+            meta.category.value,
+            meta.severity.label,
+            f"{meta.impact:g}",
+            f"{meta.likelihood:g}",
+            f"{meta.effort:g}",
+            escape(meta.title),
         )
     Console(highlight=False).print(table)
 

@@ -6,8 +6,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
-
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -24,7 +22,6 @@ EXIT_ERROR = 2
 
 ALL_FORMATS = ("terminal", *FORMATS)
 _SUFFIX_FORMAT = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".html": "html", ".htm": "html"}
-T = TypeVar("T")
 
 
 def err_console() -> Console:
@@ -38,7 +35,7 @@ def fail(message: str) -> typer.Exit:
 
 
 def pair_outputs(formats: Sequence[str], outputs: Sequence[Path]) -> list[tuple[str, Path | None]]:
-    """Pair ``--format`` and ``--output`` in order; infer formats from suffixes when only outputs are given."""
+    """Pair ``--format`` with ``--output`` in order; infer formats from suffixes if only outputs are given."""
     fmts = [f.strip().lower() for f in formats]
     for fmt in fmts:
         if fmt not in ALL_FORMATS:
@@ -46,10 +43,10 @@ def pair_outputs(formats: Sequence[str], outputs: Sequence[Path]) -> list[tuple[
     if not fmts and outputs:
         inferred = []
         for out in outputs:
-            fmt = _SUFFIX_FORMAT.get(out.suffix.lower())
-            if fmt is None:
+            guess = _SUFFIX_FORMAT.get(out.suffix.lower())
+            if guess is None:
                 raise fail(f"cannot tell the format of {out}: add --format")
-            inferred.append((fmt, out))
+            inferred.append((guess, out))
         return [("terminal", None), *inferred]
     if not fmts:
         return [("terminal", None)]
@@ -106,7 +103,7 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
-def guarded(action: Callable[[], T]) -> T:
+def guarded[R](action: Callable[[], R]) -> R:
     """Run a command body: known errors become exit 2 with a clear message, never a traceback."""
     from stackaudit.engine.baseline import BaselineError
     from stackaudit.storage.store import StoreError

@@ -149,9 +149,7 @@ def _classify(root: Path, real_root: str, rel: str, max_size: int) -> SourceFile
     if not stat.S_ISREG(st.st_mode):
         return None
     if st.st_size > max_size:
-        return NotAnalysed(
-            rel, NotAnalysedReason.TOO_LARGE, f"{st.st_size} bytes > max_file_size {max_size}"
-        )
+        return NotAnalysed(rel, NotAnalysedReason.TOO_LARGE, f"{st.st_size} bytes > max_file_size {max_size}")
     return SourceFile(path=rel, abspath=path, size=st.st_size, language=language_of(rel))
 
 

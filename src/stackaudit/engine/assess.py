@@ -97,8 +97,8 @@ def assess(inp: AssessInputs) -> tuple[list[Assessment], list[Assessment]]:
         if reason is not None:
             quiet.append(_quiet(assessment, Status.SUPPRESSED, reason))
         elif risk is not None:
-            why = f"accepted by {risk.owner} until {risk.until}: {risk.reason}"
-            quiet.append(_quiet(assessment, Status.ACCEPTED, why))
+            terms = f"accepted by {risk.owner} until {risk.until}: {risk.reason}"
+            quiet.append(_quiet(assessment, Status.ACCEPTED, terms))
         elif (why := _history_acceptance(entry, today)) is not None:
             quiet.append(_quiet(assessment, Status.ACCEPTED, why))
         else:

@@ -53,8 +53,12 @@ def export_git_ref(root: Path, commit: str, into: Path) -> Path:
     archive = into / "tree.tar"
     with archive.open("wb") as out:
         proc = subprocess.run(
-            ["git", "archive", "--format=tar", commit], cwd=root, stdout=out, stderr=subprocess.PIPE,
-            timeout=300, check=False,
+            ["git", "archive", "--format=tar", commit],
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            timeout=300,
+            check=False,
         )
     if proc.returncode != 0:
         raise BaselineError(f"git archive {commit} failed: {proc.stderr.decode(errors='replace').strip()}")

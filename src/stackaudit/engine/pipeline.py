@@ -56,7 +56,9 @@ def select_analyzers(
     return files, repos
 
 
-def _run_analyzers(options: AuditOptions, disc: Discovery, store: Store, url: str, progress: Progress | None) -> RunnerOutput:
+def _run_analyzers(
+    options: AuditOptions, disc: Discovery, store: Store, url: str, progress: Progress | None
+) -> RunnerOutput:
     files, repos = select_analyzers(options.config, options.only_analyzers)
     jobs = options.jobs or options.config.jobs or os.cpu_count() or 1
     ctx = RepoContext(
@@ -99,7 +101,9 @@ def _gate(options: AuditOptions, result: AuditResult, store: Store, project: str
     if options.baseline:
 
         def audit_tree(tree: Path) -> frozenset[str]:
-            sub = dataclasses.replace(options, root=tree, baseline=None, record=False, db_url=store_url(options))
+            sub = dataclasses.replace(
+                options, root=tree, baseline=None, record=False, db_url=store_url(options)
+            )
             done = run_audit(sub)
             return frozenset(a.finding.fingerprint for a in (*done.findings, *done.suppressed))
 

@@ -14,7 +14,9 @@ from stackaudit.engine.suppress import InlineSuppression
 from stackaudit.model import CodeContext, Finding, Location, normalise_snippet
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?\.py|conftest\.py)$")
-_SCRIPT_PATH = re.compile(r"(^|/)(scripts?|bin|migrations|alembic|management/commands)/|(^|/)(manage|setup)\.py$")
+_SCRIPT_PATH = re.compile(
+    r"(^|/)(scripts?|bin|migrations|alembic|management/commands)/|(^|/)(manage|setup)\.py$"
+)
 
 
 def context_from_path(path: str) -> CodeContext:

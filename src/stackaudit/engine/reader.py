@@ -16,9 +16,7 @@ def decode(file: SourceFile, data: bytes) -> FileInput | NotAnalysed:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return NotAnalysed(
-            file.path, NotAnalysedReason.DECODE_ERROR, f"not valid UTF-8 at byte {exc.start}"
-        )
+        return NotAnalysed(file.path, NotAnalysedReason.DECODE_ERROR, f"not valid UTF-8 at byte {exc.start}")
     if "\x00" in text:
         return NotAnalysed(file.path, NotAnalysedReason.BINARY, "NUL byte in text")
     return FileInput(file, text)

@@ -86,7 +86,7 @@ class _RepoThread:
         started = time.perf_counter()
         try:
             self.result = self.analyzer.analyze_repo(ctx)
-        except BaseException as exc:  # noqa: BLE001 - isolate: recorded on the run
+        except BaseException as exc:
             self.error = exc
         self.seconds = time.perf_counter() - started
 
@@ -253,7 +253,9 @@ class Runner:
             analyzer = thread.analyzer
             if not thread.join(max(0.0, deadline - time.monotonic())):
                 reason = f"did not finish within {self.plan.analyzer_timeout_s:g}s"
-                self.records.append(AnalyzerRecord(analyzer.name, analyzer.version, AnalyzerState.TIMEOUT, reason))
+                self.records.append(
+                    AnalyzerRecord(analyzer.name, analyzer.version, AnalyzerState.TIMEOUT, reason)
+                )
                 continue
             if isinstance(thread.error, AnalyzerSkipped):
                 self.records.append(
@@ -261,7 +263,9 @@ class Runner:
                 )
             elif thread.error is not None:
                 reason = f"{type(thread.error).__name__}: {thread.error}"
-                self.records.append(AnalyzerRecord(analyzer.name, analyzer.version, AnalyzerState.FAILED, reason))
+                self.records.append(
+                    AnalyzerRecord(analyzer.name, analyzer.version, AnalyzerState.FAILED, reason)
+                )
             elif thread.result is not None:
                 self._take_repo(analyzer, thread.result, thread.seconds, cached=False)
                 if key and thread.result.cacheable and thread.result.state == AnalyzerState.OK:

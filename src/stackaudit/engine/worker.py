@@ -69,7 +69,9 @@ def _run_one(analyzer: FileAnalyzer, source: FileInput, config: Config, limit: f
         with _time_limit(limit):
             result = analyzer.analyze(source, config)
     except NotAnalysable as exc:
-        return FileOutcome(source.path, not_analysed=(NotAnalysed(source.path, exc.reason, exc.detail, name),))
+        return FileOutcome(
+            source.path, not_analysed=(NotAnalysed(source.path, exc.reason, exc.detail, name),)
+        )
     except _FileTimeout:
         detail = f"analysis took longer than {limit:g}s"
         return FileOutcome(
@@ -80,13 +82,13 @@ def _run_one(analyzer: FileAnalyzer, source: FileInput, config: Config, limit: f
         return FileOutcome(
             source.path, not_analysed=(NotAnalysed(source.path, NotAnalysedReason.PARTIAL, detail, name),)
         )
-    except Exception as exc:  # noqa: BLE001 - isolate any analyzer bug to this file
+    except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
         return FileOutcome(
             source.path, not_analysed=(NotAnalysed(source.path, NotAnalysedReason.ERROR, detail, name),)
         )
-    partial = ()
+    partial: tuple[NotAnalysed, ...] = ()
     if result.partial:
         partial = (NotAnalysed(source.path, NotAnalysedReason.PARTIAL, result.partial, name),)
     return FileOutcome(source.path, findings=result.findings, not_analysed=partial)

@@ -14,9 +14,7 @@ from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 Primitive = None | bool | int | float | str | list["Primitive"] | dict[str, "Primitive"]
 
@@ -31,9 +29,7 @@ def to_primitive(value: object) -> Primitive:
     if isinstance(value, Path):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_primitive(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
-        }
+        return {f.name: to_primitive(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
     if isinstance(value, tuple | list | frozenset | set):
         return [to_primitive(v) for v in value]
     if isinstance(value, dict):
@@ -46,11 +42,11 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def from_primitive(tp: Any, data: Any) -> Any:  # noqa: PLR0911 - one branch per shape
+def from_primitive(tp: Any, data: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return None if data is None else from_primitive(args[0], data)
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        return None if data is None else from_primitive(members[0], data)
     if origin is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
@@ -83,6 +79,6 @@ def from_primitive(tp: Any, data: Any) -> Any:  # noqa: PLR0911 - one branch per
     return data
 
 
-def decode(cls: type[T], data: Any) -> T:
-    result: T = from_primitive(cls, data)
+def decode[R](cls: type[R], data: Any) -> R:
+    result: R = from_primitive(cls, data)
     return result
