@@ -86,6 +86,7 @@ class NPlusOneRules(RuleFamily):
 
     def on_loop_exit(self, loop: Loop) -> None:
         self.lazy_loops.pop(id(loop), None)
+        self.reported.discard(id(loop))  # ids of finished loops get reused
 
     def on_call(self, node: ast.Call) -> None:
         loop = self.walk.data_loop()

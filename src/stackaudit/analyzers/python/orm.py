@@ -70,6 +70,7 @@ class Query:
     methods: frozenset[str]
     eager: bool
     sliced: bool
+    selects_model: bool  # select(X) / session.query(X) / X.query / X.objects (not raw SQL text)
 
     @property
     def bounded(self) -> bool:
@@ -78,7 +79,7 @@ class Query:
     @property
     def whole_table(self) -> bool:
         """Every row, no filter and no bound: a list endpoint returning this returns the table."""
-        if self.bounded or self.methods & FILTERING:
+        if self.bounded or self.methods & FILTERING or not self.selects_model:
             return False
         return self.orm == "django" or bool(self.methods & {"all", "scalars"})
 
@@ -124,11 +125,18 @@ def query_call(walk: Walk, call: ast.Call) -> str | None:
     return None
 
 
+def _model_query(call: ast.Call) -> bool:
+    """``Model.query.<method>(...)`` (Flask-SQLAlchemy)."""
+    owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+    return isinstance(owner, ast.Attribute) and owner.attr == "query"
+
+
 @dataclass(slots=True)
 class _Facts:
     orm: str | None = None
     eager: bool = False
     sliced: bool = False
+    selects_model: bool = False
 
 
 def query_of(walk: Walk, expr: ast.expr) -> Query | None:
@@ -153,7 +161,7 @@ def query_of(walk: Walk, expr: ast.expr) -> Query | None:
                 stack.append(earlier[-1])
     if facts.orm is None:
         return None
-    return Query(facts.orm, frozenset(methods), facts.eager, facts.sliced)
+    return Query(facts.orm, frozenset(methods), facts.eager, facts.sliced, facts.selects_model)
 
 
 def _read_link(walk: Walk, link: ast.expr, facts: _Facts, methods: set[str], stack: list[ast.expr]) -> None:
@@ -164,6 +172,7 @@ def _read_link(walk: Walk, link: ast.expr, facts: _Facts, methods: set[str], sta
         methods.add(link.attr)
         if link.attr == "objects":
             facts.orm = "django"
+            facts.selects_model = True
         return
     if not isinstance(link, ast.Call):
         return
@@ -173,9 +182,11 @@ def _read_link(walk: Walk, link: ast.expr, facts: _Facts, methods: set[str], sta
         facts.eager = True
     if short == "select" and (walk.qualname(link.func) or "").startswith("sqlalchemy"):
         facts.orm = facts.orm or "sqlalchemy"
+        facts.selects_model = True
     kind = query_call(walk, link)
     if kind == "sqlalchemy":
         facts.orm = facts.orm or kind
+        facts.selects_model = facts.selects_model or short == "query" or _model_query(link)
     for arg in (*link.args, *(k.value for k in link.keywords)):
         if isinstance(arg, ast.Call | ast.Attribute | ast.Name):
             stack.append(arg)

@@ -154,8 +154,8 @@ class OutboundRules(RuleFamily):
             self._timeout(node, out)
             self._blocking_client(node, out)
         else:
-            self._timeout_ctor(node)
             self._blocking_name(node)
+        self._timeout_ctor(node)
         self._session_default(node)
 
     # ---- perf.http-in-loop ------------------------------------------------------------------

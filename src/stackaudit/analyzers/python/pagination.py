@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from stackaudit.analyzers.python.family import RuleFamily
-from stackaudit.analyzers.python.names import dotted, is_none
+from stackaudit.analyzers.python.names import call_chain, dotted, is_none
 from stackaudit.analyzers.python.orm import query_of
 from stackaudit.model import Category, CodeContext, Confidence, RuleMeta, Severity
 
@@ -46,6 +46,7 @@ UNPAGINATED_LIST = RuleMeta(
 LIST_VIEW_SUFFIXES = ("ListView",)
 DRF_LIST_SUFFIXES = ("ListAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListCreateAPIView")
 MAX_CANDIDATES = 64
+PAGINATION_WORDS = ("paginat", "page")
 
 
 class PaginationRules(RuleFamily):
@@ -83,6 +84,8 @@ class PaginationRules(RuleFamily):
                 if value is not None:
                     stack.append(value)
             elif isinstance(node, ast.Call | ast.Attribute | ast.Subscript):
+                if _paginates(node):
+                    continue  # Paginator(qs, 50).get_page(n), self.paginate_queryset(qs)
                 yield node
                 stack.extend(_arguments(node))
             else:
@@ -114,6 +117,15 @@ class PaginationRules(RuleFamily):
             context=CodeContext.HANDLER,
             confidence=Confidence.HIGH,
         )
+
+
+def _paginates(node: ast.expr) -> bool:
+    for link in call_chain(node):
+        if isinstance(link, ast.Call):
+            name = (dotted(link.func) or getattr(link.func, "attr", "") or "").lower()
+            if any(word in name for word in PAGINATION_WORDS):
+                return True
+    return False
 
 
 def _arguments(node: ast.expr) -> Iterator[ast.expr]:

@@ -70,6 +70,7 @@ NETWORK_WORDS = (
 )
 BACKOFF_WORDS = ("sleep", "backoff", "wait")
 EXITS = (ast.Raise, ast.Return, ast.Break)
+POLL_EXCEPTIONS = ("Empty", "QueueEmpty", "StopIteration")
 
 
 @dataclass(slots=True)
@@ -100,7 +101,11 @@ def _call_word(call: ast.Call) -> str:
 
 
 def _swallows(handler: ast.ExceptHandler) -> bool:
-    """The handler lets the loop go round again (does not always raise/return/break)."""
+    """The handler lets the loop go round again after a failure (does not always
+    raise/return/break). ``except queue.Empty`` is a poll loop, not a failure."""
+    caught = [handler.type] if not isinstance(handler.type, ast.Tuple) else handler.type.elts
+    if all(n is not None and (dotted(n) or "").endswith(POLL_EXCEPTIONS) for n in caught):
+        return False
     return not any(isinstance(stmt, EXITS) for stmt in handler.body)
 
 

@@ -311,7 +311,7 @@ class Walk(ast.NodeVisitor):
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
-        driven = not (is_constant_iterable(node.iter) or is_retry_range(node.target, node.iter))
+        driven = not (is_constant_iterable(self.resolve(node.iter)) or is_retry_range(node.target, node.iter))
         self._loop(Loop(node, node, _targets(node.target), node.iter, driven), node.body)
         for stmt in node.orelse:
             self.visit(stmt)
@@ -329,7 +329,8 @@ class Walk(ast.NodeVisitor):
         loops: list[LoopNode] = []
         for gen in node.generators:
             self.visit(gen.iter)
-            loop = Loop(gen, node, _targets(gen.target), gen.iter, not is_constant_iterable(gen.iter))
+            driven = not is_constant_iterable(self.resolve(gen.iter))
+            loop = Loop(gen, node, _targets(gen.target), gen.iter, driven)
             self.frame.loops.append(loop)
             self._dispatch("on_loop_enter", loop)
             loops.append(gen)
