@@ -1,31 +1,42 @@
 """Loopback HTTP servers with known behaviour, for the load tests.
 
-Each server is a tiny asyncio HTTP/1.1 (keep-alive) server on 127.0.0.1, run in its own
-thread with its own event loop (fixture ``serve``) or as a subprocess
-(``python tests/runtime/servers.py KIND [--option value]``, which prints its port), so that
-its PID can be probed for CPU and RSS.  Every server logs, per request, the time from the
-moment the request head was read to the moment the response was written: that log is the
-truth the k6 measurements are compared with.
+Each server is a small single-threaded HTTP/1.1 (keep-alive) server on 127.0.0.1 built on
+``selectors``, run in a thread (fixture ``serve``) or as a subprocess
+(``python tests/runtime/servers.py KIND [--option value]``, which prints its port) so its
+PID can be probed for CPU and RSS.
+
+Truth log: every request's arrival is the kernel's receive timestamp (SO_TIMESTAMPNS, taken
+when the packet reached the socket, before this process was scheduled), and its response
+is due at arrival + the behaviour's delay.  The log holds written-time - kernel-arrival
+for every response, so a server starved of CPU still logs what a client experiences.
 
 Kinds:
 - ``fixed``: ``service_ms`` (20) per request;
 - ``tail``: ``service_ms``, and every ``tail_every``-th request (100) takes ``tail_ms`` (200);
 - ``stall``: ``service_ms``; the server freezes ``stall_ms`` (200) every ``period_s`` (2):
   a response due inside a freeze waits for its end;
-- ``capacity``: one worker, ``service_ms`` (10) of busy CPU per request, so ~100 req/s max;
+- ``capacity``: one worker, ``service_ms`` (10) of busy CPU per request, FIFO, so
+  1000 / service_ms req/s at most;
 - ``drift``: latency ``service_ms`` + ``growth_ms_per_s`` x uptime, and ``leak_kb`` kept per
   request (RSS grows);
-- ``garbage``: a TCP server that answers every connection with bytes that are not HTTP.
+- ``garbage``: answers every request with bytes that are not HTTP, then closes.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import heapq
+import selectors
+import socket
+import struct
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux value, not exported by Python
+RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+GARBAGE = b"\x00\xffTHIS IS NOT HTTP\r\n\r\n" * 4
 
 
 @dataclass
@@ -45,90 +56,133 @@ class Server:
     behaviour: Behaviour
     port: int = 0
     latencies_ms: list[float] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.time)
     _count: int = 0
     _leak: list[bytes] = field(default_factory=list)
-    _lock: asyncio.Lock | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    _server: asyncio.Server | None = None
+    _due: list[tuple[float, int, socket.socket, float, bool]] = field(default_factory=list)
+    _buffers: dict[socket.socket, bytes] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _listener: socket.socket | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def _delay(self) -> None:
+    def _due_at(self, arrival: float) -> float:
         b = self.behaviour
         self._count += 1
-        if b.kind == "capacity":
-            assert self._lock is not None
-            async with self._lock:
-                end = time.perf_counter() + b.service_ms / 1000
-                while time.perf_counter() < end:  # busy CPU, one request at a time
-                    pass
-            return
-        wait = b.service_ms
+        if b.kind == "capacity":  # one worker (this thread), FIFO, busy CPU for service_ms
+            end = time.perf_counter() + b.service_ms / 1000
+            while time.perf_counter() < end:
+                pass
+            return time.time()
+        delay = b.service_ms
         if b.kind == "tail" and self._count % b.tail_every == 0:
-            wait = b.tail_ms
+            delay = b.tail_ms
         if b.kind == "drift":
-            wait += b.growth_ms_per_s * (time.monotonic() - self.started)
+            delay += b.growth_ms_per_s * (arrival - self.started)
             self._leak.append(bytes(b.leak_kb * 1024))
-        await asyncio.sleep(wait / 1000)
+        due = arrival + delay / 1000
         if b.kind == "stall":
-            phase = time.monotonic() % b.period_s
+            phase = due % b.period_s
             if phase < b.stall_ms / 1000:
-                await asyncio.sleep(b.stall_ms / 1000 - phase)
+                due += b.stall_ms / 1000 - phase
+        return due
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _accept(self, sel: selectors.BaseSelector) -> None:
+        assert self._listener is not None
         try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                t0 = time.perf_counter()
-                if self.behaviour.kind == "garbage":
-                    writer.write(b"\x00\xffTHIS IS NOT HTTP\r\n\r\n" * 4)
-                    await writer.drain()
-                    break
-                await self._delay()
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
-                await writer.drain()
-                self.latencies_ms.append((time.perf_counter() - t0) * 1000)
-                if b"connection: close" in head.lower():
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            writer.close()
+            conn, _ = self._listener.accept()
+        except BlockingIOError:
+            return
+        conn.setblocking(False)
+        conn.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._buffers[conn] = b""
+        sel.register(conn, selectors.EVENT_READ)
 
-    async def _start(self) -> None:
-        self._lock = asyncio.Lock()
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, backlog=1024)
-        self.port = self._server.sockets[0].getsockname()[1]
+    def _close(self, sel: selectors.BaseSelector, conn: socket.socket) -> None:
+        if conn in self._buffers:
+            sel.unregister(conn)
+            del self._buffers[conn]
+            conn.close()
+
+    def _read(self, sel: selectors.BaseSelector, conn: socket.socket) -> None:
+        try:
+            data, anc, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(16))
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data, anc = b"", []
+        if not data:
+            self._close(sel, conn)
+            return
+        arrival = time.time()
+        for level, kind, raw in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(raw) >= 16:
+                sec, nsec = struct.unpack("qq", raw[:16])
+                arrival = sec + nsec / 1e9
+        buf = self._buffers[conn] + data
+        while b"\r\n\r\n" in buf:
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            close = b"connection: close" in head.lower() or self.behaviour.kind == "garbage"
+            heapq.heappush(self._due, (self._due_at(arrival), self._count, conn, arrival, close))
+        self._buffers[conn] = buf
+
+    def _answer(self, sel: selectors.BaseSelector) -> None:
+        now = time.time()
+        while self._due and self._due[0][0] <= now:
+            _, _, conn, arrival, close = heapq.heappop(self._due)
+            if conn not in self._buffers:
+                continue
+            try:
+                conn.setblocking(True)
+                conn.sendall(GARBAGE if self.behaviour.kind == "garbage" else RESPONSE)
+                conn.setblocking(False)
+            except OSError:
+                self._close(sel, conn)
+                continue
+            if self.behaviour.kind != "garbage":
+                self.latencies_ms.append((time.time() - arrival) * 1000)
+            if close:
+                self._close(sel, conn)
+
+    def _serve(self) -> None:
+        sel = selectors.DefaultSelector()
+        assert self._listener is not None
+        sel.register(self._listener, selectors.EVENT_READ)
+        while not self._stop.is_set():
+            wait = 0.05 if not self._due else max(0.0, min(0.05, self._due[0][0] - time.time()))
+            for key, _ in sel.select(wait):
+                if key.fileobj is self._listener:
+                    self._accept(sel)
+                else:
+                    self._read(sel, key.fileobj)  # type: ignore[arg-type]
+            self._answer(sel)
+        for conn in list(self._buffers):
+            self._close(sel, conn)
+        sel.close()
 
     def start(self) -> Server:
-        ready = threading.Event()
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            loop.run_until_complete(self._start())
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=main, name="test-server", daemon=True)
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(1024)
+        listener.setblocking(False)
+        self._listener = listener
+        self.port = listener.getsockname()[1]
+        self.started = time.time()
+        self._thread = threading.Thread(target=self._serve, name="test-server", daemon=True)
         self._thread.start()
-        ready.wait(10)
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
-
-    def reset(self) -> None:
-        self.latencies_ms.clear()
+        if self._listener is not None:
+            self._listener.close()
 
 
 def _main(argv: list[str]) -> None:

@@ -36,7 +36,7 @@ STDERR_TAIL = 600
 
 # k6 error_code tag (https://grafana.com/docs/k6/latest/javascript-api/error-codes/).
 ERROR_CODES: dict[str, str] = {
-    "1000": "generic error",
+    "1000": "generic error (for example an answer that is not HTTP)",
     "1010": "non-TCP network error",
     "1020": "invalid URL",
     "1050": "request timeout",
