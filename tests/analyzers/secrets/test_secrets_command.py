@@ -1,0 +1,81 @@
+"""``stackaudit secrets`` end to end (tree, --staged, --history) and redaction in every format."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stackaudit.analyzers import registry
+from stackaudit.commands.secrets import analyzers_for
+
+SECRET = "sk_live_Zq8RtY2mKp4LxW9vBn3cDf7G"
+EXE = Path(sys.executable).parent / "stackaudit"
+
+
+def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(EXE), "secrets", str(root), *args, "--db", f"sqlite:///{root}/.sa.db"],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+
+
+def git(root: Path, *args: str) -> None:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@x", "HOME": str(root), "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / ".gitignore").write_text(".sa.db*\n*.out\n.stackaudit/\n")
+    (tmp_path / "app.py").write_text(f'STRIPE = "{SECRET}"\n')
+    return tmp_path
+
+
+def test_modes_select_analyzers() -> None:
+    assert analyzers_for(False, False) == {"secrets"}
+    assert analyzers_for(True, False) == {"secrets-staged"}
+    assert analyzers_for(False, True) == {"secrets-history"}
+    names = {a.name for a in registry.all_analyzers()}
+    assert {"secrets", "secrets-staged", "secrets-history"} <= names
+
+
+def test_tree_scan_fails_and_never_prints_the_secret(repo: Path) -> None:
+    out = repo / "r.out"
+    proc = run(repo, "--format", "json", "--output", str(out), "--format", "terminal")
+    assert proc.returncode == 1, proc.stderr
+    assert SECRET not in proc.stdout + proc.stderr + out.read_text()
+    rules = [f["rule_id"] for f in json.loads(out.read_text())["findings"]]
+    assert rules == ["secret.stripe-key"]
+
+
+def test_staged_and_history_modes(repo: Path) -> None:
+    assert run(repo, "--staged").returncode == 0  # nothing staged yet
+    git(repo, "add", "app.py")
+    staged = run(repo, "--staged", "--format", "sarif", "--output", str(repo / "s.out"))
+    assert staged.returncode == 1 and SECRET not in (repo / "s.out").read_text()
+    git(repo, "commit", "-q", "-m", "leak")
+    (repo / "app.py").write_text("STRIPE = os.environ['STRIPE']\n")
+    git(repo, "commit", "-q", "-am", "fix")
+    assert run(repo).returncode == 0  # the tree is clean now
+    hist = run(repo, "--history", "--format", "json", "--output", str(repo / "h.out"))
+    assert hist.returncode == 1
+    data = (repo / "h.out").read_text()
+    assert SECRET not in data and "secret.stripe-key" in data
+
+
+def test_every_report_format_is_redacted(repo: Path) -> None:
+    from stackaudit.commands.common import load
+    from stackaudit.engine.pipeline import AuditOptions, run_audit
+    from stackaudit.report import FORMATS, render
+
+    result = run_audit(AuditOptions(root=repo, config=load(repo, None), db_url=f"sqlite:///{repo}/.sa.db",
+                                    only_analyzers=frozenset({"secrets"})))
+    assert result.findings
+    rules = registry.rule_index().rules
+    for fmt in FORMATS:
+        assert SECRET not in render(result, fmt, rules), fmt
+        assert SECRET[:12] not in render(result, fmt, rules), fmt
