@@ -113,7 +113,13 @@ def test_results_locations_fingerprints_and_flows() -> None:
     assert sqli["level"] == "error"
     phys = sqli["locations"][0]["physicalLocation"]
     assert phys["artifactLocation"] == {"uri": "app/views.py", "uriBaseId": "%SRCROOT%"}
-    assert phys["region"] == {"startLine": 41, "startColumn": 9, "endLine": 41, "endColumn": 40}
+    assert phys["region"] == {
+        "startLine": 41,
+        "startColumn": 9,
+        "endLine": 41,
+        "endColumn": 40,
+        "snippet": {"text": "sql = base + q"},
+    }
     fp = next(
         a for a in sample_result().findings if a.finding.rule_id == "sec.sql-injection"
     ).finding.fingerprint
@@ -124,6 +130,9 @@ def test_results_locations_fingerprints_and_flows() -> None:
     assert flow[0]["location"]["message"]["text"] == 'request.args["q"]'
     assert sqli["relatedLocations"][0]["id"] == 1
     assert "codeFlows" not in by_rule["perf.n-plus-one"]
+    assert by_rule["perf.n-plus-one"]["properties"]["evidence"] == [
+        "nplusone: 51 similar SELECT order_items queries in one GET /orders request"
+    ]
 
 
 def test_hostile_path_is_a_percent_encoded_relative_uri() -> None:
@@ -230,3 +239,25 @@ def test_unknown_rule_descriptor_comes_from_the_finding() -> None:
     assert rule["id"] == "ruff.S113" and rule["shortDescription"]["text"] == "ruff.S113"
     assert rule["defaultConfiguration"]["level"] == "warning"
     assert "external/cwe/cwe-400" in rule["properties"]["tags"]
+
+
+@pytest.mark.parametrize(
+    ("loc", "region"),
+    [
+        (Location("req.txt"), None),  # whole file: no region
+        (Location("a.py", 3), {"startLine": 3}),
+        (Location("a.py", 3, 0, 5, 0), {"startLine": 3, "endLine": 5}),
+        (Location("a.py", 3, 4, 3, 2), {"startLine": 3, "startColumn": 4, "endLine": 3}),  # bad end column
+        (Location("a.py", 5, 1, 2, 9), {"startLine": 5, "startColumn": 1}),  # end before start
+    ],
+)
+def test_regions_are_valid_for_partial_positions(
+    validator: Draft4Validator, loc: Location, region: Any
+) -> None:
+    item = sample_result().findings[0]
+    finding = RULES["perf.n-plus-one"].finding(loc, "m")
+    result = replace(sample_result(), findings=(replace(item, finding=finding),), suppressed=())
+    doc = _doc(result)
+    assert not list(validator.iter_errors(doc))
+    physical = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert physical.get("region") == region

@@ -183,26 +183,37 @@ def _descriptor(finding: Finding, rules: Mapping[str, RuleMeta]) -> JsonObject:
     }
 
 
-def _physical(loc: Location) -> JsonObject:
+def _region_end(loc: Location) -> JsonObject:
+    """endLine/endColumn when they are consistent with the start; nothing when they are not."""
+    if 0 < loc.end_line < loc.line:
+        return {}
+    end: JsonObject = {"endLine": loc.end_line} if loc.end_line else {}
+    end_line = loc.end_line or loc.line
+    if loc.end_column > 0 and (end_line > loc.line or loc.end_column > loc.column):
+        end["endColumn"] = loc.end_column
+    return end
+
+
+def _physical(loc: Location, snippet: str = "") -> JsonObject:
     physical: JsonObject = {"artifactLocation": {"uri": uri(loc.path), "uriBaseId": SRCROOT}}
     if loc.line > 0:
         region: JsonObject = {"startLine": loc.line}
         if loc.column > 0:
             region["startColumn"] = loc.column
-        end_line = loc.end_line if loc.end_line >= loc.line else loc.line
-        if loc.end_line:
-            region["endLine"] = end_line
-        if loc.end_column > 0 and (end_line > loc.line or loc.end_column > loc.column):
-            region["endColumn"] = loc.end_column
+        region.update(_region_end(loc))
+        if snippet:
+            region["snippet"] = {"text": snippet}
         physical["region"] = region
     return physical
 
 
-def _location(loc: Location, message: str | None = None, ident: int | None = None) -> JsonObject:
+def _location(
+    loc: Location, message: str | None = None, ident: int | None = None, snippet: str = ""
+) -> JsonObject:
     out: JsonObject = {}
     if ident is not None:
         out["id"] = ident
-    out["physicalLocation"] = _physical(loc)
+    out["physicalLocation"] = _physical(loc, snippet)
     if loc.symbol:
         out["logicalLocations"] = [{"fullyQualifiedName": loc.symbol}]
     if message:
@@ -235,6 +246,8 @@ def _result_properties(item: Assessment) -> JsonObject:
     }
     optional = {"owner": item.owner, "endpoint": f.endpoint, "fix": f.fix or None}
     props.update({k: v for k, v in optional.items() if v is not None})
+    if item.evidence:
+        props["evidence"] = [f"{e.kind.value}: {e.summary}" for e in item.evidence]
     if f.vulnerability is not None:
         v = f.vulnerability
         props["vulnerability"] = {
@@ -257,7 +270,7 @@ def _result(item: Assessment, rule_index: int) -> JsonObject:
         "ruleIndex": rule_index,
         "level": LEVEL[f.severity],
         "message": {"text": f.message or f.rule_id},
-        "locations": [_location(f.location)],
+        "locations": [_location(f.location, snippet=f.snippet)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
     }
     if f.trace:
