@@ -15,9 +15,10 @@ from stackaudit.storage.store import Store, StoreError, default_url
 from ._writer import save_runs
 from .factories import PROJECT, rich_result
 
-RUNS_EACH = 15
+RUNS_EACH = 10
 
 
+@pytest.mark.slow
 def test_two_processes_save_runs_concurrently(store_url: str) -> None:
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)

@@ -263,3 +263,26 @@ def test_newer_schema_is_refused(store_url: str) -> None:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
     with pytest.raises(StoreError, match="created by a newer stackaudit"):
         Store.open(store_url)
+
+
+def test_large_runs_update_history_in_bulk(store_url: str) -> None:
+    from stackaudit.model import FixedFinding
+
+    many = [nplus(f"pkg/m{i}.py", f"for o in q{i}: o.c") for i in range(700)]
+    with Store.open(store_url) as store:
+        _run(store, "big-1", 0, *((f, Status.NEW) for f in many))
+        gone = FixedFinding(many[0].fingerprint, many[0].rule_id, many[0].location.path, T0)
+        _run(store, "big-2", 1, *((f, Status.OPEN) for f in many[1:]), fixed=(gone,))
+        hist = store.history(PROJECT)
+    assert len(hist) == 700
+    assert hist[many[0].fingerprint].status is Status.FIXED
+    assert hist[many[0].fingerprint].last_run == "big-1"
+    assert {hist[f.fingerprint].status for f in many[1:]} == {Status.OPEN}
+    assert {hist[f.fingerprint].first_run for f in many} == {"big-1"}
+    assert {hist[f.fingerprint].last_run for f in many[1:]} == {"big-2"}
+
+
+def test_in_memory_sqlite_works_for_quick_use() -> None:
+    with Store.open("sqlite://") as store:
+        store.save_run(rich_result())
+        assert store.load_result(rich_result().run.id) == rich_result()

@@ -54,6 +54,10 @@ def read(conn: sa.Connection, project: str) -> dict[str, HistoryEntry]:
 
 def _existing(conn: sa.Connection, project: str, fingerprints: Sequence[str]) -> dict[str, sa.Row[Any]]:
     found: dict[str, sa.Row[Any]] = {}
+    if len(fingerprints) > CHUNK:  # a large run: one scan of the project beats many IN lists
+        wanted = set(fingerprints)
+        rows = conn.execute(sa.select(history).where(history.c.project == project))
+        return {row.fingerprint: row for row in rows if row.fingerprint in wanted}
     for part in chunks(fingerprints):
         query = sa.select(history).where(history.c.project == project, history.c.fingerprint.in_(part))
         found.update((row.fingerprint, row) for row in conn.execute(query))
