@@ -5,7 +5,10 @@ cli.py calls ``register`` for every module named in ``COMMAND_MODULES``.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.audit",
+    "stackaudit.commands.metrics",
     "stackaudit.commands.secrets",
     "stackaudit.commands.load",
     "stackaudit.commands.regress",
+    "stackaudit.commands.db",
+    "stackaudit.commands.sbom",
 )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from stackaudit.vulndb import schema as t
@@ -49,6 +49,7 @@ class ImportOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     name: str | None = None  # source name override
     snapshot: str | None = None  # snapshot date override (EPSS files without one)
+    replace_source: bool = True  # drop the source's earlier records first (False: accumulate)
 
 
 def _now() -> str:
@@ -89,10 +90,11 @@ def _osv_snapshot(batch: OsvBatch) -> str:
     return max(stamps)[:10] if stamps else now[:10]
 
 
-def _write_osv(engine: Engine, batch: OsvBatch, source: str) -> None:
+def _write_osv(engine: Engine, batch: OsvBatch, source: str, replace: bool = True) -> None:
     ids = [r.id for r in batch.rows]
     with engine.begin() as conn:
-        old = list(conn.scalars(select(t.advisories.c.id).where(t.advisories.c.source == source)))
+        query = select(t.advisories.c.id).where(t.advisories.c.source == source)
+        old = list(conn.scalars(query)) if replace else []
         for chunk in _chunks(sorted(set(old) | set(ids))):
             conn.execute(delete(t.affected).where(t.affected.c.advisory_id.in_(chunk)))
             conn.execute(delete(t.aliases).where(t.aliases.c.advisory_id.in_(chunk)))
@@ -133,6 +135,11 @@ def _write_osv(engine: Engine, batch: OsvBatch, source: str) -> None:
         conn.execute(insert(t.aliases), alias_rows)
 
 
+def _count(engine: Engine, source: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).where(t.advisories.c.source == source)) or 0)
+
+
 def import_osv(engine: Engine, path: Path, options: ImportOptions) -> ImportReport:
     started = datetime.now(UTC)
     if path.is_dir():
@@ -143,12 +150,12 @@ def import_osv(engine: Engine, path: Path, options: ImportOptions) -> ImportRepo
         batch = parse_records([(path.name, path.read_bytes())])
     ecosystems = sorted({a[0] for r in batch.rows for a in r.affected})
     source = options.name or f"osv:{'+'.join(ecosystems) or path.name}"
-    _write_osv(engine, batch, source)
+    _write_osv(engine, batch, source, options.replace_source)
     report = ImportReport(
         source=source,
         kind="osv",
         snapshot=options.snapshot or _osv_snapshot(batch),
-        records=len(batch.rows),
+        records=len(batch.rows) if options.replace_source else _count(engine, source),
         withdrawn=batch.withdrawn,
         rejected=tuple(batch.rejected),
         notes=(*batch.notes, f"ecosystems: {', '.join(ecosystems) or 'none'}"),

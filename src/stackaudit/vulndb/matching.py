@@ -69,11 +69,7 @@ def _in_range(
     if not affected:
         return False, None
     fixes = [(parse_version(ecosystem, v), v) for k, v in ordered if k == "fixed"]
-    later = [
-        (f, raw)
-        for f, raw in fixes
-        if f > version
-    ]
+    later = [(f, raw) for f, raw in fixes if f > version]
     return True, min(later, key=lambda pair: pair[0])[1] if later else None
 
 

@@ -3,7 +3,13 @@
 Nothing found here is executed or imported; files are parsed as text.
 """
 
-from stackaudit.inventory.deps.discover import build_inventory, is_dependency_file, parse_file, walk
+from stackaudit.inventory.deps.discover import (
+    build_inventory,
+    environment_inventory,
+    is_dependency_file,
+    parse_file,
+    walk,
+)
 from stackaudit.inventory.deps.environment import EnvironmentNotReadable, parse_environment
 from stackaudit.inventory.deps.graph import DependencyGraph
 from stackaudit.inventory.deps.model import (
@@ -24,6 +30,7 @@ __all__ = [
     "ParsedFile",
     "Problem",
     "build_inventory",
+    "environment_inventory",
     "is_dependency_file",
     "normalise_name",
     "parse_environment",

@@ -172,3 +172,11 @@ def locked_keys(inventory: Inventory) -> dict[str, set[tuple[str, str]]]:
                 (str(d.ecosystem), normalise_name(d.ecosystem, d.name)) for d in f.dependencies if d.version
             )
     return table
+
+
+def environment_inventory(python: Path) -> Inventory:
+    """An installed environment as an inventory; roots are the distributions nothing requires."""
+    from stackaudit.inventory.deps.environment import parse_environment
+
+    parsed = _settle(parse_environment(python), [])
+    return Inventory(files=(parsed,), problems=parsed.problems)

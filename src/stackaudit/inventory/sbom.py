@@ -1,0 +1,217 @@
+"""SBOM documents from an inventory: CycloneDX 1.6 JSON (``cyclonedx-python-lib``) and SPDX 2.3 JSON.
+
+Each component carries its purl, version, licences as SPDX expressions and the
+hashes its lock file records; the document carries the dependency graph.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cyclonedx.factory.license import LicenseFactory
+from cyclonedx.model import HashAlgorithm, HashType
+from cyclonedx.model.bom import Bom
+from cyclonedx.model.component import Component, ComponentScope, ComponentType
+from cyclonedx.model.license import DisjunctiveLicense
+from cyclonedx.output.json import JsonV1Dot6
+from packageurl import PackageURL
+
+from stackaudit import __version__
+from stackaudit.analyzers.sca.licences import normalise
+from stackaudit.inventory.deps.model import Dependency, Inventory
+
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_ALGORITHMS = {
+    "sha256": (HashAlgorithm.SHA_256, "SHA256"),
+    "sha384": (HashAlgorithm.SHA_384, "SHA384"),
+    "sha512": (HashAlgorithm.SHA_512, "SHA512"),
+    "sha1": (HashAlgorithm.SHA_1, "SHA1"),
+    "md5": (HashAlgorithm.MD5, "MD5"),
+}
+_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128, "sha1": 40, "md5": 32}
+
+
+@dataclass(frozen=True, slots=True)
+class SbomInput:
+    """What the document describes: the project's name and its merged inventory."""
+
+    name: str
+    inventory: Inventory
+    version: str | None = None
+
+
+def parse_hash(raw: str) -> tuple[str, str] | None:
+    """``sha256:hex`` (pip, poetry, uv) or ``sha512-base64`` (npm SRI) -> (algorithm, hex), else None."""
+    algo, sep, value = raw.partition(":") if ":" in raw else raw.partition("-")
+    algo = algo.lower()
+    if not sep or algo not in _LENGTHS:
+        return None
+    if not _HEX.match(value):
+        try:
+            value = base64.b64decode(value, validate=True).hex()
+        except (binascii.Error, ValueError):
+            return None
+    return (algo, value.lower()) if len(value) == _LENGTHS[algo] else None
+
+
+def _unique_components(inventory: Inventory) -> dict[str, Dependency]:
+    """One entry per purl; the first file that pins it wins, hashes and licences are merged."""
+    chosen: dict[str, Dependency] = {}
+    for dep in sorted(inventory.dependencies, key=lambda d: (d.version is None, d.source)):
+        current = chosen.get(dep.purl)
+        if current is None or (not current.licence and dep.licence) or (dep.hashes and not current.hashes):
+            chosen[dep.purl] = dep
+    return chosen
+
+
+def _by_key(components: dict[str, Dependency]) -> dict[tuple[str, str], str]:
+    """(source file, package key) -> purl, for resolving graph edges."""
+    out: dict[tuple[str, str], str] = {}
+    for dep in components.values():
+        out.setdefault((dep.source, dep.key), dep.purl)
+    return out
+
+
+def _licences(raw: str | None) -> list[object]:
+    if not raw:
+        return []
+    expression = normalise(raw)
+    if expression is None:
+        return [DisjunctiveLicense(name=raw[:200])]
+    return [LicenseFactory().make_from_string(expression)]
+
+
+def _component(dep: Dependency) -> Component:
+    hashes = [
+        HashType(alg=_ALGORITHMS[a][0], content=h) for a, h in filter(None, map(parse_hash, dep.hashes))
+    ]
+    return Component(
+        name=dep.name,
+        version=dep.version,
+        type=ComponentType.LIBRARY,
+        bom_ref=dep.purl,
+        purl=PackageURL.from_string(dep.purl),
+        hashes=hashes,
+        licenses=_licences(dep.licence),  # type: ignore[arg-type]
+        scope=ComponentScope.OPTIONAL if dep.dev else ComponentScope.REQUIRED,
+    )
+
+
+def _edges(inventory: Inventory, purls: dict[tuple[str, str], str]) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for f in inventory.files:
+        for parent, child in f.edges:
+            a, b = purls.get((f.path, parent)), purls.get((f.path, child))
+            if a and b and a != b:
+                graph.setdefault(a, set()).add(b)
+    return graph
+
+
+def cyclonedx_json(spec: SbomInput) -> str:
+    """A CycloneDX 1.6 JSON document (string)."""
+    components = _unique_components(spec.inventory)
+    built = {purl: _component(dep) for purl, dep in components.items()}
+    bom = Bom()
+    root = Component(name=spec.name, version=spec.version, type=ComponentType.APPLICATION, bom_ref="root")
+    bom.metadata.component = root
+    bom.components.update(built.values())
+    direct = [built[p] for p, d in components.items() if d.direct]
+    bom.register_dependency(root, direct)
+    for parent, children in _edges(spec.inventory, _by_key(components)).items():
+        bom.register_dependency(built[parent], [built[c] for c in sorted(children)])
+    return str(JsonV1Dot6(bom).output_as_string(indent=2))
+
+
+def _spdx_id(index: int) -> str:
+    return f"SPDXRef-Package-{index}"
+
+
+def _spdx_package(dep: Dependency, index: int) -> dict[str, object]:
+    checksums = [
+        {"algorithm": _ALGORITHMS[a][1], "checksumValue": h}
+        for a, h in filter(None, map(parse_hash, dep.hashes))
+    ]
+    package: dict[str, object] = {
+        "name": dep.name,
+        "SPDXID": _spdx_id(index),
+        "versionInfo": dep.version or "NOASSERTION",
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": False,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": normalise(dep.licence) or "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+        "externalRefs": [
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": dep.purl}
+        ],
+    }
+    if checksums:
+        package["checksums"] = checksums
+    return package
+
+
+def spdx_json(spec: SbomInput, now: datetime | None = None) -> str:
+    """An SPDX 2.3 JSON document (string)."""
+    components = _unique_components(spec.inventory)
+    ids = {purl: _spdx_id(i) for i, purl in enumerate(components, 1)}
+    packages = [
+        {
+            "name": spec.name,
+            "SPDXID": "SPDXRef-Root",
+            "versionInfo": spec.version or "NOASSERTION",
+            "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": False,
+            "licenseConcluded": "NOASSERTION",
+            "licenseDeclared": "NOASSERTION",
+            "copyrightText": "NOASSERTION",
+        }
+    ]
+    packages += [_spdx_package(dep, i) for i, dep in enumerate(components.values(), 1)]
+    relations = [
+        {
+            "spdxElementId": "SPDXRef-DOCUMENT",
+            "relationshipType": "DESCRIBES",
+            "relatedSpdxElement": "SPDXRef-Root",
+        }
+    ]
+    relations += [
+        {"spdxElementId": "SPDXRef-Root", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": ids[p]}
+        for p, d in components.items()
+        if d.direct
+    ]
+    for parent, children in sorted(_edges(spec.inventory, _by_key(components)).items()):
+        relations += [
+            {"spdxElementId": ids[parent], "relationshipType": "DEPENDS_ON", "relatedSpdxElement": ids[c]}
+            for c in sorted(children)
+        ]
+    created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document = {
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": spec.name,
+        "documentNamespace": f"https://stackaudit.invalid/spdx/{spec.name}-{uuid.uuid4()}",
+        "creationInfo": {"created": created, "creators": [f"Tool: stackaudit-{__version__}"]},
+        "packages": packages,
+        "relationships": relations,
+    }
+    return json.dumps(document, indent=2)
+
+
+def render(spec: SbomInput, fmt: str) -> str:
+    if fmt == "cyclonedx":
+        return cyclonedx_json(spec)
+    if fmt == "spdx":
+        return spdx_json(spec)
+    raise ValueError(f"unknown SBOM format {fmt!r} (expected cyclonedx or spdx)")
+
+
+def components_of(documents: Iterable[str]) -> int:
+    """Number of components in CycloneDX JSON documents (for command summaries)."""
+    return sum(len(json.loads(d).get("components", [])) for d in documents)
