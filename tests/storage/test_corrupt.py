@@ -123,19 +123,21 @@ def test_password_never_appears_in_messages() -> None:
     assert "hunter2secret" not in str(caught.value)
 
 
-@pytest.mark.xfail(
-    reason="migration 0002_vulndb creates vuln_* tables unconditionally, while vulndb.ensure_schema "
-    "may already have created them in a fresh file; 0002 should skip existing tables",
-    strict=False,
-)
-def test_a_file_the_vulndb_created_first_is_adopted(tmp_path: Path) -> None:
-    """`stackaudit vulndb` may create its vuln_* tables in the file before any audit ran."""
+def test_vuln_tables_made_outside_the_chain_fail_clearly_and_keep_their_rows(tmp_path: Path) -> None:
+    """vulndb now creates its tables through Store.open (0002_vulndb); a file from before that
+    has vuln_* tables but no Alembic version: refused with a clear message, rows kept."""
     path = _db_path(tmp_path)
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE vuln_source (name TEXT PRIMARY KEY)")
-    with Store.open(default_url(tmp_path)) as store:
-        store.save_run(rich_result())
-        assert store.resolve_run(rich_result().run.project, "latest") == rich_result().run.id
+        conn.execute("INSERT INTO vuln_source VALUES ('osv:PyPI')")
+    conn.close()
+    with pytest.raises(StoreError, match="vuln_source") as caught:
+        Store.open(default_url(tmp_path))
+    assert str(path) in str(caught.value)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM vuln_source").fetchall() == [("osv:PyPI",)]
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'runs'").fetchone() == (0,)
+    conn.close()
 
 
 def test_foreign_tables_beside_ours_are_refused(tmp_path: Path) -> None:
