@@ -1,0 +1,1 @@
+"""Runtime baseline: sample Prometheus endpoints, Redis and PostgreSQL over a window."""
