@@ -15,13 +15,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cyclonedx.factory.license import LicenseFactory
 from cyclonedx.model import HashAlgorithm, HashType
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentScope, ComponentType
 from cyclonedx.model.license import DisjunctiveLicense
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
+
+try:  # cyclonedx-python-lib >= 11.x moved it; the old path still works but warns
+    from cyclonedx.contrib.license.factories import LicenseFactory
+except ImportError:  # pragma: no cover - older library
+    from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef]
 
 from stackaudit import __version__
 from stackaudit.analyzers.sca.licences import normalise
