@@ -36,6 +36,8 @@ class ProcessProbe:
             raise TargetGone(f"process {self.pid} is gone") from exc
         # fields after the ")" of comm: state is field 3, utime 14, stime 15 (1-based)
         rest = stat.rsplit(")", 1)[1].split()
+        if rest[0] in ("Z", "X"):  # exited, not yet reaped by its parent
+            raise TargetGone(f"process {self.pid} is gone (exited)")
         ticks = os.sysconf("SC_CLK_TCK")
         cpu = (int(rest[11]) + int(rest[12])) / ticks
         rss = None
