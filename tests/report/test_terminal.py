@@ -96,3 +96,15 @@ def test_style_tables_cover_every_level() -> None:
 
     assert set(terminal.SEVERITY_STYLE) == set(Severity)
     assert set(terminal.STATUS_STYLE) == set(Status)
+
+
+def test_long_snippets_say_how_much_is_hidden() -> None:
+    from dataclasses import replace
+
+    result = sample_result()
+    item = result.findings[0]
+    long = replace(item, finding=replace(item.finding, snippet="\n".join(f"line {i}" for i in range(10))))
+    buf = io.StringIO()
+    print_report(replace(result, findings=(long,)), RULES, Console(file=buf, width=100, color_system=None))
+    out = buf.getvalue()
+    assert "│ line 5" in out and "line 6" not in out and "│ … 4 more lines" in out

@@ -37,7 +37,7 @@ th{background:#eef1f6;position:sticky;top:0}
 th[data-type]{cursor:pointer;user-select:none}
 th.asc::after{content:" \\25B2"}th.desc::after{content:" \\25BC"}
 td.num{text-align:right;white-space:nowrap}
-td.loc{word-break:break-all;max-width:280px}
+td.loc{word-break:break-all;min-width:170px;max-width:300px}
 pre{background:#f1f3f7;border:1px solid var(--line);border-radius:6px;padding:6px 8px;
 white-space:pre-wrap;word-break:break-all;margin:6px 0}
 details summary{cursor:pointer}
@@ -87,9 +87,10 @@ JS = """
     th.classList.add(dir);
   }
   Array.prototype.forEach.call(table.querySelectorAll("th[data-type]"), function (th) {
-    th.addEventListener("click", function () {
-      sortBy(th.dataset.key, th.classList.contains("desc") ? "asc" : "desc");
-    });
+    function toggle() { sortBy(th.dataset.key, th.classList.contains("desc") ? "asc" : "desc"); }
+    th.tabIndex = 0;
+    th.addEventListener("click", toggle);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") { toggle(); } });
   });
   [q, sev, cat].forEach(function (el) { el.addEventListener("input", apply); });
   var params = new URLSearchParams(window.location.hash.slice(1));

@@ -37,6 +37,7 @@ STATUS_STYLE: Mapping[Status, str] = {
 }
 
 PATHS_PER_REASON = 3
+SNIPPET_LINES = 6
 
 
 def esc(text: str) -> str:
@@ -157,8 +158,11 @@ def _finding(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], console
         + ("" if f.tool == "stackaudit" else f" · via {esc(f.tool)}"),
     )
     _line(console, f"    {esc(f.message)}")
-    for snippet_line in f.snippet.splitlines()[:6]:
+    lines = f.snippet.splitlines()
+    for snippet_line in lines[:SNIPPET_LINES]:
         _line(console, f"    [dim]│[/] {esc(snippet_line)}")
+    if len(lines) > SNIPPET_LINES:
+        _line(console, f"    [dim]│ … {len(lines) - SNIPPET_LINES} more lines[/]")
     _line(console, f"    Score: {c.score_formula(item.score)}")
     for name, value, reasons in c.score_factors(item.score):
         why = "; ".join(esc(r) for r in reasons) or "[dim]rule default[/]"
