@@ -1,0 +1,137 @@
+"""Recognising auth, admin and export handlers in a Python module (AST only, never imported)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+HTTP_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
+ROUTE_ATTRS = {"route", "api_route", "websocket", *HTTP_VERBS}
+_VIEW_METHODS = {"get", "post", "put", "patch", "delete", "dispatch", "form_valid", "create", "update",
+                 "destroy", "list", "retrieve", "perform_create", "perform_destroy"}
+
+AUTH_WORDS = re.compile(
+    r"(?i)log_?in|log_?out|sign_?in|sign_?out|signin|signout|authenticat|passw(?:or)?d|reset|forgot"
+    r"|token|oauth|sso|mfa|2fa|otp|impersonat"
+)
+ADMIN_DECORATORS = re.compile(
+    r"(?i)admin_required|staff_member_required|superuser_required|staff_required|roles?_required"
+    r"|permission_required|user_passes_test|requires_admin|admin_only|is_admin|admin\.action"
+)
+ADMIN_NAMES = re.compile(
+    r"(?i)^admin_|_admin$|delete_user|ban_user|deactivate_user|suspend_user|grant_role|set_role|assign_role"
+    r"|promote|demote|change_role|impersonat"
+)
+EXPORT_NAMES = re.compile(r"(?i)export|download|dump|backup|\.csv|_csv|csv_")
+EXPORT_CALLS = re.compile(
+    r"(?:^|\.)(?:send_file|send_from_directory|FileResponse|StreamingResponse|make_csv_response)$"
+)
+
+
+class Kind(StrEnum):
+    AUTH = "authentication"
+    ADMIN = "admin"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    qualname: str
+    kind: Kind
+    endpoint: str | None
+    reason: str
+
+
+def dotted(node: ast.AST) -> str:
+    """``a.b.c`` for names/attributes; calls in the chain keep their callee (``getLogger().info``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    if isinstance(node, ast.Call):
+        return dotted(node.func) + "()"
+    return ""
+
+
+def _route(deco: ast.expr) -> tuple[str, str] | None:
+    """(METHOD, path) for route decorators (Flask, FastAPI, Starlette), else None."""
+    if not isinstance(deco, ast.Call) or not isinstance(deco.func, ast.Attribute):
+        return None
+    attr = deco.func.attr
+    if attr not in ROUTE_ATTRS:
+        return None
+    path = ""
+    if deco.args and isinstance(deco.args[0], ast.Constant) and isinstance(deco.args[0].value, str):
+        path = deco.args[0].value
+    method = HTTP_VERBS.get(attr, "GET")
+    for kw in deco.keywords:
+        if kw.arg == "methods" and isinstance(kw.value, ast.List | ast.Tuple) and kw.value.elts:
+            first = kw.value.elts[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                method = first.value.upper()
+    return method, path
+
+
+def _body_exports(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            name = dotted(node.func)
+            if EXPORT_CALLS.search(name) or name.endswith(("csv.writer", "csv.DictWriter")):
+                return name.rsplit(".", 1)[-1]
+            for kw in node.keywords:
+                value = kw.value.value if isinstance(kw.value, ast.Constant) else None
+                if kw.arg in {"mimetype", "content_type", "media_type"} and isinstance(value, str) \
+                        and value.startswith(("text/csv", "application/vnd.ms-excel")):
+                    return f"{kw.arg}={value}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "attachment" in node.value:
+            return "Content-Disposition: attachment"
+    return None
+
+
+def classify(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, view_class: str | None
+) -> Handler | None:
+    """The handler kind of ``fn`` (first match: admin, auth, export), or None when it is not one."""
+    decos = [dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list]
+    routes = [r for r in (_route(d) for d in fn.decorator_list) if r is not None]
+    endpoint = f"{routes[0][0]} {routes[0][1]}" if routes and routes[0][1] else None
+    args = [a.arg for a in fn.args.args]
+    is_handler = bool(routes) or "request" in args[:2] or view_class is not None
+    admin_deco = next((d for d in decos if ADMIN_DECORATORS.search(d)), None)
+    path = " ".join(p for _, p in routes)
+    words = f"{view_class or ''} {fn.name} {path}"
+    if admin_deco:
+        return Handler(fn, qualname, Kind.ADMIN, endpoint, f"decorated @{admin_deco}")
+    if not is_handler:
+        return None
+    if "/admin" in path or ADMIN_NAMES.search(fn.name) or (view_class and ADMIN_NAMES.search(view_class)):
+        return Handler(fn, qualname, Kind.ADMIN, endpoint, "admin route or name")
+    if AUTH_WORDS.search(words):
+        return Handler(fn, qualname, Kind.AUTH, endpoint, "authentication route or name")
+    exported = _body_exports(fn)
+    if exported or EXPORT_NAMES.search(words):
+        return Handler(fn, qualname, Kind.EXPORT, endpoint, exported or "export route or name")
+    return None
+
+
+def find_handlers(tree: ast.Module) -> list[Handler]:
+    out: list[Handler] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            handler = classify(node, node.name, None)
+            if handler:
+                out.append(handler)
+        elif isinstance(node, ast.ClassDef):
+            bases = [dotted(b) for b in node.bases]
+            is_view = any(b.endswith(("View", "ViewSet", "APIView", "Resource", "Handler")) for b in bases)
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    view = node.name if is_view and item.name in _VIEW_METHODS else None
+                    handler = classify(item, f"{node.name}.{item.name}", view)
+                    if handler:
+                        out.append(handler)
+    return out

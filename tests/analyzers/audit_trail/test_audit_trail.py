@@ -1,0 +1,70 @@
+"""Audit-trail coverage on positive and negative fixtures (expectations are inline markers)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from stackaudit.analyzers.audit_trail import AuditTrailAnalyzer
+from stackaudit.analyzers.audit_trail.analyzer import EventPolicy
+from stackaudit.analyzers.base import FileInput, NotAnalysable, SourceFile
+from stackaudit.config.schema import Config
+from stackaudit.model import CodeContext
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECT = re.compile(r"expect: (audit\.[a-z-]+)")
+CONFIG = Config.model_validate({"privilege": {"audit_log_calls": ["track"]}})
+
+
+def files(kind: str) -> list[Path]:
+    return sorted((FIXTURES / kind).glob("*.py"))
+
+
+def analyze(path: Path, text: str | None = None, config: Config = CONFIG) -> list:  # type: ignore[type-arg]
+    text = path.read_text() if text is None else text
+    src = SourceFile(path.name, path, len(text), "python")
+    return list(AuditTrailAnalyzer().analyze(FileInput(src, text), config).findings)
+
+
+@pytest.mark.parametrize("path", files("positive"), ids=lambda p: p.name)
+def test_positive(path: Path) -> None:
+    expected = {(n, m.group(1)) for n, line in enumerate(path.read_text().splitlines(), 1)
+                for m in EXPECT.finditer(line)}
+    found = {(f.location.line, f.rule_id) for f in analyze(path)}
+    assert found == expected
+
+
+@pytest.mark.parametrize("path", files("negative"), ids=lambda p: p.name)
+def test_negative(path: Path) -> None:
+    assert analyze(path) == []
+
+
+def test_configured_audit_call_is_required_for_custom_api() -> None:
+    path = FIXTURES / "negative" / "custom_audit.py"
+    assert [f.rule_id for f in analyze(path, config=Config())] == ["audit.missing-audit-event"]
+
+
+def test_finding_shape() -> None:
+    findings = analyze(FIXTURES / "positive" / "flask_auth.py")
+    login = next(f for f in findings if f.location.symbol == "login")
+    assert login.endpoint == "POST /login" and login.context is CodeContext.HANDLER
+    assert login.cwe == (778,) and login.prop("handler_kind") == "authentication"
+    kinds = {f.prop("handler_kind") for f in findings + analyze(FIXTURES / "positive" / "admin_views.py")}
+    assert kinds == {"authentication", "admin", "export"}
+
+
+def test_event_policy() -> None:
+    policy = EventPolicy(("metrics.audit_event",))
+    for name in ("logger.info", "log.warning", "logging.info", "current_app.logger.error", "structlog.get_logger().info",
+                 "audit.record", "AuditLog.objects.create", "user_logged_in.send", "self.logger.info",
+                 "logging.getLogger().info", "metrics.audit_event"):
+        assert policy.is_event(name), name
+    for name in ("print", "db.session.commit", "response.set_cookie", "blog.post", "catalog.info"):
+        assert not policy.is_event(name), name
+
+
+def test_syntax_error_is_not_analysable() -> None:
+    with pytest.raises(NotAnalysable):
+        analyze(FIXTURES / "x.py", "def broken(:\n")
