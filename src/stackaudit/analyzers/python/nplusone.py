@@ -99,6 +99,8 @@ class NPlusOneRules(RuleFamily):
                 node,
                 f"{kind} query inside a loop runs once per item",
                 related=(loop.header,),
+                # a raw driver execute per item may be DDL or deliberate: less sure it is N+1
+                confidence=Confidence.LOW if kind == "db-driver" else None,
             )
             return
         func = node.func

@@ -220,7 +220,8 @@ class OutboundRules(RuleFamily):
             return
         if name in REDIS_CTORS:
             url = string_value(node.args[0]) if node.args else None
-            if keyword(node, "socket_timeout") is None and "socket_timeout" not in (url or ""):
+            pooled = keyword(node, "connection_pool") is not None  # timeouts live on the pool
+            if not pooled and keyword(node, "socket_timeout") is None and "socket_timeout" not in (url or ""):
                 self.walk.emit(NO_TIMEOUT, node, "Redis client without socket_timeout can block forever")
         elif name in PG_CONNECT:
             dsn = string_value(node.args[0]) if node.args else None

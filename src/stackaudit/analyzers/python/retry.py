@@ -71,6 +71,9 @@ NETWORK_WORDS = (
 BACKOFF_WORDS = ("sleep", "backoff", "wait")
 EXITS = (ast.Raise, ast.Return, ast.Break)
 POLL_EXCEPTIONS = ("Empty", "QueueEmpty", "StopIteration")
+CLOCK = "<clock>"  # a deadline comparison caps a loop like an attempt counter does
+CLOCKS = ("time.", "monotonic", "perf_counter", "datetime.", "loop.time")
+DEADLINE_WORDS = ("deadline", "until", "expire", "end_time", "timeout")
 
 
 @dataclass(slots=True)
@@ -139,8 +142,19 @@ def _facts(body: list[ast.stmt]) -> _Facts:
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             facts.counters.add(node.target.id)
         elif isinstance(node, ast.Compare):
-            facts.compared.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+            facts.compared.update(_compared_names(node))
     return facts
+
+
+def _compared_names(node: ast.Compare) -> Iterator[str]:
+    """Names in a comparison; a clock or deadline compared counts as the counter ``<clock>``."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            yield sub.id
+            if any(word in sub.id.lower() for word in DEADLINE_WORDS):
+                yield CLOCK
+        elif isinstance(sub, ast.Call) and (dotted(sub.func) or "").startswith(CLOCKS):
+            yield CLOCK
 
 
 def _forever(node: ast.While) -> bool:
@@ -166,7 +180,7 @@ class RetryRules(RuleFamily):
         facts = _facts(node.body)
         if facts.retry_try is None or not facts.exits:
             return
-        capped = not forever or bool(facts.counters & facts.compared)
+        capped = not forever or bool((facts.counters | {CLOCK}) & facts.compared)
         problems = [
             text
             for text, bad in (("no backoff between attempts", not facts.backoff), ("no cap", not capped))
