@@ -30,7 +30,7 @@ def _engine(db: str | None) -> Engine:
     try:
         return open_engine(db or default_url(Path.cwd()))
     except StoreError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -65,12 +65,12 @@ def import_command(
     """Import vulnerability data into the store (offline)."""
     from stackaudit.vulndb.importer import ImportFailed, ImportOptions, import_path
 
-    console, engine, failed = Console(), _engine(db), False
+    console, engine, failed = Console(soft_wrap=True), _engine(db), False
     for path in paths:
         try:
             report = import_path(engine, path, ImportOptions(name=name, snapshot=snapshot))
         except ImportFailed as exc:
-            Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
+            Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(str(exc))}")
             failed = True
             continue
         _print_report(console, report)
@@ -102,11 +102,11 @@ def update_command(
     from stackaudit.inventory.deps import build_inventory, walk
     from stackaudit.vulndb.online import query_online, update
 
-    console = Console()
+    console = Console(soft_wrap=True)
     try:
         settings = load_config(path, config).supply_chain
     except ConfigError as exc:
-        Console(stderr=True).print(f"[red]config error:[/] {escape(str(exc))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]config error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
     engine = _engine(db)
     if online:
@@ -114,7 +114,9 @@ def update_command(
         try:
             result = query_online(engine, deps, settings)
         except httpx.HTTPError as exc:
-            Console(stderr=True).print(f"[red]error:[/] OSV API unreachable: {escape(str(exc))}")
+            Console(stderr=True, soft_wrap=True).print(
+                f"[red]error:[/] OSV API unreachable: {escape(str(exc))}"
+            )
             raise typer.Exit(1) from None
         console.print(
             f"OSV API: {result.queried} packages queried, {result.cached} answered from the cache, "
@@ -126,7 +128,7 @@ def update_command(
     for report in outcome.reports:
         _print_report(console, report)
     for error in outcome.errors:
-        Console(stderr=True).print(f"[red]error:[/] {escape(error)}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(error)}")
     raise typer.Exit(1 if outcome.errors else 0)
 
 
@@ -141,7 +143,7 @@ def status_command(db: DbOpt = None, config: ConfigOpt = None) -> None:
     except ConfigError:
         max_age = 30
     sources = VulnDatabase(_engine(db)).sources()
-    console = Console()
+    console = Console(soft_wrap=True)
     if not sources:
         console.print("[yellow]no vulnerability data imported[/]: run `stackaudit db import PATH`")
         raise typer.Exit(0)

@@ -33,7 +33,7 @@ def sbom_command(
     from stackaudit.inventory.deps import EnvironmentNotReadable, build_inventory, environment_inventory, walk
     from stackaudit.inventory.sbom import SbomInput, render
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     if fmt not in FORMATS:
         err.print(f"[red]error:[/] unknown format {escape(fmt)!r}: expected {' or '.join(FORMATS)}")
         raise typer.Exit(2)
