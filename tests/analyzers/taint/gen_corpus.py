@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (data tables of code templates read better unwrapped)
 """Generator of the templated part of the labelled SAST corpus (OWASP-Benchmark style).
 
 Like the OWASP Benchmark, each case = one source x one flow x one sink, written

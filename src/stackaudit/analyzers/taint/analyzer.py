@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ast
+import gc
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.taint.api_rules import check_module
 from stackaudit.analyzers.taint.interp import BudgetExceeded, Interp
-from stackaudit.analyzers.taint.modules import SOURCE_HINT, ModuleInfo, build_module
+from stackaudit.analyzers.taint.modules import ModuleInfo, build_module
 from stackaudit.analyzers.taint.program import Program
 from stackaudit.analyzers.taint.rules import ALL_RULES
 from stackaudit.config.sections.taint import TaintConfig
@@ -79,7 +81,7 @@ def analyse_modules(
 
 
 def _analyse_module(program: Program, mod: ModuleInfo) -> None:
-    if SOURCE_HINT.search(mod.text):
+    if program.hint.search(mod.text):
         top = Interp(program, mod, None, 0)
         top.block(
             [
@@ -97,6 +99,23 @@ def _analyse_module(program: Program, mod: ModuleInfo) -> None:
             program.summary(func, 0)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while parsed trees are alive.
+
+    We hold every module's AST for cross-module analysis; the trees and our values
+    are acyclic, so collection finds nothing but rescans millions of nodes each
+    time (measured: about half the run time on Django). Restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class TaintAnalyzer(RepoAnalyzer):
     """Cross-module taint tracking for Python web code, plus API misuse rules."""
 
@@ -109,8 +128,9 @@ class TaintAnalyzer(RepoAnalyzer):
 
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         config = ctx.config.taint if hasattr(ctx.config, "taint") else TaintConfig()
-        parsed = parse_files(self.cache_inputs(ctx))
-        findings, partial = analyse_modules(parsed.modules, config)
+        with _gc_paused():
+            parsed = parse_files(self.cache_inputs(ctx))
+            findings, partial = analyse_modules(parsed.modules, config)
         partial_entries = tuple(
             NotAnalysed(path, NotAnalysedReason.PARTIAL, reason, NAME)
             for path, reason in sorted(partial.items())

@@ -76,7 +76,7 @@ def call(it: Interp, node: ast.Call) -> Val:
     if qn is not None:
         return _qualified_call(it, node, qn, args)
     if method is not None and receiver is not None:
-        own = _own_method(it, node.func)
+        own = _own_method(it, node.func) or it.prog.instance_method(receiver, method)
         if own is not None:
             return it.prog.apply_summary(it, node, own, args)
         return _method_call(it, node, method, receiver, args)
@@ -129,6 +129,9 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     target = it.prog.resolve_function(it, node.func, qn)
     if target is not None:
         return it.prog.apply_summary(it, node, target, args)
+    instance = it.prog.resolve_class(qn)
+    if instance is not None:
+        return Val(tag=instance)
     return _library_call(it, node, qn, args)
 
 

@@ -55,6 +55,7 @@ class Interp:
         self.returns: list[Val] = []
         self.hits: list[SinkHit] = []
         self.expr_depth = 0
+        self.yields = False
         self.symbol = func.symbol if func else None
         self._stmt_table: dict[type, Callable[[ast.stmt], bool]] = {
             ast.Assign: self._assign,
@@ -513,6 +514,13 @@ class Interp:
     def _slice(self, node: ast.expr) -> Val:
         return CLEAN
 
+    def _yield(self, node: ast.expr) -> Val:
+        assert isinstance(node, ast.Yield)
+        self.yields = True
+        if node.value is not None:
+            self.returns.append(self.expr(node.value))
+        return CLEAN
+
 
 def _terminates(node: ast.stmt) -> bool:
     return True
@@ -627,5 +635,6 @@ _EXPR_TABLE: dict[type, Callable[[Interp, ast.expr], Val]] = {
     ast.Await: Interp._passthrough,
     ast.Starred: Interp._passthrough,
     ast.YieldFrom: Interp._passthrough,
+    ast.Yield: Interp._yield,
     ast.Slice: Interp._slice,
 }

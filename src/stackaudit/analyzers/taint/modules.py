@@ -17,6 +17,14 @@ SOURCE_HINT = re.compile(
 )
 
 
+def source_hint(extra_sources: list[str]) -> re.Pattern[str]:
+    """SOURCE_HINT plus the leaf names of configured extra sources."""
+    leaves = sorted({name.rsplit(".", 1)[-1] for name in extra_sources if name})
+    if not leaves:
+        return SOURCE_HINT
+    return re.compile(SOURCE_HINT.pattern + "|" + "|".join(re.escape(leaf) for leaf in leaves))
+
+
 @dataclass(slots=True)
 class FuncInfo:
     qualname: str  # module.Class.func
@@ -32,11 +40,11 @@ class FuncInfo:
     def symbol(self) -> str:
         return f"{self.cls}.{self.node.name}" if self.cls else self.node.name
 
-    def hinted(self) -> bool:
+    def hinted(self, hint: re.Pattern[str] = SOURCE_HINT) -> bool:
         lines = self.module.lines
         end = self.node.end_lineno or self.node.lineno
         text = "\n".join(lines[self.node.lineno - 1 - len(self.node.decorator_list) : end])
-        return bool(SOURCE_HINT.search(text)) or self.is_route
+        return bool(hint.search(text)) or self.is_route
 
 
 @dataclass(slots=True)

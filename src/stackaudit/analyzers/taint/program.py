@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
 from stackaudit.analyzers.taint.interp import Interp, join_all
-from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, flask_param_converters
+from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, flask_param_converters, source_hint
 from stackaudit.analyzers.taint.rules import TAINT_RULES
 from stackaudit.analyzers.taint.sinks import pick
 from stackaudit.analyzers.taint.values import (
@@ -66,6 +66,7 @@ class Program:
         self.max_call_depth = config.max_call_depth
         self.max_expression_depth = config.max_expression_depth
         self.extra_sources = {name: "request" for name in config.extra_sources}
+        self.hint = source_hint(config.extra_sources)
         self.extra_sanitizers = {name: ALL_CWES for name in config.extra_sanitizers}
         self.extra_sinks = _parse_extra_sinks(config.extra_sinks)
         self.deadline = float("inf")
@@ -100,6 +101,19 @@ class Program:
             return owner.classes[cls].get(attr)
         return None
 
+    def resolve_class(self, qn: str) -> str | None:
+        """The tag of instances of a repository class (``class:module:Name``), or None."""
+        mod_name, _, cls = qn.rpartition(".")
+        mod = self.module(mod_name) if mod_name else None
+        return f"class:{mod.name}:{cls}" if mod is not None and cls in mod.classes else None
+
+    def instance_method(self, receiver: Val, method: str) -> FuncInfo | None:
+        if not receiver.tag.startswith("class:"):
+            return None
+        _, mod_name, cls = receiver.tag.split(":", 2)
+        mod = self.modules.get(mod_name)
+        return mod.classes.get(cls, {}).get(method) if mod is not None else None
+
     def mark_partial(self, path: str, reason: str) -> None:
         self.partial.setdefault(path, reason)
 
@@ -107,7 +121,7 @@ class Program:
     def hinted(self, func: FuncInfo) -> bool:
         cached = self._hinted.get(func.qualname)
         if cached is None:
-            cached = self._hinted[func.qualname] = func.hinted()
+            cached = self._hinted[func.qualname] = func.hinted(self.hint)
         return cached
 
     def summary(self, func: FuncInfo, depth: int) -> Summary | None:
@@ -124,7 +138,7 @@ class Program:
         finally:
             self._in_progress.discard(func.qualname)
         ret = join_all(it.returns) if it.returns else const(None)
-        if _is_generator(func.node):
+        if it.yields:
             ret = Val(taints=flatten(ret))
         params = tuple(h for h in it.hits if h.taint.kind == SourceKind.PARAM)
         for hit in it.hits:
@@ -220,10 +234,6 @@ class Program:
             endpoint=taint.endpoint,
             properties=(("source", source), ("source_kind", taint.kind.name.lower())),
         )
-
-
-def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(node))
 
 
 def _bind_args(target: FuncInfo, args: CallArgs, it: Interp) -> dict[int, Val]:

@@ -1,0 +1,181 @@
+"""Taint engine behaviour on small real files: flows, precision, traces, context, summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stackaudit.config.sections.taint import TaintConfig
+from stackaudit.model import CodeContext, Confidence, NotAnalysedReason
+from tests.analyzers.taint.helpers import run_taint, write
+
+FLASK = "from flask import Flask, request\nimport os, subprocess\napp = Flask(__name__)\n\n"
+
+
+def _rules(root: Path, config: TaintConfig | None = None) -> list[tuple[str, int]]:
+    return sorted((f.rule_id, f.location.line) for f in run_taint(root, config).findings)
+
+
+def _handler(body: str) -> str:
+    lines = "\n".join("    " + line for line in body.strip().splitlines())
+    return (
+        FLASK
+        + '@app.route("/x")\ndef x():\n    v = request.args.get("v", "")\n'
+        + lines
+        + "\n    return 'ok'\n"
+    )
+
+
+def _one(tmp_path: Path, body: str) -> list[tuple[str, int]]:
+    return _rules(write(tmp_path, {"app.py": _handler(body)}))
+
+
+def test_direct_flow_has_trace_context_and_endpoint(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": _handler('cmd = "ping " + v\nos.system(cmd)')})
+    (finding,) = run_taint(tmp_path).findings
+    assert finding.rule_id == "sec.command-injection" and finding.cwe == (78,)
+    assert finding.context is CodeContext.HANDLER and finding.endpoint == "GET /x"
+    assert finding.confidence is Confidence.HIGH
+    kinds = [step.kind for step in finding.trace]
+    assert kinds[0] == "source" and kinds[-1] == "sink" and "step" in kinds
+    assert finding.trace[0].location.line == 7 and finding.trace[-1].location.line == 9
+    assert finding.snippet == "os.system(cmd)"
+
+
+def test_constant_folding_decides_the_branch(tmp_path: Path) -> None:
+    dead = _one(
+        tmp_path,
+        "x = 'safe' if 7 * 42 - 106 > 200 else 'x'\ny = 'safe' if 7 * 42 - 106 < 200 else v\nos.system(y)",
+    )
+    assert dead == []
+    live = _one(tmp_path, "y = v if 7 * 42 - 106 < 200 else 'safe'\nos.system(y)")
+    assert live == [("sec.command-injection", 9)]
+
+
+def test_if_statement_with_constant_test_runs_one_branch(tmp_path: Path) -> None:
+    assert _one(tmp_path, "if 3 > 5:\n    os.system(v)") == []
+    assert _one(tmp_path, "if 5 > 3:\n    os.system(v)") == [("sec.command-injection", 9)]
+
+
+def test_reassignment_kills_and_join_keeps(tmp_path: Path) -> None:
+    assert _one(tmp_path, "a = v\na = 'ls'\nos.system(a)") == []
+    assert _one(tmp_path, "a = 'ls'\nif len(v) > 3:\n    a = v\nos.system(a)") == [
+        ("sec.command-injection", 11)
+    ]
+
+
+def test_dict_and_list_precision(tmp_path: Path) -> None:
+    assert _one(tmp_path, "d = {'a': v, 'b': 'ls'}\nos.system(d['b'])") == []
+    assert _one(tmp_path, "d = {'a': 'ls'}\nd['b'] = v\nos.system(d.get('b'))") == [
+        ("sec.command-injection", 10)
+    ]
+    assert _one(tmp_path, "xs = ['ls', v]\nxs.pop()\nos.system(xs[-1])") == []
+    assert _one(tmp_path, "xs = [v]\nxs[0] = 'ls'\nos.system(xs[0])") == []
+    assert _one(tmp_path, "xs = []\nxs.append('ls')\nxs.append(v)\nos.system(xs[1])") == [
+        ("sec.command-injection", 11)
+    ]
+    assert _one(tmp_path, "xs = ['a', v, 'b']\ndel xs[1]\nos.system(xs[1])") == []
+
+
+def test_sanitizers_are_per_sink_class(tmp_path: Path) -> None:
+    assert _one(tmp_path, "import shlex\nos.system('ls ' + shlex.quote(v))") == []
+    # shlex.quote does nothing for HTML
+    assert _rules(
+        write(
+            tmp_path,
+            {
+                "app.py": FLASK + "import shlex\n@app.route('/y')\ndef y():\n"
+                "    return '<p>' + shlex.quote(request.args['q'])\n"
+            },
+        )
+    ) == [("sec.xss", 8)]
+    assert _one(tmp_path, "os.system('kill ' + str(int(v)))") == []
+
+
+def test_allow_list_and_early_exit(tmp_path: Path) -> None:
+    assert _one(tmp_path, "if v not in ('a', 'b'):\n    return 'no'\nos.system(v)") == []
+    assert _one(tmp_path, "if v in ('a', 'b'):\n    os.system(v)") == []
+    assert _one(tmp_path, "if v in ('a', 'b'):\n    pass\nos.system(v)") == [("sec.command-injection", 10)]
+
+
+def test_subprocess_argument_lists(tmp_path: Path) -> None:
+    assert _one(tmp_path, "subprocess.run(['ping', '-c', '1', v])") == []
+    assert _one(tmp_path, "subprocess.run(['ping', v], shell=True)") == [("sec.command-injection", 8)]
+    assert _one(tmp_path, "subprocess.run([v, '--help'])") == [("sec.command-injection", 8)]
+
+
+def test_cross_module_summaries_through_imports(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/db.py": "def run(cur, q):\n    cur.execute(q)\n\ndef build(x):\n    return 'SELECT ' + x\n",
+            "pkg/util.py": "def constant(x):\n    return 'fixed'\n",
+            "pkg/views.py": "from flask import request\nfrom pkg.db import run, build\nfrom . import util\n"
+            "def view(cur):\n    q = build(request.args['q'])\n    run(cur, q)\n"
+            "    run(cur, util.constant(request.args['q']))\n",
+        },
+    )
+    findings = run_taint(tmp_path).findings
+    assert [(f.rule_id, f.location.path, f.location.line) for f in findings] == [
+        ("sec.sql-injection", "pkg/db.py", 2)
+    ]
+    notes = [step.note for step in findings[0].trace]
+    assert "passed to build()" in notes and "passed to run()" in notes
+
+
+def test_call_depth_is_configurable(tmp_path: Path) -> None:
+    chain = "def f3(x):\n    import os\n    os.system(x)\n"
+    chain += "def f2(x):\n    f3(x)\ndef f1(x):\n    f2(x)\n"
+    write(tmp_path, {"app.py": _handler("f1(v)") + chain})
+    assert _rules(tmp_path, TaintConfig(max_call_depth=4)) == [("sec.command-injection", 12)]
+    assert _rules(tmp_path, TaintConfig(max_call_depth=1)) == []
+
+
+def test_env_and_cli_sources(tmp_path: Path) -> None:
+    write(
+        tmp_path, {"job.py": "import os, sys\nos.system(os.environ['CMD'])\nos.system('ls ' + sys.argv[1])\n"}
+    )
+    env, cli = run_taint(tmp_path).findings
+    assert env.confidence is Confidence.LOW and cli.confidence is Confidence.HIGH
+    assert cli.context is CodeContext.SCRIPT
+
+
+def test_fastapi_typed_parameters(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "api.py": "import os\nfrom fastapi import FastAPI, Depends\napp = FastAPI()\n"
+            "@app.get('/a/{n}')\ndef a(n: int, name: str, dep=Depends(object)):\n"
+            "    os.system(str(n))\n    os.system(str(dep))\n    os.system(name)\n"
+        },
+    )
+    assert _rules(tmp_path) == [("sec.command-injection", 8)]
+
+
+def test_extra_sources_sinks_and_sanitizers_from_config(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "app.py": "from myapp.io import get_param, run_query, scrub\n"
+            "run_query(get_param('a'))\nrun_query(scrub(get_param('b')))\n"
+        },
+    )
+    config = TaintConfig(
+        extra_sources=["myapp.io.get_param"],
+        extra_sinks=["myapp.io.run_query:89"],
+        extra_sanitizers=["myapp.io.scrub"],
+    )
+    assert _rules(tmp_path, config) == [("sec.sql-injection", 2)]
+    assert _rules(tmp_path) == []
+
+
+def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    write(tmp_path, {"broken.py": "def f(:\n", "app.py": _handler("os.system(v)")})
+    (tmp_path / "latin.py").write_bytes(b"x = '\xe9'\n")
+    result = run_taint(tmp_path)
+    reasons = {n.path: n.reason for n in result.not_analysed}
+    assert reasons == {
+        "broken.py": NotAnalysedReason.SYNTAX_ERROR,
+        "latin.py": NotAnalysedReason.DECODE_ERROR,
+    }
+    assert [f.rule_id for f in result.findings] == ["sec.command-injection"]
