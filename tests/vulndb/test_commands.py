@@ -16,8 +16,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from stackaudit.analyzers.base import RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.sca.analyzer import NO_DB, ScaAnalyzer
 from stackaudit.commands import db as db_command
 from stackaudit.commands import sbom as sbom_command
+from stackaudit.config.schema import Config
+from stackaudit.config.sections.supply_chain import SupplyChainConfig
+from stackaudit.model import AnalyzerState
 from stackaudit.vulndb.connect import open_engine
 from stackaudit.vulndb.query import VulnDatabase
 
@@ -159,3 +164,23 @@ def test_sbom_command_formats(tmp_path: Path) -> None:
     assert json.loads(spdx.stdout)["spdxVersion"] == "SPDX-2.3"
     bad = runner.invoke(_app(), ["sbom", "--python", str(tmp_path / "missing"), "-o", str(out)])
     assert bad.exit_code == 2 and "no such file" in bad.output
+
+
+def _sca(tmp_path: Path, url: str, api: str) -> RepoResult:
+    (tmp_path / "requirements.txt").write_text("demo-pkg==1.0\n")
+    config = Config(supply_chain=SupplyChainConfig(online=True, osv_api_url=api, http_timeout_s=5))
+    files = (SourceFile("requirements.txt", tmp_path / "requirements.txt", 14, "text"),)
+    return ScaAnalyzer().analyze_repo(RepoContext(tmp_path, files, config, is_git=False, db_url=url))
+
+
+def test_analyzer_online_mode(tmp_path: Path, server: tuple[str, type[_Handler]]) -> None:
+    result = _sca(tmp_path, f"sqlite:///{tmp_path / 's.db'}", server[0])
+    (finding,) = [f for f in result.findings if f.rule_id == "sca.vulnerable-dependency"]
+    assert finding.vulnerability and finding.vulnerability.id == "GHSA-aaaa-bbbb-cccc"
+    assert any("OSV API: 1 packages queried" in n for n in result.notices)
+
+
+def test_analyzer_online_unreachable_says_so(tmp_path: Path) -> None:
+    result = _sca(tmp_path, f"sqlite:///{tmp_path / 's.db'}", "http://127.0.0.1:9")
+    assert any("OSV API not reachable" in n for n in result.notices)
+    assert result.state == AnalyzerState.SKIPPED and result.reason == NO_DB

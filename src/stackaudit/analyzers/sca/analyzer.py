@@ -11,6 +11,7 @@ from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, Sou
 from stackaudit.analyzers.sca import findings as build
 from stackaudit.analyzers.sca.reachability import ImportIndex
 from stackaudit.analyzers.sca.rules import RULES
+from stackaudit.config.sections.supply_chain import SupplyChainConfig
 from stackaudit.inventory.deps.discover import build_inventory, is_dependency_file, locked_keys
 from stackaudit.inventory.deps.model import Dependency, Inventory
 from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason
@@ -61,12 +62,27 @@ def _staleness(sources: list[SourceInfo], max_age: int) -> list[str]:
     return notes
 
 
+def _online(db: VulnDatabase, inventory: Inventory, settings: SupplyChainConfig) -> list[str]:
+    """Refresh from the OSV API for the pinned dependencies (config ``online``); failures are notices."""
+    import httpx
+
+    from stackaudit.vulndb.online import query_online
+
+    try:
+        result = query_online(db.engine, inventory.dependencies, settings)
+    except httpx.HTTPError as exc:
+        return [f"OSV API not reachable ({type(exc).__name__}): matched against the local database only"]
+    return [f"OSV API: {result.queried} packages queried, {result.cached} from the local cache"]
+
+
 def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> None:
     if not ctx.db_url:
         out.skipped_reason = NO_DB
         return
     try:
         db = VulnDatabase(open_engine(ctx.db_url))
+        if ctx.config.supply_chain.online:
+            out.notices += _online(db, inventory, ctx.config.supply_chain)
         sources = db.sources()
     except (SQLAlchemyError, StoreError) as exc:
         out.skipped_reason = f"{NO_DB}; the store could not be opened: {type(exc).__name__}"
