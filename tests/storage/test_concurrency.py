@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 import threading
 import time
@@ -85,3 +86,31 @@ def test_a_lock_held_past_the_busy_timeout_is_a_store_error(tmp_path: Path) -> N
         holder.join()
     with Store.open(url) as store:  # nothing half-written
         assert store.runs(PROJECT) == []
+
+
+def _backend_pid(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def _save_in_child(store: Store, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    from dataclasses import replace
+
+    store.save_run(replace(rich_result(), run=replace(rich_result().run, id="from-child")))
+    out.put(_backend_pid(store) if store.engine.dialect.name == "postgresql" else 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_reuse_the_parents_connections(store_url: str) -> None:
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    with Store.open(store_url) as store:
+        store.save_run(rich_result())  # the parent's pool now holds a connection
+        parent_pid = _backend_pid(store) if store.engine.dialect.name == "postgresql" else -1
+        child = ctx.Process(target=_save_in_child, args=(store, out))
+        child.start()
+        child_pid = out.get(timeout=60)
+        child.join(60)
+        assert child.exitcode == 0
+        assert child_pid != parent_pid  # on PostgreSQL: another server session
+        assert {r.id for r in store.runs(PROJECT)} == {rich_result().run.id, "from-child"}

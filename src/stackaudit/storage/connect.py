@@ -9,6 +9,7 @@ processes never deadlock upgrading a read lock, they wait up to the timeout.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -138,11 +139,28 @@ def _ours(table: str) -> bool:
 
 def create(url: URL, busy_timeout_s: float) -> Engine:
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, busy_timeout_s)
-    try:
-        return sa.create_engine(url, pool_pre_ping=True, future=True)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise StoreError(f"{describe(url)}: cannot use this database: {exc}") from None
+        engine = _sqlite_engine(url, busy_timeout_s)
+    else:
+        try:
+            engine = sa.create_engine(url, pool_pre_ping=True)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise StoreError(f"{describe(url)}: cannot use this database: {exc}") from None
+    _guard_fork(engine)
+    return engine
+
+
+def _guard_fork(engine: Engine) -> None:
+    """A forked child (a process pool) never reuses the parent's pooled connections."""
+
+    @event.listens_for(engine, "connect")
+    def _remember_pid(_dbapi_connection: Any, record: Any) -> None:
+        record.info["pid"] = os.getpid()
+
+    @event.listens_for(engine, "checkout")
+    def _check_pid(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.get("pid") != os.getpid():
+            record.dbapi_connection = proxy.dbapi_connection = None
+            raise sa.exc.DisconnectionError("connection made in another process; reconnecting")
 
 
 def _sqlite_engine(url: URL, busy_timeout_s: float) -> Engine:
