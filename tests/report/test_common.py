@@ -71,6 +71,7 @@ def test_not_analysed_groups_in_first_appearance_order() -> None:
     ]
 
 
-def test_analyzer_problems_excludes_ok() -> None:
-    names = [a.name for a in c.analyzer_problems(sample_result())]
-    assert names == ["zizmor", "k6-load", "migrations"]
+def test_analyzer_remarks_skip_clean_runs_without_a_reason() -> None:
+    remarks = c.analyzer_remarks(sample_result())
+    assert [a.name for a in remarks] == ["ruff", "zizmor", "k6-load", "migrations"]
+    assert c.not_clean(remarks) == 3

@@ -186,4 +186,4 @@ def test_schema_ships_as_package_data() -> None:
 
     res = resources.files("stackaudit.report").joinpath("schemas", json_v1.SCHEMA_FILE)
     assert res.is_file()
-    assert json.loads(res.read_text("utf-8"))["$id"].endswith("stackaudit-report-v1.schema.json")
+    assert json.loads(res.read_text("utf-8"))["$id"] == json_v1.SCHEMA_ID

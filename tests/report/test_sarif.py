@@ -167,7 +167,16 @@ def test_invocations_report_skips_failures_and_not_analysed_files() -> None:
     zizmor = runs["zizmor"]["invocations"][0]
     assert zizmor["executionSuccessful"] is True
     assert [n["descriptor"]["id"] for n in zizmor["toolExecutionNotifications"]] == ["analyzer-partial"]
-    assert runs["ruff"]["invocations"][0] == {"executionSuccessful": True}
+    ruff = runs["ruff"]["invocations"][0]
+    assert ruff["executionSuccessful"] is True
+    assert ruff["toolExecutionNotifications"] == [
+        {
+            "level": "note",
+            "message": {"text": "analyzer ruff ok: rules S101 and E501 disabled by config"},
+            "descriptor": {"id": "analyzer-ok"},
+        }
+    ]
+    assert "python-ast" not in json.dumps(inv)  # ok and nothing to say
 
 
 def test_version_control_provenance_only_with_a_commit() -> None:
@@ -195,7 +204,7 @@ def test_tables_cover_every_level() -> None:
     assert set(sarif.ANALYZER_LEVEL) == set(AnalyzerState)
     assert set(sarif.NOT_ANALYSED_LEVEL) == set(NotAnalysedReason)
     assert set(sarif.NOT_ANALYSED_LEVEL.values()) <= SARIF_LEVELS
-    assert {v for v in sarif.ANALYZER_LEVEL.values() if v} <= SARIF_LEVELS
+    assert set(sarif.ANALYZER_LEVEL.values()) <= SARIF_LEVELS
 
 
 # GitHub's bands for security-severity: > 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.

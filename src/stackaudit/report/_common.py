@@ -128,9 +128,15 @@ def counts(findings: Iterable[Assessment]) -> Counts:
     return Counts(len(items), new, tuple(sev.items()), tuple(cat.items()))
 
 
-def analyzer_problems(result: AuditResult) -> tuple[AnalyzerRecord, ...]:
-    """Analyzers that did not run cleanly (skipped, failed, timed out, partial), in run order."""
-    return tuple(a for a in result.run.analyzers if a.state is not AnalyzerState.OK)
+def analyzer_remarks(result: AuditResult) -> tuple[AnalyzerRecord, ...]:
+    """Analyzers worth a line, in run order: those that did not run cleanly (skipped,
+    failed, timed out, partial) and those that ran but recorded a reason (e.g. checks
+    they left out)."""
+    return tuple(a for a in result.run.analyzers if a.state is not AnalyzerState.OK or a.reason)
+
+
+def not_clean(records: tuple[AnalyzerRecord, ...]) -> int:
+    return sum(1 for a in records if a.state is not AnalyzerState.OK)
 
 
 def not_analysed_groups(

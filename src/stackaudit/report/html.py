@@ -247,7 +247,7 @@ def _files(count: int) -> str:
 
 def _coverage(result: AuditResult) -> str:
     out = ['<section id="coverage"><h2>Coverage: what was not analysed</h2>']
-    problems = c.analyzer_problems(result)
+    problems = c.analyzer_remarks(result)
     if problems:
         rows = "".join(
             f"<tr><td>{h(a.name)}</td><td>{a.state.value}</td><td>{h(a.reason)}</td></tr>" for a in problems

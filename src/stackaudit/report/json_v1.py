@@ -37,6 +37,7 @@ from stackaudit.report._common import rule_title
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = "stackaudit-report-v1.schema.json"
+SCHEMA_ID = "urn:stackaudit:report:schema:v1"
 
 JsonObject = dict[str, Any]
 

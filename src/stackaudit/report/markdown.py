@@ -149,12 +149,13 @@ def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
 
 def _not_analysed(result: AuditResult) -> str:
     groups = c.not_analysed_groups(result)
-    problems = c.analyzer_problems(result)
+    problems = c.analyzer_remarks(result)
     if not groups and not problems:
         return ""
     files = sum(len(entries) for _, entries in groups)
     lines = [
-        f"<details><summary>{files} files not analysed, {len(problems)} analyzers not run cleanly</summary>",
+        f"<details><summary>{files} files not analysed, {c.not_clean(problems)} analyzers not run cleanly"
+        "</summary>",
         "",
     ]
     for record in problems:

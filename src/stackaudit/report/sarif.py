@@ -31,10 +31,9 @@ from stackaudit.model import (
 )
 from stackaudit.report._common import tool_version
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "stackaudit/v1"
-INFORMATION_URI = "https://github.com/stackaudit/stackaudit"
 
 JsonObject = dict[str, Any]
 
@@ -72,9 +71,9 @@ PRECISION: Mapping[Confidence, str] = {
     Confidence.LOW: "low",
 }
 
-# Notification level for an analyzer that did not run cleanly (OK gets none).
-ANALYZER_LEVEL: Mapping[AnalyzerState, str | None] = {
-    AnalyzerState.OK: None,
+# Notification level for an analyzer record (an OK one only when it recorded a reason).
+ANALYZER_LEVEL: Mapping[AnalyzerState, str] = {
+    AnalyzerState.OK: "note",
     AnalyzerState.SKIPPED: "note",
     AnalyzerState.PARTIAL: "warning",
     AnalyzerState.TIMEOUT: "error",
@@ -302,7 +301,7 @@ def _invocation(result: AuditResult, tool: str, tools: frozenset[str]) -> JsonOb
     for record in result.run.analyzers:
         owner = record.name if record.name in tools else "stackaudit"
         level = ANALYZER_LEVEL[record.state]
-        if owner != tool or level is None:
+        if owner != tool or (record.state is AnalyzerState.OK and not record.reason):
             continue
         success = success and record.state not in (AnalyzerState.FAILED, AnalyzerState.TIMEOUT)
         reason = f": {record.reason}" if record.reason else ""
@@ -336,8 +335,6 @@ def _driver(result: AuditResult, tool: str, rules: list[JsonObject]) -> JsonObje
     version = tool_version(result, tool)
     if version:
         driver["version"] = version
-    if tool == "stackaudit":
-        driver["informationUri"] = INFORMATION_URI
     driver["rules"] = rules
     return driver
 

@@ -207,7 +207,7 @@ def _summary(result: AuditResult, console: Console) -> None:
             f"  Suppressed or accepted: {len(result.suppressed)} · "
             f"fixed since the last run: {len(result.fixed)}",
         )
-    for record in c.analyzer_problems(result):
+    for record in c.analyzer_remarks(result):
         why = f": {esc(record.reason)}" if record.reason else ""
         _line(console, f"  Analyzer {esc(record.name)} [yellow]{record.state.value}[/]{why}")
     groups = c.not_analysed_groups(result)
