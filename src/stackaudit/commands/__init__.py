@@ -6,6 +6,7 @@ cli.py calls ``register`` for every module named in ``COMMAND_MODULES``.
 COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.audit",
     "stackaudit.commands.metrics",
+    "stackaudit.commands.profile",
     "stackaudit.commands.secrets",
     "stackaudit.commands.load",
     "stackaudit.commands.regress",

@@ -28,8 +28,8 @@ def evidence_matches(finding: Finding, ev: Evidence) -> bool:
     for place in (finding.location, *finding.related):
         if place.path != loc.path:
             continue
-        if loc.symbol and place.symbol and loc.symbol == place.symbol and ev.rule_hint:
-            return True
+        if loc.symbol and place.symbol and loc.symbol == place.symbol:
+            return True  # same function (profiles name functions, not lines)
         if place.line and place.line <= loc.line <= max(place.end_line, place.line):
             return True
     return False

@@ -16,8 +16,15 @@ from stackaudit.runtime.metrics.window import Reading, Targets, derive, sample
 
 @pytest.mark.parametrize(
     ("ratio", "verdict"),
-    [(0.5, Verdict.WASTEFUL), (0.69, Verdict.WASTEFUL), (0.7, Verdict.BELOW_TARGET), (0.85, Verdict.TARGET),
-     (0.92, Verdict.ABOVE_TARGET), (0.97, Verdict.SUSPECT), (None, Verdict.NO_DATA)],
+    [
+        (0.5, Verdict.WASTEFUL),
+        (0.69, Verdict.WASTEFUL),
+        (0.7, Verdict.BELOW_TARGET),
+        (0.85, Verdict.TARGET),
+        (0.92, Verdict.ABOVE_TARGET),
+        (0.97, Verdict.SUSPECT),
+        (None, Verdict.NO_DATA),
+    ],
 )
 def test_cache_band(ratio: float | None, verdict: Verdict) -> None:
     assert cache_hit_verdict(ratio)[0] == verdict
@@ -42,7 +49,10 @@ def _traffic(redis_url: str, hits: int, misses: int) -> None:
 
 
 @pytest.mark.redis
-@pytest.mark.parametrize(("hits", "misses", "verdict"), [(85, 15, Verdict.TARGET), (40, 60, Verdict.WASTEFUL), (99, 1, Verdict.SUSPECT)])
+@pytest.mark.parametrize(
+    ("hits", "misses", "verdict"),
+    [(85, 15, Verdict.TARGET), (40, 60, Verdict.WASTEFUL), (99, 1, Verdict.SUSPECT)],
+)
 def test_redis_hit_ratio_over_the_window(redis_url: str, hits: int, misses: int, verdict: Verdict) -> None:
     first = redis_snapshot(redis_url, ["stackaudit:test:queue"])
     _traffic(redis_url, hits, misses)

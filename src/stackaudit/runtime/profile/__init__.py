@@ -1,0 +1,1 @@
+"""Per-request profiles (pyinstrument middleware) and whole-process profiles (py-spy)."""
