@@ -17,6 +17,7 @@ from stackaudit.storage.store import Store, project_key
 
 APP = """
 import sqlite3
+import time
 
 from flask import Flask
 
