@@ -5,6 +5,7 @@ cli.py calls ``register`` for every module named in ``COMMAND_MODULES``.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.audit",
+    "stackaudit.commands.history",
     "stackaudit.commands.metrics",
     "stackaudit.commands.profile",
     "stackaudit.commands.secrets",

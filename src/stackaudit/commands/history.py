@@ -1,0 +1,129 @@
+"""Readers and triage over the history store: ``report``, ``history``, ``triage``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from stackaudit.commands import common
+from stackaudit.model import Status
+
+RootOpt = Annotated[Path, typer.Option("--root", help="The audited project (its name keys the history).")]
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="STACKAUDIT_DB", help="Store URL.")]
+
+
+def _url(root: Path, db: str | None) -> tuple[str, str]:
+    from stackaudit.storage.store import default_url, project_key
+
+    resolved = root.resolve()
+    return db or default_url(resolved), project_key(resolved)
+
+
+def report(
+    run: Annotated[str, typer.Argument(help="Run id or prefix, 'latest' or 'previous'.")] = "latest",
+    format: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="terminal|json|sarif|markdown|html")
+    ] = None,
+    output: Annotated[
+        list[Path] | None, typer.Option("--output", "-o", help="File for the matching --format.")
+    ] = None,
+    root: RootOpt = Path("."),
+    db: DbOpt = None,
+) -> None:
+    """Render a stored run again, in any format (no re-analysis)."""
+    from stackaudit.storage.store import Store
+
+    pairs = common.pair_outputs(format or [], output or [])
+    url, project = _url(root, db)
+
+    def load() -> object:
+        with Store.open(url) as store:
+            run_id = store.resolve_run(project, run)
+            if run_id is None:
+                raise common.fail(f"no stored run {run!r} for project {project!r} in {url}")
+            return store.load_result(run_id)
+
+    result = common.guarded(load)
+    common.emit(result, [f for f, _ in pairs], [o for _, o in pairs])  # type: ignore[arg-type]
+
+
+def history(root: RootOpt = Path("."), db: DbOpt = None, limit: int = 20) -> None:
+    """List the stored runs of a project, newest first: findings, new, fixed, gate."""
+    from stackaudit.storage.store import Store
+
+    url, project = _url(root, db)
+
+    def load() -> list:  # type: ignore[type-arg]
+        with Store.open(url) as store:
+            return store.runs(project, limit)
+
+    table = Table(
+        "run", "started", "commit", "findings", "new", "fixed", "gate", title=f"Runs of {escape(project)}"
+    )
+    for r in common.guarded(load):
+        gate = "-" if r.gate_passed is None else ("passed" if r.gate_passed else "FAILED")
+        table.add_row(
+            r.id[:12],
+            r.started_at.strftime("%Y-%m-%d %H:%M"),
+            (r.commit or "")[:10],
+            str(r.findings),
+            str(r.new),
+            str(r.fixed),
+            gate,
+        )
+    Console(highlight=False).print(table)
+
+
+def triage(
+    fingerprint: Annotated[str, typer.Argument(help="The finding's fingerprint (from any report).")],
+    accept_until: Annotated[
+        str | None, typer.Option("--accept-until", help="Accept the risk until YYYY-MM-DD.")
+    ] = None,
+    reopen: Annotated[bool, typer.Option("--reopen", help="Withdraw an acceptance.")] = False,
+    owner: Annotated[str | None, typer.Option("--owner", help="Assign an owner.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who decides.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (required to accept).")] = None,
+    root: RootOpt = Path("."),
+    db: DbOpt = None,
+) -> None:
+    """Accept a risk until a date (it comes back after), re-open it, or assign its owner."""
+    from stackaudit.storage.store import Store
+
+    until = None
+    status = None
+    if accept_until is not None:
+        try:
+            until = date.fromisoformat(accept_until)
+        except ValueError:
+            raise common.fail(f"--accept-until: {accept_until!r} is not a YYYY-MM-DD date") from None
+        if not (reason and by):
+            raise common.fail("accepting a risk needs --by and --reason")
+        status = Status.ACCEPTED
+    elif reopen:
+        status = Status.OPEN
+    elif owner is None:
+        raise common.fail("nothing to do: give --accept-until, --reopen or --owner")
+    url, project = _url(root, db)
+
+    def save() -> None:
+        with Store.open(url) as store:
+            if fingerprint not in store.history(project):
+                raise common.fail(f"no finding {fingerprint!r} in the history of {project!r}")
+            store.set_triage(
+                project, fingerprint, status=status, owner=owner, until=until, by=by, reason=reason
+            )
+
+    common.guarded(save)
+    typer.echo(f"recorded for {fingerprint}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("history")(history)
+    app.command("triage")(triage)
