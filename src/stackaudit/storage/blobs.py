@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stackaudit.model import Evidence
-from stackaudit.model.codec import decode
 from stackaudit.storage.base import StoreError
+from stackaudit.storage.fastcodec import decode
 from stackaudit.storage.history import chunks
 from stackaudit.storage.runs import dumps
 from stackaudit.storage.tables import cache_entries, evidence

@@ -21,16 +21,16 @@ from stackaudit.model import (
     Run,
     Status,
 )
-from stackaudit.model.codec import decode, to_primitive
 from stackaudit.storage import history
 from stackaudit.storage.base import RunSummary, StoreError
+from stackaudit.storage.fastcodec import decode, encode
 from stackaudit.storage.tables import assessments, fixed_findings, run_analyzers, run_not_analysed, runs
 
 MIN_PREFIX = 4
 
 
 def dumps(value: object) -> str:
-    return json.dumps(to_primitive(value), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(encode(value), separators=(",", ":"), ensure_ascii=False)
 
 
 def _run_row(result: AuditResult) -> dict[str, Any]:
