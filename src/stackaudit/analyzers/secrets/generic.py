@@ -9,7 +9,7 @@ digests, versions or paths.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from stackaudit.analyzers.secrets.checks import shannon_entropy
@@ -21,10 +21,11 @@ from stackaudit.analyzers.secrets.placeholders import (
     looks_like_path,
 )
 
-KEYWORDS: tuple[str, ...] = (
-    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-    "access_key", "auth_key", "private_key", "credential", "signing", "encryption", "fernet",
-    "master_key", "hmac",
+KEYWORDS: tuple[str, ...] = ("passw", "pwd", "secret", "token", "credential")
+# "key" is common; only occurrences preceded by one of these count (api_key, signingKey, …)
+KEY_PREFIXES: tuple[str, ...] = (
+    "api_", "api-", "api", "access_", "access-", "auth_", "auth-", "private_", "private-", "signing_",
+    "signing", "encryption_", "encryption", "fernet_", "fernet", "master_", "master", "hmac_", "hmac",
 )
 
 _KEY = (
@@ -58,15 +59,21 @@ class GenericHit:
     entropy: float
 
 
-def _lines_with_keywords(text: str, lowered: str, present: frozenset[str]) -> Iterator[tuple[int, int]]:
+def _lines_with_keywords(text: str, lowered: str, has: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
     starts: set[int] = set()
     for kw in KEYWORDS:
-        if kw not in present:
+        if not has(kw):
             continue
         pos = lowered.find(kw)
         while pos >= 0:
             starts.add(text.rfind("\n", 0, pos) + 1)
             pos = lowered.find(kw, pos + len(kw))
+    if has("key"):
+        pos = lowered.find("key")
+        while pos >= 0:
+            if lowered.endswith(KEY_PREFIXES, max(0, pos - 12), pos):
+                starts.add(text.rfind("\n", 0, pos) + 1)
+            pos = lowered.find("key", pos + 3)
     for start in sorted(starts):
         end = text.find("\n", start)
         yield start, (end if end >= 0 else len(text))
@@ -117,13 +124,13 @@ class ValueFilter:
 
 
 def find_generic(
-    text: str, lowered: str, present: frozenset[str], language: str, policy: PlaceholderPolicy,
+    text: str, lowered: str, has: Callable[[str], bool], language: str, policy: PlaceholderPolicy,
     min_entropy: float,
 ) -> Iterator[GenericHit]:
-    """Assignments of literal secrets on the lines that hold a keyword in ``present``."""
+    """Assignments of literal secrets on the lines that hold a keyword (``has`` tests presence)."""
     patterns = (DOCKER_ENV, ASSIGNMENT) if language == "dockerfile" else (ASSIGNMENT,)
     values = ValueFilter(language, policy, min_entropy)
-    for start, end in _lines_with_keywords(text, lowered, present):
+    for start, end in _lines_with_keywords(text, lowered, has):
         line = text[start:end]
         if len(line) > 2000:
             line = line[:2000]

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from stackaudit.analyzers.secrets import rules
 from stackaudit.analyzers.secrets.detectors import Detector, ScanContext, Verdict, provider_detectors
-from stackaudit.analyzers.secrets.generic import KEYWORDS as GENERIC_KEYWORDS
 from stackaudit.analyzers.secrets.generic import find_generic
 from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
 from stackaudit.model import Confidence, RuleMeta, Severity
@@ -70,22 +69,26 @@ class Scanner:
     def __init__(self, settings: ScanSettings | None = None) -> None:
         self.settings = settings or ScanSettings()
         self.detectors: tuple[Detector, ...] = provider_detectors()
-        self.keywords: tuple[str, ...] = tuple(
-            sorted({kw for det in self.detectors for kw in det.keywords} | set(GENERIC_KEYWORDS))
-        )
 
     def scan(self, text: str, language: str = "text") -> list[SecretMatch]:
         lowered = text.lower()
         ctx = ScanContext(text, language, self.settings.policy, self.settings.min_entropy)
         raws: list[_Raw] = []
         rejected: list[tuple[int, int]] = []
-        present = frozenset(kw for kw in self.keywords if kw in lowered)  # the one prefilter pass
-        if not present:
-            return []
+        seen: dict[str, bool] = {}
+
+        def has(keyword: str) -> bool:  # each keyword costs at most one substring search per file
+            found = seen.get(keyword)
+            if found is None:
+                found = seen[keyword] = keyword in lowered
+            return found
+
         for priority, det in enumerate(self.detectors):
-            if present.isdisjoint(det.keywords):
+            if det.keywords and not any(has(kw) for kw in det.keywords):
                 continue
             for m in det.pattern.finditer(text):
+                if det.boundary and _after_word(text, m.start()):
+                    continue
                 verdict = det.validate(m, ctx)
                 span = (m.start("secret"), m.end("secret"))
                 if verdict is None:
@@ -94,7 +97,7 @@ class Scanner:
                     raws.append(_Raw(det.rule, *span, m.group("secret"), verdict, det.prefix_len, priority))
                     raws.extend(_companion(text, verdict, priority))
         settings = self.settings
-        generic = find_generic(text, lowered, present, language, settings.policy, settings.min_entropy)
+        generic = find_generic(text, lowered, has, language, settings.policy, settings.min_entropy)
         for hit in generic:
             if not any(s < hit.end and hit.start < e for s, e in rejected):
                 conf = Confidence.MEDIUM if hit.entropy >= 3.5 else Confidence.LOW
@@ -102,6 +105,10 @@ class Scanner:
                 last = len(self.detectors)
                 raws.append(_Raw(rules.GENERIC, hit.start, hit.end, hit.value, verdict, 2, last))
         return _materialise(text, _resolve_overlaps(raws))
+
+
+def _after_word(text: str, start: int) -> bool:
+    return start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
 def _companion(text: str, verdict: Verdict, priority: int) -> list[_Raw]:
