@@ -14,6 +14,7 @@ from stackaudit.analyzers.python.frameworks import (
     Route,
     Routers,
     implicit_route,
+    is_views_module,
     path_context,
     route_from_decorators,
 )
@@ -106,7 +107,7 @@ def test_endpoint_text() -> None:
 def test_implicit_route(path: str, name: str, view_class: bool, nested: bool, expected: Route | None) -> None:
     node = ast.parse(f"def {name}(request): ...").body[0]
     assert isinstance(node, ast.FunctionDef)
-    assert implicit_route(node, path, view_class, nested) == expected
+    assert implicit_route(node, is_views_module(path), view_class, nested) == expected
 
 
 @pytest.mark.parametrize(

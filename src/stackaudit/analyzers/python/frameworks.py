@@ -165,7 +165,7 @@ def is_views_module(path: str) -> bool:
 
 
 def implicit_route(
-    node: ast.FunctionDef | ast.AsyncFunctionDef, path: str, view_class: bool, nested: bool
+    node: ast.FunctionDef | ast.AsyncFunctionDef, views_module: bool, view_class: bool, nested: bool
 ) -> Route | None:
     """Handlers without a route decorator: Django function views and class-based view methods."""
     if view_class:
@@ -173,7 +173,7 @@ def implicit_route(
             return Route("django", VIEW_METHODS[node.name])
         return None
     args = node.args.posonlyargs + node.args.args
-    if not nested and is_views_module(path) and args and args[0].arg == "request":
+    if not nested and views_module and args and args[0].arg == "request":
         return Route("django")
     return None
 

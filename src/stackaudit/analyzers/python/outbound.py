@@ -137,6 +137,7 @@ REDIS_CTORS = frozenset(
 )
 PG_CONNECT = frozenset({"psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect"})
 ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine"})
+TIMEOUT_CTORS = REDIS_CTORS | PG_CONNECT | ENGINES | {"httpx.Client", "httpx.AsyncClient"}
 
 
 class OutboundRules(RuleFamily):
@@ -216,7 +217,7 @@ class OutboundRules(RuleFamily):
 
     def _timeout_ctor(self, node: ast.Call) -> None:
         name = self.walk.qualname(node.func)
-        if name is None or has_splat(node):
+        if name not in TIMEOUT_CTORS or has_splat(node):
             return
         if name in REDIS_CTORS:
             url = string_value(node.args[0]) if node.args else None

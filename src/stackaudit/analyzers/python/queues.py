@@ -73,12 +73,15 @@ def _unbounded_size(node: ast.expr | None) -> bool:
     return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
 
 
+WATCHED = QUEUES | ALWAYS_UNBOUNDED | EXECUTORS
+
+
 class QueueRules(RuleFamily):
     rules = (UNBOUNDED_QUEUE,)
 
     def on_call(self, node: ast.Call) -> None:
         name = self.walk.qualname(node.func)
-        if name is None or has_splat(node):
+        if name not in WATCHED or has_splat(node):
             return
         if name in ALWAYS_UNBOUNDED:
             self.walk.emit(UNBOUNDED_QUEUE, node, f"{name} has no size limit")

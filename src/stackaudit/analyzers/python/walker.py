@@ -41,6 +41,8 @@ class Walk(ast.NodeVisitor):
         self.imports = Imports()
         self.routers = Routers()
         self.path_context = frameworks.path_context(path)
+        self.views_module = frameworks.is_views_module(path)
+        self._qualnames: dict[int, str | None] = {}
         self.frames: list[Frame] = []
         self.classes: list[ast.ClassDef] = []
         self.attr_assigns: dict[str, ast.expr] = {}  # "self.session" -> value, file-wide
@@ -143,7 +145,13 @@ class Walk(ast.NodeVisitor):
         return node
 
     def qualname(self, node: ast.expr) -> str | None:
-        return self.imports.qualname(node)
+        """Import-resolved dotted name, memoised per node (several rules ask about each callee)."""
+        key = id(node)
+        if key in self._qualnames:
+            return self._qualnames[key]
+        name = self.imports.qualname(node)
+        self._qualnames[key] = name
+        return name
 
     # ---- reporting -----------------------------------------------------------------------
     def location(self, node: ast.AST) -> Location:
@@ -243,6 +251,24 @@ class Walk(ast.NodeVisitor):
         )
 
     # ---- traversal -------------------------------------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        """Dispatch through a per-type table (ast.NodeVisitor's getattr per node is the hot path)."""
+        method = _VISITORS.get(type(node))
+        if method is not None:
+            method(self, node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in _child_fields(type(node)):
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
     def visit_Import(self, node: ast.Import) -> None:
         self.imports.add(node)
 
@@ -277,7 +303,7 @@ class Walk(ast.NodeVisitor):
         nested = self.frame.kind == "function"
         route = frameworks.route_from_decorators(
             node.decorator_list, self.imports, self.routers
-        ) or frameworks.implicit_route(node, self.path, view_class, nested)
+        ) or frameworks.implicit_route(node, self.views_module, view_class, nested)
         is_async = isinstance(node, ast.AsyncFunctionDef)
         frame = Frame("function", node, self._qualify(node.name), is_async, route)
         self.frames.append(frame)
@@ -413,3 +439,49 @@ class Walk(ast.NodeVisitor):
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
                 self.visit(part.value)
+
+
+SKIPPED_FIELDS = frozenset(  # never hold a node worth visiting: contexts, operators, plain values
+    {
+        "ctx",
+        "op",
+        "ops",
+        "type_comment",
+        "type_ignores",
+        "id",
+        "attr",
+        "arg",
+        "kind",
+        "conversion",
+        "is_async",
+        "level",
+        "module",
+    }
+)
+
+
+def _fields_of(kind: type[ast.AST]) -> tuple[str, ...]:
+    if kind is ast.Constant:
+        return ()
+    return tuple(f for f in kind._fields if f not in SKIPPED_FIELDS)
+
+
+# Constant tables, computed from the ast module's node classes (no runtime mutation).
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+    kind: _fields_of(kind)
+    for kind in vars(ast).values()
+    if isinstance(kind, type) and issubclass(kind, ast.AST)
+}
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """Fields that may hold child nodes worth visiting (not contexts or operators)."""
+    fields = _FIELDS.get(kind)
+    return fields if fields is not None else _fields_of(kind)
+
+
+_VISITORS: dict[type[ast.AST], Callable[[Walk, ast.AST], None]] = {
+    getattr(ast, name[len("visit_") :]): getattr(Walk, name)
+    for name in dir(Walk)
+    if name.startswith("visit_") and hasattr(ast, name[len("visit_") :])
+}
