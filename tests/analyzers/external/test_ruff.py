@@ -12,7 +12,14 @@ from stackaudit.analyzers.base import RepoContext, SourceFile
 from stackaudit.analyzers.external import _run
 from stackaudit.analyzers.external._common import PathMap
 from stackaudit.analyzers.external._run import Outcome, ToolFailed
-from stackaudit.analyzers.external.ruff import RUFF_EXIT, RuffAnalyzer, command, parse, to_findings
+from stackaudit.analyzers.external.ruff import (
+    RUFF_EXIT,
+    RuffAnalyzer,
+    command,
+    failed_to_lint,
+    parse,
+    to_findings,
+)
 from stackaudit.analyzers.external.ruff_rules import GENERATED_WITH, RULES, SELECT
 from stackaudit.config.schema import Config
 from stackaudit.model import AnalyzerState, CodeContext, NotAnalysedReason, Severity
@@ -188,3 +195,33 @@ def test_environment_drops_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_should_not_leak")
     env = _run._environment(())
     assert "GITHUB_TOKEN" not in env and env["NO_COLOR"] == "1"
+
+
+def test_unreadable_files_are_not_analysed(tmp_path: Path) -> None:
+    (tmp_path / "latin.py").write_bytes(b'x = "\xe9"\nassert x\n')
+    (tmp_path / "ok.py").write_text("assert y\n")
+    (tmp_path / "gone.py").symlink_to(tmp_path / "nowhere.py")
+    names = ("latin.py", "ok.py", "gone.py")
+    files = tuple(SourceFile(n, tmp_path / n, 10, "python") for n in names)
+    ctx = RepoContext(root=tmp_path, files=files, config=Config(), is_git=False)
+    result = RuffAnalyzer().analyze_repo(ctx)
+    assert sorted((n.path, n.reason) for n in result.not_analysed) == [
+        ("gone.py", NotAnalysedReason.VANISHED), ("latin.py", NotAnalysedReason.DECODE_ERROR)
+    ]
+    assert [f.location.path for f in result.findings] == ["ok.py"]
+    assert result.state is AnalyzerState.OK
+
+
+def test_failed_to_lint_parses_recorded_stderr() -> None:
+    stderr = (
+        "warning: Failed to lint latin.py: stream did not contain valid UTF-8\n"
+        "warning: Failed to lint ./-odd.py: Permission denied (os error 13)\n"
+        "error: Failed to lint x.py: something new\n"
+        "warning: unrelated\n"
+    )
+    got = failed_to_lint(stderr, PathMap(PROJECT, ["latin.py", "-odd.py", "x.py"]))
+    assert [(n.path, n.reason) for n in got] == [
+        ("latin.py", NotAnalysedReason.DECODE_ERROR),
+        ("-odd.py", NotAnalysedReason.PERMISSION),
+        ("x.py", NotAnalysedReason.ERROR),
+    ]

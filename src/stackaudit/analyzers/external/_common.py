@@ -58,6 +58,7 @@ class PathMap:
                 continue
 
     def relative(self, printed: str) -> str:
+        printed = printed.removeprefix("./")
         if printed in self._known:
             return self._known[printed]
         candidate = Path(printed)

@@ -9,6 +9,7 @@ with the code in the properties; syntax errors become ``NotAnalysed`` entries.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ UNMAPPED = RuleMeta(
 
 _BY_CODE: dict[str, RuleMeta] = {rule.id.removeprefix("ruff."): rule for rule in RULES}
 _SYNTAX_CODES = frozenset({"invalid-syntax", "E999"})
+_FAILED = re.compile(r"^(?:warning|error): Failed to lint (?P<path>.+?): (?P<why>.+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ class RuffRun:
 def command(binary: str, cache_dir: Path | None, files: Sequence[str]) -> list[str]:
     argv = [
         binary, "check", "--isolated", "--no-fix", "--output-format", "json",
-        "--select", ",".join(SELECT), "--target-version", "py312", "--quiet",
+        "--select", ",".join(SELECT), "--target-version", "py312",
     ]
     argv += ["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"]
     return [*argv, "--", *files]
@@ -183,6 +185,24 @@ def _finding(rec: RuffRecord, rel: str, text: str) -> Finding:
     )
 
 
+def failed_to_lint(stderr: str, paths: PathMap) -> list[NotAnalysed]:
+    """Files ruff could not read ("warning: Failed to lint X: why") as NotAnalysed entries."""
+    out: list[NotAnalysed] = []
+    for line in stderr.splitlines():
+        match = _FAILED.match(line.strip())
+        if not match:
+            continue
+        why = match.group("why")
+        reason = (
+            NotAnalysedReason.DECODE_ERROR if "UTF-8" in why
+            else NotAnalysedReason.VANISHED if "No such file" in why
+            else NotAnalysedReason.PERMISSION if "ermission denied" in why
+            else NotAnalysedReason.ERROR
+        )
+        out.append(NotAnalysed(paths.relative(match.group("path")), reason, why, "ruff"))
+    return out
+
+
 def run_ruff(ctx: RepoContext, binary: str, files: Sequence[str], cache: Path | None) -> RuffRun:
     result = RuffRun()
     for batch in _run.batches(files):
@@ -198,6 +218,7 @@ def run_ruff(ctx: RepoContext, binary: str, files: Sequence[str], cache: Path | 
             result.failed.extend(NotAnalysed(p, NotAnalysedReason.ERROR, reason, "ruff") for p in batch)
             continue
         result.records.extend(parse(done.stdout))
+        result.failed.extend(failed_to_lint(done.stderr, PathMap(ctx.root, batch)))
     return result
 
 
@@ -224,7 +245,7 @@ class RuffAnalyzer(RepoAnalyzer):
         state, reason = AnalyzerState.OK, ""
         if outcome.timed_out:
             state, reason = AnalyzerState.TIMEOUT, outcome.timed_out
-        elif outcome.failed:
+        elif any(n.reason is NotAnalysedReason.ERROR for n in outcome.failed):
             state, reason = AnalyzerState.PARTIAL, f"ruff failed on {len(outcome.failed)} file(s)"
         return RepoResult(
             findings=tuple(findings),
