@@ -13,13 +13,13 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
-from stackaudit.model import AuditResult
+from stackaudit.model import AuditResult, RuleMeta
 from stackaudit.model.codec import to_primitive
 from stackaudit.report import FORMATS, render
 from stackaudit.report.terminal import print_report
@@ -35,9 +35,9 @@ def _median(fn: Callable[[], str], runs: int = 5) -> tuple[float, int]:
     return statistics.median(times), size
 
 
-def _terminal(result: AuditResult, rules: dict[str, object]) -> str:
+def _terminal(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
     buf = io.StringIO()
-    print_report(result, rules, Console(file=buf, width=110, color_system=None))  # type: ignore[arg-type]
+    print_report(result, rules, Console(file=buf, width=110, color_system=None))
     return buf.getvalue()
 
 
@@ -56,7 +56,7 @@ def main() -> None:
     for fmt in FORMATS:
         took, size = _median(lambda fmt=fmt: render(result, fmt, RULES))  # type: ignore[misc]
         print(f"{fmt:8s} {took * 1000:6.0f} ms {size / 1e6:5.1f} MB  {took / anchor:4.2f}x the anchor")
-    took, size = _median(lambda: _terminal(result, RULES), runs=3)  # type: ignore[arg-type]
+    took, size = _median(lambda: _terminal(result, RULES), runs=3)
     print(f"terminal {took * 1000:6.0f} ms (top 5 and the first 50 findings in full)")
 
 

@@ -80,7 +80,7 @@ def test_csp_allows_exactly_our_inline_style_and_script() -> None:
     text = render(sample_result(), "html", RULES)
     csp = next(a["content"] for a in _elements(text).tags("meta") if a.get("http-equiv"))
     assert csp == html_report.content_security_policy()
-    assert csp.startswith("default-src 'none';")
+    assert csp is not None and csp.startswith("default-src 'none';")
     assert f"<style>{CSS}</style>" in text and f"<script>{JS}</script>" in text
 
 

@@ -21,7 +21,8 @@ from .sample import HOSTILE_PATH, HOSTILE_SNIPPET, RULES, empty_result, sample_r
 
 
 def _to_html(text: str) -> str:
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
+    html: str = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
+    return html
 
 
 class _Tags(HTMLParser):
