@@ -21,7 +21,7 @@ RUNS_EACH = 10
 
 @pytest.mark.slow
 def test_two_processes_save_runs_concurrently(store_url: str) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork")  # each child opens its own Store after the fork
     barrier = ctx.Barrier(2)
     procs = [ctx.Process(target=save_runs, args=(store_url, p, RUNS_EACH, barrier)) for p in ("aaaa", "bbbb")]
     for proc in procs:
