@@ -75,3 +75,11 @@ def test_analyzer_remarks_skip_clean_runs_without_a_reason() -> None:
     remarks = c.analyzer_remarks(sample_result())
     assert [a.name for a in remarks] == ["ruff", "zizmor", "k6-load", "migrations"]
     assert c.not_clean(remarks) == 3
+
+
+def test_score_formula_shows_the_designs_worked_example() -> None:
+    from stackaudit.model import Factor, Score
+
+    score = Score(Factor(8, ("writes orders",)), Factor(7, ("public handler",)), Factor(2))
+    assert c.score_formula(score) == "Impact 8 \u00d7 Likelihood 7 \u00f7 Effort 2 = 28"
+    assert c.score_factors(score)[0] == ("Impact", 8, ("writes orders",))
