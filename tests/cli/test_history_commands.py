@@ -18,7 +18,20 @@ def _invoke(*args: str) -> tuple[int, str]:
 
 
 def _audit(repo: Path, db: str, out: Path) -> tuple[int, dict]:
-    code, output = _invoke("audit", str(repo), "--only", "python-rules", "--db", db, "--fail-on", "medium", "-f", "json", "-o", str(out))
+    code, output = _invoke(
+        "audit",
+        str(repo),
+        "--only",
+        "python-rules",
+        "--db",
+        db,
+        "--fail-on",
+        "medium",
+        "-f",
+        "json",
+        "-o",
+        str(out),
+    )
     assert code in (0, 1), output
     return code, json.loads(out.read_text())
 
@@ -32,18 +45,44 @@ def test_accept_then_expire_then_report(tmp_path: Path) -> None:
     finding = next(f for f in first["findings"] if f["rule_id"] == "scale.no-timeout")
     assert code == 1
 
-    code, out = _invoke("triage", finding["fingerprint"], "--accept-until", "2099-01-01", "--root", str(repo), "--db", db)
+    code, out = _invoke(
+        "triage", finding["fingerprint"], "--accept-until", "2099-01-01", "--root", str(repo), "--db", db
+    )
     assert code == 2 and "--by and --reason" in out
-    code, out = _invoke("triage", finding["fingerprint"], "--accept-until", "2099-01-01", "--by", "ana",
-                        "--reason", "internal health check", "--root", str(repo), "--db", db)
+    code, out = _invoke(
+        "triage",
+        finding["fingerprint"],
+        "--accept-until",
+        "2099-01-01",
+        "--by",
+        "ana",
+        "--reason",
+        "internal health check",
+        "--root",
+        str(repo),
+        "--db",
+        db,
+    )
     assert code == 0, out
     code, second = _audit(repo, db, tmp_path / "2.json")
     assert code == 0
     accepted = [f for f in second["suppressed"] if f["fingerprint"] == finding["fingerprint"]]
     assert accepted and accepted[0]["status"] == "accepted" and "ana" in accepted[0]["suppression"]
 
-    code, out = _invoke("triage", finding["fingerprint"], "--accept-until", "2020-01-01", "--by", "ana",
-                        "--reason", "expired", "--root", str(repo), "--db", db)
+    code, out = _invoke(
+        "triage",
+        finding["fingerprint"],
+        "--accept-until",
+        "2020-01-01",
+        "--by",
+        "ana",
+        "--reason",
+        "expired",
+        "--root",
+        str(repo),
+        "--db",
+        db,
+    )
     code, third = _audit(repo, db, tmp_path / "3.json")
     assert code == 1 and finding["fingerprint"] in {f["fingerprint"] for f in third["findings"]}
 
@@ -54,5 +93,7 @@ def test_accept_then_expire_then_report(tmp_path: Path) -> None:
 
 
 def test_report_of_unknown_run(tmp_path: Path) -> None:
-    code, out = _invoke("report", "deadbeef", "--root", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    code, out = _invoke(
+        "report", "deadbeef", "--root", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'x.db'}"
+    )
     assert code == 2 and "no stored run" in out

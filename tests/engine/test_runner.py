@@ -95,3 +95,56 @@ def test_cache_reuses_unchanged_files(tmp_path: Path) -> None:
     assert calls_first == 30
     assert calls_second == 1  # only the changed file was analysed again
     assert len(first.findings) == len(second.findings) == 30
+
+
+def test_corrupt_cache_entries_are_misses_not_crashes(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _tree(repo, 5)
+    url = default_url(tmp_path)
+    with Store.open(url) as store:
+        first = _run(repo, 1, store)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        changed = conn.execute(sa.text("UPDATE cache_entries SET value = :junk"), {"junk": b"\x00not json"})
+        assert changed.rowcount == 5
+    engine.dispose()
+    with Store.open(url) as store:
+        second = _run(repo, 1, store)
+    assert sorted(f.fingerprint for f in first.findings) == sorted(f.fingerprint for f in second.findings)
+
+
+def test_permission_denied_is_recorded(tmp_path: Path) -> None:
+    """Root reads everything: analyse in a forked child that drops to an unprivileged user."""
+    import json
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch users")
+    import shutil
+    import tempfile
+
+    repo = Path(tempfile.mkdtemp(prefix="stackaudit-perm-"))  # pytest's tmp_path is private to root
+    repo.chmod(0o755)
+    _tree(repo, 3)
+    (repo / "locked.py").write_text("x = 1  # MARKER\n")
+    (repo / "locked.py").chmod(0)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: drop privileges, analyse inline, report through the pipe
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            out = _run(repo, 1)
+            data = {"na": [(n.path, n.reason.value) for n in out.not_analysed], "findings": len(out.findings)}
+            os.write(write_end, json.dumps(data).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    data = json.loads(os.read(read_end, 65536) or b"{}")
+    shutil.rmtree(repo)
+    assert data["na"] == [["locked.py", "permission-denied"]]
+    assert data["findings"] == 3
