@@ -286,3 +286,24 @@ def test_in_memory_sqlite_works_for_quick_use() -> None:
     with Store.open("sqlite://") as store:
         store.save_run(rich_result())
         assert store.load_result(rich_result().run.id) == rich_result()
+
+
+def test_projects_and_pruning_old_runs(store_url: str) -> None:
+    a = sqli()
+    with Store.open(store_url) as store:
+        for day in range(4):
+            _run(store, f"run-{day}", day, (a, Status.OPEN if day else Status.NEW))
+        store.save_run(result(make_run("bill-1", T0 + timedelta(days=9), project="billing")))
+        assert store.projects() == [
+            ("billing", 1, T0 + timedelta(days=9)),
+            (PROJECT, 4, T0 + timedelta(days=3)),
+        ]
+        assert store.prune_runs(PROJECT, keep=2) == 2
+        assert [r.id for r in store.runs(PROJECT)] == ["run-3", "run-2"]
+        assert store.run_fingerprints("run-0") == set()
+        with pytest.raises(StoreError, match="no stored run"):
+            store.load_result("run-1")
+        assert store.load_result("run-3").run.id == "run-3"
+        assert store.history(PROJECT)[a.fingerprint].first_run == "run-0"  # history is kept
+        assert store.prune_runs(PROJECT, keep=5) == 0
+        assert [r.id for r in store.runs("billing")] == ["bill-1"]

@@ -242,3 +242,35 @@ def latest_for_commit(conn: sa.Connection, project: str, commit: str) -> str | N
     query = _newest_first(project).with_only_columns(runs.c.id).where(match).limit(1)
     found: str | None = conn.execute(query).scalar()
     return found
+
+
+def projects(conn: sa.Connection) -> list[tuple[str, int, datetime]]:
+    """(project, number of runs, newest run start) for every project, by name."""
+    query = (
+        sa.select(runs.c.project, sa.func.count(), sa.func.max(runs.c.started_at))
+        .group_by(runs.c.project)
+        .order_by(runs.c.project)
+    )
+    return [(p, int(n), _utc(last)) for p, n, last in conn.execute(query)]
+
+
+def _utc(value: datetime | str) -> datetime:
+    # max() over a column loses the column type on SQLite: restore the UTC datetime
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def prune(conn: sa.Connection, project: str, keep: int) -> int:
+    """Delete all but the newest ``keep`` runs of a project (children cascade); history stays."""
+    newest = _newest_first(project).with_only_columns(runs.c.id).limit(max(keep, 0))
+    kept = set(conn.execute(newest).scalars())
+    doomed = [
+        rid
+        for rid in conn.execute(sa.select(runs.c.id).where(runs.c.project == project)).scalars()
+        if rid not in kept
+    ]
+    for part in history.chunks(doomed):
+        for table in (run_analyzers, run_not_analysed, assessments, fixed_findings):
+            conn.execute(table.delete().where(table.c.run_id.in_(part)))
+        conn.execute(runs.delete().where(runs.c.id.in_(part)))
+    return len(doomed)

@@ -159,6 +159,16 @@ class Store:
         with self._read("finding a run by commit") as conn:
             return runs.latest_for_commit(conn, project, commit)
 
+    def projects(self) -> list[tuple[str, int, datetime]]:
+        """Every project in the store: (name, number of runs, newest run start), by name."""
+        with self._read("listing projects") as conn:
+            return runs.projects(conn)
+
+    def prune_runs(self, project: str, keep: int) -> int:
+        """Delete all but the newest ``keep`` runs of ``project``; the history is kept. Returns how many."""
+        with self._write(f"pruning runs of {project}") as conn:
+            return runs.prune(conn, project, keep)
+
     def set_triage(
         self,
         project: str,
