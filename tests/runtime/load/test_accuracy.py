@@ -21,10 +21,17 @@ import pytest
 
 from stackaudit.runtime.load.model import Mode, StepSpec
 
-from ..servers import Server
+from ..servers import Server, overloaded
 from .conftest import run_load
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _quiet_machine() -> None:
+    reason = overloaded()
+    if reason:
+        pytest.skip(reason)
 RATE = 500.0
 TOLERANCE = 0.05
 ATTEMPTS = 3

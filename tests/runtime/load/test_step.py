@@ -14,9 +14,17 @@ from stackaudit.runtime.load.cpu import ProcessProbe
 from stackaudit.runtime.load.model import LoadReport, Mode
 from stackaudit.runtime.load.slo import step_ladder
 
+from ..servers import overloaded
 from .conftest import run_load
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _quiet_machine() -> None:
+    reason = overloaded()
+    if reason:
+        pytest.skip(reason)
 CAPACITY = 100.0  # req/s: 1000 ms / 10 ms
 STEP = 20.0
 ATTEMPTS = 2
