@@ -307,3 +307,31 @@ def test_projects_and_pruning_old_runs(store_url: str) -> None:
         assert store.history(PROJECT)[a.fingerprint].first_run == "run-0"  # history is kept
         assert store.prune_runs(PROJECT, keep=5) == 0
         assert [r.id for r in store.runs("billing")] == ["bill-1"]
+
+
+def test_long_free_text_fits(store_url: str) -> None:
+    owners = " ".join(f"@org/team-{i:03d}" for i in range(40))  # CODEOWNERS lines can list many
+    branch = "feature/" + "x" * 400
+    a = sqli()
+    with Store.open(store_url) as store:
+        run = replace(make_run("long-1", commit="ab" * 32), branch=branch)
+        store.save_run(result(run, (assess(a, Status.NEW, owner=owners),)))
+        store.set_triage(PROJECT, a.fingerprint, by="x" * 300, reason="y" * 5000)
+        entry = store.history(PROJECT)[a.fingerprint]
+        assert (entry.owner, entry.accepted_by) == (owners, "x" * 300)
+        assert store.runs(PROJECT)[0].branch == branch
+
+
+def test_migrations_and_table_definitions_agree(store_url: str) -> None:
+    """tables.py (used by queries) and versions/0001_core.py (the DDL) must not drift apart."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from stackaudit.storage.tables import metadata
+
+    with Store.open(store_url) as store, store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(context, metadata)
+    ours = [d for d in diffs if not (d[0] == "remove_table" and d[1].name.startswith("vuln_"))]
+    ours = [d for d in ours if not (d[0] == "remove_index" and d[1].table.name.startswith("vuln_"))]
+    assert ours == []
