@@ -1,8 +1,8 @@
 """History-store benchmark: save/load/history/cache at audit scale, SQLite and PostgreSQL.
 
-Anchor, in the same run: the same JSON rows written with the bare ``sqlite3``
-module (one ``executemany`` per table, one transaction, WAL) — the floor any
-store on SQLite pays. Prints medians of REPEAT runs and the ratio to the floor.
+Anchor, in the same run: the same JSON rows (encoded with the store's own fast
+encoder) written with the bare ``sqlite3`` module (one ``executemany`` per table,
+one transaction, WAL) — the floor any store on SQLite pays. Prints medians of REPEAT runs and the ratio to the floor.
 
     .venv/bin/python bench/bench_storage.py            # SQLite only
     eval "$(scripts/services.sh)"; .venv/bin/python bench/bench_storage.py --pg "$STACKAUDIT_TEST_PG_ADMIN_URL"
@@ -18,7 +18,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from stackaudit.model import (
     Status,
     TraceStep,
 )
-from stackaudit.model.codec import to_primitive
+from stackaudit.storage.fastcodec import encode
 from stackaudit.storage.store import Store, default_url
 
 RULE = RuleMeta("perf.n-plus-one", "N+1", Category.PERFORMANCE, Severity.MEDIUM, "doc")
@@ -53,8 +52,14 @@ def make_result(run_id: str, findings: int, day: int) -> AuditResult:
     for i in range(findings):
         loc = Location(f"pkg/mod{i // 20}.py", i % 500 + 1, 4, symbol=f"mod.fn{i}")
         trace = (TraceStep(loc, "source", "source"), TraceStep(loc, "sink", "sink"))
-        finding = RULE.finding(loc, "query in a loop", f"for o in orders{i}: o.customer", trace=trace,
-                               context=CodeContext.HANDLER, endpoint="GET /orders")
+        finding = RULE.finding(
+            loc,
+            "query in a loop",
+            f"for o in orders{i}: o.customer",
+            trace=trace,
+            context=CodeContext.HANDLER,
+            endpoint="GET /orders",
+        )
         items.append(Assessment(finding, score, Status.NEW if day == 0 else Status.OPEN, T0))
     return AuditResult(run=run, findings=tuple(items))
 
@@ -71,20 +76,40 @@ def floor_sqlite(result: AuditResult, path: Path) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("CREATE TABLE IF NOT EXISTS a (run TEXT, ord INT, fp TEXT, rule TEXT, path TEXT, data TEXT)")
-    conn.execute("CREATE TABLE IF NOT EXISTS h (project TEXT, fp TEXT, rule TEXT, path TEXT, seen TEXT,"
-                 " PRIMARY KEY (project, fp))")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS h (project TEXT, fp TEXT, rule TEXT, path TEXT, seen TEXT,"
+        " PRIMARY KEY (project, fp))"
+    )
     conn.execute("BEGIN")
-    conn.execute("INSERT INTO a VALUES (?,?,?,?,?,?)", (result.run.id, -1, "", "", "", json.dumps(
-        to_primitive(result.run))))
+    conn.execute(
+        "INSERT INTO a VALUES (?,?,?,?,?,?)", (result.run.id, -1, "", "", "", json.dumps(encode(result.run)))
+    )
     conn.executemany(
         "INSERT INTO a VALUES (?,?,?,?,?,?)",
-        [(result.run.id, i, x.finding.fingerprint, x.finding.rule_id, x.finding.location.path,
-          json.dumps(to_primitive(x), separators=(",", ":"))) for i, x in enumerate(result.findings)],
+        [
+            (
+                result.run.id,
+                i,
+                x.finding.fingerprint,
+                x.finding.rule_id,
+                x.finding.location.path,
+                json.dumps(encode(x), separators=(",", ":")),
+            )
+            for i, x in enumerate(result.findings)
+        ],
     )
     conn.executemany(
         "INSERT INTO h VALUES (?,?,?,?,?) ON CONFLICT (project, fp) DO UPDATE SET seen = excluded.seen",
-        [("bench", x.finding.fingerprint, x.finding.rule_id, x.finding.location.path,
-          result.run.started_at.isoformat()) for x in result.findings],
+        [
+            (
+                "bench",
+                x.finding.fingerprint,
+                x.finding.rule_id,
+                x.finding.location.path,
+                result.run.started_at.isoformat(),
+            )
+            for x in result.findings
+        ],
     )
     conn.execute("COMMIT")
     conn.close()
@@ -130,8 +155,10 @@ def main() -> None:
     floors: list[float] = []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            floor_result = make_result("floor", args.findings, 0)
-            floors.append(timed(lambda: floor_sqlite(floor_result, Path(tmp) / "floor.db")))
+            floor_result, floor_db = make_result("floor", args.findings, 0), Path(tmp) / "floor.db"
+            start = time.perf_counter()
+            floor_sqlite(floor_result, floor_db)
+            floors.append(time.perf_counter() - start)
             for key, value in bench_store(default_url(Path(tmp)), args.findings, args.cache).items():
                 samples.setdefault("sqlite", {}).setdefault(key, []).append(value)
         if args.pg:
@@ -147,9 +174,10 @@ def main() -> None:
     for backend, rows in samples.items():
         for key, values in rows.items():
             med = statistics.median(values)
-            ratio = f"  {med / floor:5.2f}x floor" if key.startswith("save_run") and backend == "sqlite" else ""
+            ratio = (
+                f"  {med / floor:5.2f}x floor" if key.startswith("save_run") and backend == "sqlite" else ""
+            )
             print(f"{backend:10s} {key:28s} {med * 1000:8.1f} ms{ratio}")
-    _ = replace  # keep dataclasses.replace importable for ad-hoc variants
 
 
 if __name__ == "__main__":
