@@ -137,9 +137,16 @@ def built_sql(node: ast.expr) -> str | None:
 
 
 def _concat_parts(node: ast.expr) -> list[ast.expr]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return [*_concat_parts(node.left), *_concat_parts(node.right)]
-    return [node]
+    """Operands of ``a + b + c`` in order (iterative: generated code nests hundreds deep)."""
+    parts: list[ast.expr] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+            stack.extend((current.right, current.left))
+        else:
+            parts.append(current)
+    return parts
 
 
 class SqlRules(RuleFamily):

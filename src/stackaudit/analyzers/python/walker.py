@@ -376,6 +376,17 @@ class Walk(ast.NodeVisitor):
     visit_GeneratorExp = _comprehension
     visit_DictComp = _comprehension
 
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        """Iterative over left-nested chains (``"a" + "b" + …`` hundreds long in generated code)."""
+        rights: list[ast.expr] = []
+        current: ast.expr = node
+        while isinstance(current, ast.BinOp):
+            rights.append(current.right)
+            current = current.left
+        self.visit(current)
+        for right in reversed(rights):
+            self.visit(right)
+
     def visit_Call(self, node: ast.Call) -> None:
         self.call_funcs.add(id(node.func))
         self._dispatch("on_call", node)
