@@ -96,3 +96,12 @@ def test_pid_exiting_mid_soak_is_partial(tmp_path: Path, spawn: Spawn) -> None:
     assert report.partial
     assert any(f"process {proc.pid} is gone" in p for p in report.problems), report.problems
     assert report.steps and report.steps[0].requests > 0  # what was measured is kept
+
+
+def test_too_few_vus_drop_iterations_and_say_so(tmp_path: Path, serve: Callable[..., Server]) -> None:
+    server = serve(kind="fixed", service_ms=200)
+    report, _ = run_load(tmp_path, server.url, Mode.STEP, (StepSpec(3, 50, 1.0),),
+                         load=LoadConfig(max_vus=2))
+    step = report.steps[0]
+    assert step.index == 3 and step.dropped > 20 and step.achieved_rps < step.offered_rps / 2
+    assert any("dropped" in p and "max_vus" in p for p in report.problems)

@@ -165,6 +165,14 @@ def test_timestamps_with_offsets_and_nanoseconds() -> None:
     assert sorted(sink.window_requests.values()) == [1, 1] and len(sink.windows) == 2
 
 
+def test_dropped_iterations_are_counted_per_step_from_the_scenario_tag() -> None:
+    sink = SampleSet()
+    line = json.dumps({"type": "Point", "metric": "dropped_iterations",
+                       "data": {"time": "2026-01-01T00:00:00Z", "value": 1, "tags": {"scenario": "step_3"}}})
+    iter_points(iter([line, line]), sink)
+    assert sink.dropped == {"3": 2}
+
+
 def test_analyse_merged_report_from_plan_file() -> None:
     pf = planfile.load(PLAN)
     report = analyse_merged(pf, parse_file(RAW), LoadConfig(), files=1)

@@ -67,6 +67,10 @@ def _run_step(opts: RunOptions, binary: Path, spec: StepSpec) -> tuple[SampleSet
     problems += [g for g in (gone_before, gone_after) if g]
     for code, count in samples.error_codes.most_common(3):
         problems.append(f"{count} request(s) failed: {k6.describe_error_code(code)}")
+    dropped = samples.dropped[str(spec.index)]
+    if dropped:
+        problems.append(f"{dropped} iteration(s) dropped: k6 had no free VU (raise load.max_vus "
+                        f"or lower the rate); the offered rate was not fully sent")
     if samples.bad_lines:
         problems.append(f"{samples.bad_lines} unreadable line(s) in k6's raw output")
     cpu = after.cpu_seconds - before.cpu_seconds if before and after else None

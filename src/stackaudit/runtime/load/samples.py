@@ -84,7 +84,7 @@ class SampleSet:
         return int(ts // self.window_s)
 
     def add_point(self, metric: str, value: float, ts: float, tags: dict[str, str]) -> None:
-        step = tags.get("step", "0")
+        step = tags.get("step") or _scenario_step(tags.get("scenario", ""))
         if metric == "http_req_duration":
             for key in ((step, "all"), (step, f"ep:{tags.get('ep', '?')}")):
                 record_ms(self._hist(key), value)
@@ -133,6 +133,12 @@ class SampleSet:
     def steps(self) -> list[str]:
         seen = {s for s, _ in self.requests} | set(self.dropped)
         return sorted(seen, key=lambda s: (len(s), s))
+
+
+def _scenario_step(scenario: str) -> str:
+    """``dropped_iterations`` carries only the scenario tag: "step_3" -> "3"."""
+    prefix, _, index = scenario.partition("_")
+    return index if prefix == "step" and index.isdigit() else "0"
 
 
 def _open(path: Path) -> IO[str]:
