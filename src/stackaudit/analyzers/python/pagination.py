@@ -59,6 +59,8 @@ class PaginationRules(RuleFamily):
             return
         if function is None or function.route is None:
             return  # only the handler's own returns
+        if getattr(function.node, "name", "") == "get_queryset":
+            return  # generic views paginate get_queryset themselves when configured (see on_class)
         for chain in self._chains(node.value):
             query = query_of(self.walk, chain)
             if query is not None and query.whole_table:

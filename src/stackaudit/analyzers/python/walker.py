@@ -427,6 +427,8 @@ class Walk(ast.NodeVisitor):
 
     def _with(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
+            if isinstance(node, ast.AsyncWith) and isinstance(item.context_expr, ast.Call):
+                self.awaited.add(id(item.context_expr))  # `async with session.get(u)` awaits it
             self.visit(item.context_expr)
             if isinstance(item.optional_vars, ast.Name):
                 self.frame.assigns[item.optional_vars.id] = item.context_expr
