@@ -55,6 +55,7 @@ class Detector:
     prefix_len: int = 4  # characters of the value shown in redacted output
     boundary: bool = False  # the match must not follow a word character (checked in code, so the
     #                         pattern keeps its literal prefix and the regex engine's fast scan)
+    veto: bool = True  # a rejected match (bad checksum, placeholder) also silences the generic detector
 
 
 def _not_placeholder(verified: str) -> Validator:
@@ -147,6 +148,20 @@ def _password_value(value: str, ctx: ScanContext) -> Verdict | None:
     return Verdict("context")
 
 
+_CLI_LOGIN = re.compile(r"(?i)\blogin\b|\s-u\s?\S|--user(?:name)?[=\s]|\bmysql(?:dump|admin)?\b")
+
+
+def _cli_password(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    """``docker login -u ci -p …``, ``mysql -u app -p…``: a password flag on a login command line."""
+    start = ctx.text.rfind("\n", 0, m.start()) + 1
+    end = ctx.text.find("\n", m.end())
+    line = ctx.text[start : end if end >= 0 else len(ctx.text)]
+    value = m.group("secret")
+    if not _CLI_LOGIN.search(line) or re.fullmatch(r"[\d:./-]+", value) or shannon_entropy(value) < 2.5:
+        return None
+    return _password_value(value, ctx)
+
+
 def _twilio_token(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     return None if shannon_entropy(m.group("secret")) < 3.0 else Verdict("context")
 
@@ -207,10 +222,15 @@ def provider_detectors() -> tuple[Detector, ...]:
                  _jwt, 3, boundary=True),
         Detector(rules.PASSWORD_URL, (),
                  _c(r"://(?P<user>[^:@/\s\"'`<>]{0,64}):"
-                    r"(?P<secret>[^@/\s\"'`<>]{1,128})@(?P<host>[A-Za-z0-9._\[\]-]+)"), _password_url, 0),
+                    r"(?P<secret>[^@/\s\"'`<>]{1,128})@(?P<host>[A-Za-z0-9._\[\]-]+)"),
+                 _password_url, 0, veto=False),
         Detector(rules.PASSWORD_URL, (" -u ", "--user"),
                  _c(r"(?:\s-u\s*|\s--user[=\s])[\"']?(?P<user>[\w.@-]{1,64}):(?P<secret>[^\s\"'$]{6,128})[\"']?"),
-                 _password_url, 0),
+                 _password_url, 0, veto=False),
         Detector(rules.PASSWORD_URL, ("password=", "pwd="),
-                 _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"), _conn_string, 0),
+                 _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"),
+                 _conn_string, 0, veto=False),
+        Detector(rules.GENERIC, ("--password", " -p"),
+                 _c(r"(?:--password[=\s]+|\s-p\s?)[\"']?(?P<secret>[^\s\"'$`]{6,128})"), _cli_password, 2,
+                 veto=False),
     )

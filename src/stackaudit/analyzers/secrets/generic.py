@@ -8,6 +8,7 @@ digests, versions or paths.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,21 +22,20 @@ from stackaudit.analyzers.secrets.placeholders import (
     looks_like_path,
 )
 
-KEYWORDS: tuple[str, ...] = ("passw", "pwd", "secret", "token", "credential")
+KEYWORDS: tuple[str, ...] = ("passw", "pwd", "secret", "token", "credential", '"auth"', "_auth=")
 # "key" is common; only occurrences preceded by one of these count (api_key, signingKey, …)
 KEY_PREFIXES: tuple[str, ...] = (
-    "api_", "api-", "api", "access_", "access-", "auth_", "auth-", "private_", "private-", "signing_",
-    "signing", "encryption_", "encryption", "fernet_", "fernet", "master_", "master", "hmac_", "hmac",
+    "api", "access", "auth", "private", "signing", "encryption", "fernet", "master", "hmac", "secret",
 )
 
 _KEY = (
     r"(?P<key>[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
     r"|auth[_-]?key|private[_-]?key|credentials?|(?:signing|encryption|fernet|master|hmac)[_-]?key)"
-    r"[A-Za-z0-9_.\-]*)"
+    r"[A-Za-z0-9_.\-]*|(?<![\w.-])_?auth(?![\w.-]))"
 )
 _VALUE = (
     r"(?:(?P<q>\\?[\"'`])(?P<qv>[^\s\"'`\\]{6,200})(?P=q)"
-    r"|(?P<uv>[^\s\"'`\\,;(){}\[\]<>]{6,200})(?=[\s,;)}\]]|$))"
+    r"|(?P<uv>[^\s\"'`\\,;(){}\[\]<>]{6,200})(?=[\s,;)}\]\"']|$))"
 )
 ASSIGNMENT = re.compile(_KEY + r"(?:\\?[\"'])?\]?\s*(?::=|=>|(?<![=!<>])[:=](?!=))\s*" + _VALUE)
 DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s+" + _KEY + r"\s+" + _VALUE, re.IGNORECASE)
@@ -44,7 +44,8 @@ DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s+" + _KEY + r"\s+" + _VALUE, re.IGNOR
 _KEY_NOISE = re.compile(
     r"(?i)url|uri|endpoint|expir|timeout|ttl|length|_len|_max|max_|_min|min_|type|name|file|path|dir|header"
     r"|field|prefix|suffix|format|hasher|validator|param|regex|pattern|label|help|placeholder"
-    r"|count|limit|policy|mode|reset|template|view|form|_id$|_ids$|storage|class|backend|generator|rotation|source|env$"
+    r"|count|limit|policy|mode|reset|template|view|form|_id$|_ids$|storage|class|backend|generator|rotation"
+    r"|(?:^|[_.-])source(?:$|[_.-])|env$"
 )
 # Languages where a secret literal must be quoted (unquoted text there is code).
 QUOTED_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "terraform", "html", "markdown"})
@@ -71,7 +72,7 @@ def _lines_with_keywords(text: str, lowered: str, has: Callable[[str], bool]) ->
     if has("key"):
         pos = lowered.find("key")
         while pos >= 0:
-            if lowered.endswith(KEY_PREFIXES, max(0, pos - 12), pos):
+            if lowered[max(0, pos - 12) : pos].rstrip("_-. ").endswith(KEY_PREFIXES):
                 starts.add(text.rfind("\n", 0, pos) + 1)
             pos = lowered.find("key", pos + 3)
     for start in sorted(starts):
@@ -120,7 +121,8 @@ class ValueFilter:
         entropy = shannon_entropy(value)
         if _char_classes(value) < 2 and not (len(value) >= 20 and entropy >= 3.8):
             return False  # one character class: a word or a name, not a credential
-        return entropy >= self.min_entropy
+        # a short random value cannot reach the full threshold: n characters carry at most log2(n) bits
+        return entropy >= min(self.min_entropy, math.log2(len(value)) - 0.7)
 
 
 def find_generic(

@@ -52,6 +52,7 @@ PLACEHOLDER_VALUES: frozenset[str] = frozenset(
     }
 )
 
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "5": "s", "$": "s", "3": "e", "1": "i"})
 _TEMPLATE = re.compile(
     r"""\$\{[^}]*\}|\$\(|\{\{.*?\}\}|\{%|<[^<>]{1,60}>|%\([a-z_]+\)s|%s|\$[A-Z_][A-Z0-9_]*\b|\{[a-z_]*\}|\[\[""",
 )
@@ -89,6 +90,8 @@ class PlaceholderPolicy:
         if lowered.strip("\"'` ") in PLACEHOLDER_VALUES:
             return True
         if any(word in lowered for word in self.words):
+            return True
+        if "password" in lowered.translate(_LEET):  # p@ssw0rd, pa55word
             return True
         if _TEMPLATE.search(value) or _REPEATED.search(value):
             return True

@@ -92,7 +92,8 @@ class Scanner:
                 verdict = det.validate(m, ctx)
                 span = (m.start("secret"), m.end("secret"))
                 if verdict is None:
-                    rejected.append(span)
+                    if det.veto:
+                        rejected.append(span)
                 else:
                     raws.append(_Raw(det.rule, *span, m.group("secret"), verdict, det.prefix_len, priority))
                     raws.extend(_companion(text, verdict, priority))

@@ -7,6 +7,6 @@ resource "azurerm_storage_account" "exports" {
 }
 
 locals {
-  exports_connection = "DefaultEndpointsProtocol=https;AccountName=acmeexports;AccountKey=uuf7uw6FPblH0Z1jJdPJ3+87UZ6JGx6ZbjBfEe2lzJY4gVFtvEshT0nem2OjssSff1Kf2OOZHIp2FLmeEdMxx6==;EndpointSuffix=core.windows.net"
-  tenant_id          = "4b54be56-b111-41bc-a7c2-6d5ef6518aee"
+  exports_connection = "DefaultEndpointsProtocol=https;AccountName=acmeexports;AccountKey=Jy6xIf6q+F4bYlJWVLszg1GVl2w8UtgstjlGlDzF1eVNcXFuZLEgyqgcoJObCBj38AP34VNeE0A1zye7KQ5ZGc==;EndpointSuffix=core.windows.net"
+  tenant_id          = "6b8163f3-7d6b-4f0c-a2d2-de4fdcfae07f"
 }

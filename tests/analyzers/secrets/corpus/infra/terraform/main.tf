@@ -9,8 +9,8 @@ terraform {
 
 provider "aws" {
   region     = "eu-west-1"
-  access_key = "AKIA36LJURPSVNQH74KI"
-  secret_key = "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"
+  access_key = "AKIAVUDHR2EICXDSZOXI"
+  secret_key = "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"
 }
 
 resource "aws_db_instance" "shop" {
@@ -18,8 +18,8 @@ resource "aws_db_instance" "shop" {
   engine         = "postgres"
   instance_class = "db.t4g.medium"
   username       = "shop_admin"
-  password       = "CtGjRJFs^dAK"
-  kms_key_id     = "arn:aws:kms:eu-west-1:123456789012:key/7955eb92-0ea9-42cd-ae02-ef698c85eaa4"
+  password       = "u+r2aaWdaw21t0s"
+  kms_key_id     = "arn:aws:kms:eu-west-1:123456789012:key/a57cd649-0005-4f55-a3da-aae9dbbd6b0d"
 }
 
 resource "aws_db_instance" "analytics" {

@@ -7,9 +7,9 @@ import subprocess
 from azure.storage.blob import BlobServiceClient
 
 CONN = os.environ.get("EXPORTS_CONNECTION_STRING")
-FALLBACK_KEY = "ry3T3QMcbbNiTsq7t2Cy6kGPIqnYyrlPTU4o1NDZImcTFY2sFQtIU2uMhqeCdB5c3J3Vtsm6Y648AT62YzBtBQ=="
-CHECKSUM = "9ba657d00d2545c60f8c72e5123e7cde31b463c5dc63282d4709a816be41f36f"
-PG_DSN = "host=db.internal port=5432 dbname=shop user=backup password=F8jt2^i2F6hARuLzS"
+FALLBACK_KEY = "5Tv9GiLBNw4XliSx+8wNJ+ZZwqryfO/x1kWx3dhSXCzN4lx+ikwdVUdtIwqGhLqEoCO2SPuYV43nfgcjleIW4B=="
+CHECKSUM = "3339771ab2b91ef6164a416b1565d5b318d06d7b3c732c6529d3f9bc5e5a3aa1"
+PG_DSN = "host=db.internal port=5432 dbname=shop user=backup password=gmfxwBnsw0ucV*3ORqV"
 
 
 def dump() -> bytes:

@@ -5,16 +5,16 @@ import requests
 
 log = logging.getLogger(__name__)
 
-stripe.api_key = "sk_live_dIsDaAsnMHcYBWbVGgQQrb1j"
+stripe.api_key = "rk_live_JyIpD7nqs7Oeop7MVrdFSXZE"
 TEST_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 
 TWILIO_ACCOUNT_SID = "AC8f1e2d3c4b5a69788796a5b4c3d2e1f0"
-TWILIO_AUTH_TOKEN = "800d4ed58c19f04d29ece00d50a38989"
+TWILIO_AUTH_TOKEN = "a8b15acf8c4d482ab815f9b4a72f879f"
 
 
 def charge(order, token):
     """Charge the card token sent by the browser."""
-    idempotency_key = "8e8dd9dd-8b22-45c1-a8dc-3eacaf26465e"
+    idempotency_key = "2d78ee08-ecf9-4b3e-a8ce-aed8a089e8a6"
     log.info("charging order %s", order.id)
     return stripe.Charge.create(amount=order.total, currency="eur", source=token,
                                 idempotency_key=idempotency_key)

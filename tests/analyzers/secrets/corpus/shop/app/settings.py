@@ -5,7 +5,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = "django-insecure-kspff85m0lhdrl6ub+lvks-n694li)h69m@z*om@x5c!glwh8="
+SECRET_KEY = "django-insecure-0is1)5t+055ke%bi%lwzd!v22oy6*2iz-d&#p&gpbdw^@ct@j5"
 
 DEBUG = False
 ALLOWED_HOSTS = ["shop.internal", "localhost"]
@@ -15,7 +15,7 @@ DATABASES = {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "shop",
         "USER": "shop_app",
-        "PASSWORD": "hrfwmdqwhnc_tey75S",
+        "PASSWORD": "1ZGYAW51VAe8dn*1Pm",
         "HOST": "db.internal",
         "PORT": "5432",
     },
@@ -36,7 +36,7 @@ PASSWORD_RESET_TIMEOUT = 259200
 CSRF_COOKIE_NAME = "csrftoken"
 SESSION_COOKIE_SECURE = True
 
-STRIPE_SECRET_KEY = "sk_live_49jqZhwzUoQ8vjuqtcCDmt13"
+STRIPE_SECRET_KEY = "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"
 STRIPE_PUBLISHABLE_KEY = "pk_live_51H8x2kLmN0pQrStUvWxYz"
 SENDGRID_API_KEY = os.getenv("SENDGRID_API_KEY", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD")
@@ -44,8 +44,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://:voXDskaANuiTxlNhj1rj@cache.internal:6379/1",
+        "LOCATION": "redis://:HKZITGzpjMiRQ@cache.internal:6379/1",
     }
 }
 STATIC_ROOT = BASE_DIR / "static"
-BUILD_COMMIT = "a3558c136bac3c2cd21308ba9049deed7c569995"
+BUILD_COMMIT = "a3a0765d55b8d5f816918f9269760f8d8ecbc512"

@@ -20,5 +20,5 @@ def test_charge(monkeypatch, api_key):
 
 
 def test_uuid_ids():
-    order_id = "2fe59c86-062c-4d81-a5bd-910398ab66b8"
+    order_id = "39748526-69d5-4139-a48a-7ccf8d6adf3e"
     assert len(order_id) == 36

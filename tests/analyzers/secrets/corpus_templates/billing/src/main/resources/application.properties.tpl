@@ -1,0 +1,10 @@
+spring.application.name=billing
+spring.datasource.url=jdbc:postgresql://billing-db.internal:5432/billing
+spring.datasource.username=billing_app
+spring.datasource.password=⟦password⟧
+spring.mail.password=${MAIL_PASSWORD}
+stripe.secret-key=⟦stripe⟧
+stripe.publishable-key=pk_live_51JqT0aKx9ZwQ3bN7dFhL2mPs
+jwt.signing-key=⟦hexsecret⟧
+management.endpoints.web.exposure.include=health,info
+billing.request-timeout=30s
