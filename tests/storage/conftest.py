@@ -39,3 +39,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     pg_url: str = request.getfixturevalue("pg_url")
     yield from _fresh_pg_schema(pg_url)
+
+
+@pytest.fixture
+def pg_store_url(pg_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL store only, for behaviour SQLite does not have."""
+    yield from _fresh_pg_schema(pg_url)

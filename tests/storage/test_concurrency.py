@@ -114,3 +114,23 @@ def test_a_forked_child_does_not_reuse_the_parents_connections(store_url: str) -
         assert child.exitcode == 0
         assert child_pid != parent_pid  # on PostgreSQL: another server session
         assert {r.id for r in store.runs(PROJECT)} == {rich_result().run.id, "from-child"}
+
+
+@pytest.mark.postgres
+def test_postgresql_lock_waits_end_after_the_busy_timeout(pg_store_url: str) -> None:
+    import sqlalchemy as sa
+
+    store_url = pg_store_url
+    with Store.open(store_url, busy_timeout_s=0.3) as store:
+        blocker = sa.create_engine(store_url, poolclass=sa.NullPool)
+        try:
+            with blocker.begin() as conn:  # hold the per-project save lock
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(PROJECT))))
+                started = time.monotonic()
+                with pytest.raises(StoreError, match="locked"):
+                    store.save_run(rich_result())
+                assert 0.25 <= time.monotonic() - started < 10
+        finally:
+            blocker.dispose()
+        store.save_run(rich_result())  # the lock is gone: it saves
+        assert store.resolve_run(PROJECT, "latest") == rich_result().run.id

@@ -145,8 +145,24 @@ def create(url: URL, busy_timeout_s: float) -> Engine:
             engine = sa.create_engine(url, pool_pre_ping=True)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
             raise StoreError(f"{describe(url)}: cannot use this database: {exc}") from None
+        if engine.dialect.name == "postgresql":
+            _pg_lock_timeout(engine, busy_timeout_s)
     _guard_fork(engine)
     return engine
+
+
+def _pg_lock_timeout(engine: Engine, busy_timeout_s: float) -> None:
+    """Waits for a lock (another saver, a migration) end after the busy timeout, as on SQLite."""
+    busy_ms = int(busy_timeout_s * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute(f"SET lock_timeout = {busy_ms}")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 def _guard_fork(engine: Engine) -> None:

@@ -88,7 +88,7 @@ class Store:
             raise
         except sa.exc.OperationalError as exc:
             reason = str(exc.orig) if exc.orig is not None else str(exc)
-            if "locked" in reason or "busy" in reason:
+            if any(word in reason for word in ("locked", "busy", "lock timeout")):
                 raise StoreError(f"{self.where}: {action}: the database stayed locked ({reason})") from None
             raise StoreError(f"{self.where}: {action}: {reason}") from None
         except sa.exc.SQLAlchemyError as exc:
