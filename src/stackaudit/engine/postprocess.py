@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from stackaudit.analyzers.taint.ruff_merge import merge_with_ruff
 from stackaudit.engine.rules import SUPPRESSION_WITHOUT_REASON
 from stackaudit.engine.suppress import InlineSuppression
 from stackaudit.model import CodeContext, Finding, Location, normalise_snippet
@@ -83,8 +84,4 @@ def finalise(
 
 def _merge_engines(findings: list[Finding]) -> list[Finding]:
     """One finding per problem when the taint engine and a ruff rule report the same one."""
-    try:
-        from stackaudit.analyzers.taint.ruff_merge import merge_with_ruff
-    except ImportError:  # taint analyzer not installed in this build
-        return findings
     return list(merge_with_ruff(findings))
