@@ -13,9 +13,10 @@ from stackaudit.analyzers.taint import rules as r
 from stackaudit.analyzers.taint.modules import ModuleInfo
 from stackaudit.model import Finding, Location, RuleMeta
 
+# Files without any of these cannot trigger an API rule: skip their (costly) full walk.
 _HINT = re.compile(
-    r"md5|sha1|new\(|random|set_cookie|debug|DEBUG|verify|CERT_NONE|_create_unverified_context|"
-    r"check_hostname|0\.0\.0\.0|\"::\""
+    r"md5|sha1|hashlib\.new|import random|from random|set_cookie|debug\s*=|DEBUG|verify\s*=\s*False|CERT_NONE|"
+    r"_create_unverified_context|check_hostname|0\.0\.0\.0|[\"']::[\"']"
 )
 _WEAK_HASHES = frozenset({"md5", "sha1", "md4", "md2"})
 _RANDOM_FUNCS = frozenset(

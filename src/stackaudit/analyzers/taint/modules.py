@@ -6,6 +6,7 @@ Nothing here imports the audited code; everything comes from ``ast``.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -41,10 +42,14 @@ class FuncInfo:
         return f"{self.cls}.{self.node.name}" if self.cls else self.node.name
 
     def hinted(self, hint: re.Pattern[str] = SOURCE_HINT) -> bool:
-        lines = self.module.lines
+        """Whether the function's source text mentions a source (one regex pass per module)."""
+        if self.is_route:
+            return True
+        lines = self.module.hint_lines(hint)
+        start = self.node.lineno - len(self.node.decorator_list)
         end = self.node.end_lineno or self.node.lineno
-        text = "\n".join(lines[self.node.lineno - 1 - len(self.node.decorator_list) : end])
-        return bool(hint.search(text)) or self.is_route
+        i = bisect.bisect_left(lines, start)
+        return i < len(lines) and lines[i] <= end
 
 
 @dataclass(slots=True)
@@ -59,6 +64,16 @@ class ModuleInfo:
     functions: dict[str, FuncInfo] = field(default_factory=dict)
     classes: dict[str, dict[str, FuncInfo]] = field(default_factory=dict)
     imported_roots: set[str] = field(default_factory=set)
+    _hints: dict[str, list[int]] = field(default_factory=dict)
+
+    def hint_lines(self, hint: re.Pattern[str]) -> list[int]:
+        """Sorted line numbers where ``hint`` matches, computed once per pattern."""
+        found = self._hints.get(hint.pattern)
+        if found is None:
+            starts = _line_starts(self.text)
+            found = sorted({bisect.bisect_right(starts, m.start()) for m in hint.finditer(self.text)})
+            self._hints[hint.pattern] = found
+        return found
 
     @property
     def framework(self) -> str:
@@ -79,6 +94,16 @@ class ModuleInfo:
         else:
             text = "\n".join(self.lines[start - 1 : end]).strip()
         return text[:limit]
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
 
 
 def module_name(path: str) -> str:
