@@ -165,6 +165,24 @@ def test_timestamps_with_offsets_and_nanoseconds() -> None:
     assert sorted(sink.window_requests.values()) == [1, 1] and len(sink.windows) == 2
 
 
+def test_refused_requests_count_as_errors_without_latency_but_timeouts_keep_theirs() -> None:
+    sink = SampleSet()
+
+    def point(metric: str, value: float, status: str, code: str | None) -> str:
+        tags = {"step": "0", "ep": "0", "status": status, **({"error_code": code} if code else {})}
+        return json.dumps({"type": "Point", "metric": metric,
+                           "data": {"time": "2026-01-01T00:00:00Z", "value": value, "tags": tags}})
+
+    iter_points(iter([point("http_req_duration", 0.1, "0", "1212"), point("http_req_failed", 1, "0", "1212"),
+                      point("http_req_duration", 300, "0", "1050"), point("http_req_failed", 1, "0", "1050"),
+                      point("http_req_duration", 20, "200", None), point("http_req_failed", 0, "200", None)]),
+                sink)
+    assert sink.requests[("0", "all")] == 3 and sink.errors[("0", "all")] == 2
+    assert sink.hists[("0", "all")].get_total_count() == 2  # the refused one has no latency
+    assert latency(sink.hists[("0", "all")]).max_ms == pytest.approx(300, rel=0.01)
+    assert sink.error_codes == {"1212": 1, "1050": 1}
+
+
 def test_dropped_iterations_are_counted_per_step_from_the_scenario_tag() -> None:
     sink = SampleSet()
     line = json.dumps({"type": "Point", "metric": "dropped_iterations",

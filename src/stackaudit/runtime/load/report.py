@@ -86,16 +86,17 @@ def _steps_table(report: LoadReport) -> Table:
     table = Table(title=f"load {report.mode.value} on {escape(report.target)}")
     for name in ("step", "endpoint", "offered/s", "achieved/s", "p50 ms", "p95 ms", "p99 ms",
                  "errors", "dropped", "cpu"):
-        table.add_column(name, justify="left" if name == "endpoint" else "right")
+        table.add_column(name, justify="left" if name == "endpoint" else "right",
+                         overflow="fold", min_width=12 if name == "endpoint" else None)
     for s in report.steps:
         cpu = f"{s.cpu_utilisation:.0%}" if s.cpu_utilisation is not None else "-"
         mark = " [red]non-linear[/red]" if s.nonlinear else ""
-        table.add_row(str(s.index), "[b]all[/b]" + mark, f"{s.offered_rps:g}", f"{s.achieved_rps:g}",
+        table.add_row(str(s.index), "[b]all[/b]" + mark, f"{s.offered_rps:.1f}", f"{s.achieved_rps:.1f}",
                       f"{s.p50_ms:.1f}", f"{s.p95_ms:.1f}", f"{s.p99_ms:.1f}", f"{s.error_rate:.2%}",
                       str(s.dropped), cpu)
         if len(s.endpoints) > 1:
             for e in s.endpoints:
-                table.add_row("", escape(e.endpoint), f"{e.offered_rps:g}", f"{e.achieved_rps:g}",
+                table.add_row("", escape(e.endpoint), f"{e.offered_rps:.1f}", f"{e.achieved_rps:.1f}",
                               f"{e.p50_ms:.1f}", f"{e.p95_ms:.1f}", f"{e.p99_ms:.1f}",
                               f"{e.error_rate:.2%}", "", "")
     return table

@@ -1,6 +1,8 @@
 """k6 raw samples (``--out json=FILE``) into HdrHistograms, and their exact merge.
 
 Percentiles come from the raw ``http_req_duration`` points, never from k6's summary.
+They cover requests that got an answer, or timed out (at the timeout); a request with
+no answer at all (refused, reset: status 0) is counted and is an error, with no latency.
 Histograms are keyed by (step, key) where key is ``ep:N`` (one endpoint) or ``flow:N``
 (one journey's total), plus ``all`` for every request of the step; soak windows are keyed
 by the absolute epoch window so files from several hosts line up.  Merging adds the
@@ -86,15 +88,20 @@ class SampleSet:
     def add_point(self, metric: str, value: float, ts: float, tags: dict[str, str]) -> None:
         step = tags.get("step") or _scenario_step(tags.get("scenario", ""))
         if metric == "http_req_duration":
+            # no answer at all (refused, reset: status 0) has no latency, only an error;
+            # a timeout keeps its duration (the client waited that long)
+            timed = tags.get("status") != "0" or tags.get("error_code") == "1050"
             for key in ((step, "all"), (step, f"ep:{tags.get('ep', '?')}")):
-                record_ms(self._hist(key), value)
+                if timed:
+                    record_ms(self._hist(key), value)
                 self.requests[key] += 1
             self.first_ts[step] = min(self.first_ts.get(step, ts), ts)
             self.last_ts[step] = max(self.last_ts.get(step, ts), ts)
             win = self._window(ts)
             if win not in self.windows:
                 self.windows[win] = new_histogram(window=True)
-            record_ms(self.windows[win], value, window=True)
+            if timed:
+                record_ms(self.windows[win], value, window=True)
             self.window_requests[win] += 1
         elif metric == "http_req_failed" and value:
             self.errors[(step, "all")] += 1
