@@ -38,7 +38,8 @@ DurationOpt = Annotated[float | None, typer.Option("--duration", help="Seconds a
 RepeatsOpt = Annotated[int, typer.Option("--repeats", help="Constant runs: repeat N times (gate).")]
 PidOpt = Annotated[int | None, typer.Option("--pid", help="Target PID: CPU per step, RSS trend.")]
 CgroupOpt = Annotated[Path | None, typer.Option("--cgroup", help="Target cgroup v2 directory.")]
-CoresOpt = Annotated[float, typer.Option("--cores", help="CPU cores of the target (utilisation).")]
+CoresOpt = Annotated[float | None, typer.Option(
+    "--cores", help="CPU cores of the target, for utilisation (default: the cgroup's cpu.max, else 1).")]
 SegOpt = Annotated[int, typer.Option("--segments", help="Local k6 processes (execution segments).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="stackaudit.toml or pyproject.toml.")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Store URL for the SLO evidence.")]
@@ -168,6 +169,12 @@ def _probe(pid: int | None, cgroup: Path | None) -> Probe | None:
     return None
 
 
+def _quota(probe: Probe | None) -> float | None:
+    from stackaudit.runtime.load.cpu import CgroupProbe
+
+    return probe.cores() if isinstance(probe, CgroupProbe) else None
+
+
 def _finish(report: LoadReport, sink: Sink) -> None:
     emit(report, sink)
     store(report, sink)
@@ -191,7 +198,7 @@ def _execute(opts: RunOptions, raw_dir: Path | None, sink: Sink) -> None:
 def load_main(ctx: typer.Context, target: TargetOpt = None, step: StepOpt = False, soak: SoakOpt = False,
               from_rps: FromOpt = None, to_rps: ToOpt = None, steps: StepsOpt = None,
               step_seconds: StepSecOpt = None, rate: RateOpt = None, duration: DurationOpt = None,
-              repeats: RepeatsOpt = 1, pid: PidOpt = None, cgroup: CgroupOpt = None, cores: CoresOpt = 1.0,
+              repeats: RepeatsOpt = 1, pid: PidOpt = None, cgroup: CgroupOpt = None, cores: CoresOpt = None,
               segments: SegOpt = 1, config: ConfigOpt = None, db: DbOpt = None, no_store: NoStoreOpt = False,
               fmt: FormatOpt = "terminal", output: OutputOpt = None, raw_dir: RawOpt = None) -> None:
     """Load the target with k6 (open model) and judge the SLOs: --step, --soak or --rate."""
@@ -203,7 +210,7 @@ def load_main(ctx: typer.Context, target: TargetOpt = None, step: StepOpt = Fals
 
     if target is None:
         raise _fail("--target URL is required")
-    if fmt not in ("terminal", "json") or segments < 1 or cores <= 0:
+    if fmt not in ("terminal", "json") or segments < 1 or (cores is not None and cores <= 0):
         raise _fail("--format is terminal or json; --segments >= 1; --cores > 0")
     cfg = _config(config)
     probe = _probe(pid, cgroup)
@@ -215,7 +222,7 @@ def load_main(ctx: typer.Context, target: TargetOpt = None, step: StepOpt = Fals
         raise _fail(str(exc)) from None
     workdir = raw_dir or Path(tempfile.mkdtemp(prefix="stackaudit-load-"))
     opts = RunOptions(plan, mode, specs, cfg.load, workdir, slos=cfg.slo, probe=probe,
-                      cores=cores, segments=segments)
+                      cores=cores or _quota(probe) or 1.0, segments=segments)
     _execute(opts, raw_dir, Sink(fmt, output, db, not no_store))
 
 

@@ -296,6 +296,11 @@ def test_cgroup_probe_reads_cpu_stat(tmp_path: Path) -> None:
     assert reading.cpu_seconds == 2.5 and reading.rss_bytes == 1 << 20
     with pytest.raises(TargetGone):
         CgroupProbe(tmp_path / "gone").read()
+    assert CgroupProbe(tmp_path).cores() is None
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    assert CgroupProbe(tmp_path).cores() == 1.5
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert CgroupProbe(tmp_path).cores() is None
 
 
 @pytest.mark.parametrize("code", sorted(k6.EXIT_CODES))

@@ -63,6 +63,14 @@ class CgroupProbe:
         rss = int(mem_file.read_text().strip()) if mem_file.is_file() else None
         return Reading(time.time(), usage / 1e6, rss)
 
+    def cores(self) -> float | None:
+        """The CPU quota in cores from cpu.max ("200000 100000" -> 2.0); None when unlimited."""
+        try:
+            quota, period = (self.path / "cpu.max").read_text().split()[:2]
+        except (OSError, ValueError):
+            return None
+        return None if quota == "max" else int(quota) / int(period)
+
 
 Probe = ProcessProbe | CgroupProbe
 

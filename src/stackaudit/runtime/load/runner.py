@@ -16,6 +16,7 @@ from stackaudit.runtime.load.model import LoadPlan, LoadReport, Mode, StepResult
 from stackaudit.runtime.load.samples import SampleSet, latency, merge_files
 
 K6_GRACE_S = 30.0
+GZIP_ABOVE_REQUESTS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,10 @@ def _run_step(opts: RunOptions, binary: Path, spec: StepSpec) -> tuple[SampleSet
     path.write_text(script.render(opts.plan, [spec]), encoding="utf-8")
     cuts = k6.segments(opts.segments) if opts.segments > 1 else [(None, None)]
     timeout = spec.seconds + opts.plan.timeout_s + K6_GRACE_S
-    jobs = [k6.K6Job(binary, path, opts.workdir / f"step_{spec.index}.seg{i}.json", opts.workdir,
+    # k6 writes ~12 JSON lines per request: gzip (k6 does it for a .gz name) for long runs
+    expected = spec.rate * spec.seconds * opts.plan.requests_per_iteration()
+    suffix = ".json.gz" if expected > GZIP_ABOVE_REQUESTS else ".json"
+    jobs = [k6.K6Job(binary, path, opts.workdir / f"step_{spec.index}.seg{i}{suffix}", opts.workdir,
                      timeout, seg, seq) for i, (seg, seq) in enumerate(cuts)]
     before, gone_before = _read(opts.probe)
     outcomes = k6.run_jobs(jobs)
