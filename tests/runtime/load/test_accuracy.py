@@ -13,7 +13,7 @@ printed, so a drift in accuracy stays visible.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +21,19 @@ import pytest
 
 from stackaudit.runtime.load.model import Mode, StepSpec
 
-from ..servers import Server, overloaded
+from ..servers import Server, high_priority, overloaded
 from .conftest import run_load
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(autouse=True)
-def _quiet_machine() -> None:
+def _quiet_machine() -> Iterator[None]:
     reason = overloaded()
     if reason:
         pytest.skip(reason)
+    with high_priority():
+        yield
 RATE = 500.0
 TOLERANCE = 0.05
 ATTEMPTS = 3

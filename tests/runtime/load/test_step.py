@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +14,19 @@ from stackaudit.runtime.load.cpu import ProcessProbe
 from stackaudit.runtime.load.model import LoadReport, Mode
 from stackaudit.runtime.load.slo import step_ladder
 
-from ..servers import overloaded
+from ..servers import high_priority, overloaded
 from .conftest import run_load
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(autouse=True)
-def _quiet_machine() -> None:
+def _quiet_machine() -> Iterator[None]:
     reason = overloaded()
     if reason:
         pytest.skip(reason)
+    with high_priority():
+        yield
 CAPACITY = 100.0  # req/s: 1000 ms / 10 ms
 STEP = 20.0
 ATTEMPTS = 2
