@@ -64,6 +64,6 @@ def verdict(
         passed=not reasons,
         threshold=threshold.text,
         reasons=tuple(reasons),
-        new_findings=len(considered) if baseline is not None else 0,
+        new_findings=len(over),
         baseline=baseline_label,
     )

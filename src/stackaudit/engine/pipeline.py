@@ -94,6 +94,18 @@ def _scope(out: RunnerOutput, rules_by_analyzer: dict[str, str]) -> Callable[[Hi
     return in_scope
 
 
+def _analysed_by(out: RunnerOutput, disc: Discovery) -> Callable[[str, str], bool]:
+    """Which analyzer fully analysed which file (no crash, no bound, no skip)."""
+    ran = {r.name for r in out.analyzers if r.state in ("ok", "partial")}
+    cut = {(na.analyzer, na.path) for na in out.not_analysed}
+    unread = {na.path for na in (*out.not_analysed, *disc.not_analysed) if na.analyzer is None}
+
+    def analysed(analyzer: str, path: str) -> bool:
+        return analyzer in ran and (analyzer, path) not in cut and path not in unread
+
+    return analysed
+
+
 def _gate(options: AuditOptions, result: AuditResult, store: Store, project: str) -> GateVerdict:
     threshold = Threshold.parse(options.fail_on or options.config.fail_on)
     fingerprints: frozenset[str] | None = None
@@ -133,7 +145,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         out = _run_analyzers(options, disc, store, url, progress)
         index = registry.rule_index()
         disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)
-        findings = finalise(out.findings, out.suppressions, disabled)
+        findings = finalise(out.findings, out.suppressions, disabled, _analysed_by(out, disc))
         history = store.history(project)
         active, quiet = assess(
             AssessInputs(

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from stackaudit.analyzers.taint.ruff_merge import merge_with_ruff
+from stackaudit.engine.merge import one_per_problem
 from stackaudit.engine.rules import SUPPRESSION_WITHOUT_REASON
 from stackaudit.engine.suppress import InlineSuppression
 from stackaudit.model import CodeContext, Finding, Location, normalise_snippet
@@ -76,12 +76,9 @@ def finalise(
     findings: Sequence[Finding],
     marks: Mapping[str, Sequence[InlineSuppression]],
     disabled_rules: frozenset[str],
+    analysed: Callable[[str, str], bool],
 ) -> list[Finding]:
-    merged = _merge_engines([*findings, *reasonless_suppressions(marks)])
+    """``analysed(analyzer, path)``: did that analyzer fully analyse that file (see merge.supersede)."""
+    merged = one_per_problem([*findings, *reasonless_suppressions(marks)], analysed)
     kept = [_with_context(f) for f in merged if f.rule_id not in disabled_rules]
     return assign_occurrences(dedupe(kept))
-
-
-def _merge_engines(findings: list[Finding]) -> list[Finding]:
-    """One finding per problem when the taint engine and a ruff rule report the same one."""
-    return list(merge_with_ruff(findings))

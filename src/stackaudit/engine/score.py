@@ -48,6 +48,9 @@ EVIDENCE_LIKELIHOOD: dict[Severity, float] = {
 }
 
 REPEAT_THRESHOLD = 5
+# Any change ships through review, CI and a deploy: less than half a day is not a real
+# estimate, and tiny efforts would let trivial fixes outrank real risks.
+MIN_EFFORT_DAYS = 0.5
 HIGH_TRAFFIC_SHARE = 0.3
 
 
@@ -149,6 +152,9 @@ def _effort(inp: ScoreInputs) -> Factor:
         else:
             value = 3.0
             reasons = ["no fixed release: mitigate, pin around or replace the package"]
+    if value < MIN_EFFORT_DAYS:
+        reasons.append(f"at least {MIN_EFFORT_DAYS:g} day: review, CI and deploy")
+        value = MIN_EFFORT_DAYS
     return Factor(round(value, 2), tuple(reasons))
 
 

@@ -110,7 +110,7 @@ class GateVerdict:
     passed: bool
     threshold: str
     reasons: tuple[str, ...] = ()
-    new_findings: int = 0
+    new_findings: int = 0  # findings over the threshold (with a baseline: the new ones only)
     baseline: str | None = None
 
 
