@@ -151,22 +151,22 @@ def parse(stdout: str) -> list[RuffRecord]:
 def to_findings(records: Sequence[RuffRecord], paths: PathMap) -> tuple[list[Finding], list[NotAnalysed]]:
     findings: list[Finding] = []
     broken: dict[str, NotAnalysed] = {}
-    texts: dict[str, str] = {}
+    lines: dict[str, list[str]] = {}
     for rec in records:
         rel = paths.relative(rec.filename)
         if rec.is_syntax_error:
             detail = f"line {rec.location.row}: {rec.message}"
             broken.setdefault(rel, NotAnalysed(rel, NotAnalysedReason.SYNTAX_ERROR, detail, "ruff"))
             continue
-        if rel not in texts:
-            texts[rel] = read_text(paths.root / rel)
-        findings.append(_finding(rec, rel, texts[rel]))
+        if rel not in lines:
+            lines[rel] = read_text(paths.root / rel).splitlines()
+        findings.append(_finding(rec, rel, lines[rel]))
     # A file with a syntax error is not analysed: drop partial findings ruff made on it.
     kept = [f for f in findings if f.location.path not in broken]
     return kept, list(broken.values())
 
 
-def _finding(rec: RuffRecord, rel: str, text: str) -> Finding:
+def _finding(rec: RuffRecord, rel: str, lines: list[str]) -> Finding:
     code = rec.code or "?"
     rule = _BY_CODE.get(code, UNMAPPED)
     start = (rec.location.row, rec.location.column)
@@ -177,7 +177,7 @@ def _finding(rec: RuffRecord, rel: str, text: str) -> Finding:
     return rule.finding(
         Location(rel, rec.location.row, rec.location.column, rec.end_location.row, rec.end_location.column),
         f"{code} {rec.message}" if rule is UNMAPPED else rec.message,
-        source_range(text, start, end),
+        source_range(lines, start, end),
         fix=rec.fix,
         context=code_context(rel),
         tool="ruff",
@@ -205,6 +205,7 @@ def failed_to_lint(stderr: str, paths: PathMap) -> list[NotAnalysed]:
 
 def run_ruff(ctx: RepoContext, binary: str, files: Sequence[str], cache: Path | None) -> RuffRun:
     result = RuffRun()
+    paths = PathMap(ctx.root, files)
     for batch in _run.batches(files):
         invocation = _run.Invocation(
             tuple(command(binary, cache, batch)), ctx.root, ctx.config.analyzer_timeout_s
@@ -218,7 +219,7 @@ def run_ruff(ctx: RepoContext, binary: str, files: Sequence[str], cache: Path | 
             result.failed.extend(NotAnalysed(p, NotAnalysedReason.ERROR, reason, "ruff") for p in batch)
             continue
         result.records.extend(parse(done.stdout))
-        result.failed.extend(failed_to_lint(done.stderr, PathMap(ctx.root, batch)))
+        result.failed.extend(failed_to_lint(done.stderr, paths))
     return result
 
 
