@@ -76,3 +76,17 @@ def test_offline_sql_can_be_generated_for_a_dba() -> None:
     assert "CREATE TABLE history" in sql
     assert "TIMESTAMP WITH TIME ZONE" in sql
     assert "INSERT INTO alembic_version" in sql
+
+
+def test_the_chain_downgrades_to_empty_and_upgrades_again(store_url: str) -> None:
+    with Store.open(store_url) as store:
+        with store.engine.begin() as conn:
+            cfg = migrate.alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "base")
+        tables = set(sa.inspect(store.engine).get_table_names())
+        assert tables <= {"alembic_version"}
+    with Store.open(store_url) as store:  # the next open migrates from empty again
+        store.cache_put_many({"k": b"v"})
+        with store.engine.connect() as conn:
+            assert migrate.current_heads(conn) == migrate.known_heads()[1]
