@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from stackaudit.inventory.deps.model import Dependency
 from stackaudit.model.vuln import VulnerabilityInfo
-from stackaudit.vulndb.matching import Affected, evaluate, smallest_upgrade
+from stackaudit.vulndb.matching import Affected, Matcher
 from stackaudit.vulndb.query import AdvisoryRecord, VulnDatabase
 from stackaudit.vulndb.versions import BadVersion, parse_version
 
@@ -122,6 +122,7 @@ def audit_dependencies(
     """Every known vulnerability of every pinned dependency, merged and enriched."""
     pinned = [d for d in deps if d.version]
     table = db.affected_for({(str(d.ecosystem), d.key) for d in pinned})
+    matcher = Matcher()
     hits: list[tuple[Dependency, list[Affected], dict[str, set[str]]]] = []
     unordered: list[Dependency] = []
     for dep in pinned:
@@ -130,7 +131,7 @@ def audit_dependencies(
         if not _orderable(dep):
             unordered.append(dep)
         for entry in entries:
-            verdict = evaluate(entry, dep.version or "")
+            verdict = matcher.evaluate(entry, dep.version or "")
             if verdict.affected and entry.advisory_id not in ignore:
                 found.setdefault(entry.advisory_id, set()).update(verdict.fixed)
         if found:
@@ -140,7 +141,9 @@ def audit_dependencies(
     data = _Enrichment(kev=db.kev(cves), epss=db.epss(cves))
     matches: list[VulnMatch] = []
     for dep, entries, found in hits:
-        upgrade = smallest_upgrade(str(dep.ecosystem), dep.version or "", entries, _candidates(entries))
+        upgrade = matcher.smallest_upgrade(
+            str(dep.ecosystem), dep.version or "", entries, _candidates(entries)
+        )
         for group in merge_aliases([records[i] for i in sorted(found) if i in records]):
             if ignore & {i for r in group for i in (r.id, *r.aliases)}:
                 continue

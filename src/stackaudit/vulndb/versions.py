@@ -53,16 +53,47 @@ class Comparable(Protocol):
     def __le__(self, other: Any, /) -> bool: ...
     def __gt__(self, other: Any, /) -> bool: ...
     def __ge__(self, other: Any, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+
+def _parse(ecosystem: str, text: str) -> Comparable | None:
+    try:
+        return Version(text) if ecosystem == "PyPI" else SemVer(text)
+    except (InvalidVersion, BadVersion):
+        return None
 
 
 def parse_version(ecosystem: str, text: str) -> Comparable:
     """Parse ``text`` with the ecosystem's rules; raise BadVersion when it cannot be ordered."""
-    if ecosystem == "PyPI":
-        try:
-            return Version(text)
-        except InvalidVersion:
-            raise BadVersion(f"{text!r} is not a valid PEP 440 version") from None
-    return SemVer(text)
+    parsed = _parse(ecosystem, text)
+    if parsed is None:
+        kind = "PEP 440" if ecosystem == "PyPI" else "semantic"
+        raise BadVersion(f"{text!r} is not a valid {kind} version")
+    return parsed
+
+
+class VersionCache:
+    """Parsed versions for one matching session (bounds repeat across advisories and candidates).
+
+    Owned by the caller, never module-level: it lives as long as one audit.
+    """
+
+    __slots__ = ("_parsed",)
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, str], Comparable | None] = {}
+
+    def get(self, ecosystem: str, text: str) -> Comparable | None:
+        key = (ecosystem, text)
+        if key not in self._parsed:
+            self._parsed[key] = _parse(ecosystem, text)
+        return self._parsed[key]
+
+    def parse(self, ecosystem: str, text: str) -> Comparable:
+        parsed = self.get(ecosystem, text)
+        if parsed is None:
+            return parse_version(ecosystem, text)  # raises with the message
+        return parsed
 
 
 def same_version(ecosystem: str, a: str, b: str) -> bool:
