@@ -179,3 +179,22 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
         "latin.py": NotAnalysedReason.DECODE_ERROR,
     }
     assert [f.rule_id for f in result.findings] == ["sec.command-injection"]
+
+
+def test_django_views_and_helpers(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "shop/views.py": "import os\nfrom django.http import HttpResponse\n"
+            "def detail(request, slug):\n    os.system(slug)\n    return HttpResponse('ok')\n",
+            "shop/auth.py": "import os\ndef login(request, user):\n    os.system(user)\n",
+            "shop/middleware.py": "class M:\n    def process_response(self, request, response):\n"
+            "        response.headers['X-A'] = response.status_code\n        return response\n",
+            "shop/pages.py": "import os\nfrom django.http import HttpResponse\n"
+            "def page(request, name):\n    os.system(name)\n    return HttpResponse(t.render({'n': name}))\n",
+        },
+    )
+    assert [(f.rule_id, f.location.path) for f in run_taint(tmp_path).findings] == [
+        ("sec.command-injection", "shop/pages.py"),
+        ("sec.command-injection", "shop/views.py"),
+    ]

@@ -15,8 +15,8 @@ from stackaudit.model import Finding, Location, RuleMeta
 
 # Files without any of these cannot trigger an API rule: skip their (costly) full walk.
 _HINT = re.compile(
-    r"md5|sha1|hashlib\.new|import random|from random|set_cookie|debug\s*=|DEBUG|verify\s*=\s*False|CERT_NONE|"
-    r"_create_unverified_context|check_hostname|0\.0\.0\.0|[\"']::[\"']"
+    r"md5|sha1|hashlib\.new|import random|from random|set_cookie|debug\s*=|DEBUG|verify\s*=\s*False|"
+    r"CERT_NONE|_create_unverified_context|check_hostname|0\.0\.0\.0|[\"']::[\"']"
 )
 _WEAK_HASHES = frozenset({"md5", "sha1", "md4", "md2"})
 _RANDOM_FUNCS = frozenset(
@@ -38,6 +38,9 @@ _SECRET_WORDS = re.compile(
     r"verification|auth_?code|invite_?code|pin\b|key$",
     re.IGNORECASE,
 )
+_WEB_FRAMEWORKS = frozenset(
+    {"flask", "quart", "werkzeug", "fastapi", "starlette", "sanic", "bottle", "django"}
+)
 _ALL_INTERFACES = frozenset({"0.0.0.0", "::", "0:0:0:0:0:0:0:0"})
 _HOST_KEYWORDS = frozenset({"host", "bind", "address", "listen", "hostname", "bind_address"})
 _HOST_NAMES = re.compile(r"^(HOST|BIND|BIND_ADDRESS|LISTEN_ADDRESS|SERVER_HOST|HTTP_HOST)$", re.IGNORECASE)
@@ -50,6 +53,7 @@ class _Visitor(ast.NodeVisitor):
         self.scope: list[str] = []
         self.target_names: list[str] = []
         self.settings = bool(re.search(r"(^|/)(settings|config)[^/]*\.py$", mod.path))
+        self.web_app = bool(mod.imported_roots & _WEB_FRAMEWORKS)
 
     # ---- helpers ------------------------------------------------------------------------
     def qualname(self, node: ast.expr) -> str | None:
@@ -104,9 +108,8 @@ class _Visitor(ast.NodeVisitor):
         literal = self.const(value) if isinstance(value, ast.Constant) else None
         for name in names:
             leaf = name.rsplit(".", 1)[-1]
-            if literal is True and (
-                (leaf == "DEBUG" and (self.settings or not self.scope)) or name.endswith(".debug")
-            ):
+            settings_flag = leaf == "DEBUG" and (self.settings or not self.scope)
+            if literal is True and (settings_flag or (name.endswith(".debug") and self.web_app)):
                 self.add(r.DEBUG_ENABLED, node, f"{name} = True turns debug mode on")
             if literal is False and leaf == "check_hostname":
                 self.add(r.TLS_VERIFY, node, "check_hostname = False disables host name verification")
@@ -152,7 +155,7 @@ class _Visitor(ast.NodeVisitor):
         self._weak_random(node, qn, kwargs)
         if method == "set_cookie":
             self._cookie(node, kwargs)
-        if method == "run" and self.const(kwargs["debug"]) is True if "debug" in kwargs else False:
+        if method == "run" and self.web_app and "debug" in kwargs and self.const(kwargs["debug"]) is True:
             self.add(r.DEBUG_ENABLED, node, "run(debug=True) enables the interactive debugger")
         self._tls(node, qn, kwargs)
         self._bind(node, method, qn, kwargs)
@@ -182,6 +185,8 @@ class _Visitor(ast.NodeVisitor):
             self.add(r.WEAK_RANDOM, node, f"{qn}() is predictable; it feeds {context[0]}")
 
     def _cookie(self, node: ast.Call, kwargs: dict[str, ast.expr]) -> None:
+        if any(kw.arg is None for kw in node.keywords):
+            return  # **kwargs: the flags are decided elsewhere
         missing = [
             flag for flag in ("secure", "httponly") if flag not in kwargs or self.const(kwargs[flag]) is False
         ]

@@ -182,6 +182,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         return Val(taints=frozenset({taint, *flatten(receiver)}))
     if method in tb.CLEAN_METHODS:
         return CLEAN
+    if method in tb.CLEANING_METHODS:
+        return _sanitised(args, tb.CLEANING_METHODS[method])
     if method == "resolve" and receiver.tag == "path":
         return Val(taints=flatten(receiver), tag="normpath")
     path = _receiver_path(node)

@@ -10,6 +10,7 @@ carries whatever the arguments carry".
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, replace
 
 from stackaudit.analyzers.taint import tables as tb
@@ -161,9 +162,7 @@ class Program:
         )
         defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d})
         converters = flask_param_converters(func.route_path) if func.is_route else {}
-        view = (bool(positional) and positional[0].arg == "request") or (
-            len(positional) > 1 and positional[0].arg in ("self", "cls") and positional[1].arg == "request"
-        )
+        view = _django_view(func, positional)
         for index, arg in enumerate(names):
             it.env[arg.arg] = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
         for extra in (args.vararg, args.kwarg):
@@ -185,7 +184,7 @@ class Program:
             return Val(tag="request")
         if arg.arg in ("self", "cls"):
             return CLEAN
-        if func.is_route or view:
+        if func.is_route or (view and arg.arg != "response"):
             if annotation in tb.CLEAN_ANNOTATIONS or converters.get(arg.arg) in ("int", "float", "uuid"):
                 return CLEAN
             if isinstance(default, ast.Call) and ast.unparse(default.func).split(".")[-1] == "Depends":
@@ -234,6 +233,40 @@ class Program:
             endpoint=taint.endpoint,
             properties=(("source", source), ("source_kind", taint.kind.name.lower())),
         )
+
+
+_VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
+
+
+def _django_view(func: FuncInfo, positional: list[ast.arg]) -> bool:
+    """A Django-style view (``def v(request, slug)``): its other parameters come from the URL.
+
+    Only in view-like modules (or decorated functions), and never middleware hooks,
+    so helpers that merely take the request along (``login(request, user)``) stay symbolic.
+    """
+    names = [a.arg for a in positional]
+    if names[:1] in (["self"], ["cls"]):
+        names = names[1:]
+    if names[:1] != ["request"] or func.node.name.startswith(("process_", "_")):
+        return False
+    if func.node.decorator_list or _VIEW_MODULE.search(func.module.path):
+        return True
+    return _returns_response(func)
+
+
+_RESPONSE_MODULES = ("django.http", "django.shortcuts", "rest_framework.response")
+
+
+def _returns_response(func: FuncInfo) -> bool:
+    """Does the function return a Django response it builds (``return HttpResponse(...)``)?"""
+    for node in ast.walk(func.node):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+            callee = node.value.func
+            name = callee.id if isinstance(callee, ast.Name) else None
+            qualified = func.module.aliases.get(name, "") if name else ""
+            if qualified.startswith(_RESPONSE_MODULES):
+                return True
+    return False
 
 
 def _bind_args(target: FuncInfo, args: CallArgs, it: Interp) -> dict[int, Val]:

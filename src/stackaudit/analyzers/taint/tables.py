@@ -245,6 +245,12 @@ SANITIZERS: dict[str, frozenset[int]] = {
     ),
 }
 
+# Methods whose result is safe for some sink classes (template engines autoescape).
+CLEANING_METHODS: dict[str, frozenset[int]] = {
+    "render": frozenset({XSS}),
+    "render_to_string": frozenset({XSS}),
+}
+
 # String methods whose result carries no user-controlled text.
 CLEAN_METHODS = frozenset(
     [
