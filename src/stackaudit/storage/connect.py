@@ -10,6 +10,7 @@ processes never deadlock upgrading a read lock, they wait up to the timeout.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -26,11 +27,16 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 WRITE_OPTION = "stackaudit_write"
 
 
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
+
+
 def parse_url(url: str) -> URL:
     try:
         return sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise StoreError(f"{url!r} is not a database URL: {exc}") from None
+        shown = _PASSWORD.sub(r"\1***@", url)
+        reason = _PASSWORD.sub(r"\1***@", str(exc))
+        raise StoreError(f"{shown!r} is not a database URL: {reason}") from None
 
 
 def describe(url: URL) -> str:
