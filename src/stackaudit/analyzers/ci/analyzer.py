@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import PurePosixPath
 from typing import ClassVar
 
 from stackaudit.analyzers.base import NotAnalysable, RepoAnalyzer, RepoContext, RepoResult, SourceFile
@@ -56,8 +55,9 @@ def _fully_hashed(files: Sequence[SourceFile]) -> frozenset[str]:
 
 
 def _is_install_script(file: SourceFile) -> bool:
-    return is_workflow(file.path) or file.language in _INSTALL_LANGUAGES or (
-        PurePosixPath(file.path).name.lower() in ("dockerfile", "containerfile", "makefile")
+    name = file.path.rpartition("/")[2].lower()
+    return file.language in _INSTALL_LANGUAGES or is_workflow(file.path) or (
+        name in ("dockerfile", "containerfile", "makefile")
     )
 
 

@@ -17,6 +17,12 @@ from stackaudit.model import CodeContext, Finding, Location, NotAnalysedReason, 
 _OPTION_LINE = re.compile(r"^\s*(-|#|$)")
 _PIP_INSTALL = re.compile(r"\b(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)\s+install\b")
 _REQ_FILE = re.compile(r"(?:\s-r\s*|\s--requirement(?:=|\s+))(?P<file>[^\s;&|)]+)")
+_REQUIREMENT = re.compile(
+    r"^(?:(?P<url>(?:https?|file|git\+\w+)://\S+)"  # a direct URL
+    r"|[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*"  # a name with extras
+    r"(?:(?P<pin>===?)\s*[^\s;,]+|(?P<ref>@\s*\S+)|[<>!~]=?\s*[^\s;]+(?:\s*,\s*[<>!=~]=?\s*[^\s;,]+)*)?"
+    r"\s*(?:;.*?)?(?:\s--hash[=\s]\S+)*\s*(?:#.*)?)$"
+)
 _LOCK_NAMES = frozenset({"pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock"})
 
 
@@ -29,9 +35,13 @@ class HashCoverage:
     first_line: int = 0
 
 
+def _name_and_parent(path: str) -> tuple[str, str]:
+    parts = path.lower().rsplit("/", 2)
+    return parts[-1], parts[-2] if len(parts) > 1 else ""
+
+
 def is_requirements(path: str) -> bool:
-    name = PurePosixPath(path).name.lower()
-    parent = PurePosixPath(path).parent.name.lower()
+    name, parent = _name_and_parent(path)
     return name.endswith(".txt") and (
         name.startswith(("requirements", "constraints")) or name.endswith("requirements.txt")
         or parent == "requirements"
@@ -39,18 +49,33 @@ def is_requirements(path: str) -> bool:
 
 
 def is_lockfile(path: str) -> bool:
-    return is_requirements(path) or PurePosixPath(path).name.lower() in _LOCK_NAMES
+    return is_requirements(path) or _name_and_parent(path)[0] in _LOCK_NAMES
 
 
 def requirements_coverage(text: str) -> HashCoverage:
-    total, unhashed, first = 0, [], 0
+    """Hash coverage of the PINNED entries (``==``/``===``/direct URLs) of a requirements file.
+
+    Unpinned specifiers (``flask>=3``) are an input file, not a lock: not counted. A file
+    whose entries mostly do not look like requirements at all (e.g. a document that happens
+    to be called ``constraints.txt``) counts as no lock file: total 0.
+    """
+    total, unhashed, first, foreign, entries = 0, [], 0, 0, 0
     for number, line in logical_lines(text):
         if _OPTION_LINE.match(line):
             continue  # -r, -c, -e, --index-url, comments, blank lines
+        entries += 1
+        match = _REQUIREMENT.match(line)
+        if not match:
+            foreign += 1
+            continue
+        if not (match.group("pin") or match.group("url") or match.group("ref")):
+            continue
         total += 1
         if "--hash=" not in line and "--hash " not in line:
             unhashed.append(line.split()[0])
             first = first or number
+    if foreign * 2 > entries:
+        return HashCoverage(0, ())
     return HashCoverage(total, tuple(unhashed), first)
 
 
@@ -92,7 +117,7 @@ def _pipfile_lock(text: str) -> HashCoverage:
 
 def lock_coverage(path: str, text: str) -> HashCoverage:
     """Hash coverage of one lock file; raise ``NotAnalysable`` when it does not parse."""
-    name = PurePosixPath(path).name.lower()
+    name = _name_and_parent(path)[0]
     try:
         if name == "pipfile.lock":
             return _pipfile_lock(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
@@ -21,8 +20,8 @@ _ON_KEY = re.compile(r"""^["']?on["']?\s*:""", re.MULTILINE)
 
 
 def is_workflow(path: str) -> bool:
-    pure = PurePosixPath(path)
-    return pure.parent.as_posix() == ".github/workflows" and pure.suffix in (".yml", ".yaml")
+    head, _, name = path.rpartition("/")
+    return head == ".github/workflows" and name.endswith((".yml", ".yaml"))
 
 
 def release_trigger(workflow: Any) -> str | None:

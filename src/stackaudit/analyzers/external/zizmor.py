@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 import yaml
@@ -97,10 +96,10 @@ class ZizmorRecord:
 
 
 def is_actions_file(path: str) -> bool:
-    pure = PurePosixPath(path)
-    if pure.suffix not in (".yml", ".yaml"):
+    head, _, name = path.rpartition("/")
+    if not name.endswith((".yml", ".yaml")):
         return False
-    return pure.parent.as_posix() == ".github/workflows" or pure.stem == "action"
+    return head == ".github/workflows" or name in ("action.yml", "action.yaml")
 
 
 def command(binary: str, files: Sequence[str]) -> list[str]:
