@@ -198,3 +198,33 @@ def test_django_views_and_helpers(tmp_path: Path) -> None:
         ("sec.command-injection", "shop/pages.py"),
         ("sec.command-injection", "shop/views.py"),
     ]
+
+
+def test_config_validation_names_the_bad_entry() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from stackaudit.analyzers.taint.rules import TAINT_RULES
+    from stackaudit.config.sections.taint import TAINT_CWES
+
+    assert frozenset(TAINT_RULES) == TAINT_CWES
+    with pytest.raises(ValidationError, match=r"myapp\.db\.run:12"):
+        TaintConfig(extra_sinks=["myapp.db.run:12"])
+    with pytest.raises(ValidationError, match=r"expected dotted\.name:CWE"):
+        TaintConfig(extra_sinks=["myapp.db.run"])
+    with pytest.raises(ValidationError, match="not a dotted name"):
+        TaintConfig(extra_sources=["my app"])
+    assert TaintConfig(extra_sanitizers=["a.b:79,113", "c.d"]).extra_sanitizers == ["a.b:79,113", "c.d"]
+
+
+def test_sanitizer_limited_to_some_sink_classes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "app.py": FLASK + "from myapp import clean_html\n@app.route('/z')\ndef z():\n"
+            "    v = clean_html(request.args['v'])\n    os.system(v)\n    return v\n"
+        },
+    )
+    assert _rules(tmp_path, TaintConfig(extra_sanitizers=["myapp.clean_html:79"])) == [
+        ("sec.command-injection", 9)
+    ]

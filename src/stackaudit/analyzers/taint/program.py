@@ -68,7 +68,7 @@ class Program:
         self.max_expression_depth = config.max_expression_depth
         self.extra_sources = {name: "request" for name in config.extra_sources}
         self.hint = source_hint(config.extra_sources)
-        self.extra_sanitizers = {name: ALL_CWES for name in config.extra_sanitizers}
+        self.extra_sanitizers = _parse_extra_sanitizers(config.extra_sanitizers)
         self.extra_sinks = _parse_extra_sinks(config.extra_sinks)
         self.deadline = float("inf")
         self.summaries: dict[str, Summary] = {}
@@ -308,9 +308,17 @@ def _substitute(ret: Val, bound: dict[int, Val], step: TraceStep) -> Val:
 
 
 def _parse_extra_sinks(entries: list[str]) -> dict[str, tb.Sink]:
+    """``dotted.name:CWE`` entries, already validated by TaintConfig."""
     sinks: dict[str, tb.Sink] = {}
     for entry in entries:
         name, _, cwe = entry.partition(":")
-        if cwe.strip().isdigit() and int(cwe) in TAINT_RULES:
-            sinks[name.strip()] = tb.Sink(int(cwe), (0,), (), name.strip())
+        sinks[name.strip()] = tb.Sink(int(cwe), (0,), (), name.strip())
     return sinks
+
+
+def _parse_extra_sanitizers(entries: list[str]) -> dict[str, frozenset[int]]:
+    out: dict[str, frozenset[int]] = {}
+    for entry in entries:
+        name, sep, cwes = entry.partition(":")
+        out[name.strip()] = frozenset(int(c) for c in cwes.split(",")) if sep else ALL_CWES
+    return out
