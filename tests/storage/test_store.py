@@ -335,3 +335,20 @@ def test_migrations_and_table_definitions_agree(store_url: str) -> None:
     ours = [d for d in diffs if not (d[0] == "remove_table" and d[1].name.startswith("vuln_"))]
     ours = [d for d in ours if not (d[0] == "remove_index" and d[1].table.name.startswith("vuln_"))]
     assert ours == []
+
+
+def test_an_acceptance_from_config_is_not_sticky(store_url: str) -> None:
+    """The engine marks config-accepted findings ACCEPTED itself; when config stops, so does it."""
+    a = sqli()
+    with Store.open(store_url) as store:
+        _run(store, "run-1", 0, (a, Status.ACCEPTED))
+        assert store.history(PROJECT)[a.fingerprint].status is Status.ACCEPTED
+        _run(store, "run-2", 1, (a, Status.OPEN))
+        assert store.history(PROJECT)[a.fingerprint].status is Status.OPEN
+        store.set_triage(PROJECT, a.fingerprint, status=Status.ACCEPTED, by="carol", reason="no expiry")
+        _run(store, "run-3", 400, (a, Status.OPEN))
+        assert store.history(PROJECT)[a.fingerprint].status is Status.ACCEPTED  # triage, no expiry
+        store.set_triage(PROJECT, a.fingerprint, status=Status.OPEN)  # withdrawn
+        _run(store, "run-4", 401, (a, Status.OPEN))
+        entry = store.history(PROJECT)[a.fingerprint]
+    assert (entry.status, entry.accepted_by, entry.accepted_until) == (Status.OPEN, None, None)

@@ -1,9 +1,10 @@
 """Fingerprint history: upserts from a saved run, reads, and triage.
 
 The engine decides each Assessment's status (it reads ``Store.history`` first);
-the store writes it, with one protection: a fingerprint accepted by triage stays
-accepted while its acceptance is valid (no expiry, or expiry on/after the run's
-date), so a run never silently drops an acceptance. After the expiry the run's
+the store writes it, with one protection: a fingerprint accepted by triage
+(``set_triage`` with an expiry or a decider) stays accepted while its acceptance
+is valid (no expiry, or expiry on/after the run's date), so a run never silently
+drops an acceptance. After the expiry the run's
 status wins and the ``accepted_*`` fields stay as a record of the old decision.
 """
 
@@ -65,9 +66,16 @@ def _existing(conn: sa.Connection, project: str, fingerprints: Sequence[str]) ->
 
 
 def _keeps_acceptance(row: sa.Row[Any], status: Status, run_date: date) -> bool:
+    """A triage acceptance (it has an expiry or a decider) that is still valid on the run's date.
+
+    An acceptance the engine made from config (no ``accepted_*`` fields) is the engine's to
+    renew on every run, so it is not kept here.
+    """
     if row.status != Status.ACCEPTED or status not in _PRESENT:
         return False
     until: date | None = row.accepted_until
+    if until is None and row.accepted_by is None:
+        return False
     return until is None or until >= run_date
 
 
