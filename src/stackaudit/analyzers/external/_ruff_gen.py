@@ -121,7 +121,7 @@ def _selected(code: str) -> bool:
 
 
 def _doc(rule: dict[str, object]) -> str:
-    head = f"ruff rule {rule['code']} ({rule['name']}): {rule['summary']}"
+    head = f"ruff rule {rule['code']} ({rule['name']}), linter {rule['linter']}."
     return f"{head}\n\n{rule['explanation']}".strip()
 
 
