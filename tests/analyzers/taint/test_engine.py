@@ -228,3 +228,20 @@ def test_sanitizer_limited_to_some_sink_classes(tmp_path: Path) -> None:
     assert _rules(tmp_path, TaintConfig(extra_sanitizers=["myapp.clean_html:79"])) == [
         ("sec.command-injection", 9)
     ]
+
+
+def test_routes_inside_an_app_factory(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "factory.py": "import os\nfrom flask import Flask, request\n\ndef create_app():\n"
+            "    app = Flask(__name__)\n\n    @app.route('/run')\n    def run():\n"
+            "        os.system(request.args['c'])\n        return 'ok'\n    return app\n"
+        },
+    )
+    (finding,) = run_taint(tmp_path).findings
+    assert (finding.rule_id, finding.location.line, finding.endpoint) == (
+        "sec.command-injection",
+        9,
+        "GET /run",
+    )

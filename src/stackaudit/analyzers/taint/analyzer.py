@@ -93,7 +93,11 @@ def _analyse_module(program: Program, mod: ModuleInfo) -> None:
         for hit in top.hits:
             if hit.taint.kind != 0:
                 program.record(hit)
-    functions = [*mod.functions.values(), *(f for methods in mod.classes.values() for f in methods.values())]
+    functions = [
+        *mod.functions.values(),
+        *(f for methods in mod.classes.values() for f in methods.values()),
+        *mod.nested,
+    ]
     for func in functions:
         if program.hinted(func):
             program.summary(func, 0)

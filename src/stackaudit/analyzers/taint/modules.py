@@ -64,6 +64,7 @@ class ModuleInfo:
     functions: dict[str, FuncInfo] = field(default_factory=dict)
     classes: dict[str, dict[str, FuncInfo]] = field(default_factory=dict)
     imported_roots: set[str] = field(default_factory=set)
+    nested: list[FuncInfo] = field(default_factory=list)  # functions defined inside functions
     _hints: dict[str, list[int]] = field(default_factory=dict)
 
     def hint_lines(self, hint: re.Pattern[str]) -> list[int]:
@@ -210,6 +211,24 @@ def _add_function(mod: ModuleInfo, node: ast.FunctionDef | ast.AsyncFunctionDef,
         mod.functions[node.name] = info
     else:
         mod.classes[cls][node.name] = info
+    _add_nested(mod, node, qual)
+
+
+def _add_nested(mod: ModuleInfo, outer: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str) -> None:
+    """Functions defined inside functions (routes in an app factory): analysed as roots of their own."""
+    stack: list[ast.stmt] = list(outer.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            info = FuncInfo(f"{prefix}.<locals>.{stmt.name}", stmt, mod)
+            for dec in stmt.decorator_list:
+                _route_from_decorator(info, dec)
+            mod.nested.append(info)
+            _add_nested(mod, stmt, info.qualname)
+        elif isinstance(stmt, ast.If | ast.Try | ast.With | ast.For | ast.While):
+            for block in ("body", "orelse", "finalbody"):
+                stack.extend(getattr(stmt, block, []))
+            stack.extend(s for h in getattr(stmt, "handlers", []) for s in h.body)
 
 
 def _route_from_decorator(info: FuncInfo, dec: ast.expr) -> None:
