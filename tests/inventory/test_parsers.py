@@ -136,3 +136,10 @@ def test_purl() -> None:
         "pkg:golang/golang.org/x/net@v0.7.0",
         "pkg:pypi/django@3.2.0",
     } <= purls
+
+
+def test_lock_entries_get_their_line(inventory: dict[str, ParsedFile]) -> None:
+    lines = {d.key: d.line for d in inventory["poetry/poetry.lock"].dependencies}
+    assert (lines["requests"], lines["urllib3"]) == (2, 16)
+    assert {d.key: d.line for d in inventory["uv/uv.lock"].dependencies}["jinja2"] == 23  # not the root's list
+    assert {d.key: d.line for d in inventory["yarn1/yarn.lock"].dependencies}["minimist"] == 12

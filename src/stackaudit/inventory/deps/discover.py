@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -102,6 +103,32 @@ def _pipfile(text: str, rel: str) -> ParsedFile:
     return ParsedFile(path=rel, kind="Pipfile", dependencies=tuple(deps))
 
 
+def _with_lines(parsed: ParsedFile, text: str) -> ParsedFile:
+    """Give lock-file entries the line where the file first names them (locations and reports)."""
+    starts = [0]
+    starts += [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def line_of(dep: Dependency) -> int:
+        name = dep.name
+        probes = (
+            f'\nname = "{name}"',
+            f'"node_modules/{name}"',
+            f'\n"{name}@',
+            f"\n{name}@",
+            f"\n{name} =",
+            f'"{name}',
+        )
+        for probe in probes:
+            at = text.find(probe)
+            if at >= 0:
+                return bisect_right(starts, at + probe.startswith("\n"))
+        return 0
+
+    return replace(
+        parsed, dependencies=tuple(d if d.line else replace(d, line=line_of(d)) for d in parsed.dependencies)
+    )
+
+
 def parse_file(root: Path, rel: str) -> ParsedFile:
     """Parse one dependency file; never raises for bad content (it becomes a Problem)."""
     path = root / rel
@@ -115,12 +142,12 @@ def parse_file(root: Path, rel: str) -> ParsedFile:
             sums = golang.parse_go_sum(sum_path.read_text(encoding="utf-8")) if sum_path.is_file() else None
             return golang.parse_go_mod(text, rel, sums)
         if name == "pyproject.toml":
-            return pylocks.parse_pyproject(text, rel)
+            return _with_lines(pylocks.parse_pyproject(text, rel), text)
         if name == "package.json":
-            return _package_json(text, rel)
+            return _with_lines(_package_json(text, rel), text)
         if name == "Pipfile":
-            return _pipfile(text, rel)
-        return LOCK_PARSERS[name](text, rel)
+            return _with_lines(_pipfile(text, rel), text)
+        return _with_lines(LOCK_PARSERS[name](text, rel), text)
     except OSError as exc:
         return ParsedFile(path=rel, kind=name, problems=(Problem(rel, "malformed", f"cannot read: {exc}"),))
     except (*_ERRORS, tomllib.TOMLDecodeError) as exc:
