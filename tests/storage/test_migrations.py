@@ -7,6 +7,7 @@ import shutil
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -15,6 +16,7 @@ from stackaudit.storage.store import Store, default_url
 
 LATER_REVISION = '''
 """A later revision, as the vuln-db teammate's 0002_vulndb would be."""
+import pytest
 import sqlalchemy as sa
 from alembic import op
 
@@ -42,10 +44,15 @@ def test_sqlite_runs_in_wal_mode_with_normal_sync_and_busy_timeout(tmp_path: Pat
     assert (tmp_path / ".stackaudit").is_dir()
 
 
-def test_default_url_points_into_dot_stackaudit(tmp_path: Path) -> None:
-    url = sa.make_url(default_url(tmp_path / "my repo%"))
-    assert url.get_backend_name() == "sqlite"
-    assert url.database == str((tmp_path / "my repo%" / ".stackaudit" / "stackaudit.db").resolve())
+@pytest.mark.parametrize("name", ["my repo%", "a?b", "c#d", "e@f:g", "h%20i", "ünï"])
+def test_default_url_points_into_dot_stackaudit(tmp_path: Path, name: str) -> None:
+    root = tmp_path / name
+    root.mkdir()
+    url = default_url(root)
+    assert sa.make_url(url).get_backend_name() == "sqlite"
+    Store.open(url).close()
+    assert (root / ".stackaudit" / "stackaudit.db").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing created elsewhere
 
 
 def test_the_env_picks_up_later_revisions(tmp_path: Path) -> None:
