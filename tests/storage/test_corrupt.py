@@ -158,3 +158,8 @@ def test_foreign_tables_beside_ours_are_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="invoices"):
         Store.open(url)
     assert path.read_bytes() == content
+
+
+def test_a_missing_postgresql_driver_says_which_one_to_use() -> None:
+    with pytest.raises(StoreError, match=r"postgresql\+psycopg://.*stackaudit\[postgres\]"):
+        Store.open("postgresql+pg8000://u:p@127.0.0.1/db")

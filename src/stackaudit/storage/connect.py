@@ -150,7 +150,10 @@ def create(url: URL, busy_timeout_s: float) -> Engine:
         try:
             engine = sa.create_engine(url, pool_pre_ping=True)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-            raise StoreError(f"{describe(url)}: cannot use this database: {exc}") from None
+            hint = ""
+            if url.get_backend_name() == "postgresql" and isinstance(exc, ImportError):
+                hint = " (use postgresql+psycopg://, installed by: pip install 'stackaudit[postgres]')"
+            raise StoreError(f"{describe(url)}: cannot use this database: {exc}{hint}") from None
         if engine.dialect.name == "postgresql":
             _pg_lock_timeout(engine, busy_timeout_s)
     _guard_fork(engine)
