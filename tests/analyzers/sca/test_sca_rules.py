@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from stackaudit.analyzers.sca import exploitable
+from stackaudit.analyzers.sca.findings import redact_url, unpinned_findings
 from stackaudit.analyzers.sca.licences import LicenceVerdict, check, normalise
 from stackaudit.analyzers.sca.rules import CVSS_SEVERITY, RULES, VULNERABLE, vulnerability_severity
 from stackaudit.config.sections.supply_chain import LicencePolicy
+from stackaudit.inventory.deps import build_inventory
 from stackaudit.model import Location, Severity, VulnerabilityInfo
 
 
@@ -96,3 +100,15 @@ def test_rules_have_playbooks() -> None:
     assert len({r.id for r in RULES}) == len(RULES)
     for rule in RULES:
         assert rule.id.startswith("sca.") and "Fix" in rule.doc and "Example" in rule.doc
+
+
+def test_credentials_in_requirement_urls_are_never_shown(tmp_path: Path) -> None:
+    secret = "ghp_" + "x" * 36
+    (tmp_path / "requirements.txt").write_text(
+        f"git+https://bot:{secret}@github.com/org/private.git@main#egg=private\n"
+    )
+    inv = build_inventory(tmp_path, ["requirements.txt"])
+    (finding,) = unpinned_findings(inv.files, {})
+    assert secret not in finding.message and secret not in finding.snippet
+    assert "https://***@github.com/org/private.git@main" in finding.message
+    assert redact_url("https://u:p@h/x https://h/y") == "https://***@h/x https://h/y"

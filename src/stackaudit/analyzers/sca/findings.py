@@ -14,6 +14,12 @@ from stackaudit.vulndb.audit import VulnMatch
 
 _COMMIT_REF = re.compile(r"@[0-9a-f]{40}\b")
 _LOCAL_KINDS = frozenset({"editable", "path"})
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def redact_url(text: str) -> str:
+    """Drop credentials from URLs (``https://user:token@host`` -> ``https://***@host``)."""
+    return _USERINFO.sub("***@", text)
 
 
 def _location(dep: Dependency) -> Location:
@@ -81,16 +87,17 @@ def unpinned_findings(files: Iterable[ParsedFile], locked: dict[str, set[tuple[s
                 continue
             if dep.kind == "vcs" and _vcs_pinned(dep):
                 continue
+            spec = redact_url(dep.spec)
             what = (
-                f"a VCS/URL reference ({dep.spec[:80]})"
+                f"a VCS/URL reference ({spec[:80]})"
                 if dep.kind in ("vcs", "url")
-                else (f"the range {dep.spec!r}" if dep.spec else "no version at all")
+                else (f"the range {spec!r}" if spec else "no version at all")
             )
             out.append(
                 rules.UNPINNED.finding(
                     _location(dep),
                     f"{dep.name} is declared with {what} and no lock file beside {parsed.path} pins it.",
-                    snippet=f"{dep.key} {dep.spec}".strip(),
+                    snippet=f"{dep.key} {spec}".strip(),
                     context=CodeContext.CONFIG,
                     confidence=Confidence.HIGH,
                 )
