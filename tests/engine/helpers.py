@@ -6,13 +6,23 @@ marker in a file, crashes on another, or sleeps past the time limit.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import ClassVar
 
-from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult
+from stackaudit.analyzers.base import (
+    AnalyzerSkipped,
+    FileAnalyzer,
+    FileInput,
+    FileResult,
+    NotAnalysable,
+    RepoAnalyzer,
+    RepoContext,
+    RepoResult,
+)
 from stackaudit.config.schema import Config
-from stackaudit.model import Category, Location, RuleMeta, Severity
+from stackaudit.model import Category, Location, NotAnalysedReason, RuleMeta, Severity
 
 MARKER_RULE = RuleMeta(
     id="test.marker",
@@ -24,6 +34,8 @@ MARKER_RULE = RuleMeta(
     likelihood=7,
     effort=2,
 )
+
+REPO_RULE = RuleMeta(id="test.repo", title="repo", category=Category.PROCESS, severity=Severity.LOW, doc="d")
 
 
 class MarkerAnalyzer(FileAnalyzer):
@@ -60,3 +72,51 @@ class ParsingAnalyzer(FileAnalyzer):
     def analyze(self, source: FileInput, config: Config) -> FileResult:
         source.python_tree()
         return FileResult()
+
+
+class _RepoBase(RepoAnalyzer):
+    version = "1"
+    rules: ClassVar[tuple[RuleMeta, ...]] = (REPO_RULE,)
+
+    def cache_inputs(self, ctx: RepoContext) -> None:
+        return None
+
+
+class PidRepoAnalyzer(_RepoBase):
+    """CPU-bound: reports the process it ran in, to prove it ran in a worker."""
+
+    name = "pid-repo"
+    cpu_bound = True
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        finding = REPO_RULE.finding(Location("repo", 0), str(os.getpid()), "pid")
+        return RepoResult(findings=(finding,))
+
+
+class HangingRepoAnalyzer(_RepoBase):
+    name = "hanging-repo"
+    cpu_bound = True
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        time.sleep(60)
+        return RepoResult()
+
+
+class HangingThreadAnalyzer(HangingRepoAnalyzer):
+    name = "hanging-thread"
+    cpu_bound = False
+
+
+class BrokenRepoAnalyzer(_RepoBase):
+    name = "broken-repo"
+    cpu_bound = True
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        raise NotAnalysable(NotAnalysedReason.MALFORMED, "custom exception that does not pickle by default")
+
+
+class SkippingRepoAnalyzer(_RepoBase):
+    name = "skipping-repo"
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        raise AnalyzerSkipped("tool not installed")

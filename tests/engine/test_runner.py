@@ -148,3 +148,38 @@ def test_permission_denied_is_recorded(tmp_path: Path) -> None:
     shutil.rmtree(repo)
     assert data["na"] == [["locked.py", "permission-denied"]]
     assert data["findings"] == 3
+
+
+def test_repo_analyzers_are_isolated_and_bounded(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from tests.engine.helpers import (
+        BrokenRepoAnalyzer,
+        HangingRepoAnalyzer,
+        HangingThreadAnalyzer,
+        PidRepoAnalyzer,
+        SkippingRepoAnalyzer,
+    )
+
+    _tree(tmp_path, 3)
+    config = Config()
+    disc = discover(tmp_path, config)
+    ctx = RepoContext(root=disc.root, files=disc.files, config=config, is_git=False)
+    repos = (PidRepoAnalyzer, HangingRepoAnalyzer, HangingThreadAnalyzer, BrokenRepoAnalyzer, SkippingRepoAnalyzer)
+    plan = RunnerPlan(ctx, (MarkerAnalyzer,), repos, 2, None, analyzer_timeout_s=1.5)
+    started = time.monotonic()
+    out = Runner(plan).run()
+    assert time.monotonic() - started < 20
+    states = {r.name: r.state for r in out.analyzers}
+    assert states == {
+        "marker": AnalyzerState.OK,
+        "pid-repo": AnalyzerState.OK,
+        "hanging-repo": AnalyzerState.TIMEOUT,
+        "hanging-thread": AnalyzerState.TIMEOUT,
+        "broken-repo": AnalyzerState.FAILED,
+        "skipping-repo": AnalyzerState.SKIPPED,
+    }
+    pid = next(f.message for f in out.findings if f.rule_id == "test.repo")
+    assert pid != str(os.getpid())  # the CPU-bound analyzer ran in a worker process
+    assert len([f for f in out.findings if f.rule_id == "test.marker"]) == 3

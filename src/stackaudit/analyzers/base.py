@@ -136,6 +136,11 @@ class FileAnalyzer(Analyzer):
 
 
 class RepoAnalyzer(Analyzer):
+    # True: pure-Python CPU work; the runner gives it a worker process of its own
+    # (real parallelism, and a crash or runaway cannot take the audit down).
+    # False: it mostly waits on a subprocess or I/O, and runs on a thread.
+    cpu_bound: ClassVar[bool] = False
+
     def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:
         """Files whose content decides the result; None = do not cache."""
         return ctx.files

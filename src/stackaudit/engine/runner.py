@@ -1,7 +1,9 @@
-"""Run every analyzer: file analyzers over a process pool, repo analyzers in threads.
+"""Run every analyzer: file analyzers over a process pool, repo analyzers beside them.
 
 The runner owns parallelism, isolation, time limits and the result cache; it
 returns raw findings and records. It never filters, scores or stores history.
+CPU-bound repo analyzers (``cpu_bound = True``) get a pool worker of their own;
+the others (wrappers that wait on a subprocess) run on daemon threads.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.base import (
@@ -29,7 +32,7 @@ from stackaudit.engine.suppress import InlineSuppression, parse_inline
 from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk
 from stackaudit.model import AnalyzerRecord, AnalyzerState, Finding, NotAnalysed
 
-INLINE_THRESHOLD = 24  # fewer uncached files than this: no process pool
+INLINE_THRESHOLD = 24  # fewer uncached files than this, and no CPU-bound repo analyzer: no pool
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,22 @@ class _FileStats:
     analysed_files: int = 0
 
 
+@dataclass
+class _RepoOutcome:
+    """Plain, picklable: errors travel as text (not every exception survives pickling)."""
+
+    result: RepoResult | None = None
+    error: str | None = None
+    skipped: bool = False
+    seconds: float = 0.0
+
+    @classmethod
+    def failed(cls, exc: BaseException, seconds: float) -> _RepoOutcome:
+        if isinstance(exc, AnalyzerSkipped):
+            return cls(error=str(exc), skipped=True, seconds=seconds)
+        return cls(error=f"{type(exc).__name__}: {exc}", seconds=seconds)
+
+
 def _signature(analyzers: Sequence[type[FileAnalyzer]], config_hash: str) -> str:
     return ";".join(f"{a.name}:{a.version}" for a in analyzers) + "|" + config_hash
 
@@ -72,30 +91,49 @@ def _chunks(items: list[WorkItem], jobs: int) -> list[list[WorkItem]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _analyze_and_encode(items: Sequence[WorkItem], *args: object) -> list[tuple[FileOutcome, bytes]]:
+    """Worker entry point: the cache payload is encoded in the worker, not in the main process."""
+    return [(o, cache.encode_outcome(o)) for o in analyze_chunk(items, *args)]  # type: ignore[arg-type]
+
+
+def _repo_in_process(cls: type[RepoAnalyzer], ctx: RepoContext) -> _RepoOutcome:
+    started = time.perf_counter()
+    try:
+        return _RepoOutcome(result=cls().analyze_repo(ctx), seconds=time.perf_counter() - started)
+    except Exception as exc:  # isolate any analyzer bug: recorded on the run
+        return _RepoOutcome.failed(exc, time.perf_counter() - started)
+
+
 class _RepoThread:
     """A repo analyzer on a daemon thread, so one that hangs cannot hold the run."""
 
     def __init__(self, analyzer: RepoAnalyzer, ctx: RepoContext) -> None:
-        self.analyzer = analyzer
-        self.result: RepoResult | None = None
-        self.error: BaseException | None = None
-        self.seconds = 0.0
-        self._thread = threading.Thread(target=self._run, args=(ctx,), daemon=True, name=analyzer.name)
+        self.outcome = _RepoOutcome()
+        self._thread = threading.Thread(
+            target=self._run, args=(analyzer, ctx), daemon=True, name=analyzer.name
+        )
 
-    def _run(self, ctx: RepoContext) -> None:
+    def _run(self, analyzer: RepoAnalyzer, ctx: RepoContext) -> None:
         started = time.perf_counter()
         try:
-            self.result = self.analyzer.analyze_repo(ctx)
-        except BaseException as exc:
-            self.error = exc
-        self.seconds = time.perf_counter() - started
+            self.outcome = _RepoOutcome(result=analyzer.analyze_repo(ctx))
+        except BaseException as exc:  # isolate any analyzer bug: recorded on the run
+            self.outcome = _RepoOutcome.failed(exc, 0.0)
+        self.outcome.seconds = time.perf_counter() - started
 
     def start(self) -> None:
         self._thread.start()
 
-    def join(self, timeout: float) -> bool:
+    def wait(self, timeout: float) -> _RepoOutcome | None:
         self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return None if self._thread.is_alive() else self.outcome
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop workers still running a timed-out task (no public API for this before 3.14)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Runner:
@@ -109,6 +147,9 @@ class Runner:
         self.notices: list[str] = []
         self.suppressions: dict[str, tuple[InlineSuppression, ...]] = {}
         self.timings: list[tuple[str, float]] = []
+        self.fresh: dict[str, bytes] = {}
+        self.stats = _FileStats()
+        self.applies = {cls: cls() for cls in plan.file_analyzers}
 
     # -- reading -----------------------------------------------------------
     def _read_all(self) -> list[WorkItem]:
@@ -126,23 +167,21 @@ class Runner:
             items.append(WorkItem(file, data))
         return items
 
-    # -- file analyzers ----------------------------------------------------
+    # -- file analyzers: cache ---------------------------------------------
     def _applicable(self, file: SourceFile) -> tuple[type[FileAnalyzer], ...]:
-        return tuple(a for a in self.plan.file_analyzers if a().applies_to(file))
+        return tuple(cls for cls, instance in self.applies.items() if instance.applies_to(file))
 
-    def _collect(self, outcome: FileOutcome, stats: _FileStats) -> None:
+    def _collect(self, outcome: FileOutcome) -> None:
         self.findings.extend(outcome.findings)
         self.not_analysed.extend(outcome.not_analysed)
         for name, seconds in outcome.seconds:
-            stats.seconds[name] += seconds
+            self.stats.seconds[name] += seconds
         for na in outcome.not_analysed:
             if na.analyzer:
-                stats.errors[na.analyzer] += 1
+                self.stats.errors[na.analyzer] += 1
 
-    def _run_files(self, items: list[WorkItem]) -> _FileStats:
-        stats = _FileStats()
-        if not self.plan.file_analyzers:
-            return stats
+    def _uncached(self, items: list[WorkItem]) -> tuple[list[WorkItem], dict[str, str], int]:
+        """Take cached outcomes; return the work left, its cache keys by path, and the total."""
         by_key: dict[str, WorkItem] = {}
         signature_of: dict[tuple[str, ...], str] = {}
         for item in items:
@@ -151,77 +190,33 @@ class Runner:
                 continue
             names = tuple(a.name for a in applicable)
             sig = signature_of.setdefault(names, _signature(applicable, self.config_hash))
-            key = cache.file_key(item.file.path, self.digests[item.file.path], item.file.language, sig)
-            by_key[key] = item
+            by_key[cache.file_key(item.file.path, self.digests[item.file.path], item.file.language, sig)] = (
+                item
+            )
         hits = cache.get_many(self.plan.cache, list(by_key))
-        todo: list[tuple[str, WorkItem]] = []
+        todo, keys = [], {}
         for key, item in by_key.items():
             outcome = cache.decode_outcome(hits[key]) if key in hits else None
             if outcome is None:
-                todo.append((key, item))
-                continue
-            stats.cached_files += 1
-            self._collect(outcome, stats)
-        total = len(by_key)
-        self._progress(stats.cached_files, total)
-        fresh = self._analyse(todo, stats, total)
-        if self.plan.cache is not None and fresh:
-            self.plan.cache.cache_put_many(fresh)
-        return stats
+                todo.append(item)
+                keys[item.file.path] = key
+            else:
+                self.stats.cached_files += 1
+                self._collect(outcome)
+        return todo, keys, len(by_key)
+
+    def _take(self, results: list[tuple[FileOutcome, bytes]], keys: dict[str, str], total: int) -> None:
+        for outcome, payload in results:
+            self._collect(outcome)
+            self.stats.analysed_files += 1
+            self.fresh[keys[outcome.path]] = payload
+        self._progress(self.stats.cached_files + self.stats.analysed_files, total)
 
     def _progress(self, done: int, total: int) -> None:
         if self.plan.progress is not None:
             self.plan.progress(done, total)
 
-    def _analyse(self, todo: list[tuple[str, WorkItem]], stats: _FileStats, total: int) -> dict[str, bytes]:
-        fresh: dict[str, bytes] = {}
-        keys = {item.file.path: key for key, item in todo}
-        work = [item for _, item in todo]
-        done = stats.cached_files
-        args = (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s)
-
-        def take(outcomes: list[FileOutcome]) -> None:
-            nonlocal done
-            for outcome in outcomes:
-                self._collect(outcome, stats)
-                stats.analysed_files += 1
-                fresh[keys[outcome.path]] = cache.encode_outcome(outcome)
-            done += len(outcomes)
-            self._progress(done, total)
-
-        if self.plan.jobs <= 1 or len(work) < INLINE_THRESHOLD:
-            for chunk in _chunks(work, 1):
-                take(analyze_chunk(chunk, *args))
-            return fresh
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=self.plan.jobs, mp_context=context) as pool:
-            futures: list[Future[list[FileOutcome]]] = [
-                pool.submit(analyze_chunk, chunk, *args) for chunk in _chunks(work, self.plan.jobs)
-            ]
-            self._start_repo_analyzers()  # threads start only after the workers are forked
-            for future in as_completed(futures):
-                take(future.result())
-        return fresh
-
-    # -- repo analyzers ----------------------------------------------------
-    _threads: list[tuple[_RepoThread, str | None]]
-
-    def _start_repo_analyzers(self) -> None:
-        if getattr(self, "_threads", None) is not None:
-            return
-        self._threads = []
-        for cls in self.plan.repo_analyzers:
-            analyzer = cls()
-            key = self._repo_cache_key(analyzer)
-            hit = cache.get_many(self.plan.cache, [key]) if key else {}
-            result = cache.decode_repo(hit[key]) if key and key in hit else None
-            if result is not None:
-                self._take_repo(analyzer, result, 0.0, cached=True)
-                continue
-            thread = _RepoThread(analyzer, self.plan.ctx)
-            thread.start()
-            self._threads.append((thread, key))
-
+    # -- repo analyzers ------------------------------------------------------
     def _repo_cache_key(self, analyzer: RepoAnalyzer) -> str | None:
         inputs = analyzer.cache_inputs(self.plan.ctx)
         if inputs is None or self.plan.cache is None:
@@ -229,87 +224,163 @@ class Runner:
         pairs = [(f.path, self.digests.get(f.path, "missing")) for f in inputs]
         return cache.repo_key(analyzer.name, analyzer.version, self.config_hash, pairs)
 
-    def _take_repo(self, analyzer: RepoAnalyzer, result: RepoResult, seconds: float, cached: bool) -> None:
+    def _repo_plan(self) -> list[tuple[type[RepoAnalyzer], str | None]]:
+        """Take cached repo results; return the analyzers that must run, with their cache keys."""
+        todo = []
+        for cls in self.plan.repo_analyzers:
+            analyzer = cls()
+            key = self._repo_cache_key(analyzer)
+            hit = cache.get_many(self.plan.cache, [key]) if key else {}
+            result = cache.decode_repo(hit[key]) if key and key in hit else None
+            if result is None:
+                todo.append((cls, key))
+            else:
+                self._record_repo(cls, _RepoOutcome(result=result), cached=True)
+        return todo
+
+    def _record_repo(
+        self,
+        cls: type[RepoAnalyzer],
+        outcome: _RepoOutcome | None,
+        cached: bool = False,
+        key: str | None = None,
+    ) -> None:
+        if outcome is None:
+            reason = f"did not finish within {self.plan.analyzer_timeout_s:g}s"
+            self.records.append(AnalyzerRecord(cls.name, cls.version, AnalyzerState.TIMEOUT, reason))
+            return
+        if outcome.skipped:
+            reason = outcome.error or ""
+            self.records.append(AnalyzerRecord(cls.name, cls.version, AnalyzerState.SKIPPED, reason))
+            return
+        if outcome.result is None:
+            reason = outcome.error or "no result"
+            self.records.append(AnalyzerRecord(cls.name, cls.version, AnalyzerState.FAILED, reason))
+            return
+        result = outcome.result
         self.findings.extend(result.findings)
         self.not_analysed.extend(result.not_analysed)
         self.notices.extend(result.notices)
         self.records.append(
             AnalyzerRecord(
-                name=analyzer.name,
-                version=result.tool_version or analyzer.version,
+                name=cls.name,
+                version=result.tool_version or cls.version,
                 state=result.state,
                 reason=result.reason,
-                duration_s=round(seconds, 3),
+                duration_s=round(outcome.seconds, 3),
                 findings=len(result.findings),
                 cached=cached,
             )
         )
+        if key and self.plan.cache is not None and result.cacheable and result.state == AnalyzerState.OK:
+            self.fresh[key] = cache.encode_repo(result)
 
-    def _finish_repo_analyzers(self) -> None:
-        self._start_repo_analyzers()
-        deadline = time.monotonic() + self.plan.analyzer_timeout_s
-        fresh: dict[str, bytes] = {}
-        for thread, key in self._threads:
-            analyzer = thread.analyzer
-            if not thread.join(max(0.0, deadline - time.monotonic())):
-                reason = f"did not finish within {self.plan.analyzer_timeout_s:g}s"
-                self.records.append(
-                    AnalyzerRecord(analyzer.name, analyzer.version, AnalyzerState.TIMEOUT, reason)
-                )
-                continue
-            if isinstance(thread.error, AnalyzerSkipped):
-                self.records.append(
-                    AnalyzerRecord(analyzer.name, analyzer.version, AnalyzerState.SKIPPED, str(thread.error))
-                )
-            elif thread.error is not None:
-                reason = f"{type(thread.error).__name__}: {thread.error}"
-                self.records.append(
-                    AnalyzerRecord(analyzer.name, analyzer.version, AnalyzerState.FAILED, reason)
-                )
-            elif thread.result is not None:
-                self._take_repo(analyzer, thread.result, thread.seconds, cached=False)
-                if key and thread.result.cacheable and thread.result.state == AnalyzerState.OK:
-                    fresh[key] = cache.encode_repo(thread.result)
-        if self.plan.cache is not None and fresh:
-            self.plan.cache.cache_put_many(fresh)
+    # -- the run -------------------------------------------------------------
+    def _run_pooled(
+        self,
+        work: list[WorkItem],
+        keys: dict[str, str],
+        total: int,
+        repos: list[tuple[type[RepoAnalyzer], str | None]],
+    ) -> None:
+        ctx, args = (
+            self.plan.ctx,
+            (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s),
+        )
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        pool = ProcessPoolExecutor(max_workers=self.plan.jobs, mp_context=context)
+        timed_out = False
+        try:
+            # CPU-bound repo analyzers first: they are the longest tasks.
+            pooled = [
+                (cls, key, pool.submit(_repo_in_process, cls, ctx)) for cls, key in repos if cls.cpu_bound
+            ]
+            futures: list[Future[list[tuple[FileOutcome, bytes]]]] = [
+                pool.submit(_analyze_and_encode, chunk, *args) for chunk in _chunks(work, self.plan.jobs)
+            ]
+            threads = self._start_threads([r for r in repos if not r[0].cpu_bound])  # after the fork
+            for future in as_completed(futures):
+                self._take(future.result(), keys, total)
+            deadline = time.monotonic() + self.plan.analyzer_timeout_s
+            for cls, key, rfuture in pooled:
+                try:
+                    outcome = rfuture.result(timeout=max(0.0, deadline - time.monotonic()))
+                except FutureTimeout:
+                    outcome, timed_out = None, True
+                self._record_repo(cls, outcome, key=key)
+            self._join_threads(threads, deadline)
+        finally:
+            if timed_out:
+                _terminate(pool)
+            else:
+                pool.shutdown(wait=True)
 
-    # -- records -----------------------------------------------------------
-    def _file_records(self, stats: _FileStats, files: int) -> None:
-        counts: dict[str, int] = defaultdict(int)
-        for finding in self.findings:
-            counts[finding.rule_id] += 1
+    def _start_threads(
+        self, repos: list[tuple[type[RepoAnalyzer], str | None]]
+    ) -> list[tuple[type[RepoAnalyzer], str | None, _RepoThread]]:
+        threads = []
+        for cls, key in repos:
+            thread = _RepoThread(cls(), self.plan.ctx)
+            thread.start()
+            threads.append((cls, key, thread))
+        return threads
+
+    def _join_threads(
+        self, threads: list[tuple[type[RepoAnalyzer], str | None, _RepoThread]], deadline: float
+    ) -> None:
+        for cls, key, thread in threads:
+            self._record_repo(cls, thread.wait(max(0.0, deadline - time.monotonic())), key=key)
+
+    def _run_inline(
+        self,
+        work: list[WorkItem],
+        keys: dict[str, str],
+        total: int,
+        repos: list[tuple[type[RepoAnalyzer], str | None]],
+    ) -> None:
+        threads = self._start_threads(repos)
+        args = (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s)
+        for chunk in _chunks(work, 1):
+            self._take(_analyze_and_encode(chunk, *args), keys, total)
+        self._join_threads(threads, time.monotonic() + self.plan.analyzer_timeout_s)
+
+    def _file_records(self) -> None:
         rule_owner = {r.id: a.name for a in self.plan.file_analyzers for r in a.rules}
         per_analyzer: dict[str, int] = defaultdict(int)
-        for rule_id, n in counts.items():
-            if rule_id in rule_owner:
-                per_analyzer[rule_owner[rule_id]] += n
+        for finding in self.findings:
+            if finding.rule_id in rule_owner:
+                per_analyzer[rule_owner[finding.rule_id]] += 1
         for cls in self.plan.file_analyzers:
-            errors = stats.errors.get(cls.name, 0)
-            state = AnalyzerState.PARTIAL if errors else AnalyzerState.OK
-            reason = f"{errors} file(s) not fully analysed" if errors else ""
+            errors = self.stats.errors.get(cls.name, 0)
             self.records.append(
                 AnalyzerRecord(
                     name=cls.name,
                     version=cls.version,
-                    state=state,
-                    reason=reason,
-                    duration_s=round(stats.seconds.get(cls.name, 0.0), 3),
+                    state=AnalyzerState.PARTIAL if errors else AnalyzerState.OK,
+                    reason=f"{errors} file(s) not fully analysed" if errors else "",
+                    duration_s=round(self.stats.seconds.get(cls.name, 0.0), 3),
                     findings=per_analyzer.get(cls.name, 0),
-                    cached=files > 0 and stats.analysed_files == 0,
+                    cached=self.stats.cached_files > 0 and self.stats.analysed_files == 0,
                 )
             )
 
     def run(self) -> RunnerOutput:
         started = time.perf_counter()
         items = self._read_all()
-        self.timings.append(("read", time.perf_counter() - started))
+        work, keys, total = self._uncached(items)
+        repos = self._repo_plan()
+        self._progress(self.stats.cached_files, total)
+        self.timings.append(("read-and-cache", time.perf_counter() - started))
         mark = time.perf_counter()
-        stats = self._run_files(items)
-        self.timings.append(("file-analyzers", time.perf_counter() - mark))
-        mark = time.perf_counter()
-        self._finish_repo_analyzers()
-        self.timings.append(("repo-analyzers-wait", time.perf_counter() - mark))
-        self._file_records(stats, len(items))
+        heavy = any(cls.cpu_bound for cls, _ in repos)
+        if self.plan.jobs > 1 and (len(work) >= INLINE_THRESHOLD or heavy):
+            self._run_pooled(work, keys, total, repos)
+        else:
+            self._run_inline(work, keys, total, repos)
+        self.timings.append(("analyze", time.perf_counter() - mark))
+        if self.plan.cache is not None and self.fresh:
+            self.plan.cache.cache_put_many(self.fresh)
+        self._file_records()
         return RunnerOutput(
             findings=tuple(self.findings),
             not_analysed=tuple(self.not_analysed),
