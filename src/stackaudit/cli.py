@@ -7,6 +7,7 @@ Exit codes: 0 nothing over the threshold; 1 findings over the threshold;
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Annotated
 
@@ -59,7 +60,7 @@ def main() -> None:
         err_console().print(
             "Please report this with the command you ran (run with STACKAUDIT_DEBUG=1 for a traceback)."
         )
-        if __import__("os").environ.get("STACKAUDIT_DEBUG"):
+        if os.environ.get("STACKAUDIT_DEBUG"):
             raise
         sys.exit(EXIT_ERROR)
 
