@@ -46,7 +46,7 @@ def report(
         with Store.open(url) as store:
             run_id = store.resolve_run(project, run)
             if run_id is None:
-                raise common.fail(f"no stored run {run!r} for project {project!r} in {url}")
+                raise common.fail(f"no stored run {run!r} for project {project!r} in {store.where}")
             return store.load_result(run_id)
 
     result = common.guarded(load)

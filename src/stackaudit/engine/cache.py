@@ -3,7 +3,7 @@
 A file's entry is keyed by its path, content hash, language, the names and
 versions of the analyzers that apply, and the config hash; a repo analyzer's
 entry by its name, version, the config hash and every input file's content hash.
-Payloads are JSON through the model codec. A payload that fails to decode is a
+Payloads are JSON through the store's fast codec (same output as ``model.codec``). A payload that fails to decode is a
 miss (and is replaced), never a crash.
 """
 
@@ -16,7 +16,7 @@ from typing import Protocol
 
 from stackaudit.analyzers.base import RepoResult
 from stackaudit.engine.worker import FileOutcome
-from stackaudit.model.codec import decode, to_primitive
+from stackaudit.storage.fastcodec import decode, encode
 
 CACHE_FORMAT = "1"
 
@@ -47,7 +47,7 @@ def repo_key(name: str, version: str, config_hash: str, inputs: Iterable[tuple[s
 
 
 def encode_outcome(outcome: FileOutcome) -> bytes:
-    return json.dumps(to_primitive(outcome), separators=(",", ":")).encode()
+    return json.dumps(encode(outcome), separators=(",", ":")).encode()
 
 
 def decode_outcome(payload: bytes) -> FileOutcome | None:
@@ -58,7 +58,7 @@ def decode_outcome(payload: bytes) -> FileOutcome | None:
 
 
 def encode_repo(result: RepoResult) -> bytes:
-    return json.dumps(to_primitive(result), separators=(",", ":")).encode()
+    return json.dumps(encode(result), separators=(",", ":")).encode()
 
 
 def decode_repo(payload: bytes) -> RepoResult | None:
