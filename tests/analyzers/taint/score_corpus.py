@@ -6,7 +6,7 @@ its file. Per category: TPR = flagged vulnerable / vulnerable, FPR = flagged saf
 safe; the score is TPR - FPR, averaged over the categories (the metric the OWASP
 Benchmark uses).
 
-    .venv/bin/python tests/analyzers/taint/score_corpus.py [--no-bandit]
+    .venv/bin/python tests/analyzers/taint/score_corpus.py [--no-bandit] [--misses] [--only _hw_]
 """
 
 from __future__ import annotations
@@ -172,6 +172,9 @@ def report(ours: Mapping[int, CategoryScore], bandit: Mapping[int, CategoryScore
 
 def main(argv: list[str]) -> int:
     cases = load_cases()
+    if "--only" in argv:  # e.g. --only _hw_ : the hand-written cases alone
+        pattern = argv[argv.index("--only") + 1]
+        cases = [case for case in cases if pattern in case.path]
     ours = score(cases, taint_flags())
     bandit_set = None if "--no-bandit" in argv else bandit_flags()
     bandit = score(cases, bandit_set) if bandit_set is not None else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from stackaudit.config.sections.taint import TaintConfig
 from stackaudit.model import AnalyzerState, NotAnalysedReason
 from tests.analyzers.taint.helpers import run_taint, write
@@ -64,6 +66,7 @@ def _generated(functions: int) -> str:
     return "".join(parts)
 
 
+@pytest.mark.slow
 def test_two_megabyte_file_hits_the_time_bound(tmp_path: Path) -> None:
     text = _generated(9_000)
     assert len(text) > 2_000_000

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.taint.api_rules import check_module
-from stackaudit.analyzers.taint.interp import BudgetExceeded, Interp
+from stackaudit.analyzers.taint.interp import BudgetExceeded
 from stackaudit.analyzers.taint.modules import ModuleInfo, build_module
 from stackaudit.analyzers.taint.program import Program
 from stackaudit.analyzers.taint.rules import ALL_RULES
@@ -82,17 +82,7 @@ def analyse_modules(
 
 def _analyse_module(program: Program, mod: ModuleInfo) -> None:
     if program.hint.search(mod.text):
-        top = Interp(program, mod, None, 0)
-        top.block(
-            [
-                s
-                for s in mod.tree.body
-                if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            ]
-        )
-        for hit in top.hits:
-            if hit.taint.kind != 0:
-                program.record(hit)
+        program.module_globals(mod)  # runs the module's top-level code (scripts reading sys.argv)
     functions = [
         *mod.functions.values(),
         *(f for methods in mod.classes.values() for f in methods.values()),

@@ -115,9 +115,9 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
             _response_headers(it, args)
             return Val(tag="response")
     elif isinstance(node.func, ast.Attribute) and qn.split(".", 1)[0] not in _PLAIN_MODULES:
-        msink = tb.METHOD_SINKS.get(node.func.attr)
-        if msink is not None and _gate(it, msink, CLEAN):
-            sinks.check(it, msink.sink, args, node.func.attr)
+        for msink in tb.METHOD_SINKS.get(node.func.attr, ()):
+            if _gate(it, msink, CLEAN):
+                sinks.check(it, msink.sink, args, node.func.attr)
     if tb.TAGGING_CALLS.get(qn) == "response":
         _response_headers(it, args)
     cleaned = tb.SANITIZERS.get(qn) or it.prog.extra_sanitizers.get(qn)
@@ -144,6 +144,9 @@ def _response_headers(it: Interp, args: CallArgs) -> None:
         sinks.report(it, tb.HEADER, flatten(headers), args.node, "response headers")
 
 
+_JINJA = frozenset({"jinja2.Environment", "jinja2.Template", "jinja2.environment.Environment"})
+
+
 def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     tag = tb.TAGGING_CALLS.get(qn, "")
     if qn in tb.XML_PARSERS:
@@ -152,6 +155,10 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
         return Val(tag="xml-safe" if safe else "xml-unsafe")
     if qn in ("open", "io.open", "builtins.open", "codecs.open"):
         tag = "file"
+    if qn in _JINJA:
+        autoescape = args.kwargs.get("autoescape")
+        escapes = autoescape is not None and (not autoescape.is_const or bool(autoescape.const))
+        return tainted(args.all_taints(), tag="" if escapes else "jinja-raw")
     if qn in ("str", "bytes", "repr", "format", "ascii") and args.args and args.args[0].is_const:
         return const(str(args.args[0].const)) if qn == "str" else CLEAN
     if qn in ("list", "tuple") and args.args:
@@ -170,9 +177,9 @@ def _sanitised(args: CallArgs, cwes: frozenset[int]) -> Val:
 
 
 def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: CallArgs) -> Val:
-    msink = tb.METHOD_SINKS.get(method)
-    if msink is not None and _gate(it, msink, receiver):
-        sinks.check(it, msink.sink, args, method)
+    for msink in tb.METHOD_SINKS.get(method, ()):
+        if _gate(it, msink, receiver):
+            sinks.check(it, msink.sink, args, method)
     if receiver.tag == "request":
         if method in tb.REQUEST_CLEAN_ATTRS:
             return CLEAN
@@ -182,7 +189,7 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         return Val(taints=frozenset({taint, *flatten(receiver)}))
     if method in tb.CLEAN_METHODS:
         return CLEAN
-    if method in tb.CLEANING_METHODS:
+    if method in tb.CLEANING_METHODS and receiver.tag != "jinja-raw":
         return _sanitised(args, tb.CLEANING_METHODS[method])
     if method == "resolve" and receiver.tag == "path":
         return Val(taints=flatten(receiver), tag="normpath")
@@ -197,7 +204,7 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             return const(folded)
     if method == "format" and receiver.is_const and isinstance(receiver.const, str):
         return tainted(args.all_taints(), prefix=receiver.const.split("{", 1)[0])
-    tag = receiver.tag if receiver.tag in ("xml-tree", "path", "normpath") else ""
+    tag = receiver.tag if receiver.tag in ("xml-tree", "path", "normpath", "jinja-raw") else ""
     if receiver.tag == "headers" and method == "get":
         tag = ""
     return tainted(args.all_taints(), prefix=receiver.prefix if method in _KEEP_PREFIX else "", tag=tag)
@@ -340,7 +347,9 @@ def load_item(it: Interp, node: ast.Subscript) -> Val:
     if base.is_const and key.is_const:
         try:
             value = base.const[key.const]  # type: ignore[index]
-        except Exception:
+        except RecursionError:
+            raise
+        except Exception:  # audited constants can fail to fold in any way
             return CLEAN
         return const(value)
     return Val(taints=cap(flatten(base) | key.taints), tag="file" if base.tag == "file" else "")

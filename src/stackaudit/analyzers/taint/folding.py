@@ -81,7 +81,9 @@ def fold_binop(op: ast.operator, left: object, right: object) -> object:
         return NO_CONST
     try:
         result = fn(left, right)
-    except Exception:
+    except RecursionError:
+        raise
+    except Exception:  # audited constants can fail to fold in any way
         return NO_CONST
     return result if _small(result) else NO_CONST
 
@@ -92,7 +94,9 @@ def fold_unary(op: ast.unaryop, operand: object) -> object:
         return NO_CONST
     try:
         return fn(operand)
-    except Exception:
+    except RecursionError:
+        raise
+    except Exception:  # audited constants can fail to fold in any way
         return NO_CONST
 
 
@@ -103,7 +107,9 @@ def fold_compare(ops: list[ast.cmpop], values: list[object]) -> object:
         for op, left, right in zip(ops, values, values[1:], strict=False):
             if not _CMP[type(op)](left, right):
                 return False
-    except Exception:
+    except RecursionError:
+        raise
+    except Exception:  # audited constants can fail to fold in any way
         return NO_CONST
     return True
 
@@ -148,7 +154,9 @@ def fold_str_method(receiver: object, method: str, args: list[object]) -> object
         return NO_CONST
     try:
         result = getattr(receiver, method)(*args)
-    except Exception:
+    except RecursionError:
+        raise
+    except Exception:  # audited constants can fail to fold in any way
         return NO_CONST
     if isinstance(result, list):
         result = tuple(result)

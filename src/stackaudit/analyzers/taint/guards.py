@@ -30,14 +30,23 @@ def refine(it: Interp, test: ast.expr) -> tuple[Env, Env]:
         return on_false, on_true
     if isinstance(test, ast.BoolOp):
         parts = [refine(it, v) for v in test.values]
-        if isinstance(test.op, ast.And):
-            return _merge([p[0] for p in parts]), {}
-        return {}, _merge([p[1] for p in parts])
+        if isinstance(test.op, ast.And):  # false when any part is false: only what every part cleans
+            return _merge([p[0] for p in parts]), _common([p[1] for p in parts])
+        return _common([p[0] for p in parts]), _merge([p[1] for p in parts])
+    if isinstance(test, ast.Attribute) and test.attr in _HOST_ATTRS:
+        return {}, _subject(it, test)  # `if parsed.netloc:` false: no host, a relative URL
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         return _compare(it, test)
     if isinstance(test, ast.Call):
         return _call(it, test), {}
     return {}, {}
+
+
+def _common(envs: list[Env]) -> Env:
+    if not envs:
+        return {}
+    keys = set(envs[0]).intersection(*envs[1:])
+    return {key: envs[0][key] for key in keys}
 
 
 def _merge(envs: list[Env]) -> Env:
@@ -80,6 +89,11 @@ def _looks_constant_name(node: ast.expr) -> bool:
 
 def _subject(it: Interp, node: ast.expr) -> Env:
     """What a membership test validates: the value itself, or its host."""
+    if isinstance(node, ast.Attribute) and node.attr in _HOST_ATTRS:
+        inner = _innermost_name(node.value)
+        inner = it.derived.get(inner, inner) if inner else None
+        if inner and inner in it.env:
+            return {inner: _clean_for(it.env[inner], _HOST_CHECKED)}
     name = _name_of(node)
     if name:
         return {name: CLEAN}
@@ -87,10 +101,6 @@ def _subject(it: Interp, node: ast.expr) -> Env:
         inner = _name_of(node.func.value)
         if inner and node.func.attr in ("lower", "strip", "upper", "casefold"):
             return {inner: CLEAN}
-    if isinstance(node, ast.Attribute) and node.attr in _HOST_ATTRS:
-        inner = _innermost_name(node.value)
-        if inner and inner in it.env:
-            return {inner: _clean_for(it.env[inner], _HOST_CHECKED)}
     return {}
 
 
@@ -106,6 +116,10 @@ def _call(it: Interp, test: ast.Call) -> Env:
             target = _name_of(test.args[-1])
             return {target: CLEAN} if target else {}
     qn = it.qualname(func)
+    helper = it.prog.resolve_function(it, func, qn) if qn else None
+    if helper is not None and test.args and is_validator(helper.node):
+        target = _name_of(test.args[0])
+        return {target: CLEAN} if target else {}
     if qn in _REGEX_CALLS and len(test.args) >= 2:
         pattern = it.expr(test.args[0])
         target = _name_of(test.args[1])
@@ -164,3 +178,29 @@ def _innermost_name(node: ast.expr) -> str | None:
             node = node.value
         else:
             return None
+
+
+def is_validator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A helper whose every return is a validation of its input (fullmatch, isdigit, allow-list)."""
+    returns = [n.value for n in ast.walk(func) if isinstance(n, ast.Return)]
+    return bool(returns) and all(v is not None and _validation(v) for v in returns)
+
+
+def _validation(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _validation(node.operand)
+    if isinstance(node, ast.BoolOp):
+        return all(_validation(v) for v in node.values)
+    if isinstance(node, ast.Compare):
+        if isinstance(node.ops[0], ast.In | ast.NotIn):
+            return True
+        return isinstance(node.ops[0], ast.Is | ast.IsNot) and _validation(node.left)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "bool" and node.args:
+            return _validation(node.args[0])
+        return name in ("fullmatch", "match") or name in _VALIDATORS
+    return False

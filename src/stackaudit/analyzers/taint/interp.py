@@ -56,6 +56,7 @@ class Interp:
         self.hits: list[SinkHit] = []
         self.expr_depth = 0
         self.yields = False
+        self.derived: dict[str, str] = {}  # name -> the variable it was computed from by a call
         self.symbol = func.symbol if func else None
         self._stmt_table: dict[type, Callable[[ast.stmt], bool]] = {
             ast.Assign: self._assign,
@@ -250,6 +251,11 @@ class Interp:
     def assign(self, target: ast.expr, value: Val, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
             self.env[target.id] = _with_step(value, self.loc(node), f"assigned to {target.id}")
+            source = getattr(node, "value", None)
+            if isinstance(source, ast.Call) and source.args and isinstance(source.args[0], ast.Name):
+                self.derived[target.id] = source.args[0].id  # parsed = urlparse(url)
+            else:
+                self.derived.pop(target.id, None)
         elif isinstance(target, ast.Tuple | ast.List):
             self._unpack(target.elts, value, node)
         elif isinstance(target, ast.Attribute):
@@ -315,7 +321,11 @@ class Interp:
         if node.id in self.mod.consts:
             return const(self.mod.consts[node.id])
         qn = self.aliases.get(node.id)
-        return self.global_value(qn, node) if qn else CLEAN
+        if qn:
+            return self.global_value(qn, node)
+        if self.func is not None:
+            return self.prog.module_globals(self.mod).get(node.id, CLEAN)
+        return CLEAN
 
     def global_value(self, qn: str, node: ast.expr) -> Val:
         if qn in tb.REQUEST_OBJECTS:
@@ -529,7 +539,9 @@ def _terminates(node: ast.stmt) -> bool:
 def _truthy(value: object) -> bool:
     try:
         return bool(value)
-    except Exception:
+    except RecursionError:
+        raise
+    except Exception:  # audited constants can fail to fold in any way
         return True
 
 
@@ -599,7 +611,8 @@ def join_envs(envs: list[Env]) -> Env:
             mine = out.get(key)
             out[key] = value if mine is None else join(mine, value)
         for key in out.keys() - env.keys():
-            out[key] = Val(taints=out[key].taints, tag=out[key].tag)  # maybe unbound: no const
+            v = out[key]  # maybe unbound on the other path: keep what it may hold, drop the constant
+            out[key] = Val(v.taints, NO_CONST, v.items, v.keys, v.prefix, v.tag)
     return out
 
 

@@ -51,6 +51,7 @@ class Summary:
     hits: tuple[SinkHit, ...]  # sinks reached by a parameter (symbolic taint)
 
 
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _CONTEXT = {SourceKind.REQUEST: CodeContext.HANDLER, SourceKind.CLI: CodeContext.SCRIPT}
 
 
@@ -74,6 +75,7 @@ class Program:
         self.summaries: dict[str, Summary] = {}
         self._in_progress: set[str] = set()
         self._hinted: dict[str, bool] = {}
+        self._globals: dict[str, dict[str, Val]] = {}
         self.partial: dict[str, str] = {}
         self.findings: dict[tuple[int, str, int, int], Finding] = {}
 
@@ -117,6 +119,21 @@ class Program:
 
     def mark_partial(self, path: str, reason: str) -> None:
         self.partial.setdefault(path, reason)
+
+    def module_globals(self, mod: ModuleInfo) -> dict[str, Val]:
+        """Run a module's top-level code once; keep the typed objects it binds (``env = Environment()``)."""
+        cached = self._globals.get(mod.name)
+        if cached is not None:
+            return cached
+        self._globals[mod.name] = {}  # in progress: a cycle sees nothing rather than recursing
+        top = Interp(self, mod, None, 0)
+        top.block([s for s in mod.tree.body if not isinstance(s, _DEFINITIONS)])
+        for hit in top.hits:
+            if hit.taint.kind != SourceKind.PARAM:
+                self.record(hit)
+        kept = {name: Val(tag=v.tag) for name, v in top.env.items() if v.tag and "." not in name}
+        self._globals[mod.name] = kept
+        return kept
 
     # ---- summaries ---------------------------------------------------------------------
     def hinted(self, func: FuncInfo) -> bool:

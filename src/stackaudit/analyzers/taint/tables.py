@@ -155,39 +155,45 @@ def _msinks(
     return {n: MethodSink(Sink(cwe, pos, kw, f".{n}()", kind), mods, tags) for n in names.split()}
 
 
-METHOD_SINKS: dict[str, MethodSink] = {
-    **_msinks(SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation")),
-    **_msinks(SQL, "raw", kw=("raw_query",), mods=("django",)),
-    **_msinks(SQL, "extra", pos=(), kw=("where", "select", "tables", "order_by"), mods=("django",)),
-    **_msinks(
+_METHOD_SINK_TABLES: tuple[dict[str, MethodSink], ...] = (
+    _msinks(SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation")),
+    _msinks(SQL, "raw", kw=("raw_query",), mods=("django",)),
+    _msinks(SQL, "extra", pos=(), kw=("where", "select", "tables", "order_by"), mods=("django",)),
+    _msinks(
         LDAP,
         "search_s search_st search_ext search_ext_s",
         pos=(0, 2),
         kw=("base", "filterstr"),
         mods=("ldap",),
     ),
-    **_msinks(LDAP, "search", pos=(0, 1), kw=("search_base", "search_filter"), mods=("ldap3",)),
-    **_msinks(XPATH, "xpath", kw=("_path",), mods=("lxml",)),
-    **_msinks(XPATH, "find findall iterfind findtext", kw=("path",), tags=("xml-tree",)),
-    **_msinks(
+    _msinks(LDAP, "search", pos=(0, 1), kw=("search_base", "search_filter"), mods=("ldap3",)),
+    _msinks(XPATH, "xpath", kw=("_path",), mods=("lxml",)),
+    _msinks(XPATH, "find findall iterfind findtext", kw=("path",), tags=("xml-tree",)),
+    _msinks(
         PATH,
         "read_text read_bytes write_text write_bytes unlink rmdir touch",
         pos=(),
         tags=("path",),
         kind="receiver",
     ),
-    **_msinks(
+    _msinks(
         SSRF, "get post put patch delete head request stream", kw=("url",), tags=("http-client",), kind="url"
     ),
-    **_msinks(TRUST, "update setdefault __setitem__", pos=(0, 1), tags=("session",)),
-    **_msinks(
+    _msinks(TRUST, "update setdefault __setitem__", pos=(0, 1), tags=("session",)),
+    _msinks(
         HEADER,
         "add set setdefault add_header __setitem__",
         pos=(1,),
         kw=("value", "_value"),
         tags=("headers",),
     ),
-}
+)
+# method name -> every sink class it can be (``setdefault`` on a session or on headers).
+METHOD_SINKS: dict[str, tuple[MethodSink, ...]] = {}
+for _table in _METHOD_SINK_TABLES:
+    for _name, _msink in _table.items():
+        METHOD_SINKS[_name] = (*METHOD_SINKS.get(_name, ()), _msink)
+
 
 # Sanitisers: qualified name -> the CWEs their output is safe for (ALL_CWES = every class).
 _ALL = ALL_CWES

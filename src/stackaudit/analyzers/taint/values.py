@@ -121,8 +121,13 @@ def join(a: Val, b: Val) -> Val:
     items = _join_items(a.items, b.items)
     keys = _join_keys(a.keys, b.keys)
     prefix = _common_prefix(a.prefix, b.prefix)
+    taints = union(a, b)
+    lost_items = items is None and (a.items is not None or b.items is not None)
+    lost_keys = keys is None and (a.keys is not None or b.keys is not None)
+    if lost_items or lost_keys:  # precision lost: what the precise side held becomes plain taint
+        taints = cap(flatten(a) | flatten(b))
     return Val(
-        taints=union(a, b),
+        taints=taints,
         const=a.const if same else NO_CONST,
         items=items,
         keys=keys,
