@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.python.family import Loop, RuleFamily
-from stackaudit.analyzers.python.orm import query_call, query_of
+from stackaudit.analyzers.python.orm import query_call, query_of, yields_rows
 from stackaudit.model import Category, Confidence, RuleMeta, Severity
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ class NPlusOneRules(RuleFamily):
         if loop.iter is None or not loop.data_driven:
             return
         self._relation_iter(loop)
+        if not yields_rows(self.walk, loop.iter):
+            return
         query = query_of(self.walk, loop.iter)
         if query is not None and query.orm in {"django", "sqlalchemy"} and not query.eager:
             self.lazy_loops[id(loop)] = loop

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.python.clients import Lib, classify
-from stackaudit.analyzers.python.names import call_chain, chain_root, dotted
+from stackaudit.analyzers.python.names import CHAIN_DEPTH, call_chain, chain_root, dotted
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.python.walker import Walk
@@ -57,6 +57,51 @@ BOUNDING = frozenset(
     }
 )
 FILTERING = frozenset({"filter", "filter_by", "where", "exclude", "get", "having"})
+DJANGO_NO_QUERY = frozenset({"get_for_model", "get_for_models", "get_for_id", "clear_cache", "none"})
+ROW_METHODS = frozenset(
+    {
+        "all",
+        "filter",
+        "exclude",
+        "order_by",
+        "select_related",
+        "prefetch_related",
+        "values",
+        "values_list",
+        "distinct",
+        "annotate",
+        "only",
+        "defer",
+        "using",
+        "iterator",
+        "reverse",
+        "objects",
+        "scalars",
+        "execute",
+        "unique",
+        "yield_per",
+        "options",
+        "where",
+        "join",
+        "limit",
+        "offset",
+        "filter_by",
+        "partitions",
+        "fetchall",
+        "fetchmany",
+        "mappings",
+        "with_entities",
+        "query",
+        "raw",
+        "union",
+        "chunked",
+        "select_from",
+        "outerjoin",
+        "group_by",
+        "having",
+    }
+)
+ROW_WRAPPERS = frozenset({"list", "sorted", "reversed", "enumerate", "tuple", "iter"})
 SESSION_QUERY = frozenset({"query", "execute", "scalars", "scalar"})
 SESSION_NAMES = frozenset({"session", "db", "db_session", "dbsession", "sess"})
 CONNECTION_NAMES = frozenset({"conn", "connection", "cursor", "cur"})
@@ -109,7 +154,7 @@ def query_call(walk: Walk, call: ast.Call) -> str | None:
         return None
     owner = func.value
     if isinstance(owner, ast.Attribute) and owner.attr == "objects":
-        return "django"
+        return None if func.attr in DJANGO_NO_QUERY else "django"
     if isinstance(owner, ast.Attribute) and owner.attr == "query" and _model_name(owner.value):
         return "sqlalchemy"
     if func.attr in SESSION_QUERY and is_session(walk, owner):
@@ -190,3 +235,24 @@ def _read_link(walk: Walk, link: ast.expr, facts: _Facts, methods: set[str], sta
     for arg in (*link.args, *(k.value for k in link.keywords)):
         if isinstance(arg, ast.Call | ast.Attribute | ast.Name):
             stack.append(arg)
+
+
+def yields_rows(walk: Walk, expr: ast.expr) -> bool:
+    """Does iterating ``expr`` iterate query rows (``qs``, ``X.objects.filter()``,
+    ``session.scalars(stmt)``), as opposed to attributes of one object (``obj._meta.fields``)?"""
+    node: ast.expr | None = expr
+    for _ in range(CHAIN_DEPTH):
+        if isinstance(node, ast.Name):
+            node = walk.lookup(node.id)
+        elif isinstance(node, ast.Await | ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in ROW_WRAPPERS and node.args:
+                node = node.args[0]
+            else:
+                node = node.func
+        elif isinstance(node, ast.Attribute):
+            return node.attr in ROW_METHODS
+        else:
+            return False
+    return False

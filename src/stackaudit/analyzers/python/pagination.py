@@ -100,7 +100,8 @@ class PaginationRules(RuleFamily):
     def on_class(self, node: ast.ClassDef) -> None:
         bases = [(dotted(b) or "").rsplit(".", 1)[-1] for b in node.bases]
         attrs = _class_attrs(node)
-        if any(b.endswith(LIST_VIEW_SUFFIXES) for b in bases):
+        concrete = "model" in attrs or "queryset" in attrs  # not an abstract base of the framework
+        if concrete and any(b.endswith(LIST_VIEW_SUFFIXES) for b in bases):
             if "paginate_by" not in attrs or is_none(attrs["paginate_by"]):
                 self._class_finding(node, "ListView without paginate_by renders the whole queryset")
         elif (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -45,30 +46,33 @@ RETRY_WITHOUT_BACKOFF = RuleMeta(
     """,
 )
 
-NETWORK_WORDS = (
-    "connect",
-    "send",
-    "request",
-    "post",
-    "get",
-    "put",
-    "fetch",
-    "call",
-    "publish",
-    "charge",
-    "urlopen",
-    "execute",
-    "query",
-    "download",
-    "upload",
-    "invoke",
-    "ping",
-    "recv",
-    "delete",
-    "patch",
-    "submit",
+NETWORK_WORDS = frozenset(
+    {
+        "connect",
+        "send",
+        "request",
+        "post",
+        "get",
+        "put",
+        "fetch",
+        "call",
+        "publish",
+        "charge",
+        "urlopen",
+        "execute",
+        "query",
+        "download",
+        "upload",
+        "invoke",
+        "ping",
+        "recv",
+        "delete",
+        "patch",
+        "submit",
+    }
 )
-BACKOFF_WORDS = ("sleep", "backoff", "wait")
+BACKOFF_WORDS = frozenset({"sleep", "backoff", "wait"})
+WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 EXITS = (ast.Raise, ast.Return, ast.Break)
 POLL_EXCEPTIONS = ("Empty", "QueueEmpty", "StopIteration")
 CLOCK = "<clock>"  # a deadline comparison caps a loop like an attempt counter does
@@ -98,9 +102,10 @@ def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _call_word(call: ast.Call) -> str:
+def _call_words(call: ast.Call) -> set[str]:
+    """Words of the callee's last name: ``post_json`` -> {post, json}; ``fetchData`` -> {fetch, data}."""
     name = dotted(call.func) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
-    return name.rsplit(".", 1)[-1].lower()
+    return {w.lower() for w in WORD.findall(name.rsplit(".", 1)[-1])}
 
 
 def _swallows(handler: ast.ExceptHandler) -> bool:
@@ -123,7 +128,7 @@ def _retries(try_node: ast.Try) -> bool:
 def _remote(try_node: ast.Try) -> bool:
     for stmt in try_node.body:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and any(w in _call_word(node) for w in NETWORK_WORDS):
+            if isinstance(node, ast.Call) and _call_words(node) & NETWORK_WORDS:
                 return True
     return False
 
@@ -137,8 +142,7 @@ def _facts(body: list[ast.stmt]) -> _Facts:
         elif isinstance(node, ast.Return | ast.Break):
             facts.exits = True
         elif isinstance(node, ast.Call):
-            word = _call_word(node)
-            facts.backoff = facts.backoff or any(w in word for w in BACKOFF_WORDS)
+            facts.backoff = facts.backoff or bool(_call_words(node) & BACKOFF_WORDS)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             facts.counters.add(node.target.id)
         elif isinstance(node, ast.Compare):
