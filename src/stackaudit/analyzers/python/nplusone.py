@@ -65,7 +65,56 @@ RELATED_MANAGER_METHODS = frozenset(
     }
 )
 SCALAR_SUFFIXES = ("_id", "_at", "_on", "_date", "_time")
-SCALAR_ATTRS = frozenset({"value", "pk", "id"})
+SCALAR_ATTRS = frozenset(  # attributes of value objects (dates, files, geometries), not of related rows
+    {
+        "value",
+        "pk",
+        "id",
+        "year",
+        "month",
+        "day",
+        "hour",
+        "minute",
+        "second",
+        "microsecond",
+        "tzinfo",
+        "days",
+        "seconds",
+        "date",
+        "time",
+        "url",
+        "path",
+        "size",
+        "width",
+        "height",
+        "name_hash",
+        "m",
+        "km",
+        "mi",
+        "ft",
+        "sq_m",
+        "sq_km",
+        "srid",
+        "x",
+        "y",
+        "z",
+        "coords",
+        "wkt",
+        "geojson",
+        "area",
+        "length",
+        "centroid",
+        "envelope",
+        "empty",
+        "num_points",
+        "real",
+        "imag",
+        "hex",
+        "amount",
+        "currency",
+        "label",
+    }
+)
 
 
 class NPlusOneRules(RuleFamily):
