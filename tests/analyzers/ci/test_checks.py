@@ -155,3 +155,13 @@ def test_branch_check_is_skipped_without_opt_in_or_token(
 
 def test_ci_config_defaults_when_schema_has_no_section() -> None:
     assert ci_config(Config()) == CiConfig()
+
+
+def test_install_snippet_hides_index_credentials() -> None:
+    text = (
+        "pip install -r req.txt --index-url https://bot:s3cr3t-t0ken@pypi.example.com/simple "
+        "--extra-index-url https://ghp_0123456789abcdef@pkgs.example.com/simple\n"
+    )
+    (finding,) = check_installs("install.sh", text, frozenset())
+    assert "s3cr3t-t0ken" not in repr(finding) and "ghp_0123456789abcdef" not in repr(finding)
+    assert "https://***@pypi.example.com/simple" in finding.snippet

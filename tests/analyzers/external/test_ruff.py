@@ -225,3 +225,18 @@ def test_failed_to_lint_parses_recorded_stderr() -> None:
         ("-odd.py", NotAnalysedReason.PERMISSION),
         ("x.py", NotAnalysedReason.ERROR),
     ]
+
+
+def test_hardcoded_passwords_are_redacted(tmp_path: Path) -> None:
+    secrets = ("hunter2hunter2", "s3cr3t-value-1", "another-secret")
+    (tmp_path / "pw.py").write_text(
+        f'PASSWORD = "{secrets[0]}"\n\n\ndef f(password="{secrets[1]}"):\n'
+        f'    return connect(password="{secrets[2]}")\n'
+    )
+    ctx = RepoContext(root=tmp_path, files=(SourceFile("pw.py", tmp_path / "pw.py", 99, "python"),),
+                      config=Config(), is_git=False)
+    findings = RuffAnalyzer().analyze_repo(ctx).findings
+    assert {f.rule_id for f in findings} == {"ruff.S105", "ruff.S106", "ruff.S107"}
+    for finding in findings:
+        assert "…sha256:" in finding.snippet
+        assert not any(secret in repr(finding) for secret in secrets)

@@ -197,3 +197,17 @@ def test_nothing_to_audit_is_a_skip(tmp_path: Path) -> None:
                       config=Config(), is_git=False)
     with pytest.raises(AnalyzerSkipped):
         ZizmorAnalyzer().analyze_repo(ctx)
+
+
+def test_hardcoded_container_credentials_are_redacted(tmp_path: Path) -> None:
+    digest = "ab" * 32
+    workflow = tmp_path / ".github" / "workflows" / "c.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(
+        "name: x\non: push\npermissions: {}\njobs:\n  a:\n    name: a\n    runs-on: ubuntu-latest\n"
+        f"    container:\n      image: ghcr.io/acme/app@sha256:{digest}\n      credentials:\n"
+        "        username: bot\n        password: hunter2hunter2\n    steps:\n      - run: echo hi\n"
+    )
+    (finding,) = ZizmorAnalyzer().analyze_repo(_context(tmp_path)).findings
+    assert finding.rule_id == "zizmor.hardcoded-container-credentials"
+    assert "hunter2hunter2" not in repr(finding) and "password: hun…sha256:" in finding.snippet

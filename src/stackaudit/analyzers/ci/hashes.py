@@ -23,6 +23,7 @@ _REQUIREMENT = re.compile(
     r"(?:(?P<pin>===?)\s*[^\s;,]+|(?P<ref>@\s*\S+)|[<>!~]=?\s*[^\s;]+(?:\s*,\s*[<>!=~]=?\s*[^\s;,]+)*)?"
     r"\s*(?:;.*?)?(?:\s--hash[=\s]\S+)*\s*(?:#.*)?)$"
 )
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s:@]+)(?::[^/\s@]*)?@", re.I)
 _LOCK_NAMES = frozenset({"pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock"})
 
 
@@ -160,7 +161,7 @@ def check_installs(path: str, text: str, hashed_files: frozenset[str]) -> list[F
             INSTALL_WITHOUT_REQUIRE_HASHES.finding(
                 Location(path, number),
                 f"pip install -r {' '.join(files)} without --require-hashes" + (note if covered else ""),
-                line.strip()[:300],
+                _URL_CREDENTIALS.sub(r"\g<scheme>***@", line.strip())[:300],
                 severity=Severity.LOW if covered else None,
                 context=CodeContext.CONFIG,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -10,6 +11,10 @@ from stackaudit.model import CodeContext
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
 MAX_SNIPPET = 400
+_QUOTED = re.compile(r"""(?P<q>["'])(?P<v>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+_SECRET_KEY = re.compile(
+    r"(?im)^(?P<k>[ \t-]*[\w.-]*(?:pass|secret|token|key|credential)[\w.-]*[ \t]*:[ \t]*)(?P<v>\S.*)$"
+)
 
 
 def code_context(path: str) -> CodeContext:
@@ -67,3 +72,16 @@ class PathMap:
             except ValueError:
                 continue
         return candidate.as_posix().lstrip("/")
+
+
+def redact(value: str) -> str:
+    """Never a secret in full: a short prefix (at most a quarter, at most 4) + ``…`` + hash."""
+    shown = min(4, len(value) // 4)
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{value[:shown]}…sha256:{digest}"
+
+
+def redact_snippet(snippet: str) -> str:
+    """Redact quoted string literals and ``password: value`` style YAML values in a snippet."""
+    out = _QUOTED.sub(lambda m: f"{m.group('q')}{redact(m.group('v'))}{m.group('q')}", snippet)
+    return _SECRET_KEY.sub(lambda m: f"{m.group('k')}{redact(m.group('v').strip())}", out)

@@ -17,7 +17,13 @@ from typing import Any, ClassVar
 
 from stackaudit.analyzers.base import AnalyzerSkipped, RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.external import _run
-from stackaudit.analyzers.external._common import PathMap, code_context, read_text, source_range
+from stackaudit.analyzers.external._common import (
+    PathMap,
+    code_context,
+    read_text,
+    redact_snippet,
+    source_range,
+)
 from stackaudit.analyzers.external._run import ExitTable, Outcome, ToolFailed, ToolTimeout
 from stackaudit.analyzers.external.ruff_rules import RULES, SELECT
 from stackaudit.model import (
@@ -66,6 +72,7 @@ UNMAPPED = RuleMeta(
 
 _BY_CODE: dict[str, RuleMeta] = {rule.id.removeprefix("ruff."): rule for rule in RULES}
 _SYNTAX_CODES = frozenset({"invalid-syntax", "E999"})
+SECRET_CODES = frozenset({"S105", "S106", "S107"})  # their range is the secret itself: redact
 _FAILED = re.compile(r"^(?:warning|error): Failed to lint (?P<path>.+?): (?P<why>.+)$")
 
 
@@ -171,13 +178,16 @@ def _finding(rec: RuffRecord, rel: str, lines: list[str]) -> Finding:
     rule = _BY_CODE.get(code, UNMAPPED)
     start = (rec.location.row, rec.location.column)
     end = (rec.end_location.row, rec.end_location.column)
+    snippet = source_range(lines, start, end)
+    if code in SECRET_CODES:
+        snippet = redact_snippet(snippet)
     props = [("ruff_code", code)]
     if rec.url:
         props.append(("url", rec.url))
     return rule.finding(
         Location(rel, rec.location.row, rec.location.column, rec.end_location.row, rec.end_location.column),
         f"{code} {rec.message}" if rule is UNMAPPED else rec.message,
-        source_range(lines, start, end),
+        snippet,
         fix=rec.fix,
         context=code_context(rel),
         tool="ruff",

@@ -18,7 +18,7 @@ import yaml
 
 from stackaudit.analyzers.base import AnalyzerSkipped, RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.external import _run
-from stackaudit.analyzers.external._common import MAX_SNIPPET, read_text
+from stackaudit.analyzers.external._common import MAX_SNIPPET, read_text, redact_snippet
 from stackaudit.analyzers.external._run import ExitTable, Outcome, ToolFailed, ToolTimeout
 from stackaudit.analyzers.external.zizmor_audits import AUDITS, UNMAPPED
 from stackaudit.model import (
@@ -62,6 +62,7 @@ CONFIDENCE: dict[str, Confidence] = {
 # libyaml's safe loader when available (several times faster); both are safe loaders.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BY_ID: dict[str, RuleMeta] = {rule.id.removeprefix("zizmor."): rule for rule in AUDITS}
+SECRET_AUDITS = frozenset({"hardcoded-container-credentials"})  # the feature holds the secret
 _COMPLETED = re.compile(r"completed (\S.*?)\s*$")
 
 
@@ -173,11 +174,14 @@ def to_findings(records: Sequence[ZizmorRecord]) -> list[Finding]:
         if rec.url:
             props.append(("url", rec.url))
         message = f"{rec.desc}: {primary.annotation}" if primary.annotation else rec.desc
+        snippet = primary.feature.strip()
+        if rec.ident in SECRET_AUDITS:
+            snippet = redact_snippet(snippet)
         findings.append(
             rule.finding(
                 _loc(primary),
                 message,
-                primary.feature.strip()[:MAX_SNIPPET],
+                snippet[:MAX_SNIPPET],
                 severity=SEVERITY.get(rec.severity.lower(), Severity.INFO),
                 confidence=CONFIDENCE.get(rec.confidence.lower(), Confidence.LOW),
                 fix="; ".join(f for f in rec.fixes if f) or None,
