@@ -202,6 +202,9 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         folded = fold_str_method(receiver.const, method, [a.const for a in args.args])
         if folded is not NO_CONST:
             return const(folded)
+    if method in _LOOKUPS and not receiver.tag:
+        default = args.args[1:] + [v for k, v in args.kwargs.items() if k == "default"]
+        return tainted(cap(flatten(receiver).union(*(flatten(d) for d in default))))
     if method == "format" and receiver.is_const and isinstance(receiver.const, str):
         return tainted(args.all_taints(), prefix=receiver.const.split("{", 1)[0])
     tag = receiver.tag if receiver.tag in ("xml-tree", "path", "normpath", "jinja-raw") else ""
@@ -210,6 +213,7 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
     return tainted(args.all_taints(), prefix=receiver.prefix if method in _KEEP_PREFIX else "", tag=tag)
 
 
+_LOOKUPS = frozenset({"get", "setdefault", "pop"})  # mapping reads: the key selects, the value is the map's
 _KEEP_PREFIX = frozenset({"strip", "rstrip", "encode", "decode", "format"})
 _MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "setdefault"})
 
@@ -352,7 +356,8 @@ def load_item(it: Interp, node: ast.Subscript) -> Val:
         except Exception:  # audited constants can fail to fold in any way
             return CLEAN
         return const(value)
-    return Val(taints=cap(flatten(base) | key.taints), tag="file" if base.tag == "file" else "")
+    # A tainted key only selects among the container's own values: the result carries the container's taint.
+    return Val(taints=flatten(base), tag="file" if base.tag == "file" else "")
 
 
 def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> None:

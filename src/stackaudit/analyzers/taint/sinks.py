@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from stackaudit.analyzers.taint.calls import CallArgs
     from stackaudit.analyzers.taint.interp import Interp
 
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "cmd", "cmd.exe", "powershell", "pwsh"})
 _FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
 
 
@@ -66,6 +67,9 @@ def _subprocess(args: CallArgs) -> list[Val]:
     if shell is not None and (shell.taints or (shell.is_const and bool(shell.const))):
         return [command]
     if command.items is not None:
+        program = command.items[0].const if command.items else None
+        if isinstance(program, str) and program.rsplit("/", 1)[-1] in _SHELLS:
+            return list(command.items)  # ["sh", "-c", text]: the text is a shell command line
         return [command.items[0]] if command.items else []
     return [command]  # a string program, or a whole argument list from the user
 
