@@ -98,16 +98,21 @@ class Matcher:
             hit = hit or inside
             if inside and fix:
                 fixed.append(fix)
-        if not hit and prepared.strings:  # "1.0" listed, "1.0.0" installed: compare parsed
-            if prepared.listed is None:
-                eco = entry.ecosystem
-                prepared.listed = frozenset(
-                    p for v in entry.versions if (p := self.cache.get(eco, v)) is not None
-                )
-            hit = parsed in prepared.listed
+        if not hit and prepared.strings and not prepared.ranges:
+            # A list-only entry: also match "1.0.0" against a listed "1.0" (equal as versions). With
+            # ranges, the list is the registry's spelling of what the ranges already cover (OSV).
+            hit = parsed in self._parsed_list(entry, prepared)
         if hit and not fixed:
             fixed = [v for v in prepared.fixes if self.cache.parse(entry.ecosystem, v) > parsed]
         return Verdict(affected=hit, fixed=tuple(dict.fromkeys(fixed)))
+
+    def _parsed_list(self, entry: Affected, prepared: _Prepared) -> frozenset[Comparable]:
+        if prepared.listed is None:
+            eco = entry.ecosystem
+            prepared.listed = frozenset(
+                p for v in entry.versions if (p := self.cache.get(eco, v)) is not None
+            )
+        return prepared.listed
 
     def smallest_upgrade(
         self, ecosystem: str, current: str, entries: list[Affected], candidates: set[str]
