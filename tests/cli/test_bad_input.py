@@ -62,3 +62,15 @@ def test_env_vars_mirror_flags(tmp_path: Path) -> None:
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert db.is_file() and not (tmp_path / ".stackaudit" / "stackaudit.db").exists()
+
+
+def test_only_accepts_commas_and_rejects_unknown_names(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import requests\nrequests.get('http://x')\n")
+    proc = _run("audit", ".", "--only", "python-rules,nosuch", cwd=tmp_path)
+    assert proc.returncode == 2 and "nosuch" in proc.stderr and "python-rules" in proc.stderr
+    proc = _run("audit", ".", "--only", "python-rules,secrets", "-f", "json", "--fail-on", "none", cwd=tmp_path)
+    assert proc.returncode == 0
+    import json
+
+    names = {a["name"] for a in json.loads(proc.stdout)["run"]["analyzers"]}
+    assert names == {"python-rules", "secrets"}

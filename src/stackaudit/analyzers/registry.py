@@ -7,9 +7,9 @@ from stackaudit.analyzers.base import Analyzer, FileAnalyzer, RepoAnalyzer, Rule
 
 def file_analyzers() -> tuple[type[FileAnalyzer], ...]:
     # Imports live inside the function: nothing runs at import time of the registry.
-    from stackaudit.analyzers.python.analyzer import PythonRulesAnalyzer
     from stackaudit.analyzers.audit_trail import AuditTrailAnalyzer
     from stackaudit.analyzers.privilege import PrivilegeAnalyzer
+    from stackaudit.analyzers.python.analyzer import PythonRulesAnalyzer
     from stackaudit.analyzers.secrets import SecretsAnalyzer
 
     return (SecretsAnalyzer, PythonRulesAnalyzer, PrivilegeAnalyzer, AuditTrailAnalyzer)

@@ -41,6 +41,20 @@ ExploitOpt = Annotated[
 ]
 
 
+def _analyzer_names(only: list[str] | None) -> frozenset[str] | None:
+    """``--only a,b --only c`` → {a, b, c}; an unknown name is an error, never an empty run."""
+    if not only:
+        return None
+    names = frozenset(n.strip() for item in only for n in item.split(",") if n.strip())
+    known = {a.name for a in registry.all_analyzers()}
+    unknown = sorted(names - known)
+    if unknown:
+        raise common.fail(
+            f"--only: unknown analyzer(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
+    return names
+
+
 def _audit(
     path: Path,
     formats: list[str] | None,
@@ -71,7 +85,7 @@ def _audit(
         db_url=db,
         jobs=jobs,
         use_cache=not no_cache,
-        only_analyzers=frozenset(only) if only else None,
+        only_analyzers=_analyzer_names(only),
         baseline=baseline,
         fail_on=fail_on,
         fail_on_exploitable=exploitable,

@@ -11,6 +11,7 @@ from datetime import date
 from pydantic import Field, field_validator
 
 from stackaudit.config.sections.base import Section
+from stackaudit.config.sections.ci import CiConfig
 from stackaudit.config.sections.privilege import PrivilegeConfig
 from stackaudit.config.sections.runtime import (
     LoadConfig,
@@ -87,6 +88,7 @@ class Config(Section):
     secrets: SecretsConfig = SecretsConfig()
     supply_chain: SupplyChainConfig = SupplyChainConfig()
     privilege: PrivilegeConfig = PrivilegeConfig()
+    ci: CiConfig = CiConfig()
     slo: dict[str, SLOConfig] = Field(default_factory=dict)
     load: LoadConfig = LoadConfig()
     nplusone: NPlusOneConfig = NPlusOneConfig()
