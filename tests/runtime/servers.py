@@ -15,8 +15,9 @@ Kinds:
 - ``tail``: ``service_ms``, and every ``tail_every``-th request (100) takes ``tail_ms`` (200);
 - ``stall``: ``service_ms``; the server freezes ``stall_ms`` (200) every ``period_s`` (2):
   a response due inside a freeze waits for its end;
-- ``capacity``: one worker, busy (CPU) for ``service_ms`` (10) of wall time per request,
-  FIFO, so 1000 / service_ms req/s at most;
+- ``capacity``: one worker, FIFO, ``service_ms`` (10) per request, scheduled in virtual time
+  from the kernel arrivals (so a starved server still has exactly 1000 / service_ms req/s of
+  capacity), burning ``cpu_ms`` (0) of CPU per request so a PID probe sees the work;
 - ``drift``: latency ``service_ms`` + ``growth_ms_per_s`` x uptime, and ``leak_kb`` kept per
   request (RSS grows);
 - ``garbage``: answers every request with bytes that are not HTTP, then closes.
@@ -83,6 +84,7 @@ class Behaviour:
     period_s: float = 2.0
     growth_ms_per_s: float = 0.0
     leak_kb: int = 0
+    cpu_ms: float = 0.0
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Server:
     latencies_ms: list[float] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     _count: int = 0
+    _worker_free: float = 0.0
     _leak: list[bytes] = field(default_factory=list)
     _due: list[tuple[float, int, socket.socket, float, bool]] = field(default_factory=list)
     _buffers: dict[socket.socket, bytes] = field(default_factory=dict)
@@ -106,13 +109,13 @@ class Server:
     def _due_at(self, arrival: float) -> float:
         b = self.behaviour
         self._count += 1
-        if b.kind == "capacity":  # one worker (this thread), FIFO, busy CPU for service_ms
-            # busy for service_ms of wall time: capacity stays 1000 / service_ms req/s even when
-            # this process is preempted (CPU-time accounting is unreliable on a busy VM)
-            end = time.perf_counter() + b.service_ms / 1000
+        if b.kind == "capacity":  # one worker, FIFO, in virtual time from kernel arrivals
+            start = max(arrival, self._worker_free)
+            self._worker_free = start + b.service_ms / 1000
+            end = time.perf_counter() + b.cpu_ms / 1000  # CPU burnt per request (for --pid)
             while time.perf_counter() < end:
                 pass
-            return time.time()
+            return self._worker_free
         delay = b.service_ms
         if b.kind == "tail" and self._count % b.tail_every == 0:
             delay = b.tail_ms
