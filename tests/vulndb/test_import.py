@@ -141,3 +141,16 @@ def test_timestamp_formats(raw: str | None, expected: str | None) -> None:
 def test_bad_timestamp_is_a_schema_error() -> None:
     with pytest.raises(SchemaError, match="unreadable timestamp"):
         parse_timestamp("yesterday-ish")
+
+
+def test_unquoted_yaml_versions_stay_strings(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "X-1.yaml").write_text(
+        "id: X-1\nmodified: 2021-07-05T00:01:23Z\nsummary: null\naliases: ~\n"
+        "affected:\n- package: {name: floaty, ecosystem: PyPI}\n"
+        "  ranges: [{type: ECOSYSTEM, events: [{introduced: 1.2}, {fixed: 1.10}]}]\n"
+    )
+    assert import_path(engine, tmp_path / "X-1.yaml").records == 1
+    db = VulnDatabase(engine)
+    dep = Dependency("floaty", Ecosystem.PYPI, "r.txt", version="1.9")
+    (match,) = audit_dependencies(db, [dep]).matches  # 1.10 read as a float would be 1.1 < 1.9
+    assert match.info.fixed_versions == ("1.10",) and match.info.aliases == () and match.info.summary == ""

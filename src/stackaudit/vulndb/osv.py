@@ -18,6 +18,15 @@ _RANGE_TYPES = frozenset({"ECOSYSTEM", "SEMVER", "GIT"})
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y/%m/%d", "%d %b %Y")
 
 
+_NULLS = frozenset({"null", "Null", "NULL", "~", ""})
+
+
+def _get(mapping: dict[str, Any], key: str) -> Any:
+    """A field, with YAML's null spellings as None (records are read with the base loader: all strings)."""
+    value = mapping.get(key)
+    return None if isinstance(value, str) and value in _NULLS else value
+
+
 class SchemaError(ValueError):
     """The record does not follow the OSV schema (message says where)."""
 
@@ -73,21 +82,21 @@ def _check_events(where: str, kind: str, events: Any) -> list[dict[str, str]]:
 
 def _affected(record: dict[str, Any], problems: list[str]) -> tuple[tuple[str, str, str, str], ...]:
     rows = []
-    entries = record.get("affected")
+    entries = _get(record, "affected")
     if not isinstance(entries, list):
         raise SchemaError("affected: expected a list")
     for i, entry in enumerate(entries):
-        package = entry.get("package") if isinstance(entry, dict) else None
-        if not isinstance(package, dict) or not package.get("name") or not package.get("ecosystem"):
+        package = _get(entry, "package") if isinstance(entry, dict) else None
+        if not isinstance(package, dict) or not _get(package, "name") or not _get(package, "ecosystem"):
             raise SchemaError(f"affected[{i}].package: name and ecosystem are required")
         ranges = []
-        for k, rng in enumerate(entry.get("ranges") or []):
+        for k, rng in enumerate(_get(entry, "ranges") or []):
             where = f"affected[{i}].ranges[{k}]"
-            kind = rng.get("type") if isinstance(rng, dict) else None
+            kind = _get(rng, "type") if isinstance(rng, dict) else None
             if kind not in _RANGE_TYPES:
                 raise SchemaError(f"{where}.type: {kind!r} is not ECOSYSTEM, SEMVER or GIT")
             try:
-                events = _check_events(where, kind, rng.get("events"))
+                events = _check_events(where, kind, _get(rng, "events"))
             except SchemaError as exc:
                 if kind != "GIT":
                     raise
@@ -95,7 +104,7 @@ def _affected(record: dict[str, Any], problems: list[str]) -> tuple[tuple[str, s
                 continue
             if kind != "GIT":
                 ranges.append({"type": kind, "events": events})
-        versions = [str(v) for v in entry.get("versions") or []]
+        versions = [str(v) for v in _get(entry, "versions") or []]
         eco = str(package["ecosystem"]).split(":", 1)[0]
         rows.append(
             (eco, normalise_name(eco, str(package["name"])), json.dumps(ranges), json.dumps(versions))
@@ -105,23 +114,23 @@ def _affected(record: dict[str, Any], problems: list[str]) -> tuple[tuple[str, s
 
 def normalise_record(record: Any) -> tuple[AdvisoryRow | None, list[str]]:
     """Return (row or None when withdrawn, schema problems). Raises SchemaError when unusable."""
-    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+    if not isinstance(record, dict) or not isinstance(_get(record, "id"), str):
         raise SchemaError("not an OSV record: no string 'id'")
-    if record.get("withdrawn"):
+    if _get(record, "withdrawn"):
         parse_timestamp(record["withdrawn"])
         return None, []
     problems: list[str] = []
     rows = _affected(record, problems)
-    vectors = [str(s.get("score")) for s in record.get("severity") or [] if isinstance(s, dict)]
+    vectors = [str(_get(s, "score")) for s in _get(record, "severity") or [] if isinstance(s, dict)]
     vector, score = best_vector(vectors)
-    aliases = tuple(sorted({str(a) for a in record.get("aliases") or []} - {record["id"]}))
-    summary = str(record.get("summary") or record.get("details") or "").strip().splitlines()
+    aliases = tuple(sorted({str(a) for a in _get(record, "aliases") or []} - {record["id"]}))
+    summary = str(_get(record, "summary") or _get(record, "details") or "").strip().splitlines()
     return (
         AdvisoryRow(
             id=record["id"],
             summary=summary[0][:300] if summary else "",
-            published=parse_timestamp(record.get("published")),
-            modified=parse_timestamp(record.get("modified")),
+            published=parse_timestamp(_get(record, "published")),
+            modified=parse_timestamp(_get(record, "modified")),
             aliases=aliases,
             cvss_vector=vector,
             cvss_score=score,
