@@ -124,7 +124,11 @@ class TaintAnalyzer(RepoAnalyzer):
         config = ctx.config.taint if hasattr(ctx.config, "taint") else TaintConfig()
         with _gc_paused():
             parsed = parse_files(self.cache_inputs(ctx))
-            findings, partial = analyse_modules(parsed.modules, config)
+            try:
+                findings, partial = analyse_modules(parsed.modules, config)
+            finally:
+                for mod in parsed.modules:  # modules and functions point at each other: free the trees now
+                    mod.release()
         partial_entries = tuple(
             NotAnalysed(path, NotAnalysedReason.PARTIAL, reason, NAME)
             for path, reason in sorted(partial.items())

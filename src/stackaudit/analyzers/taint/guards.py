@@ -21,6 +21,7 @@ _VALIDATORS = frozenset({"isdigit", "isalnum", "isalpha", "isnumeric", "isdecima
 _HOST_ATTRS = frozenset({"netloc", "hostname", "host", "scheme"})
 _HOST_CHECKED = frozenset({tb.SSRF, tb.REDIRECT})
 _FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
+_SUBJECT_KW = frozenset({"url", "value", "path", "s"})
 _REGEX_CALLS = frozenset({"re.fullmatch", "re.match", "regex.fullmatch", "regex.match"})
 
 
@@ -127,8 +128,11 @@ def _call(it: Interp, test: ast.Call) -> Env:
             isinstance(pattern.const, str) and pattern.const.endswith("$")
         )
         return {target: CLEAN} if target and anchored else {}
-    if qn in tb.SANITIZERS and test.args:
-        target = _name_of(test.args[0])
+    checked = (
+        test.args[0] if test.args else next((k.value for k in test.keywords if k.arg in _SUBJECT_KW), None)
+    )
+    if qn in tb.SANITIZERS and checked is not None:
+        target = _name_of(checked)
         if target and target in it.env and tb.SANITIZERS[qn] != ALL_CWES:
             return {target: _clean_for(it.env[target], tb.SANITIZERS[qn])}
     return {}

@@ -58,28 +58,6 @@ class Interp:
         self.yields = False
         self.derived: dict[str, str] = {}  # name -> the variable it was computed from by a call
         self.symbol = func.symbol if func else None
-        self._stmt_table: dict[type, Callable[[ast.stmt], bool]] = {
-            ast.Assign: self._assign,
-            ast.AnnAssign: self._ann_assign,
-            ast.AugAssign: self._aug_assign,
-            ast.Expr: self._expr_stmt,
-            ast.Return: self._return,
-            ast.Raise: self._raise,
-            ast.If: self._if,
-            ast.While: self._while,
-            ast.For: self._for,
-            ast.AsyncFor: self._for,
-            ast.With: self._with,
-            ast.AsyncWith: self._with,
-            ast.Try: self._try,
-            ast.TryStar: self._try,
-            ast.Delete: self._delete,
-            ast.Match: self._match,
-            ast.Break: _terminates,
-            ast.Continue: _terminates,
-            ast.Import: self._import,
-            ast.ImportFrom: self._import,
-        }
 
     # ---- locations -------------------------------------------------------------------
     def loc(self, node: ast.AST) -> Location:
@@ -104,8 +82,8 @@ class Interp:
     def stmt(self, node: ast.stmt) -> bool:
         if time.monotonic() > self.prog.deadline:
             raise BudgetExceeded
-        handler = self._stmt_table.get(type(node))
-        return handler(node) if handler else False
+        handler = _STMT_TABLE.get(type(node))
+        return handler(self, node) if handler else False
 
     def _assign(self, node: ast.stmt) -> bool:
         assert isinstance(node, ast.Assign)
@@ -532,7 +510,7 @@ class Interp:
         return CLEAN
 
 
-def _terminates(node: ast.stmt) -> bool:
+def _terminates(it: Interp, node: ast.stmt) -> bool:
     return True
 
 
@@ -621,6 +599,30 @@ _KINDS = {
     "env": SourceKind.ENV,
     "request": SourceKind.REQUEST,
     "file": SourceKind.FILE,
+}
+
+# Class-level dispatch tables (bound-method tables on the instance would make reference cycles).
+_STMT_TABLE: dict[type, Callable[[Interp, ast.stmt], bool]] = {
+    ast.Assign: Interp._assign,
+    ast.AnnAssign: Interp._ann_assign,
+    ast.AugAssign: Interp._aug_assign,
+    ast.Expr: Interp._expr_stmt,
+    ast.Return: Interp._return,
+    ast.Raise: Interp._raise,
+    ast.If: Interp._if,
+    ast.While: Interp._while,
+    ast.For: Interp._for,
+    ast.AsyncFor: Interp._for,
+    ast.With: Interp._with,
+    ast.AsyncWith: Interp._with,
+    ast.Try: Interp._try,
+    ast.TryStar: Interp._try,
+    ast.Delete: Interp._delete,
+    ast.Match: Interp._match,
+    ast.Break: _terminates,
+    ast.Continue: _terminates,
+    ast.Import: Interp._import,
+    ast.ImportFrom: Interp._import,
 }
 
 _EXPR_TABLE: dict[type, Callable[[Interp, ast.expr], Val]] = {

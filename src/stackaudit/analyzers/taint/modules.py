@@ -67,6 +67,12 @@ class ModuleInfo:
     nested: list[FuncInfo] = field(default_factory=list)  # functions defined inside functions
     _hints: dict[str, list[int]] = field(default_factory=dict)
 
+    def release(self) -> None:
+        """Break the module <-> function cycles so the trees are freed without the cyclic GC."""
+        self.functions.clear()
+        self.classes.clear()
+        self.nested.clear()
+
     def hint_lines(self, hint: re.Pattern[str]) -> list[int]:
         """Sorted line numbers where ``hint`` matches, computed once per pattern."""
         found = self._hints.get(hint.pattern)
