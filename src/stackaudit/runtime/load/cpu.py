@@ -105,15 +105,3 @@ class Sampler:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-
-def cpu_between(readings: list[Reading], start: float, end: float) -> float | None:
-    """CPU-seconds used between two times, interpolated from the nearest readings."""
-    inside = [r for r in readings if start <= r.at <= end]
-    before = [r for r in readings if r.at < start]
-    after = [r for r in readings if r.at > end]
-    first = before[-1] if before else (inside[0] if inside else None)
-    last = after[0] if after else (inside[-1] if inside else None)
-    if first is None or last is None or last.at <= first.at:
-        return None
-    rate = (last.cpu_seconds - first.cpu_seconds) / (last.at - first.at)
-    return rate * (end - start)
