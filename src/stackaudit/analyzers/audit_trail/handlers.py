@@ -9,7 +9,7 @@ from enum import StrEnum
 
 HTTP_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
 ROUTE_ATTRS = {"route", "api_route", "websocket", *HTTP_VERBS}
-_VIEW_METHODS = {"get", "post", "put", "patch", "delete", "dispatch", "form_valid", "create", "update",
+_VIEW_METHODS = {"get", "post", "put", "patch", "delete", "form_valid", "create", "update",
                  "destroy", "list", "retrieve", "perform_create", "perform_destroy"}
 
 AUTH_WORDS = re.compile(
@@ -18,16 +18,18 @@ AUTH_WORDS = re.compile(
 )
 ADMIN_DECORATORS = re.compile(
     r"(?i)admin_required|staff_member_required|superuser_required|staff_required|roles?_required"
-    r"|permission_required|user_passes_test|requires_admin|admin_only|is_admin|admin\.action"
+    r"|permission_required|requires_admin|admin_only|is_admin|admin\.action"
 )
+_ADMIN_TEST = re.compile(r"is_staff|is_superuser|is_admin|admin")  # inside @user_passes_test(...)
 ADMIN_NAMES = re.compile(
     r"(?i)^admin_|_admin$|delete_user|ban_user|deactivate_user|suspend_user|grant_role|set_role|assign_role"
     r"|promote|demote|change_role|impersonat"
 )
-EXPORT_NAMES = re.compile(r"(?i)export|download|dump|backup|\.csv|_csv|csv_")
-EXPORT_CALLS = re.compile(
-    r"(?:^|\.)(?:send_file|send_from_directory|FileResponse|StreamingResponse|make_csv_response)$"
+EXPORT_NAMES = re.compile(
+    r"(?i)(?:^|[\s_/.<>-])(?:exports?|downloads?|dumps?|backups?|reports?)(?:$|[\s_/.<>-])|csv"
 )
+# File responses count as an export only with as_attachment=True or an export-like name/route
+FILE_CALLS = re.compile(r"(?:^|\.)(?:send_file|send_from_directory|FileResponse|StreamingResponse)$")
 
 
 class Kind(StrEnum):
@@ -67,6 +69,8 @@ def _route(deco: ast.expr) -> tuple[str, str] | None:
     path = ""
     if deco.args and isinstance(deco.args[0], ast.Constant) and isinstance(deco.args[0].value, str):
         path = deco.args[0].value
+    if not path.startswith("/"):
+        return None  # mock.patch("pkg.mod"), dict.get("x"), router.route("pkg:npm/.*"): not an HTTP route
     method = HTTP_VERBS.get(attr, "GET")
     for kw in deco.keywords:
         if kw.arg == "methods" and isinstance(kw.value, ast.List | ast.Tuple) and kw.value.elts:
@@ -76,11 +80,15 @@ def _route(deco: ast.expr) -> tuple[str, str] | None:
     return method, path
 
 
-def _body_exports(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+def _body_exports(fn: ast.FunctionDef | ast.AsyncFunctionDef, named_export: bool) -> str | None:
+    """The strongest sign in the body that the handler hands data out as a file, if any."""
     for node in ast.walk(fn):
         if isinstance(node, ast.Call):
             name = dotted(node.func)
-            if EXPORT_CALLS.search(name) or name.endswith(("csv.writer", "csv.DictWriter")):
+            if name.endswith(("csv.writer", "csv.DictWriter")):
+                return name.rsplit(".", 1)[-1]
+            attachment = any(kw.arg == "as_attachment" for kw in node.keywords)
+            if FILE_CALLS.search(name) and (attachment or named_export):
                 return name.rsplit(".", 1)[-1]
             for kw in node.keywords:
                 value = kw.value.value if isinstance(kw.value, ast.Constant) else None
@@ -92,15 +100,26 @@ def _body_exports(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     return None
 
 
+def _decorator_name(deco: ast.expr) -> str:
+    name = dotted(deco.func if isinstance(deco, ast.Call) else deco)
+    admin_check = isinstance(deco, ast.Call) and _ADMIN_TEST.search(ast.unparse(deco))
+    if name.endswith("user_passes_test") and admin_check:
+        return "user_passes_test(admin check)"
+    return name
+
+
 def classify(
     fn: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, view_class: str | None
 ) -> Handler | None:
     """The handler kind of ``fn`` (first match: admin, auth, export), or None when it is not one."""
-    decos = [dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list]
+    if fn.name.startswith("test") or qualname.startswith("Test"):
+        return None  # test code, not a handler
+    decos = [_decorator_name(d) for d in fn.decorator_list]
     routes = [r for r in (_route(d) for d in fn.decorator_list) if r is not None]
     endpoint = f"{routes[0][0]} {routes[0][1]}" if routes and routes[0][1] else None
     args = [a.arg for a in fn.args.args]
-    is_handler = bool(routes) or "request" in args[:2] or view_class is not None
+    in_class = "." in qualname
+    is_handler = bool(routes) or view_class is not None or (not in_class and "request" in args[:1])
     admin_deco = next((d for d in decos if ADMIN_DECORATORS.search(d)), None)
     path = " ".join(p for _, p in routes)
     words = f"{view_class or ''} {fn.name} {path}"
@@ -112,8 +131,9 @@ def classify(
         return Handler(fn, qualname, Kind.ADMIN, endpoint, "admin route or name")
     if AUTH_WORDS.search(words):
         return Handler(fn, qualname, Kind.AUTH, endpoint, "authentication route or name")
-    exported = _body_exports(fn)
-    if exported or EXPORT_NAMES.search(words):
+    named_export = bool(EXPORT_NAMES.search(words))
+    exported = _body_exports(fn, named_export)
+    if exported or named_export:
         return Handler(fn, qualname, Kind.EXPORT, endpoint, exported or "export route or name")
     return None
 

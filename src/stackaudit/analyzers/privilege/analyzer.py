@@ -52,7 +52,7 @@ class PrivilegeAnalyzer(FileAnalyzer):
         hits: list[Hit] = []
         if source.file.language in {"sql", "python"}:
             hits.extend(_grants(text, source.file.language))
-        hits.extend(_superusers(text, cfg))
+        hits.extend(_superusers(text, cfg, source.file.language))
         if _read_only_path(cfg, source.path):
             hits.extend(_writers(text, cfg))
         return FileResult(tuple(_finding(h, source) for h in _dedupe(hits)))
@@ -80,8 +80,10 @@ def _grants(text: str, language: str) -> Iterator[Hit]:
         yield Hit(EXCESSIVE_GRANT, m.start(), m.end(), f"excessive privilege: {statement[:80]}", statement)
 
 
-def _superusers(text: str, cfg: PrivilegeConfig) -> Iterator[Hit]:
-    kinds = ((pt.DB_URL, "connection URL"), (pt.USER_SETTING, "setting"), (pt.LIBPQ_USER, "DSN"))
+def _superusers(text: str, cfg: PrivilegeConfig, language: str) -> Iterator[Hit]:
+    kinds = [(pt.DB_URL, "connection URL"), (pt.USER_SETTING, "setting"), (pt.LIBPQ_USER, "DSN")]
+    if language == "terraform":
+        kinds.append((pt.TF_USERNAME, "database resource"))
     for pattern, kind in kinds:
         for m in pattern.finditer(text):
             user = m.group("user")

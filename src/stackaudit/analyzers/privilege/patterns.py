@@ -23,9 +23,10 @@ DB_URL = re.compile(
 # DB_USER=root, POSTGRES_USER: postgres, "USER": "postgres", User Id=sa;, username = "x" (terraform)
 USER_SETTING = re.compile(
     r"""(?P<key>(?<![\w])(?:["']?(?:[A-Z0-9]+_)*(?:DB|DATABASE|POSTGRES|PG|MYSQL|MARIADB|MSSQL|SQL|MONGO\w*|RDS)"""
-    r"""_?USER(?:NAME)?["']?|["']USER["']|User\s?Id|UID|(?:master_)?username))\s*[:=]\s*["']?(?P<user>[A-Za-z_][\w.-]*)""",
+    r"""_?USER(?:NAME)?["']?|["']USER["']|User\s?Id|UID))\s*[:=]\s*["']?(?P<user>[A-Za-z_][\w.-]*)""",
     re.IGNORECASE,
 )
+TF_USERNAME = re.compile(r"(?m)^\s*(?:master_)?username\s*=\s*\"(?P<user>[A-Za-z_][\w.-]*)\"")
 LIBPQ_USER = re.compile(r"(?:^|[\s\"'])host=\S+.*?\buser=(?P<user>[A-Za-z_][\w.-]*)")
 GRANT = re.compile(
     r"\bGRANT\s+(?:ALL(?:\s+PRIVILEGES)?|SUPER)\b[^;\n\"']*"
