@@ -4,7 +4,7 @@
 its repeats (one value per repeated run or benchmark):
 
 - the change is the ratio of the medians, current / baseline;
-- the noise check is a percentile bootstrap 95 % CI of that ratio (seeded, so the verdict
+- the noise check is a percentile bootstrap (1 - alpha) CI of that ratio (seeded, so the verdict
   is reproducible), with the one-sided Mann-Whitney U p-value reported beside it;
 - FAIL when the change exceeds the threshold AND the whole CI lies above 1 (the slowdown
   is larger than the run-to-run spread); PASS when even the CI's upper end stays within
@@ -62,7 +62,7 @@ class MetricVerdict:
     baseline_median: float
     current_median: float
     change: float  # current / baseline - 1
-    ci_low: float  # bootstrap 95 % CI of the ratio of medians
+    ci_low: float  # bootstrap (1 - alpha) CI of the ratio of medians
     ci_high: float
     p_value: float  # one-sided Mann-Whitney U, current > baseline
     threshold: float
@@ -83,12 +83,13 @@ class RegressionVerdict:
         return doc
 
 
-def _bootstrap_ratio(base: Sequence[float], cur: Sequence[float], rounds: int) -> tuple[float, float]:
+def _bootstrap_ratio(base: Sequence[float], cur: Sequence[float], rounds: int,
+                    alpha: float) -> tuple[float, float]:
     rng = np.random.default_rng(20260101)
     b = rng.choice(np.asarray(base, dtype=float), size=(rounds, len(base)), replace=True)
     c = rng.choice(np.asarray(cur, dtype=float), size=(rounds, len(cur)), replace=True)
     ratios = np.median(c, axis=1) / np.maximum(np.median(b, axis=1), 1e-12)
-    low, high = np.percentile(ratios, [2.5, 97.5])
+    low, high = np.percentile(ratios, [50 * alpha, 100 - 50 * alpha])
     return float(low), float(high)
 
 
@@ -114,9 +115,9 @@ def compare_metric(metric: str, base: Sequence[float], cur: Sequence[float], thr
         return MetricVerdict(metric, Outcome.INCONCLUSIVE, mb, mc, 0.0, 0.0, 0.0, 1.0, threshold,
                              "baseline median is zero")
     change = mc / mb - 1
-    low, high = _bootstrap_ratio(base, cur, cfg.bootstrap_rounds)
+    low, high = _bootstrap_ratio(base, cur, cfg.bootstrap_rounds, cfg.alpha)
     p = _p_value(base, cur)
-    spread = f"95 % CI of the ratio {low:.3f}..{high:.3f}, Mann-Whitney p={p:.3g}"
+    spread = f"{1 - cfg.alpha:.0%} CI of the ratio {low:.3f}..{high:.3f}, Mann-Whitney p={p:.3g}"
     if change > threshold and low > 1:
         outcome, why = Outcome.FAIL, f"{metric} up {change:+.1%} (> {threshold:.0%}), outside the spread"
     elif high - 1 <= threshold:
