@@ -245,3 +245,23 @@ def test_routes_inside_an_app_factory(tmp_path: Path) -> None:
         9,
         "GET /run",
     )
+
+
+def test_redirect_to_a_site_relative_path(tmp_path: Path) -> None:
+    head = FLASK + "from flask import redirect\n@app.route('/n')\ndef n():\n    t = request.args['next']\n"
+    only_slash = head + "    if not t.startswith('/'):\n        t = '/'\n    return redirect(t)\n"
+    assert _rules(write(tmp_path, {"app.py": only_slash})) == [("sec.open-redirect", 11)]  # "//evil" passes
+    both = (
+        head
+        + "    if not t.startswith('/') or t.startswith(('//', '/\\\\')):\n        t = '/'\n    return redirect(t)\n"
+    )
+    assert _rules(write(tmp_path, {"app.py": both})) == []
+
+
+def test_database_rows_and_selected_values_are_not_input(tmp_path: Path) -> None:
+    assert _one(tmp_path, "u = User.query.filter_by(name=v).first()\nos.system(u.home)") == []
+    assert (
+        _one(tmp_path, "cmds = {'a': 'ls', 'b': 'df'}\nos.system(cmds.get(v, 'ls'))\nos.system(cmds[v])")
+        == []
+    )
+    assert _one(tmp_path, "opts = {}\nos.system(opts.get('x', v))") == [("sec.command-injection", 9)]

@@ -202,6 +202,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         folded = fold_str_method(receiver.const, method, [a.const for a in args.args])
         if folded is not NO_CONST:
             return const(folded)
+    if method in _DB_RESULTS and _is_query_chain(node.func):
+        return CLEAN  # rows read back from the database: data at rest, not this request's input
     if method in _LOOKUPS and not receiver.tag:
         default = args.args[1:] + [v for k, v in args.kwargs.items() if k == "default"]
         return tainted(cap(flatten(receiver).union(*(flatten(d) for d in default))))
@@ -211,6 +213,40 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
     if receiver.tag == "headers" and method == "get":
         tag = ""
     return tainted(args.all_taints(), prefix=receiver.prefix if method in _KEEP_PREFIX else "", tag=tag)
+
+
+_DB_RESULTS = frozenset(
+    {
+        "first",
+        "one",
+        "one_or_none",
+        "all",
+        "get",
+        "scalar",
+        "scalars",
+        "scalar_one",
+        "fetchone",
+        "fetchall",
+        "fetchmany",
+        "get_or_404",
+        "first_or_404",
+        "count",
+        "exists",
+        "values_list",
+        "last",
+        "latest",
+    }
+)
+_QUERY_ATTRS = frozenset({"query", "objects", "filter", "filter_by", "where", "select", "execute", "exclude"})
+
+
+def _is_query_chain(func: ast.expr) -> bool:
+    node = func.value if isinstance(func, ast.Attribute) else func
+    while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        if isinstance(node, ast.Attribute) and node.attr in _QUERY_ATTRS:
+            return True
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return False
 
 
 _LOOKUPS = frozenset({"get", "setdefault", "pop"})  # mapping reads: the key selects, the value is the map's

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.taint import tables as tb
-from stackaudit.analyzers.taint.values import ALL_CWES, CLEAN, Val
+from stackaudit.analyzers.taint.values import ALL_CWES, CLEAN, NOT_DOUBLE_SLASH, STARTS_WITH_SLASH, Val
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.interp import Env, Interp
@@ -39,7 +39,7 @@ def refine(it: Interp, test: ast.expr) -> tuple[Env, Env]:
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         return _compare(it, test)
     if isinstance(test, ast.Call):
-        return _call(it, test), {}
+        return _call(it, test), _call_false(it, test)
     return {}, {}
 
 
@@ -51,10 +51,19 @@ def _common(envs: list[Env]) -> Env:
 
 
 def _merge(envs: list[Env]) -> Env:
+    """All of these facts hold: a value refined twice keeps both cleanings."""
     out: Env = {}
     for env in envs:
-        out.update(env)
+        for name, value in env.items():
+            out[name] = _both(out[name], value) if name in out else value
     return out
+
+
+def _both(a: Val, b: Val) -> Val:
+    if not a.taints or not b.taints:
+        return a if not a.taints else b
+    facts = frozenset.intersection(*(t.cleaned for t in a.taints))
+    return _clean_for(b, facts) if facts else b
 
 
 def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
@@ -138,12 +147,27 @@ def _call(it: Interp, test: ast.Call) -> Env:
     return {}
 
 
+def _call_false(it: Interp, test: ast.Call) -> Env:
+    """``if not url.startswith(("//", "/\\")): ...``: the value does not start with a double slash."""
+    func = test.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "startswith" and test.args):
+        return {}
+    subject = _name_of(func.value)
+    prefix = it.expr(test.args[0])
+    prefixes = prefix.const if isinstance(prefix.const, tuple) else (prefix.const,)
+    if subject and subject in it.env and "//" in prefixes:
+        return {subject: _clean_for(it.env[subject], frozenset({NOT_DOUBLE_SLASH}))}
+    return {}
+
+
 def _prefix_check(it: Interp, subject: str, prefix_node: ast.expr) -> Env:
     value = it.env[subject]
     prefix = it.expr(prefix_node)
     if prefix.taints:
         return {}
     cwes: set[int] = set()
+    if prefix.const == "/":
+        cwes.add(STARTS_WITH_SLASH)
     if value.tag == "normpath":
         cwes.add(tb.PATH)
     if isinstance(prefix.const, str) and _FIXED_HOST.match(prefix.const):

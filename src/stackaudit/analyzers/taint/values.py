@@ -33,6 +33,9 @@ class SourceKind(IntEnum):
 
 
 ALL_CWES: frozenset[int] = frozenset({-1})  # marker: cleaned for every sink class
+REDIRECT_CWE = 601
+STARTS_WITH_SLASH, NOT_DOUBLE_SLASH = -2, -3  # facts from guards; together: a site-relative path
+RELATIVE_PATH = frozenset({STARTS_WITH_SLASH, NOT_DOUBLE_SLASH})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -53,7 +56,10 @@ class Taint:
         return replace(self, cleaned=self.cleaned | cwes)
 
     def reaches(self, cwe: int) -> bool:
-        return cwe not in self.cleaned
+        if cwe in self.cleaned:
+            return False
+        # checked to start with "/" and not with "//" or "/\\": a path on this site, not a redirect away
+        return not (cwe == REDIRECT_CWE and self.cleaned >= RELATIVE_PATH)
 
 
 class _NoConst:
