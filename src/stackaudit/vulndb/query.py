@@ -62,6 +62,11 @@ class VulnDatabase:
         with self.engine.connect() as conn:
             return int(conn.scalar(select(func.count()).select_from(t.advisories)) or 0)
 
+    def ecosystems(self) -> set[str]:
+        """Ecosystems that have at least one advisory in the database."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(t.affected.c.ecosystem).distinct()))
+
     def affected_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Affected]]:
         """Affected entries per (ecosystem, normalised package)."""
         wanted = set(keys)

@@ -93,6 +93,12 @@ def test_ignored_vulnerabilities(full_vulndb: tuple[str, list[ImportReport]]) ->
     assert _by_rule(result, "sca.vulnerable-dependency")
 
 
+def test_ecosystem_without_data_is_reported(vulnapp: RepoResult) -> None:
+    (notice,) = [n for n in vulnapp.notices if "no npm advisories" in n]
+    assert "3 npm dependencies were NOT checked" in notice
+    assert not any("no PyPI advisories" in n for n in vulnapp.notices)
+
+
 def test_stale_data_is_reported(vulnapp: RepoResult) -> None:
     stale = [n for n in vulnapp.notices if "days old" in n]
     assert len(stale) == 1 and "snapshot 2026-07-23" in stale[0]

@@ -75,6 +75,19 @@ def _online(db: VulnDatabase, inventory: Inventory, settings: SupplyChainConfig)
     return [f"OSV API: {result.queried} packages queried, {result.cached} from the local cache"]
 
 
+def _uncovered(present: set[str], inventory: Inventory) -> list[str]:
+    used: dict[str, int] = {}
+    for dep in _unique(inventory.dependencies):
+        if dep.version:
+            used[str(dep.ecosystem)] = used.get(str(dep.ecosystem), 0) + 1
+    return [
+        f"no {eco} advisories in the vulnerability database: {count} {eco} dependencies were NOT checked "
+        f"(run `stackaudit db update --ecosystem {eco}` or `db import` an OSV {eco} export)"
+        for eco, count in sorted(used.items())
+        if eco not in present
+    ]
+
+
 def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> None:
     if not ctx.db_url:
         out.skipped_reason = NO_DB
@@ -97,6 +110,7 @@ def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> N
         for k in ("kev", "epss")
         if not any(s.kind == k for s in sources)
     ]
+    out.notices += _uncovered(db.ecosystems(), inventory)
     imports = ImportIndex.scan(
         ctx.root, [f.path for f in ctx.files if f.language == "python"], ctx.config.max_file_size
     )
