@@ -197,7 +197,7 @@ def render(template: str, gen: Gen) -> tuple[str, list[tuple[int, str]]]:
 def build(templates_dir: Path, corpus: Path, seed: int = 20261130) -> int:
     gen = Gen(seed)
     labels: list[dict[str, object]] = []
-    for tpl in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
+    for tpl in sorted(p for p in templates_dir.rglob("*") if p.is_file() and ".ruff_cache" not in p.parts):
         rel = tpl.relative_to(templates_dir).as_posix()
         rel = rel.removesuffix(".tpl")
         text, found = render(tpl.read_text(encoding="utf-8"), gen)

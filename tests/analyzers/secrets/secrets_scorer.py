@@ -54,7 +54,8 @@ def load_labels(corpus: Path = CORPUS) -> dict[Key, str]:
 
 
 def corpus_files(corpus: Path = CORPUS) -> list[Path]:
-    return sorted(p for p in corpus.rglob("*") if p.is_file() and p.name != "labels.json")
+    return sorted(p for p in corpus.rglob("*")
+                  if p.is_file() and p.name != "labels.json" and ".ruff_cache" not in p.parts)
 
 
 def our_predictions(corpus: Path = CORPUS) -> dict[Key, str]:
