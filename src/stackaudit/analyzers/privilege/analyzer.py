@@ -26,6 +26,9 @@ LANGUAGES = frozenset(
 )
 
 
+PathSpecT = pathspec.PathSpec[pathspec.Pattern]
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     rule: RuleMeta
@@ -53,15 +56,19 @@ class PrivilegeAnalyzer(FileAnalyzer):
         if source.file.language in {"sql", "python"}:
             hits.extend(_grants(text, source.file.language))
         hits.extend(_superusers(text, cfg, source.file.language))
-        if _read_only_path(cfg, source.path):
+        specs: dict[tuple[str, ...], PathSpecT] = self.__dict__.setdefault("_specs", {})
+        if _read_only_path(cfg, source.path, specs):
             hits.extend(_writers(text, cfg))
         return FileResult(tuple(_finding(h, source) for h in _dedupe(hits)))
 
 
-def _read_only_path(cfg: PrivilegeConfig, path: str) -> bool:
+def _read_only_path(cfg: PrivilegeConfig, path: str, specs: dict[tuple[str, ...], PathSpecT]) -> bool:
     if not cfg.read_only_paths:
         return False
-    return pathspec.PathSpec.from_lines("gitignore", cfg.read_only_paths).match_file(path)
+    key = tuple(cfg.read_only_paths)
+    if key not in specs:  # compiled once per process and config, not per file
+        specs[key] = pathspec.PathSpec.from_lines("gitignore", cfg.read_only_paths)
+    return specs[key].match_file(path)
 
 
 def _live(text: str, offset: int) -> bool:

@@ -22,6 +22,10 @@ class SecretsAnalyzer(FileAnalyzer):
     def analyze(self, source: FileInput, config: Config) -> FileResult:
         if excluded(config, source.path):
             return FileResult()
-        scanner = scanner_for(config)
+        key = (config.secrets.min_entropy, tuple(config.secrets.extra_placeholders))
+        scanner = self.__dict__.get("_scanner")
+        if scanner is None or self.__dict__.get("_scanner_key") != key:
+            scanner = scanner_for(config)  # compiled once per process and config, not per file
+            self.__dict__.update(_scanner=scanner, _scanner_key=key)
         matches = scanner.scan(source.text, source.file.language)
         return FileResult(tuple(to_finding(m, source.path, source.file.language) for m in matches))

@@ -46,6 +46,13 @@ def excluded(config: Config, path: str) -> bool:
     return pathspec.PathSpec.from_lines("gitignore", patterns).match_file(path)
 
 
+def git_exclusions(config: Config) -> pathspec.PathSpec[pathspec.Pattern]:
+    """For staged/history blobs, which discovery never filtered: global and secret excludes."""
+    return pathspec.PathSpec.from_lines(
+        "gitignore", [*config.exclude, *config.extend_exclude, *config.secrets.exclude]
+    )
+
+
 def to_finding(
     match: SecretMatch,
     path: str,

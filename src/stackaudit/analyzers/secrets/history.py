@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
-from stackaudit.analyzers.secrets.findings import excluded, scanner_for, to_finding
+from stackaudit.analyzers.secrets.findings import git_exclusions, scanner_for, to_finding
 from stackaudit.analyzers.secrets.gitio import batch_check, cat_file, decode_text, ensure_repo, git
 from stackaudit.analyzers.secrets.scanner import SecretMatch
 from stackaudit.analyzers.secrets.staged import language_of
@@ -85,12 +85,13 @@ class HistorySecretsAnalyzer(RepoAnalyzer):
         blobs = reachable_blobs(ctx.root, ctx.config.max_file_size, timeout)
         introduced = introducing_commits(ctx.root, timeout)
         scanner = scanner_for(ctx.config)
+        skip = git_exclusions(ctx.config)
         best: dict[tuple[str, str], _Candidate] = {}
         for blob in cat_file(ctx.root, sorted(blobs), timeout=timeout):
             intro = introduced.get(blob.sha)
             path = intro.path if intro else blobs[blob.sha]
             text = decode_text(blob.data)
-            if text is None or excluded(ctx.config, path):
+            if text is None or skip.match_file(path):
                 continue
             for match in scanner.scan(text, language_of(path)):
                 key = (match.rule.id, match.value_hash)

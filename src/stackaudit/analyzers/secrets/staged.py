@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
-from stackaudit.analyzers.secrets.findings import excluded, scanner_for, to_finding
+from stackaudit.analyzers.secrets.findings import git_exclusions, scanner_for, to_finding
 from stackaudit.analyzers.secrets.gitio import cat_file, decode_text, ensure_repo, git
 from stackaudit.model import Finding, NotAnalysed, NotAnalysedReason, RuleMeta
 
@@ -36,7 +36,8 @@ class StagedSecretsAnalyzer(RepoAnalyzer):
         timeout = ctx.config.analyzer_timeout_s
         raw = git(ctx.root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", timeout=timeout)
         paths = [p for p in raw.decode("utf-8", "surrogateescape").split("\0") if p]
-        paths = [p for p in paths if not excluded(ctx.config, p)]
+        skip = git_exclusions(ctx.config)
+        paths = [p for p in paths if not skip.match_file(p)]
         scanner = scanner_for(ctx.config)
         findings: list[Finding] = []
         skipped: list[NotAnalysed] = []
