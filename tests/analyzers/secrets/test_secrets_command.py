@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,24 @@ from stackaudit.analyzers import registry
 from stackaudit.commands.secrets import analyzers_for
 
 SECRET = "sk_live_Zq8RtY2mKp4LxW9vBn3cDf7G"
-EXE = Path(sys.executable).parent / "stackaudit"
 
 
-def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(EXE), "secrets", str(root), *args, "--db", f"sqlite:///{root}/.sa.db"],
-                          capture_output=True, text=True, timeout=120, cwd=root)
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(root: Path, *args: str) -> Outcome:
+    """The real CLI app in-process (CliRunner): same wiring as the console script, no start-up cost."""
+    from typer.testing import CliRunner
+
+    from stackaudit.cli import build_app
+
+    argv = ["secrets", str(root), *args, "--db", f"sqlite:///{root}/.sa.db"]
+    result = CliRunner().invoke(build_app(), argv, catch_exceptions=False)
+    return Outcome(result.exit_code, result.stdout, result.stderr if result.stderr_bytes is not None else "")
 
 
 def git(root: Path, *args: str) -> None:
@@ -31,6 +44,7 @@ def git(root: Path, *args: str) -> None:
 def repo(tmp_path: Path) -> Path:
     git(tmp_path, "init", "-q", "-b", "main")
     (tmp_path / ".gitignore").write_text(".sa.db*\n*.out\n.stackaudit/\n")
+    (tmp_path / "stackaudit.toml").write_text("jobs = 1\n")  # analyse in-process: a small repo
     (tmp_path / "app.py").write_text(f'STRIPE = "{SECRET}"\n')
     return tmp_path
 
@@ -41,6 +55,13 @@ def test_modes_select_analyzers() -> None:
     assert analyzers_for(False, True) == {"secrets-history"}
     names = {a.name for a in registry.all_analyzers()}
     assert {"secrets", "secrets-staged", "secrets-history"} <= names
+
+
+def test_console_script_entry_point(repo: Path) -> None:
+    exe = Path(sys.executable).parent / "stackaudit"
+    proc = subprocess.run([str(exe), "secrets", str(repo), "--db", f"sqlite:///{repo}/.sa.db"],
+                          capture_output=True, text=True, timeout=120, cwd=repo)
+    assert proc.returncode == 1 and SECRET not in proc.stdout + proc.stderr
 
 
 def test_tree_scan_fails_and_never_prints_the_secret(repo: Path) -> None:
