@@ -114,6 +114,8 @@ def classify(walk: Walk, call: ast.Call) -> Outbound | None:
     if not isinstance(call.func, ast.Attribute):
         return None
     method = call.func.attr
+    if method not in CLIENT_METHODS and method not in DB_METHODS and "boto3" not in walk.imports.roots:
+        return None  # only boto3 clients have arbitrary method names; skip resolving the receiver
     ctor = constructor(walk, call.func.value)
     if ctor is None:
         return None

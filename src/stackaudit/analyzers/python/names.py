@@ -26,13 +26,15 @@ def dotted(node: ast.expr) -> str | None:
 class Imports:
     """What each imported local name stands for: ``rq`` -> ``requests``, ``get`` -> ``requests.get``."""
 
-    __slots__ = ("aliases",)
+    __slots__ = ("aliases", "roots")
 
     def __init__(self) -> None:
         self.aliases: dict[str, str] = {}
+        self.roots: set[str] = set()  # top-level packages imported anywhere in the file
 
     def add(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
+            self.roots.update(alias.name.split(".", 1)[0] for alias in node.names)
             for alias in node.names:
                 if alias.asname:
                     self.aliases[alias.asname] = alias.name
@@ -42,6 +44,7 @@ class Imports:
             return
         if node.level or not node.module:
             return  # relative imports are the project's own code
+        self.roots.add(node.module.split(".", 1)[0])
         for alias in node.names:
             if alias.name != "*":
                 self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"

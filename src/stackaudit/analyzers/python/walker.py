@@ -52,11 +52,7 @@ class Walk(ast.NodeVisitor):
         self._seen: set[tuple[str, int, int]] = set()
         instances = [family(self) for family in families]
         self._hooks: dict[str, list[Callable[..., None]]] = {
-            hook: [
-                getattr(inst, hook)
-                for inst in instances
-                if getattr(type(inst), hook) is not getattr(RuleFamily, hook)
-            ]
+            hook: [getattr(inst, hook) for inst in instances if hook in _overridden(type(inst))]
             for hook in RuleFamily.HOOKS
         }
 
@@ -452,6 +448,11 @@ class Walk(ast.NodeVisitor):
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
                 self.visit(part.value)
+
+
+def _overridden(family: type[RuleFamily]) -> frozenset[str]:
+    """Hooks a family class overrides."""
+    return frozenset(h for h in RuleFamily.HOOKS if getattr(family, h) is not getattr(RuleFamily, h))
 
 
 SKIPPED_FIELDS = frozenset(  # never hold a node worth visiting: contexts, operators, plain values
