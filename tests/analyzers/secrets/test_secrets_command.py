@@ -13,7 +13,7 @@ import pytest
 from stackaudit.analyzers import registry
 from stackaudit.commands.secrets import analyzers_for
 
-SECRET = "sk_live_Zq8RtY2mKp4LxW9vBn3cDf7G"
+SECRET = "sk_live_Zq8RtY2mKp4LxW9vBn3cDf7G"  # stackaudit: ignore[secret.stripe-key] fake key for the test
 
 
 @dataclass(frozen=True)

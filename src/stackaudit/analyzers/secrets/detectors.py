@@ -125,6 +125,8 @@ def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     value, user = m.group("secret"), m.group("user")
     if value == user or ctx.policy.is_placeholder(value) or (user and ctx.policy.is_placeholder(user)):
         return None
+    if len(value) < 4:
+        return None  # u:p@h, app:pw@db: documentation shorthand, not a credential
     if value.startswith(("$", "%", "{", "*")) or "example.com" in m.group(0):
         return None
     if "://" not in m.group(0) and shannon_entropy(value) < 3.0:

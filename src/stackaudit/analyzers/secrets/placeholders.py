@@ -40,6 +40,7 @@ PLACEHOLDER_WORDS: tuple[str, ...] = (
     "secret123",
     "password",
     "passw0rd",
+    "hunter2",
 )
 
 # Whole values that are never secrets.
