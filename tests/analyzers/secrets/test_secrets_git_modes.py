@@ -104,3 +104,13 @@ def test_not_a_repository_is_a_skip(tmp_path: Path) -> None:
         HistorySecretsAnalyzer().analyze_repo(ctx(tmp_path))
     with pytest.raises(AnalyzerSkipped):
         StagedSecretsAnalyzer().analyze_repo(ctx(tmp_path))
+
+
+def test_staged_paths_are_relative_to_an_audited_subdirectory(repo: Path) -> None:
+    service = repo / "services" / "billing"
+    service.mkdir(parents=True)
+    (service / "keys.py").write_text(f'KEY = "{stripe()}"\n')
+    (repo / "other.py").write_text(f'KEY = "{stripe()}"\n')  # staged, but outside the audited root
+    git(repo, "add", "-A")
+    findings = StagedSecretsAnalyzer().analyze_repo(ctx(service)).findings
+    assert [(f.rule_id, f.location.path) for f in findings] == [("secret.stripe-key", "keys.py")]

@@ -34,15 +34,16 @@ class StagedSecretsAnalyzer(RepoAnalyzer):
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         ensure_repo(ctx.root)
         timeout = ctx.config.analyzer_timeout_s
-        raw = git(ctx.root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", timeout=timeout)
+        raw = git(ctx.root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--relative",
+                  timeout=timeout)  # --relative and ":./" keep paths relative to the audited root
         paths = [p for p in raw.decode("utf-8", "surrogateescape").split("\0") if p]
         skip = git_exclusions(ctx.config)
         paths = [p for p in paths if not skip.match_file(p)]
         scanner = scanner_for(ctx.config)
         findings: list[Finding] = []
         skipped: list[NotAnalysed] = []
-        for blob in cat_file(ctx.root, [f":{p}" for p in paths], timeout=timeout):
-            path = blob.name[1:]
+        for blob in cat_file(ctx.root, [f":./{p}" for p in paths], timeout=timeout):
+            path = blob.name.removeprefix(":./")
             if len(blob.data) > ctx.config.max_file_size:
                 detail = f"{len(blob.data)} bytes"
                 skipped.append(NotAnalysed(path, NotAnalysedReason.TOO_LARGE, detail, self.name))
