@@ -86,10 +86,14 @@ class HistorySecretsAnalyzer(RepoAnalyzer):
         introduced = introducing_commits(ctx.root, timeout)
         scanner = scanner_for(ctx.config)
         skip = git_exclusions(ctx.config)
+        prefix = git(ctx.root, "rev-parse", "--show-prefix", timeout=timeout).decode().strip()
         best: dict[tuple[str, str], _Candidate] = {}
         for blob in cat_file(ctx.root, sorted(blobs), timeout=timeout):
             intro = introduced.get(blob.sha)
             path = intro.path if intro else blobs[blob.sha]
+            if not path.startswith(prefix):
+                continue  # auditing a subdirectory: only its files' history
+            path = path[len(prefix) :]
             text = decode_text(blob.data)
             if text is None or skip.match_file(path):
                 continue
