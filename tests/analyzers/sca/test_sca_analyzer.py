@@ -13,7 +13,7 @@ from stackaudit.config.schema import Config
 from stackaudit.config.sections.supply_chain import LicencePolicy, SupplyChainConfig
 from stackaudit.model import AnalyzerState, Finding, NotAnalysedReason, Severity
 from stackaudit.vulndb.connect import open_engine
-from stackaudit.vulndb.importer import ImportReport
+from stackaudit.vulndb.importer import ImportOptions, ImportReport, import_path
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -122,3 +122,28 @@ def test_empty_store_is_no_database(tmp_path: Path) -> None:
     open_engine(url).dispose()
     result = ScaAnalyzer().analyze_repo(_ctx("cleanapp", url))
     assert result.state == AnalyzerState.SKIPPED and result.reason == NO_DB
+
+
+def test_npm_and_go_semver_matching(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_engine(url)
+    import_path(engine, FIX / "osv-npm-go", ImportOptions(jobs=1))
+    result = ScaAnalyzer().analyze_repo(_ctx("polyglot", url))
+    vulns = {
+        (f.vulnerability.package, f.vulnerability.version, f.vulnerability.id): f
+        for f in result.findings
+        if f.vulnerability
+    }
+    assert set(vulns) == {
+        ("qs", "6.7.0", "GHSA-hrpp-h998-j3pp"),
+        ("qs", "6.5.0", "GHSA-hrpp-h998-j3pp"),
+        ("golang.org/x/net", "v0.6.0", "GO-2023-1571"),
+    }
+    qs = vulns[("qs", "6.7.0", "GHSA-hrpp-h998-j3pp")]
+    assert qs.vulnerability and qs.vulnerability.fixed_versions == ("6.7.3",) and qs.severity == Severity.HIGH
+    assert qs.prop("dependency_path") == "express > qs" and "transitive, via express > qs" in qs.message
+    go = vulns[("golang.org/x/net", "v0.6.0", "GO-2023-1571")]
+    assert (
+        go.vulnerability and go.vulnerability.fixed_versions == ("0.7.0",) and go.severity == Severity.MEDIUM
+    )
+    assert go.vulnerability.reachable is None  # not Python: unknown, never "not reachable"
