@@ -38,6 +38,8 @@ def test_components_have_purl_version_licence_hashes(fixtures_doc: dict) -> None
     assert express["hashes"] == [{"alg": "SHA-512", "content": bytes(range(64)).hex()}]
     assert comps["pkg:npm/%40scope/gpl-thing@1.0.0"]["licenses"] == [{"license": {"id": "GPL-3.0-only"}}]
     assert comps["pkg:golang/golang.org/x/net@v0.7.0"]["version"] == "v0.7.0"
+    assert "pkg:pypi/pillow" not in comps  # uv/pyproject.toml's range: the uv.lock pin describes it
+    assert "pkg:pypi/flask" in comps  # a range nothing pins stays, without a version
 
 
 def test_dependency_graph(fixtures_doc: dict) -> None:  # type: ignore[type-arg]

@@ -68,7 +68,10 @@ def parse_hash(raw: str) -> tuple[str, str] | None:
 def _unique_components(inventory: Inventory) -> dict[str, Dependency]:
     """One entry per purl; the first file that pins it wins, hashes and licences are merged."""
     chosen: dict[str, Dependency] = {}
+    pinned = {(d.ecosystem, d.key) for d in inventory.dependencies if d.version}
     for dep in sorted(inventory.dependencies, key=lambda d: (d.version is None, d.source)):
+        if dep.version is None and (dep.ecosystem, dep.key) in pinned:
+            continue  # a manifest's range for what a lock file pins: the locked component describes it
         current = chosen.get(dep.purl)
         if current is None or (not current.licence and dep.licence) or (dep.hashes and not current.hashes):
             chosen[dep.purl] = dep
