@@ -54,6 +54,14 @@ BOUNDING = frozenset(
         "latest",
         "earliest",
         "one_or_404",
+        # writes return one object or a count, not a table
+        "create",
+        "get_or_create",
+        "update_or_create",
+        "bulk_create",
+        "bulk_update",
+        "update",
+        "delete",
     }
 )
 FILTERING = frozenset({"filter", "filter_by", "where", "exclude", "get", "having"})
@@ -101,6 +109,7 @@ ROW_METHODS = frozenset(
         "having",
     }
 )
+ARG_QUERIES = frozenset({"scalars", "scalar", "execute", "options", "query", "select", "select_from"})
 ROW_WRAPPERS = frozenset({"list", "sorted", "reversed", "enumerate", "tuple", "iter"})
 SESSION_QUERY = frozenset({"query", "execute", "scalars", "scalar"})
 SESSION_NAMES = frozenset({"session", "db", "db_session", "dbsession", "sess"})
@@ -232,9 +241,10 @@ def _read_link(walk: Walk, link: ast.expr, facts: _Facts, methods: set[str], sta
     if kind == "sqlalchemy":
         facts.orm = facts.orm or kind
         facts.selects_model = facts.selects_model or short == "query" or _model_query(link)
-    for arg in (*link.args, *(k.value for k in link.keywords)):
-        if isinstance(arg, ast.Call | ast.Attribute | ast.Name):
-            stack.append(arg)
+    if short in ARG_QUERIES:  # scalars(select(X)), options(selectinload(...)), query(X)
+        for arg in (*link.args, *(k.value for k in link.keywords)):
+            if isinstance(arg, ast.Call | ast.Attribute | ast.Name):
+                stack.append(arg)
 
 
 def yields_rows(walk: Walk, expr: ast.expr) -> bool:

@@ -142,8 +142,7 @@ def _arguments(node: ast.expr) -> Iterator[ast.expr]:
         elif isinstance(current, ast.Attribute | ast.Subscript):
             current = current.value
         else:
-            if not isinstance(current, ast.Name):
-                yield current
+            yield current  # the chain's root: a Name is followed to its value by the caller
             return
 
 
