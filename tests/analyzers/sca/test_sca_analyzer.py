@@ -147,3 +147,16 @@ def test_npm_and_go_semver_matching(tmp_path: Path) -> None:
         go.vulnerability and go.vulnerability.fixed_versions == ("0.7.0",) and go.severity == Severity.MEDIUM
     )
     assert go.vulnerability.reachable is None  # not Python: unknown, never "not reachable"
+
+
+def test_lock_file_wins_over_its_manifest(
+    full_vulndb: tuple[str, list[ImportReport]], tmp_path: Path
+) -> None:
+    inv = Path(__file__).resolve().parents[2] / "inventory" / "fixtures" / "poetry"
+    for name in ("pyproject.toml", "poetry.lock"):
+        (tmp_path / name).write_bytes((inv / name).read_bytes())
+    files = tuple(SourceFile(n, tmp_path / n, 1, "toml") for n in ("pyproject.toml", "poetry.lock"))
+    result = ScaAnalyzer().analyze_repo(RepoContext(tmp_path, files, Config(), False, db_url=full_vulndb[0]))
+    vulns = [f for f in result.findings if f.rule_id == "sca.vulnerable-dependency"]
+    assert vulns and {f.location.path for f in vulns} == {"poetry.lock"}  # jinja2 2.10 is pinned in both
+    assert _by_rule(result, "sca.unpinned-dependency") == []  # the ranges in pyproject.toml are locked

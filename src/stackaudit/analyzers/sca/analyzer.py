@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,6 +41,19 @@ def _unique(deps: Sequence[Dependency]) -> list[Dependency]:
     for d in deps:
         seen.setdefault((d.source, str(d.ecosystem), d.key, d.version, d.line), d)
     return list(seen.values())
+
+
+def _for_matching(inventory: Inventory) -> list[Dependency]:
+    """Every pinned dependency once; a manifest entry yields to the lock file beside it (what installs)."""
+    locked = locked_keys(inventory)
+    out = []
+    for dep in _unique(inventory.dependencies):
+        parsed_lock = any(f.is_lock and f.path == dep.source for f in inventory.files)
+        folder = str(PurePosixPath(dep.source).parent)
+        if not parsed_lock and (str(dep.ecosystem), dep.key) in locked.get(folder, set()):
+            continue
+        out.append(dep)
+    return out
 
 
 def _paths(inventory: Inventory) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -114,7 +128,7 @@ def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> N
     imports = ImportIndex.scan(
         ctx.root, [f.path for f in ctx.files if f.language == "python"], ctx.config.max_file_size
     )
-    deps = _unique(inventory.dependencies)
+    deps = _for_matching(inventory)
     outcome = audit_dependencies(
         db, deps, lambda d: imports.reachable(d)[0], frozenset(settings.ignore_vulnerabilities)
     )
