@@ -22,9 +22,9 @@ from stackaudit.analyzers.python.names import (
     is_constant_iterable,
     is_retry_range,
 )
+from stackaudit.analyzers.python.source import SourceLines
 from stackaudit.model import CodeContext, Confidence, Finding, Location, RuleMeta
 
-SNIPPET_MAX = 240
 Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
 
 
@@ -37,7 +37,7 @@ class Walk(ast.NodeVisitor):
 
     def __init__(self, path: str, text: str, families: Sequence[type[RuleFamily]]) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.source = SourceLines(text)
         self.imports = Imports()
         self.routers = Routers()
         self.path_context = frameworks.path_context(path)
@@ -151,16 +151,7 @@ class Walk(ast.NodeVisitor):
 
     # ---- reporting -----------------------------------------------------------------------
     def location(self, node: ast.AST) -> Location:
-        line = getattr(node, "lineno", 0)
-        end_line = getattr(node, "end_lineno", None) or line
-        return Location(
-            self.path,
-            line,
-            self._column(line, getattr(node, "col_offset", 0)),
-            end_line,
-            self._column(end_line, getattr(node, "end_col_offset", None) or 0),
-            self.symbol,
-        )
+        return Location(self.path, *self.source.span(node), self.symbol)
 
     @property
     def symbol(self) -> str | None:
@@ -169,29 +160,11 @@ class Walk(ast.NodeVisitor):
                 return frame.qualname
         return None
 
-    def _column(self, line: int, byte_offset: int) -> int:
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return len(text.encode()[:byte_offset].decode(errors="ignore")) + 1
-
     def snippet(self, node: ast.AST) -> str:
-        line = getattr(node, "lineno", 0)
-        end = getattr(node, "end_lineno", None) or line
-        if not 0 < line <= len(self.lines):
-            return ""
-        chunk = [s.encode() for s in self.lines[line - 1 : end]]
-        start_col = getattr(node, "col_offset", 0)
-        end_col = getattr(node, "end_col_offset", None)
-        if end_col is not None:
-            chunk[-1] = chunk[-1][:end_col]
-        chunk[0] = chunk[0][start_col:]
-        text = "\n".join(c.decode(errors="replace") for c in chunk)
-        return text if len(text) <= SNIPPET_MAX else text[: SNIPPET_MAX - 1] + "…"
+        return self.source.snippet(node)
 
     def header(self, node: ast.AST) -> str:
-        """The first line of a statement (a loop header), stripped."""
-        line = getattr(node, "lineno", 0)
-        text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-        return text[:SNIPPET_MAX]
+        return self.source.header(node)
 
     def prepare(
         self,
