@@ -102,10 +102,11 @@ def _uncovered(present: set[str], inventory: Inventory) -> list[str]:
     ]
 
 
-def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> None:
+def _open(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> VulnDatabase | None:
+    """The database with OSV data in it, or None with the loud reason recorded."""
     if not ctx.db_url:
         out.skipped_reason = NO_DB
-        return
+        return None
     try:
         db = VulnDatabase(open_engine(ctx.db_url))
         if ctx.config.supply_chain.online:
@@ -113,10 +114,11 @@ def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> N
         sources = db.sources()
     except (SQLAlchemyError, StoreError) as exc:
         out.skipped_reason = f"{NO_DB}; the store could not be opened: {type(exc).__name__}"
-        return
+        return None
     if not any(s.kind == "osv" and s.records for s in sources):
         out.skipped_reason = NO_DB
-        return
+        db.engine.dispose()
+        return None
     settings = ctx.config.supply_chain
     out.notices += _staleness([s for s in sources if s.kind == "osv"], settings.max_db_age_days)
     out.notices += [
@@ -125,30 +127,35 @@ def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> N
         if not any(s.kind == k for s in sources)
     ]
     out.notices += _uncovered(db.ecosystems(), inventory)
-    imports = ImportIndex.scan(
-        ctx.root, [f.path for f in ctx.files if f.language == "python"], ctx.config.max_file_size
-    )
-    deps = _for_matching(inventory)
-    outcome = audit_dependencies(
-        db, deps, lambda d: imports.reachable(d)[0], frozenset(settings.ignore_vulnerabilities)
-    )
+    return db
+
+
+def _vulnerabilities(ctx: RepoContext, inventory: Inventory, out: _Outcome) -> None:
+    db = _open(ctx, inventory, out)
+    if db is None:
+        return
+    try:
+        python = [f.path for f in ctx.files if f.language == "python"]
+        imports = ImportIndex.scan(ctx.root, python, ctx.config.max_file_size)
+        ignore = frozenset(ctx.config.supply_chain.ignore_vulnerabilities)
+        outcome = audit_dependencies(db, _for_matching(inventory), lambda d: imports.reachable(d)[0], ignore)
+    finally:
+        db.engine.dispose()
     paths = _paths(inventory)
     for match in outcome.matches:
         dep = match.dependency
-        reason = imports.reachable(dep)[1]
-        out.findings.append(
-            build.vulnerability_finding(match, paths.get((dep.source, dep.key), (dep.key,)), reason)
+        path = paths.get((dep.source, dep.key), (dep.key,))
+        out.findings.append(build.vulnerability_finding(match, path, imports.reachable(dep)[1]))
+    out.not_analysed += [
+        NotAnalysed(
+            dep.source,
+            NotAnalysedReason.PARTIAL,
+            f"{dep.name}: version {dep.version!r} cannot be ordered by {dep.ecosystem} rules; "
+            "checked only against advisories' explicit version lists",
+            NAME,
         )
-    for dep in outcome.unordered:
-        out.not_analysed.append(
-            NotAnalysed(
-                dep.source,
-                NotAnalysedReason.PARTIAL,
-                f"{dep.name}: version {dep.version!r} cannot be ordered by {dep.ecosystem} rules; "
-                "checked only against advisories' explicit version lists",
-                NAME,
-            )
-        )
+        for dep in outcome.unordered
+    ]
 
 
 def _inventory_notices(inventory: Inventory) -> list[str]:

@@ -129,9 +129,7 @@ def parse_pnpm_lock(text: str, rel: str) -> ParsedFile:
     for key, entry in (data.get("packages") or {}).items():
         entry = entry or {}
         name, version = _split_at_version(str(key))
-        if "/" in version:  # pnpm v5: /name/1.2.3
-            name, version = name, version
-        if not version and "/" in name.lstrip("/"):
+        if not version and "/" in name.lstrip("/"):  # pnpm v5: /name/1.2.3
             name, _, version = name.lstrip("/").rpartition("/")
         integrity = (entry.get("resolution") or {}).get("integrity")
         deps.append(
