@@ -90,58 +90,76 @@ def _url_requirement(line: str, rel: str, number: int, editable: bool) -> Depend
     return Dependency(name=name, ecosystem=Ecosystem.PYPI, source=rel, spec=line, line=number, kind=kind)
 
 
-def _requirement(line: str, rel: str, number: int, state: _State, constraint: bool) -> None:
-    hashes = tuple(_HASH.findall(line))
-    body = _HASH.sub("", line).strip()
-    editable = False
-    if body.startswith(("-e ", "--editable ", "--editable=")):
-        editable = True
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One logical requirement line: where it is and whether it is a constraint."""
+
+    text: str
+    rel: str
+    number: int
+    constraint: bool
+
+
+def _url_line(body: str, editable: bool, where: _Line, state: _State) -> None:
+    dep = _url_requirement(body, where.rel, where.number, editable)
+    if dep is not None:
+        state.deps.append(dep)
+    elif not editable:  # local paths and nameless URLs: nothing to match on
+        state.problems.append(
+            Problem(where.rel, "unsupported", f"line {where.number}: requirement without a name")
+        )
+
+
+def _invalid_line(
+    body: str, exc: InvalidRequirement, hashes: tuple[str, ...], where: _Line, state: _State
+) -> None:
+    legacy = _LEGACY_PIN.match(body)
+    if legacy is None:
+        state.problems.append(
+            Problem(where.rel, "malformed", f"line {where.number}: {str(exc).splitlines()[0]}")
+        )
+    elif not where.constraint:  # a pin to a non-PEP 440 version (1.0-legacy): kept, matching says more
+        state.deps.append(
+            Dependency(
+                name=legacy.group(1),
+                ecosystem=Ecosystem.PYPI,
+                source=where.rel,
+                version=legacy.group(2),
+                spec=body,
+                line=where.number,
+                hashes=hashes,
+            )
+        )
+
+
+def _requirement(where: _Line, state: _State) -> None:
+    hashes = tuple(_HASH.findall(where.text))
+    body = _HASH.sub("", where.text).strip()
+    editable = body.startswith(("-e ", "--editable ", "--editable="))
+    if editable:
         body = re.sub(r"^(-e|--editable)[=\s]+", "", body)
     if editable or body.startswith((*_VCS, "http://", "https://", "file:", ".", "/")):
-        dep = _url_requirement(body, rel, number, editable)
-        if dep is None:
-            if not editable:  # local paths and nameless URLs: nothing to match on
-                state.problems.append(
-                    Problem(rel, "unsupported", f"line {number}: requirement without a name")
-                )
-            return
-        state.deps.append(dep)
+        _url_line(body, editable, where, state)
         return
     try:
         req = Requirement(body)
     except InvalidRequirement as exc:
-        legacy = _LEGACY_PIN.match(body)
-        if legacy is None:
-            state.problems.append(Problem(rel, "malformed", f"line {number}: {str(exc).splitlines()[0]}"))
-        elif not constraint:  # a pin to a non-PEP 440 version (1.0-legacy): keep it, matching says more
-            state.deps.append(
-                Dependency(
-                    name=legacy.group(1),
-                    ecosystem=Ecosystem.PYPI,
-                    source=rel,
-                    version=legacy.group(2),
-                    spec=body,
-                    line=number,
-                    hashes=hashes,
-                )
-            )
+        _invalid_line(body, exc, hashes, where, state)
         return
     version = _pinned_version(req)
-    if constraint:
+    if where.constraint:
         if version:
             state.constraints[normalise_name(Ecosystem.PYPI, req.name)] = version
         return
-    kind = "url" if req.url else "registry"
-    if req.url and req.url.startswith(_VCS):
-        kind = "vcs"
+    kind = "vcs" if req.url and req.url.startswith(_VCS) else "url" if req.url else "registry"
     state.deps.append(
         Dependency(
             name=req.name,
             ecosystem=Ecosystem.PYPI,
-            source=rel,
+            source=where.rel,
             version=version,
             spec=str(req.specifier) or (req.url or ""),
-            line=number,
+            line=where.number,
             hashes=hashes,
             extras=tuple(sorted(req.extras)),
             marker=str(req.marker or ""),
@@ -172,7 +190,7 @@ def _read(path: Path, state: _State, constraint: bool) -> None:
             elif flag not in _IGNORED_OPTIONS:
                 state.problems.append(Problem(rel, "unsupported", f"line {number}: unknown option {flag}"))
             continue
-        _requirement(line, rel, number, state, constraint)
+        _requirement(_Line(line, rel, number, constraint), state)
 
 
 def _include(target: Path, state: _State, constraint: bool, rel: str, number: int) -> None:
