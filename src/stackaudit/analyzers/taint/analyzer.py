@@ -121,19 +121,24 @@ class TaintAnalyzer(RepoAnalyzer):
         return [f for f in ctx.files if f.language == "python"]
 
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
-        config = ctx.config.taint if hasattr(ctx.config, "taint") else TaintConfig()
+        config = ctx.config.taint
         with _gc_paused():
             parsed = parse_files(self.cache_inputs(ctx))
+            bad = parsed.not_analysed
             try:
                 findings, partial = analyse_modules(parsed.modules, config)
             finally:
-                for mod in parsed.modules:  # modules and functions point at each other: free the trees now
+                # Free the trees while the GC is still paused: modules and functions point at each
+                # other (released here), and the millions of nodes would otherwise all be scanned
+                # by the first collection after the pause.
+                for mod in parsed.modules:
                     mod.release()
+                del parsed
         partial_entries = tuple(
             NotAnalysed(path, NotAnalysedReason.PARTIAL, reason, NAME)
             for path, reason in sorted(partial.items())
         )
-        not_analysed = (*parsed.not_analysed, *partial_entries)
+        not_analysed = (*bad, *partial_entries)
         state = AnalyzerState.PARTIAL if partial_entries else AnalyzerState.OK
         reason = f"{len(partial_entries)} file(s) analysed partially" if partial_entries else ""
         findings.sort(key=lambda f: f.sort_key)
