@@ -178,3 +178,14 @@ def test_config_exclude_and_extra_placeholders() -> None:
     assert not SecretsAnalyzer().analyze(FileInput(src, text), cfg).findings
     cfg = Config.model_validate({"secrets": {"exclude": ["vendor/**"]}})
     assert not SecretsAnalyzer().analyze(FileInput(src, text), cfg).findings
+
+
+def test_analyzer_and_scanner_are_picklable() -> None:
+    import pickle
+
+    analyzer = SecretsAnalyzer()
+    src = SourceFile("a.env", __import__("pathlib").Path("/x"), 0, "dotenv")
+    analyzer.analyze(FileInput(src, f"K={GH}\n"), Config())  # caches its scanner
+    clone = pickle.loads(pickle.dumps(analyzer))
+    assert [m.rule.id for m in pickle.loads(pickle.dumps(Scanner())).scan(f"K={GH}\n")] == ["secret.github-token"]
+    assert clone.analyze(FileInput(src, f"K={GH}\n"), Config()).findings

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from stackaudit.analyzers.secrets import rules
 from stackaudit.analyzers.secrets.checks import shannon_entropy, valid_crc32_token, valid_jwt
@@ -58,11 +59,12 @@ class Detector:
     veto: bool = True  # a rejected match (bad checksum, placeholder) also silences the generic detector
 
 
-def _not_placeholder(verified: str) -> Validator:
-    def check(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
-        return None if ctx.policy.is_placeholder(m.group("secret")) else Verdict(verified)
+def _placeholder_check(verified: str, m: re.Match[str], ctx: ScanContext) -> Verdict | None:
+    return None if ctx.policy.is_placeholder(m.group("secret")) else Verdict(verified)
 
-    return check
+
+def _not_placeholder(verified: str) -> Validator:
+    return partial(_placeholder_check, verified)  # a partial, not a closure: the scanner stays picklable
 
 
 def _checksum(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
