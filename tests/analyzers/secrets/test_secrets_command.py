@@ -100,3 +100,12 @@ def test_every_report_format_is_redacted(repo: Path) -> None:
     for fmt in FORMATS:
         assert SECRET not in render(result, fmt, rules), fmt
         assert SECRET[:12] not in render(result, fmt, rules), fmt
+
+
+def test_pre_commit_hook_definition() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).resolve().parents[3] / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "stackaudit-secrets")
+    assert hook["entry"] == "stackaudit secrets --staged"
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
