@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from stackaudit.analyzers.taint import sinks
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.folding import fold_str_method
+from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import (
     ALL_CWES,
     CLEAN,
@@ -263,8 +264,6 @@ def _gate(it: Interp, msink: tb.MethodSink, receiver: Val) -> bool:
 
 
 def _receiver_path(node: ast.Call) -> str | None:
-    from stackaudit.analyzers.taint.interp import dotted
-
     func = node.func
     return dotted(func.value) if isinstance(func, ast.Attribute) else None
 
@@ -397,8 +396,6 @@ def load_item(it: Interp, node: ast.Subscript) -> Val:
 
 
 def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> None:
-    from stackaudit.analyzers.taint.interp import dotted
-
     base_val = it.expr(target.value)
     key = it.expr(target.slice)
     sinks.check_store(it, target, base_val, value)
@@ -423,8 +420,6 @@ def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> 
 
 
 def delete_item(it: Interp, target: ast.Subscript) -> None:
-    from stackaudit.analyzers.taint.interp import dotted
-
     path = dotted(target.value)
     if path is None or path not in it.env:
         return

@@ -3,7 +3,8 @@
 Flow-sensitive: branches run on copies of the environment and are joined; a
 branch that ends (return, raise, abort) does not flow on; a condition that
 constant folding decides runs only its live branch; loops run their body twice.
-Calls and sinks live in ``calls.py``; guards (allow-lists) in ``guards.py``.
+Expressions live in ``exprs.py``, calls and sinks in ``calls.py``/``sinks.py``, guards
+(allow-lists, validators) in ``guards.py``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import calls, guards
+from stackaudit.analyzers.taint import calls, exprs, guards
 from stackaudit.analyzers.taint import tables as tb
-from stackaudit.analyzers.taint.folding import fold_binop, fold_compare, fold_unary
-from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, add_import
+from stackaudit.analyzers.taint.exprs import join_all, truthy
+from stackaudit.analyzers.taint.folding import fold_binop
+from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, add_import, dotted
 from stackaudit.analyzers.taint.values import (
     CLEAN,
     NO_CONST,
@@ -25,8 +27,6 @@ from stackaudit.analyzers.taint.values import (
     Val,
     const,
     container,
-    deep,
-    dict_val,
     flatten,
     join,
     tainted,
@@ -127,7 +127,7 @@ class Interp:
         assert isinstance(node, ast.If)
         test = self.expr(node.test)
         if test.is_const:
-            return self.block(node.body if _truthy(test.const) else node.orelse)
+            return self.block(node.body if truthy(test.const) else node.orelse)
         on_true, on_false = guards.refine(self, node.test)
         return self.branches([(node.body, on_true), (node.orelse, on_false)])
 
@@ -148,7 +148,7 @@ class Interp:
     def _while(self, node: ast.stmt) -> bool:
         assert isinstance(node, ast.While)
         test = self.expr(node.test)
-        if test.is_const and not _truthy(test.const):
+        if test.is_const and not truthy(test.const):
             return self.block(node.orelse)
         self._loop(node.body)
         return False
@@ -270,7 +270,7 @@ class Interp:
             if self.expr_depth > self.prog.max_expression_depth:
                 self.prog.mark_partial(self.mod.path, "expression nesting beyond taint.max_expression_depth")
                 return CLEAN
-            method = _EXPR_TABLE.get(type(node))
+            method = exprs.EXPR_TABLE.get(type(node))
             return method(self, node) if method else CLEAN
         finally:
             self.expr_depth -= 1
@@ -291,20 +291,6 @@ class Interp:
             return f"{base}.{node.attr}" if base else None
         return None
 
-    def _name(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Name)
-        found = self.env.get(node.id)
-        if found is not None:
-            return found
-        if node.id in self.mod.consts:
-            return const(self.mod.consts[node.id])
-        qn = self.aliases.get(node.id)
-        if qn:
-            return self.global_value(qn, node)
-        if self.func is not None:
-            return self.prog.module_globals(self.mod).get(node.id, CLEAN)
-        return CLEAN
-
     def global_value(self, qn: str, node: ast.expr) -> Val:
         if qn in tb.REQUEST_OBJECTS:
             return Val(tag="request")
@@ -316,27 +302,6 @@ class Interp:
         value = self.prog.module_const(qn)
         return CLEAN if value is NO_CONST else const(value)
 
-    def _attribute(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Attribute)
-        path = dotted(node)
-        if path and path in self.env:
-            return self.env[path]
-        qn = self.qualname(node) if _is_module_chain(self, node) else None
-        if qn is not None and (qn in tb.SOURCE_NAMES or qn in tb.REQUEST_OBJECTS or qn in tb.SESSION_OBJECTS):
-            return self.global_value(qn, node)
-        base = self.expr(node.value)
-        if qn is not None and not base.tag and not base.taints:
-            return self.global_value(qn, node)
-        if base.tag == "request":
-            return self.request_attr(node, node.attr)
-        if node.attr == "headers":
-            return Val(taints=flatten(base), tag="headers")
-        if node.attr == "session" and base.tag == "":
-            return Val(taints=flatten(base), tag="session") if _looks_like_request(node.value) else deep(base)
-        if base.tag == "path" and node.attr in ("parent", "name", "stem", "suffix"):
-            return Val(taints=flatten(base), tag="path")
-        return Val(taints=flatten(base)) if (base.taints or base.items or base.keys) else CLEAN
-
     def request_attr(self, node: ast.AST, attr: str) -> Val:
         if attr in tb.REQUEST_CLEAN_ATTRS:
             return CLEAN
@@ -344,14 +309,6 @@ class Interp:
             return Val(tag="session")
         taint = self.new_taint(SourceKind.REQUEST, node, f"request.{attr} (user input)")
         return Val(taints=frozenset({taint}), tag="headers" if attr == "headers" else "")
-
-    def _constant(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Constant)
-        return const(node.value)
-
-    def _binop(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.BinOp)
-        return self.binop(node.op, self.expr(node.left), self.expr(node.right))
 
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         if left.is_const and right.is_const:
@@ -366,168 +323,8 @@ class Interp:
         tag = "path" if "path" in (left.tag, right.tag) and isinstance(op, ast.Div) else ""
         return tainted(flatten(left) | flatten(right), prefix=prefix, tag=tag)
 
-    def _unaryop(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.UnaryOp)
-        operand = self.expr(node.operand)
-        if operand.is_const:
-            folded = fold_unary(node.op, operand.const)
-            if folded is not NO_CONST:
-                return const(folded)
-        return CLEAN if isinstance(node.op, ast.Not) else Val(taints=operand.taints)
-
-    def _boolop(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.BoolOp)
-        values = [self.expr(v) for v in node.values]
-        if all(v.is_const for v in values):
-            result = values[0]
-            for v in values[1:]:
-                is_and = isinstance(node.op, ast.And)
-                if (is_and and not _truthy(result.const)) or (not is_and and _truthy(result.const)):
-                    break
-                result = v
-            return result
-        return join_all(values)
-
-    def _compare(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Compare)
-        values = [self.expr(node.left), *[self.expr(c) for c in node.comparators]]
-        if all(v.is_const for v in values):
-            folded = fold_compare(node.ops, [v.const for v in values])
-            if folded is not NO_CONST:
-                return const(folded)
-        return CLEAN
-
-    def _ifexp(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.IfExp)
-        test = self.expr(node.test)
-        if test.is_const:
-            return self.expr(node.body if _truthy(test.const) else node.orelse)
-        on_true, on_false = guards.refine(self, node.test)
-        start = self.env
-        self.env = {**start, **on_true}
-        body = self.expr(node.body)
-        self.env = {**start, **on_false}
-        orelse = self.expr(node.orelse)
-        self.env = start
-        return join(body, orelse)
-
-    def _joinedstr(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.JoinedStr)
-        parts: list[str] = []
-        taints = []
-        prefix_open = True
-        prefix = ""
-        for value in node.values:
-            v = self.expr(value.value if isinstance(value, ast.FormattedValue) else value)
-            if (v.is_const and not isinstance(value, ast.FormattedValue)) or (v.is_const and not v.taints):
-                parts.append(str(v.const))
-                if prefix_open:
-                    prefix += str(v.const)
-            else:
-                if prefix_open:
-                    prefix += v.prefix
-                prefix_open = False
-                taints.append(v)
-        if not taints:
-            return const("".join(parts))
-        return tainted(frozenset().union(*(flatten(v) for v in taints)), prefix=prefix)
-
-    def _formatted(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.FormattedValue)
-        return self.expr(node.value)
-
-    def _sequence(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.List | ast.Tuple | ast.Set)
-        if any(isinstance(e, ast.Starred) for e in node.elts) or isinstance(node, ast.Set):
-            return container(None, frozenset().union(*(flatten(self.expr(e)) for e in node.elts)))
-        items = tuple(self.expr(e) for e in node.elts)
-        if isinstance(node, ast.Tuple) and all(i.is_const for i in items):
-            return Val(const=tuple(i.const for i in items), items=items)
-        return container(items)
-
-    def _dict(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Dict)
-        keys: list[tuple[object, Val]] = []
-        loose: frozenset[Taint] = frozenset()
-        precise = True
-        for key_node, value_node in zip(node.keys, node.values, strict=True):
-            value = self.expr(value_node)
-            key = self.expr(key_node) if key_node is not None else None
-            if key is not None and key.is_const and _hashable(key.const):
-                keys.append((key.const, value))
-            else:
-                precise = precise and key is not None and not flatten(value)
-                loose = loose | flatten(value) | (flatten(key) if key else frozenset())
-        return dict_val(
-            tuple(keys) if precise else None,
-            loose | (frozenset() if precise else frozenset().union(*(flatten(v) for _, v in keys))),
-        )
-
-    def _comprehension(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp)
-        start = self.env
-        self.env = dict(start)
-        for gen in node.generators:
-            seq = self.expr(gen.iter)
-            element = join_all(seq.items) if seq.items else Val(taints=flatten(seq))
-            self.assign(gen.target, element, gen)
-            for cond in gen.ifs:
-                self.expr(cond)
-                self.env.update(guards.refine(self, cond)[0])
-        if isinstance(node, ast.DictComp):
-            result = union(self.expr(node.key), self.expr(node.value))
-        else:
-            result = flatten(self.expr(node.elt))
-        self.env = start
-        return container(None, result)
-
-    def _subscript(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Subscript)
-        return calls.load_item(self, node)
-
-    def _call(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Call)
-        return calls.call(self, node)
-
-    def _namedexpr(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.NamedExpr)
-        value = self.expr(node.value)
-        self.assign(node.target, value, node)
-        return value
-
-    def _passthrough(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Await | ast.Starred | ast.YieldFrom)
-        return self.expr(node.value)
-
-    def _slice(self, node: ast.expr) -> Val:
-        return CLEAN
-
-    def _yield(self, node: ast.expr) -> Val:
-        assert isinstance(node, ast.Yield)
-        self.yields = True
-        if node.value is not None:
-            self.returns.append(self.expr(node.value))
-        return CLEAN
-
 
 def _terminates(it: Interp, node: ast.stmt) -> bool:
-    return True
-
-
-def _truthy(value: object) -> bool:
-    try:
-        return bool(value)
-    except RecursionError:
-        raise
-    except Exception:  # audited constants can fail to fold in any way
-        return True
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
     return True
 
 
@@ -548,35 +345,6 @@ def _elem_tag(seq: Val) -> str:
 
 def _pattern_names(pattern: ast.pattern) -> list[str]:
     return [n.name for n in ast.walk(pattern) if isinstance(n, ast.MatchAs | ast.MatchStar) and n.name]
-
-
-def _is_module_chain(it: Interp, node: ast.Attribute) -> bool:
-    base: ast.expr = node
-    while isinstance(base, ast.Attribute):
-        base = base.value
-    return isinstance(base, ast.Name) and base.id not in it.env and base.id in it.aliases
-
-
-def _looks_like_request(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id == "request"
-
-
-def dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
-def join_all(values: tuple[Val, ...] | list[Val]) -> Val:
-    if not values:
-        return CLEAN
-    result = values[0]
-    for v in values[1:]:
-        result = join(result, v)
-    return result
 
 
 def join_envs(envs: list[Env]) -> Env:
@@ -623,33 +391,4 @@ _STMT_TABLE: dict[type, Callable[[Interp, ast.stmt], bool]] = {
     ast.Continue: _terminates,
     ast.Import: Interp._import,
     ast.ImportFrom: Interp._import,
-}
-
-_EXPR_TABLE: dict[type, Callable[[Interp, ast.expr], Val]] = {
-    ast.Name: Interp._name,
-    ast.Attribute: Interp._attribute,
-    ast.Constant: Interp._constant,
-    ast.BinOp: Interp._binop,
-    ast.UnaryOp: Interp._unaryop,
-    ast.BoolOp: Interp._boolop,
-    ast.Compare: Interp._compare,
-    ast.IfExp: Interp._ifexp,
-    ast.JoinedStr: Interp._joinedstr,
-    ast.FormattedValue: Interp._formatted,
-    ast.List: Interp._sequence,
-    ast.Tuple: Interp._sequence,
-    ast.Set: Interp._sequence,
-    ast.Dict: Interp._dict,
-    ast.ListComp: Interp._comprehension,
-    ast.SetComp: Interp._comprehension,
-    ast.GeneratorExp: Interp._comprehension,
-    ast.DictComp: Interp._comprehension,
-    ast.Subscript: Interp._subscript,
-    ast.Call: Interp._call,
-    ast.NamedExpr: Interp._namedexpr,
-    ast.Await: Interp._passthrough,
-    ast.Starred: Interp._passthrough,
-    ast.YieldFrom: Interp._passthrough,
-    ast.Yield: Interp._yield,
-    ast.Slice: Interp._slice,
 }

@@ -262,3 +262,12 @@ ROUTE_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 def flask_param_converters(path: str) -> dict[str, str]:
     return {m.group(2): (m.group(1) or "string") for m in ROUTE_PARAM.finditer(path)}
+
+
+def dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
-from stackaudit.analyzers.taint.interp import Interp, join_all
+from stackaudit.analyzers.taint.exprs import join_all
+from stackaudit.analyzers.taint.interp import Interp
 from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, flask_param_converters, source_hint
 from stackaudit.analyzers.taint.rules import TAINT_RULES
 from stackaudit.analyzers.taint.sinks import pick
