@@ -57,6 +57,7 @@ def test_modes_select_analyzers() -> None:
     assert {"secrets", "secrets-staged", "secrets-history"} <= names
 
 
+@pytest.mark.slow
 def test_console_script_entry_point(repo: Path) -> None:
     exe = Path(sys.executable).parent / "stackaudit"
     proc = subprocess.run([str(exe), "secrets", str(repo), "--db", f"sqlite:///{repo}/.sa.db"],
@@ -109,3 +110,23 @@ def test_pre_commit_hook_definition() -> None:
     hook = next(h for h in hooks if h["id"] == "stackaudit-secrets")
     assert hook["entry"] == "stackaudit secrets --staged"
     assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+@pytest.mark.slow
+def test_as_a_real_git_pre_commit_hook(repo: Path) -> None:
+    """git runs the hook entry before each commit: a staged secret blocks it, a clean one passes."""
+    exe = Path(sys.executable).parent / "stackaudit"
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec '{exe}' secrets --staged --db 'sqlite:///{repo}/.sa.db'\n")
+    hook.chmod(0o755)
+    git(repo, "add", "app.py")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@x", "HOME": str(repo), "PATH": "/usr/bin:/bin"}
+    blocked = subprocess.run(["git", "commit", "-q", "-m", "leak"], cwd=repo, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert blocked.returncode != 0 and SECRET not in blocked.stdout + blocked.stderr
+    (repo / "app.py").write_text("STRIPE = os.environ['STRIPE']\n")
+    git(repo, "add", "app.py", ".gitignore", "stackaudit.toml")
+    ok = subprocess.run(["git", "commit", "-q", "-m", "clean"], cwd=repo, env=env, capture_output=True,
+                        text=True, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
