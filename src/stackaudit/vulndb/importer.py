@@ -223,6 +223,20 @@ def _looks_like_epss(path: Path) -> bool:
     )
 
 
+def _kev_catalog_in(folder: Path) -> Path | None:
+    """The KEV catalog when ``folder`` holds it and no OSV records."""
+    if any(folder.rglob("*.yaml")) or any(folder.rglob("*.yml")):
+        return None
+    for candidate in sorted(folder.glob("*.json")):
+        if candidate.name.endswith("_schema.json") or candidate.stat().st_size < 64:
+            continue
+        with candidate.open("rb") as handle:
+            head = handle.read(4096)
+        if b'"catalogVersion"' in head or b'"cveID"' in head:
+            return candidate
+    return None
+
+
 def import_path(engine: Engine, path: Path, options: ImportOptions | None = None) -> ImportReport:
     """Detect what ``path`` holds and import it; raises ImportFailed with a clear message."""
     options = options or ImportOptions()
@@ -230,6 +244,9 @@ def import_path(engine: Engine, path: Path, options: ImportOptions | None = None
         raise ImportFailed(f"{path}: no such file or directory")
     if _looks_like_epss(path):
         return import_epss(engine, path, options)
+    kev = _kev_catalog_in(path) if path.is_dir() else None
+    if kev is not None:  # a folder holding the KEV catalog (and its schema), as CISA ships it
+        return import_path(engine, kev, options)
     if path.is_dir() or path.suffix in (".zip", ".yaml", ".yml"):
         return import_osv(engine, path, options)
     if path.suffix == ".json":

@@ -42,7 +42,9 @@ def site_packages(python: Path, timeout: float = 20.0) -> list[Path]:
         return found
     try:
         out = subprocess.run(
-            [str(python), "-I", "-c", _PROBE],
+            # -I: no user site, no environment variables; -S: no `site`, so the
+            # environment's .pth files (which may run code) are never processed.
+            [str(python), "-I", "-S", "-c", _PROBE],
             capture_output=True,
             text=True,
             timeout=timeout,
