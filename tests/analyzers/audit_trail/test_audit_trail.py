@@ -68,3 +68,17 @@ def test_event_policy() -> None:
 def test_syntax_error_is_not_analysable() -> None:
     with pytest.raises(NotAnalysable):
         analyze(FIXTURES / "x.py", "def broken(:\n")
+
+
+def test_precision_recall_on_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    """Scorer over every handler in the fixtures: marked ones must be reported, the rest not."""
+    tp = fp = fn = 0
+    for kind in ("positive", "negative"):
+        for path in files(kind):
+            want = {n for n, line in enumerate(path.read_text().splitlines(), 1) if EXPECT.search(line)}
+            found = {f.location.line for f in analyze(path)}
+            tp, fp, fn = tp + len(found & want), fp + len(found - want), fn + len(want - found)
+    precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    with capsys.disabled():
+        print(f"\naudit-trail fixtures: tp={tp} fp={fp} fn={fn} precision={precision:.2f} recall={recall:.2f}")
+    assert tp >= 15 and precision == 1.0 and recall == 1.0

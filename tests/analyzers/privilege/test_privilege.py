@@ -70,3 +70,16 @@ def test_superuser_message_never_echoes_the_password() -> None:
     src = SourceFile(".env", Path("/x"), len(text), "dotenv")
     findings = PrivilegeAnalyzer().analyze(FileInput(src, text), Config()).findings
     assert findings and all("Hunter2Secret" not in f.snippet + f.message for f in findings)
+
+
+def test_precision_recall_on_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    """Scorer over every labelled fixture line (positive and negative trees)."""
+    tp = fp = fn = 0
+    for kind in ("positive", "negative"):
+        for path in files(kind):
+            found, want = scan(FIXTURES / kind, path), expected(path)
+            tp, fp, fn = tp + len(found & want), fp + len(found - want), fn + len(want - found)
+    precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    with capsys.disabled():
+        print(f"\nprivilege fixtures: tp={tp} fp={fp} fn={fn} precision={precision:.2f} recall={recall:.2f}")
+    assert tp >= 20 and precision == 1.0 and recall == 1.0
