@@ -141,7 +141,7 @@ def _conn_string(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     end = ctx.text.find("\n", m.end())
     line = ctx.text[start : end if end >= 0 else len(ctx.text)]
     value = m.group("secret")
-    if not _CONN_CONTEXT.search(line) or any(c in value for c in "(),") or looks_like_identifier(value):
+    if not _CONN_CONTEXT.search(line) or any(c in value for c in "(),[]") or looks_like_identifier(value):
         return None  # keyword arguments in code (password=None), not a connection string
     return _password_value(value, ctx)
 
@@ -163,6 +163,8 @@ def _cli_password(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     value = m.group("secret")
     if not _CLI_LOGIN.search(line) or re.fullmatch(r"[\d:./-]+", value) or shannon_entropy(value) < 2.5:
         return None
+    if value.isalpha() and value.islower():
+        return None  # "--password option": prose, not a password
     return _password_value(value, ctx)
 
 

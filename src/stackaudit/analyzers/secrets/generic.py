@@ -141,8 +141,8 @@ def find_generic(
                 quoted = m.group("q") is not None
                 key, group = m.group("key"), ("qv" if quoted else "uv")
                 value = m.group(group)
-                if _KEY_NOISE.search(key):
-                    continue
+                if _KEY_NOISE.search(key) or "badge.svg?token=" in line:
+                    continue  # codecov-style badge tokens are public read-only graph tokens
                 if not values.keep(key, value, quoted):
                     continue
                 entropy = shannon_entropy(value)

@@ -41,6 +41,8 @@ PLACEHOLDER_WORDS: tuple[str, ...] = (
     "password",
     "passw0rd",
     "hunter2",
+    "tiger",  # scott:tiger, the classic sample credential
+    "sensitive",
 )
 
 # Whole values that are never secrets.
