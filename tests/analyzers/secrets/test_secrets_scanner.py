@@ -68,6 +68,10 @@ POSITIVE = [
     ("secret.generic", f'DB_PASSWORD = "{PW}"\n', "python"),
     ("secret.generic", f"  api_key: {rnd(ALNUM, 32)}\n", "yaml"),
     ("secret.generic", f"ENV API_TOKEN {rnd(ALNUM, 24)}\n", "dockerfile"),
+    ("secret.generic", f"docker login -u ci -p {rnd(ALNUM, 14)} registry.internal\n", "shell"),
+    ("secret.generic", f'  "auths": {{"registry.internal": {{"auth": "{rnd(ALNUM, 28)}"}}}}\n', "json"),
+    ("secret.generic", f"jwt.signing-key={rnd(ALNUM, 32)}\n", "ini"),
+    ("secret.password-in-url", f'curl -u "deploy:{rnd(ALNUM, 12)}" https://ci.internal/build\n', "shell"),
 ]
 
 NEGATIVE = [
@@ -96,6 +100,12 @@ NEGATIVE = [
     ("template name", 'password_change_template = "admin/password_change_form.html"\n', "python"),
     ("password hash", f'"password": "pbkdf2_sha256$600000$abc${rnd(ALNUM, 43)}="\n', "json"),
     ("timeout setting", "PASSWORD_RESET_TIMEOUT = 259200\n", "python"),
+    ("scott tiger", 'create_engine("postgresql://scott:tiger@localhost/test")\n', "python"),
+    ("short url password", "redact_url('https://u:p@h/x')\n", "python"),
+    ("badge token", "[![cov](https://codecov.io/gh/o/r/graph/badge.svg?token=Ab12Cd34Ef)](https://x)\n", "markdown"),
+    ("cli prose", "provided via the --username and --password options instead\n", "text"),
+    ("indexed kwarg", "auth(username=auth_info[0], password=auth_info[1])\n", "python"),
+    ("docker port flag", "docker run -p 8080:80 -u app image\n", "shell"),
 ]
 
 
