@@ -114,3 +114,11 @@ def test_staged_paths_are_relative_to_an_audited_subdirectory(repo: Path) -> Non
     git(repo, "add", "-A")
     findings = StagedSecretsAnalyzer().analyze_repo(ctx(service)).findings
     assert [(f.rule_id, f.location.path) for f in findings] == [("secret.stripe-key", "keys.py")]
+
+
+def test_history_records_oversized_blobs(repo: Path) -> None:
+    (repo / "dump.sql").write_text("x" * 5000 + "\n")
+    commit(repo, "big file")
+    cfg = Config.model_validate({"max_file_size": 1000})
+    result = HistorySecretsAnalyzer().analyze_repo(RepoContext(root=repo, files=(), config=cfg, is_git=True))
+    assert [(n.path, n.reason.value) for n in result.not_analysed] == [("dump.sql", "too-large")]

@@ -17,7 +17,7 @@ from stackaudit.analyzers.secrets.findings import git_exclusions, scanner_for, t
 from stackaudit.analyzers.secrets.gitio import batch_check, cat_file, decode_text, ensure_repo, git
 from stackaudit.analyzers.secrets.scanner import SecretMatch
 from stackaudit.analyzers.secrets.staged import language_of
-from stackaudit.model import Finding, RuleMeta
+from stackaudit.model import Finding, NotAnalysed, NotAnalysedReason, RuleMeta
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +35,8 @@ class _Candidate:
     introduced: Introduced | None
 
 
-def reachable_blobs(root: Path, max_size: int, timeout: float) -> dict[str, str]:
-    """sha -> a path it was seen at, for every reachable blob no larger than ``max_size``."""
+def reachable_blobs(root: Path, max_size: int, timeout: float) -> tuple[dict[str, str], dict[str, int]]:
+    """(sha -> a path, for reachable blobs up to ``max_size``; path -> size of the larger ones)."""
     listing = git(root, "rev-list", "--objects", "--all", timeout=timeout).decode("utf-8", "surrogateescape")
     paths: dict[str, str] = {}
     for line in listing.splitlines():
@@ -44,9 +44,11 @@ def reachable_blobs(root: Path, max_size: int, timeout: float) -> dict[str, str]
         if path:
             paths.setdefault(sha, path)
     if not paths:
-        return {}
+        return {}, {}
     check = batch_check(root, list(paths), timeout)
-    return {sha: paths[sha] for sha, (kind, size) in check.items() if kind == "blob" and size <= max_size}
+    blobs = {sha: paths[sha] for sha, (kind, size) in check.items() if kind == "blob" and size <= max_size}
+    large = {paths[sha]: size for sha, (kind, size) in check.items() if kind == "blob" and size > max_size}
+    return blobs, large
 
 
 def introducing_commits(root: Path, timeout: float) -> dict[str, Introduced]:
@@ -82,7 +84,7 @@ class HistorySecretsAnalyzer(RepoAnalyzer):
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         ensure_repo(ctx.root)
         timeout = ctx.config.analyzer_timeout_s
-        blobs = reachable_blobs(ctx.root, ctx.config.max_file_size, timeout)
+        blobs, large = reachable_blobs(ctx.root, ctx.config.max_file_size, timeout)
         introduced = introducing_commits(ctx.root, timeout)
         scanner = scanner_for(ctx.config)
         skip = git_exclusions(ctx.config)
@@ -103,7 +105,12 @@ class HistorySecretsAnalyzer(RepoAnalyzer):
                 if key not in best or _earlier(cand, best[key]):
                     best[key] = cand
         findings = [_finding(c) for c in sorted(best.values(), key=_order)]
-        return RepoResult(tuple(findings), cacheable=False)
+        skipped = tuple(
+            NotAnalysed(path, NotAnalysedReason.TOO_LARGE, f"a {size}-byte blob in git history", self.name)
+            for path, size in sorted(large.items())
+            if path.startswith(prefix) and not skip.match_file(path)
+        )
+        return RepoResult(tuple(findings), skipped, cacheable=False)
 
 
 def _order(c: _Candidate) -> tuple[int, str, int]:
