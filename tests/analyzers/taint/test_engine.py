@@ -265,3 +265,10 @@ def test_database_rows_and_selected_values_are_not_input(tmp_path: Path) -> None
         == []
     )
     assert _one(tmp_path, "opts = {}\nos.system(opts.get('x', v))") == [("sec.command-injection", 9)]
+
+
+def test_state_at_continue_and_break_flows_on(tmp_path: Path) -> None:
+    body = "cmd = 'ls'\nfor part in v.split():\n    if part == 'x':\n        cmd = part + v\n        continue\nos.system(cmd)"
+    assert _one(tmp_path, body) == [("sec.command-injection", 13)]
+    body = "cmd = 'ls'\nwhile len(v) > 1:\n    cmd = v\n    break\nos.system(cmd)"
+    assert _one(tmp_path, body) == [("sec.command-injection", 12)]

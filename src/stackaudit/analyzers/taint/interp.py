@@ -56,6 +56,7 @@ class Interp:
         self.hits: list[SinkHit] = []
         self.expr_depth = 0
         self.yields = False
+        self.loop_exits: list[list[Env]] = []
         self.derived: dict[str, str] = {}  # name -> the variable it was computed from by a call
         self.symbol = func.symbol if func else None
 
@@ -157,8 +158,10 @@ class Interp:
         for _ in range(2):
             before = self.env
             self.env = dict(before)
-            self.block(body)
-            self.env = join_envs([before, self.env])
+            self.loop_exits.append([])
+            ended = self.block(body)
+            exits = self.loop_exits.pop()  # states at `break`/`continue` flow on too
+            self.env = join_envs([before, *([] if ended else [self.env]), *exits])
 
     def _for(self, node: ast.stmt) -> bool:
         assert isinstance(node, ast.For | ast.AsyncFor)
@@ -325,6 +328,9 @@ class Interp:
 
 
 def _terminates(it: Interp, node: ast.stmt) -> bool:
+    """``break``/``continue``: this path leaves the loop body; its state joins at the loop."""
+    if it.loop_exits:
+        it.loop_exits[-1].append(dict(it.env))
     return True
 
 
