@@ -97,3 +97,23 @@ def test_deep_and_recursive_call_graphs(tmp_path: Path) -> None:
     deep = run_taint(tmp_path, TaintConfig(max_call_depth=10_000))  # Python's stack gives out first
     reasons = {n.path: n.reason for n in deep.not_analysed}
     assert reasons.get("calls.py") in (None, NotAnalysedReason.PARTIAL)
+
+
+def test_an_analyzer_bug_on_one_file_costs_only_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stackaudit.analyzers.taint import analyzer
+
+    real = analyzer.check_module
+
+    def flaky(mod):  # type: ignore[no-untyped-def]
+        if mod.path == "bad.py":
+            raise KeyError("simulated analyzer bug")
+        return real(mod)
+
+    monkeypatch.setattr(analyzer, "check_module", flaky)
+    write(tmp_path, {"bad.py": "x = 1\n", "ok.py": HEAD + "os.system(request.args['b'])\n"})
+    result = run_taint(tmp_path)
+    assert [(n.path, n.reason) for n in result.not_analysed] == [("bad.py", NotAnalysedReason.ERROR)]
+    assert result.state is AnalyzerState.PARTIAL
+    assert [f.location.path for f in result.findings] == ["ok.py"]

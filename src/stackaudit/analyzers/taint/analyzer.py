@@ -61,12 +61,18 @@ def parse_files(files: Iterable[SourceFile]) -> Parsed:
     return Parsed(tuple(modules), tuple(bad))
 
 
-def analyse_modules(
-    modules: tuple[ModuleInfo, ...], config: TaintConfig
-) -> tuple[list[Finding], dict[str, str]]:
-    """Run the taint engine and the API rules; return findings and partially analysed paths."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    findings: list[Finding]
+    partial: dict[str, str]  # path -> which bound cut it short
+    errors: dict[str, str]  # path -> the analyzer bug it hit (the rest of the run is unaffected)
+
+
+def analyse_modules(modules: tuple[ModuleInfo, ...], config: TaintConfig) -> Outcome:
+    """Run the taint engine and the API rules over parsed modules."""
     program = Program(list(modules), config)
     api: list[Finding] = []
+    errors: dict[str, str] = {}
     for mod in modules:
         program.deadline = time.monotonic() + config.file_time_limit_s
         try:
@@ -76,8 +82,10 @@ def analyse_modules(
             program.mark_partial(mod.path, f"stopped at taint.file_time_limit_s={config.file_time_limit_s}")
         except RecursionError:
             program.mark_partial(mod.path, "nesting too deep for the analyzer")
+        except Exception as exc:
+            errors[mod.path] = f"taint analyzer error: {type(exc).__name__}"
     program.deadline = float("inf")
-    return [*program.findings.values(), *api], program.partial
+    return Outcome([*program.findings.values(), *api], program.partial, errors)
 
 
 def _analyse_module(program: Program, mod: ModuleInfo) -> None:
@@ -126,7 +134,7 @@ class TaintAnalyzer(RepoAnalyzer):
             parsed = parse_files(self.cache_inputs(ctx))
             bad = parsed.not_analysed
             try:
-                findings, partial = analyse_modules(parsed.modules, config)
+                outcome = analyse_modules(parsed.modules, config)
             finally:
                 # Free the trees while the GC is still paused: modules and functions point at each
                 # other (released here), and the millions of nodes would otherwise all be scanned
@@ -136,10 +144,15 @@ class TaintAnalyzer(RepoAnalyzer):
                 del parsed
         partial_entries = tuple(
             NotAnalysed(path, NotAnalysedReason.PARTIAL, reason, NAME)
-            for path, reason in sorted(partial.items())
+            for path, reason in sorted(outcome.partial.items())
         )
-        not_analysed = (*bad, *partial_entries)
-        state = AnalyzerState.PARTIAL if partial_entries else AnalyzerState.OK
-        reason = f"{len(partial_entries)} file(s) analysed partially" if partial_entries else ""
-        findings.sort(key=lambda f: f.sort_key)
+        error_entries = tuple(
+            NotAnalysed(path, NotAnalysedReason.ERROR, detail, NAME)
+            for path, detail in sorted(outcome.errors.items())
+        )
+        not_analysed = (*bad, *partial_entries, *error_entries)
+        cut = len(partial_entries) + len(error_entries)
+        state = AnalyzerState.PARTIAL if cut else AnalyzerState.OK
+        reason = f"{cut} file(s) analysed partially" if cut else ""
+        findings = sorted(outcome.findings, key=lambda f: f.sort_key)
         return RepoResult(tuple(findings), not_analysed, state, reason)
