@@ -82,7 +82,7 @@ def analyse_modules(modules: tuple[ModuleInfo, ...], config: TaintConfig) -> Out
             program.mark_partial(mod.path, f"stopped at taint.file_time_limit_s={config.file_time_limit_s}")
         except RecursionError:
             program.mark_partial(mod.path, "nesting too deep for the analyzer")
-        except Exception as exc:
+        except Exception as exc:  # a bug on one file must not cost the others their findings
             errors[mod.path] = f"taint analyzer error: {type(exc).__name__}"
     program.deadline = float("inf")
     return Outcome([*program.findings.values(), *api], program.partial, errors)
