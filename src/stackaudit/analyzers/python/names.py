@@ -6,7 +6,8 @@ Nothing here imports or runs audited code: it reads syntax trees only.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 CHAIN_DEPTH = 8  # how far a variable chain is followed (x = y; y = z …)
 
@@ -90,20 +91,40 @@ def is_constant(node: ast.expr) -> bool:
     return False
 
 
-def is_constant_iterable(node: ast.expr) -> bool:
-    """A loop over literals (``("a", "b")``, ``range(3)``, ``"abc"``) is not data-driven."""
+def is_constant_iterable(node: ast.expr, resolve: Callable[[ast.expr], ast.expr] | None = None) -> bool:
+    """A loop over literals (``("a", "b")``, ``range(3)``, ``"abc"``, a module constant's
+    ``.items()``) is not data-driven. ``resolve`` follows names to their assigned values."""
+    follow = resolve or (lambda n: n)
+    node = follow(node)
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return all(is_constant(elt) for elt in node.elts)
+        return all(is_constant(follow(elt)) for elt in node.elts)
     if isinstance(node, ast.Dict):
         return all(k is not None and is_constant(k) for k in node.keys)
     if isinstance(node, ast.Constant):
         return True
+    table_view = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args
+    if table_view and node.func.attr in {"items", "keys", "values"}:  # type: ignore[attr-defined]
+        return is_constant_iterable(node.func.value, resolve)  # type: ignore[attr-defined]  # TABLE.items()
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id == "range" and node.args and all(is_constant(a) for a in node.args):
+        if node.func.id == "range" and node.args and all(is_constant(follow(a)) for a in node.args):
             return True
-        if node.func.id in {"enumerate", "sorted", "reversed"} and node.args:
-            return is_constant_iterable(node.args[0])
+        if node.func.id in {"enumerate", "sorted", "reversed", "tuple", "list"} and node.args:
+            return is_constant_iterable(node.args[0], resolve)
     return False
+
+
+_CHUNKER = re.compile(r"(?i)(chunk|batch|partition|slices?$|pages?$|windows?$)")
+
+
+def is_chunked_iterable(node: ast.expr) -> bool:
+    """``range(0, n, size)`` or ``chunks(items)`` / ``itertools.batched(items, n)``: a loop
+    over batches, where one statement per batch is the batching fix, not an N+1."""
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Name) and node.func.id == "range" and len(node.args) == 3:
+        return True
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    return bool(_CHUNKER.search(name))
 
 
 def call_chain(node: ast.expr) -> Iterator[ast.Call | ast.Attribute | ast.Subscript]:

@@ -19,6 +19,7 @@ from stackaudit.analyzers.python.names import (
     CHAIN_DEPTH,
     Imports,
     dotted,
+    is_chunked_iterable,
     is_constant_iterable,
     is_retry_range,
 )
@@ -306,7 +307,11 @@ class Walk(ast.NodeVisitor):
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
-        driven = not (is_constant_iterable(self.resolve(node.iter)) or is_retry_range(node.target, node.iter))
+        driven = not (
+            is_constant_iterable(node.iter, self.resolve)
+            or is_retry_range(node.target, node.iter)
+            or is_chunked_iterable(self.resolve(node.iter))
+        )
         self._loop(Loop(node, node, _targets(node.target), node.iter, driven), node.body)
         for stmt in node.orelse:
             self.visit(stmt)
@@ -324,7 +329,9 @@ class Walk(ast.NodeVisitor):
         loops: list[LoopNode] = []
         for gen in node.generators:
             self.visit(gen.iter)
-            driven = not is_constant_iterable(self.resolve(gen.iter))
+            resolved = self.resolve(gen.iter)
+            fixed = is_constant_iterable(gen.iter, self.resolve) or is_chunked_iterable(resolved)
+            driven = not fixed
             loop = Loop(gen, node, _targets(gen.target), gen.iter, driven)
             self.frame.loops.append(loop)
             self._dispatch("on_loop_enter", loop)
