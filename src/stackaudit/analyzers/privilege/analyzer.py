@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import ClassVar
 
 import pathspec
 
-from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult, SourceFile
+from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult, NotAnalysable, SourceFile
 from stackaudit.analyzers.privilege import patterns as pt
 from stackaudit.analyzers.privilege.rules import (
     EXCESSIVE_GRANT,
@@ -60,7 +61,36 @@ class PrivilegeAnalyzer(FileAnalyzer):
         specs: dict[tuple[str, ...], PathSpecT] = self.__dict__.setdefault("_specs", {})
         if _read_only_path(cfg, source.path, specs):
             hits.extend(_writers(text, cfg))
+        if hits and source.file.language == "python":
+            hits = _outside_docstrings(hits, source)
         return FileResult(tuple(_finding(h, source) for h in _dedupe(hits)))
+
+
+def _outside_docstrings(hits: list[Hit], source: FileInput) -> list[Hit]:
+    """A connection string in a docstring is documentation (an example), not configuration."""
+    try:
+        tree = source.python_tree()
+    except NotAnalysable:
+        return hits
+    spans = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                spans.append((first.lineno, first.end_lineno or first.lineno))
+    if not spans:
+        return hits
+    text = source.text
+
+    def in_doc(hit: Hit) -> bool:
+        line = text.count("\n", 0, hit.offset) + 1
+        return any(start <= line <= end for start, end in spans)
+
+    return [h for h in hits if not in_doc(h)]
 
 
 def _read_only_path(cfg: PrivilegeConfig, path: str, specs: dict[tuple[str, ...], PathSpecT]) -> bool:
