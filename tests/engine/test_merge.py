@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 from stackaudit.engine.merge import authorities, merge_same_problem, one_per_problem, supersede
 from stackaudit.model import Category, Confidence, Location, RuleMeta, Severity, TraceStep
 
@@ -71,3 +73,10 @@ def test_ruff_on_the_same_lines_is_named_on_the_survivor() -> None:
     merged = one_per_problem([flow, s608], lambda a, p: False)
     assert [f.rule_id for f in merged] == ["sec.sql-injection"]
     assert ("also_reported_by", "ruff S608") in merged[0].properties
+
+
+def test_annotations_survive_a_chain_of_merges() -> None:
+    outer, inner = _taint(19, 21), _taint(20)
+    pattern = PATTERN.finding(Location("app.py", 19), "m", "execute(text(f'...'))")
+    merged = merge_same_problem([outer, pattern, inner])
+    assert merged == [dataclasses.replace(inner, properties=(("also_reported_by", "sec.sql-string-built"),))]

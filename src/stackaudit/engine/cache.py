@@ -3,8 +3,8 @@
 A file's entry is keyed by its path, content hash, language, the names and
 versions of the analyzers that apply, and the config hash; a repo analyzer's
 entry by its name, version, the config hash and every input file's content hash.
-Payloads are JSON through the store's fast codec (same output as ``model.codec``). A payload that fails to decode is a
-miss (and is replaced), never a crash.
+Payloads are JSON through the store's fast codec (same output as ``model.codec``).
+A payload that fails to decode is a miss (and is replaced), never a crash.
 """
 
 from __future__ import annotations

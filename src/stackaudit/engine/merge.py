@@ -96,7 +96,7 @@ def merge_same_problem(findings: Sequence[Finding]) -> list[Finding]:
                     continue
                 keep, drop = (i, j) if _rank(findings[i]) >= _rank(findings[j]) else (j, i)
                 dropped.add(drop)
-                also[keep].append(findings[drop].rule_id)
+                also[keep] += [findings[drop].rule_id, *also.pop(drop, [])]  # the dropped one's too
     out = []
     for i, f in enumerate(findings):
         if i in dropped:

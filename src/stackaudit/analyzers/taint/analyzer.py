@@ -124,6 +124,7 @@ class TaintAnalyzer(RepoAnalyzer):
     name = NAME
     version = "1"
     rules = ALL_RULES
+    cpu_bound = True  # pure-Python work over every module: a worker process of its own
 
     def cache_inputs(self, ctx: RepoContext) -> list[SourceFile]:
         return [f for f in ctx.files if f.language == "python"]

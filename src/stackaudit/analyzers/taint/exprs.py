@@ -12,9 +12,11 @@ from stackaudit.analyzers.taint.folding import fold_compare, fold_unary
 from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import (
     CLEAN,
+    CONFIGURED_HOST,
     NO_CONST,
     Taint,
     Val,
+    configured,
     const,
     container,
     deep,
@@ -137,6 +139,9 @@ def _joinedstr(it: Interp, node: ast.expr) -> Val:
             parts.append(str(v.const))
             if prefix_open:
                 prefix += str(v.const)
+        elif prefix_open and not prefix and not parts and configured(v):
+            prefix = v.prefix or CONFIGURED_HOST  # f"{BASE_URL}/..." : the host is the deployment's
+            taints.append(v)
         else:
             if prefix_open:
                 prefix += v.prefix

@@ -21,10 +21,12 @@ from stackaudit.analyzers.taint.folding import fold_binop
 from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, add_import, dotted
 from stackaudit.analyzers.taint.values import (
     CLEAN,
+    CONFIGURED_HOST,
     NO_CONST,
     SourceKind,
     Taint,
     Val,
+    configured,
     const,
     container,
     flatten,
@@ -321,6 +323,11 @@ class Interp:
         if isinstance(op, ast.Add) and left.items is not None and right.items is not None:
             return container((*left.items, *right.items), union(left, right))
         prefix = left.prefix if isinstance(op, ast.Add | ast.Mod) else ""
+        base_from_config = (
+            isinstance(op, ast.Add) and not left.is_const and configured(left) and not left.prefix
+        )
+        if base_from_config and right.is_const and isinstance(right.const, str):  # BASE_URL + "/path/" + x
+            prefix = CONFIGURED_HOST + right.const
         if isinstance(op, ast.Mod) and left.is_const and isinstance(left.const, str):
             prefix = left.const.split("%", 1)[0]
         tag = "path" if "path" in (left.tag, right.tag) and isinstance(op, ast.Div) else ""

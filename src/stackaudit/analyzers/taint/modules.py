@@ -65,6 +65,7 @@ class ModuleInfo:
     classes: dict[str, dict[str, FuncInfo]] = field(default_factory=dict)
     imported_roots: set[str] = field(default_factory=set)
     nested: list[FuncInfo] = field(default_factory=list)  # functions defined inside functions
+    route_prefixes: dict[str, str] = field(default_factory=dict)  # bp = Blueprint(url_prefix=...)
     _hints: dict[str, list[int]] = field(default_factory=dict)
 
     def release(self) -> None:
@@ -137,6 +138,7 @@ def _scan_body(mod: ModuleInfo, body: list[ast.stmt], cls: str | None) -> None:
             _scan_body(mod, stmt.body, stmt.name)
         elif isinstance(stmt, ast.Assign) and cls is None:
             _add_const(mod, stmt)
+            _add_router(mod, stmt)
         elif isinstance(stmt, ast.If | ast.Try):
             for block in _blocks(stmt):
                 _scan_body(mod, block, cls)
@@ -173,6 +175,20 @@ def add_import(
     for alias in stmt.names:
         if alias.name != "*":
             aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+
+def _add_router(mod: ModuleInfo, stmt: ast.Assign) -> None:
+    """``bp = Blueprint(..., url_prefix="/search")`` / ``router = APIRouter(prefix="/v1")``."""
+    if (
+        len(stmt.targets) != 1
+        or not isinstance(stmt.targets[0], ast.Name)
+        or not isinstance(stmt.value, ast.Call)
+    ):
+        return
+    for kw in stmt.value.keywords:
+        literal = kw.value.value if isinstance(kw.value, ast.Constant) else None
+        if kw.arg in ("url_prefix", "prefix") and isinstance(literal, str):
+            mod.route_prefixes[stmt.targets[0].id] = literal.rstrip("/")
 
 
 def _add_const(mod: ModuleInfo, stmt: ast.Assign) -> None:
@@ -212,7 +228,7 @@ def _add_function(mod: ModuleInfo, node: ast.FunctionDef | ast.AsyncFunctionDef,
     qual = f"{mod.name}.{cls}.{node.name}" if cls else f"{mod.name}.{node.name}"
     info = FuncInfo(qual, node, mod, cls)
     for dec in node.decorator_list:
-        _route_from_decorator(info, dec)
+        _route_from_decorator(info, dec, mod.route_prefixes)
     if cls is None:
         mod.functions[node.name] = info
     else:
@@ -228,7 +244,7 @@ def _add_nested(mod: ModuleInfo, outer: ast.FunctionDef | ast.AsyncFunctionDef, 
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             info = FuncInfo(f"{prefix}.<locals>.{stmt.name}", stmt, mod)
             for dec in stmt.decorator_list:
-                _route_from_decorator(info, dec)
+                _route_from_decorator(info, dec, mod.route_prefixes)
             mod.nested.append(info)
             _add_nested(mod, stmt, info.qualname)
         elif isinstance(stmt, ast.If | ast.Try | ast.With | ast.For | ast.While):
@@ -237,7 +253,7 @@ def _add_nested(mod: ModuleInfo, outer: ast.FunctionDef | ast.AsyncFunctionDef, 
             stack.extend(s for h in getattr(stmt, "handlers", []) for s in h.body)
 
 
-def _route_from_decorator(info: FuncInfo, dec: ast.expr) -> None:
+def _route_from_decorator(info: FuncInfo, dec: ast.expr, prefixes: dict[str, str]) -> None:
     if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
         return
     verb = dec.func.attr
@@ -246,6 +262,9 @@ def _route_from_decorator(info: FuncInfo, dec: ast.expr) -> None:
     info.is_route = True
     path = dec.args[0].value if dec.args and isinstance(dec.args[0], ast.Constant) else ""
     info.route_path = path if isinstance(path, str) else ""
+    owner = dec.func.value
+    if info.route_path and isinstance(owner, ast.Name) and owner.id in prefixes:
+        info.route_path = prefixes[owner.id] + info.route_path
     methods = "GET" if verb in ("route", "api_route", "view") else verb.upper()
     for kw in dec.keywords:
         if kw.arg == "methods" and isinstance(kw.value, ast.List | ast.Tuple) and kw.value.elts:

@@ -20,7 +20,9 @@ _FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
 def _safe_prefix(kind: str, prefix: str) -> bool:
     if _FIXED_HOST.match(prefix):
         return True
-    return kind == "redirect" and len(prefix) >= 2 and prefix[0] == "/" and prefix[1] not in "/\\"
+    # a site-relative path ("/x", not "//host" or "/\\host"): a redirect stays on this site,
+    # and an HTTP client resolves it against its configured base_url, never a host of the input
+    return len(prefix) >= 2 and prefix[0] == "/" and prefix[1] not in "/\\"
 
 
 def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:

@@ -111,6 +111,14 @@ def union(*vals: Val) -> frozenset[Taint]:
     return cap(out)
 
 
+CONFIGURED_HOST = "config://configured-host"  # prefix of a URL whose host comes from configuration
+
+
+def configured(v: Val) -> bool:
+    """A non-constant value no user controls: settings, environment, files of the deployment."""
+    return all(t.kind in (SourceKind.ENV, SourceKind.FILE) for t in v.taints)
+
+
 def tainted(taints: frozenset[Taint], prefix: str = "", tag: str = "") -> Val:
     return Val(taints=cap(taints), prefix=prefix, tag=tag) if taints or prefix or tag else CLEAN
 
