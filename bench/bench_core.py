@@ -13,8 +13,8 @@ and prints the ratios plus the cold audit's peak memory (max RSS of the process 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ast
+import contextlib
 import json
 import resource
 import shutil
