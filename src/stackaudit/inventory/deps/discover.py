@@ -46,12 +46,14 @@ _ERRORS = (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError, Unic
 
 
 def is_requirements(path: str) -> bool:
-    p = PurePosixPath(path)
-    return p.suffix in (".txt", ".in") and ("requirements" in p.name or p.parent.name == "requirements")
+    # plain string work: this runs once per file of the tree (pathlib costs 10x more here)
+    parent, _, name = path.rpartition("/")
+    in_dir = parent == "requirements" or parent.endswith("/requirements")
+    return name.endswith((".txt", ".in")) and ("requirements" in name or in_dir)
 
 
 def is_dependency_file(path: str) -> bool:
-    name = PurePosixPath(path).name
+    name = path.rpartition("/")[2]
     return name in LOCK_PARSERS or name in MANIFESTS or is_requirements(path)
 
 
