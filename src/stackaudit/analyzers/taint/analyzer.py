@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import ast
 import gc
+import re
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
-from stackaudit.analyzers.taint.api_rules import check_module
+from stackaudit.analyzers.taint.api_rules import API_HINT, check_module
 from stackaudit.analyzers.taint.interp import BudgetExceeded
-from stackaudit.analyzers.taint.modules import ModuleInfo, build_module
+from stackaudit.analyzers.taint.modules import ModuleInfo, build_module, source_hint
 from stackaudit.analyzers.taint.program import Program
 from stackaudit.analyzers.taint.rules import ALL_RULES
 from stackaudit.config.sections.taint import TaintConfig
@@ -28,8 +29,12 @@ class Parsed:
     not_analysed: tuple[NotAnalysed, ...]
 
 
-def parse_files(files: Iterable[SourceFile]) -> Parsed:
-    """Read and parse each Python file once; bad files become NotAnalysed entries."""
+def parse_files(files: Iterable[SourceFile], keep_tree: Callable[[ModuleInfo], bool] | None = None) -> Parsed:
+    """Read and parse each Python file once; bad files become NotAnalysed entries.
+
+    ``keep_tree(module)`` False: the module's tree is released right away (it is parsed
+    again only if a tainted call reaches it), which bounds the memory of large trees.
+    """
     modules: list[ModuleInfo] = []
     bad: list[NotAnalysed] = []
     for file in files:
@@ -57,7 +62,10 @@ def parse_files(files: Iterable[SourceFile]) -> Parsed:
             detail = f"cannot be parsed within bounds ({type(exc).__name__})"
             bad.append(NotAnalysed(file.path, NotAnalysedReason.PARTIAL, detail, NAME))
             continue
-        modules.append(build_module(file.path, text, tree))
+        module = build_module(file.path, text, tree)
+        if keep_tree is not None and not keep_tree(module):
+            module.release_tree()
+        modules.append(module)
     return Parsed(tuple(modules), tuple(bad))
 
 
@@ -68,12 +76,48 @@ class Outcome:
     errors: dict[str, str]  # path -> the analyzer bug it hit (the rest of the run is unaffected)
 
 
-def analyse_modules(modules: tuple[ModuleInfo, ...], config: TaintConfig) -> Outcome:
-    """Run the taint engine and the API rules over parsed modules."""
+# Syntax trees kept in memory between parsing and analysis, counted in characters of source
+# (a tree costs about 40x its source). Modules beyond it are parsed again when analysed.
+TREE_BUDGET_CHARS = 6_000_000
+
+
+class _KeepTrees:
+    """Keep the trees of modules that will certainly be analysed, within a memory budget."""
+
+    def __init__(self, hint: re.Pattern[str], budget: int = TREE_BUDGET_CHARS) -> None:
+        self.hint = hint
+        self.left = budget
+        self.kept: set[str] = set()
+
+    def __call__(self, mod: ModuleInfo) -> bool:
+        needed = bool(self.hint.search(mod.text) or API_HINT.search(mod.text))
+        needed = needed or any(f.is_route for f in mod.functions_all())
+        if not needed or len(mod.text) > self.left:
+            return False
+        self.left -= len(mod.text)
+        self.kept.add(mod.path)
+        return True
+
+
+SWEEP_EVERY = 64  # modules analysed between two releases of trees parsed again on demand
+
+
+def analyse_modules(
+    modules: tuple[ModuleInfo, ...], config: TaintConfig, kept: frozenset[str] | None = None
+) -> Outcome:
+    """Run the taint engine and the API rules over parsed modules.
+
+    ``kept``: paths whose trees stay in memory; any other tree parsed again on demand is
+    released every ``SWEEP_EVERY`` modules (None: keep everything).
+    """
     program = Program(list(modules), config)
     api: list[Finding] = []
     errors: dict[str, str] = {}
-    for mod in modules:
+    for index, mod in enumerate(modules):
+        if kept is not None and index % SWEEP_EVERY == SWEEP_EVERY - 1:
+            for other in modules:
+                if other.path not in kept:
+                    other.release_tree()
         program.deadline = time.monotonic() + config.file_time_limit_s
         try:
             _analyse_module(program, mod)
@@ -132,10 +176,11 @@ class TaintAnalyzer(RepoAnalyzer):
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         config = ctx.config.taint
         with _gc_paused():
-            parsed = parse_files(self.cache_inputs(ctx))
+            keep = _KeepTrees(source_hint(config.extra_sources))
+            parsed = parse_files(self.cache_inputs(ctx), keep)
             bad = parsed.not_analysed
             try:
-                outcome = analyse_modules(parsed.modules, config)
+                outcome = analyse_modules(parsed.modules, config, frozenset(keep.kept))
             finally:
                 # Free the trees while the GC is still paused: modules and functions point at each
                 # other (released here), and the millions of nodes would otherwise all be scanned

@@ -14,7 +14,7 @@ from stackaudit.analyzers.taint.modules import ModuleInfo
 from stackaudit.model import Finding, Location, RuleMeta
 
 # Files without any of these cannot trigger an API rule: skip their (costly) full walk.
-_HINT = re.compile(
+API_HINT = re.compile(
     r"md5|sha1|hashlib\.new|import random|from random|set_cookie|debug\s*=|DEBUG|verify\s*=\s*False|"
     r"CERT_NONE|_create_unverified_context|check_hostname|0\.0\.0\.0|[\"']::[\"']"
 )
@@ -238,7 +238,7 @@ def _target_name(node: ast.expr) -> str | None:
 
 
 def check_module(mod: ModuleInfo) -> list[Finding]:
-    if not _HINT.search(mod.text):
+    if not API_HINT.search(mod.text):
         return []
     visitor = _Visitor(mod)
     visitor.visit(mod.tree)

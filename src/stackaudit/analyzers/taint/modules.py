@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS
@@ -29,34 +30,49 @@ def source_hint(extra_sources: list[str]) -> re.Pattern[str]:
 @dataclass(slots=True)
 class FuncInfo:
     qualname: str  # module.Class.func
-    node: ast.FunctionDef | ast.AsyncFunctionDef
+    _node: ast.FunctionDef | ast.AsyncFunctionDef | None  # None while the module's tree is released
     module: ModuleInfo
     cls: str | None = None
     route: str | None = None  # "GET /path" when a route decorator names it
     is_route: bool = False
     route_path: str = ""
     html_response: bool = False  # FastAPI response_class=HTMLResponse
+    name: str = ""
+    first_line: int = 0  # the first decorator's line
+    last_line: int = 0
+
+    def __post_init__(self) -> None:
+        node = self._node
+        if node is not None:
+            self.name = node.name
+            self.first_line = node.lineno - len(node.decorator_list)
+            self.last_line = node.end_lineno or node.lineno
+
+    @property
+    def node(self) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        if self._node is None:
+            self.module.reparse()
+        assert self._node is not None
+        return self._node
 
     @property
     def symbol(self) -> str:
-        return f"{self.cls}.{self.node.name}" if self.cls else self.node.name
+        return f"{self.cls}.{self.name}" if self.cls else self.name
 
     def hinted(self, hint: re.Pattern[str] = SOURCE_HINT) -> bool:
         """Whether the function's source text mentions a source (one regex pass per module)."""
         if self.is_route:
             return True
         lines = self.module.hint_lines(hint)
-        start = self.node.lineno - len(self.node.decorator_list)
-        end = self.node.end_lineno or self.node.lineno
-        i = bisect.bisect_left(lines, start)
-        return i < len(lines) and lines[i] <= end
+        i = bisect.bisect_left(lines, self.first_line)
+        return i < len(lines) and lines[i] <= self.last_line
 
 
 @dataclass(slots=True)
 class ModuleInfo:
     name: str
     path: str
-    tree: ast.Module
+    _tree: ast.Module | None  # released (None) for modules that need no analysis unless called
     text: str
     lines: list[str]
     aliases: dict[str, str] = field(default_factory=dict)
@@ -67,6 +83,41 @@ class ModuleInfo:
     nested: list[FuncInfo] = field(default_factory=list)  # functions defined inside functions
     route_prefixes: dict[str, str] = field(default_factory=dict)  # bp = Blueprint(url_prefix=...)
     _hints: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            self.reparse()
+        assert self._tree is not None
+        return self._tree
+
+    def functions_all(self) -> list[FuncInfo]:
+        return [
+            *self.functions.values(),
+            *(f for methods in self.classes.values() for f in methods.values()),
+            *self.nested,
+        ]
+
+    def release_tree(self) -> None:
+        """Drop the syntax tree (most of the memory); ``reparse`` brings it back when needed.
+
+        Holding every module's tree at once costs about 0.3 GB per 1,000 modules; most
+        modules mention no source and are only needed if a tainted call reaches them.
+        """
+        self._tree = None
+        for func in self.functions_all():
+            func._node = None
+
+    def reparse(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(self.text, filename=self.path)
+        fresh = build_module(self.path, self.text, tree)
+        nodes = {f.qualname: f._node for f in fresh.functions_all()}
+        for func in self.functions_all():
+            func._node = nodes.get(func.qualname)
+        self._tree = tree
+        fresh.release()
 
     def release(self) -> None:
         """Break the module <-> function cycles so the trees are freed without the cyclic GC."""
