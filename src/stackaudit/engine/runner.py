@@ -129,6 +129,15 @@ class _RepoThread:
         return None if self._thread.is_alive() else self.outcome
 
 
+def _noop() -> None:
+    return None
+
+
+def _new_pool(jobs: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """Stop workers still running a timed-out task (no public API for this before 3.14)."""
     for process in list(getattr(pool, "_processes", {}).values()):
@@ -149,6 +158,7 @@ class Runner:
         self.timings: list[tuple[str, float]] = []
         self.fresh: dict[str, bytes] = {}
         self.stats = _FileStats()
+        self._pool: ProcessPoolExecutor | None = None
         self.applies = {cls: cls() for cls in plan.file_analyzers}
 
     # -- reading -----------------------------------------------------------
@@ -287,8 +297,7 @@ class Runner:
             self.plan.ctx,
             (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s),
         )
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        pool = ProcessPoolExecutor(max_workers=self.plan.jobs, mp_context=context)
+        pool = self._pool or _new_pool(self.plan.jobs)
         timed_out = False
         try:
             # CPU-bound repo analyzers first: they are the longest tasks.
@@ -366,6 +375,11 @@ class Runner:
 
     def run(self) -> RunnerOutput:
         started = time.perf_counter()
+        if self.plan.jobs > 1 and len(self.plan.ctx.files) >= INLINE_THRESHOLD:
+            # Fork the workers before the files are read: each worker would otherwise carry a
+            # copy-on-write image of every file's bytes for its whole life.
+            self._pool = _new_pool(self.plan.jobs)
+            self._pool.submit(_noop).result()
         items = self._read_all()
         work, keys, total = self._uncached(items)
         repos = self._repo_plan()
@@ -376,6 +390,8 @@ class Runner:
         if self.plan.jobs > 1 and (len(work) >= INLINE_THRESHOLD or heavy):
             self._run_pooled(work, keys, total, repos)
         else:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
             self._run_inline(work, keys, total, repos)
         self.timings.append(("analyze", time.perf_counter() - mark))
         if self.plan.cache is not None and self.fresh:

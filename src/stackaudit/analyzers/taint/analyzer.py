@@ -78,7 +78,7 @@ class Outcome:
 
 # Syntax trees kept in memory between parsing and analysis, counted in characters of source
 # (a tree costs about 40x its source). Modules beyond it are parsed again when analysed.
-TREE_BUDGET_CHARS = 6_000_000
+TREE_BUDGET_CHARS = 8_000_000
 
 
 class _KeepTrees:
