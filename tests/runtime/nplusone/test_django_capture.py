@@ -33,12 +33,11 @@ def connection():  # type: ignore[no-untyped-def]
 
 
 def test_django_queries_are_captured_once_each(connection) -> None:  # type: ignore[no-untyped-def]
-    with Capture(), recording("unit") as rec:
-        with connection.cursor() as cur:
-            cur.execute("SELECT id, customer_id FROM shop_order")
-            orders = cur.fetchall()
-            for _, customer_id in orders:
-                cur.execute("SELECT name FROM shop_customer WHERE id = %s", [customer_id])
+    with Capture(), recording("unit") as rec, connection.cursor() as cur:
+        cur.execute("SELECT id, customer_id FROM shop_order")
+        orders = cur.fetchall()
+        for _, customer_id in orders:
+            cur.execute("SELECT name FROM shop_customer WHERE id = %s", [customer_id])
     assert len(rec.events) == 13  # once each: Django's wrapper, not again by the sqlite3 layer
     found = detect(rec.events, "unit", min_repeats=5, min_total_ms=0)
     assert len(found) == 1 and found[0].count == 12

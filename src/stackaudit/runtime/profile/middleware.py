@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pyinstrument import Profiler
 
@@ -113,12 +113,11 @@ class _Sampler:
             return self.count % self.every == 0
 
 
-class ProfilingMiddleware:
-    """WSGI middleware."""
+class _Profiling:
+    """What the WSGI and ASGI middleware share: sampling, aggregation, flushing, capture."""
 
     def __init__(
         self,
-        app: Callable[..., Iterable[bytes]],
         root: str | Path,
         *,
         sample_every: int = 1,
@@ -126,15 +125,35 @@ class ProfilingMiddleware:
         out_dir: Path | None = None,
         flush_every: int = 50,
     ) -> None:
-        self.app = app
         self.aggregator = Aggregator(Path(root).resolve(), store_url, out_dir)
         self.sampler = _Sampler(sample_every)
         self.flush_every = flush_every
         self.capture = Capture().__enter__()
 
+    def _profiler(self, async_mode: Literal["enabled", "disabled"]) -> Profiler | None:
+        return Profiler(interval=INTERVAL_S, async_mode=async_mode) if self.sampler.take() else None
+
+    def _finish(self, endpoint: str, profiler: Profiler | None, events: list[Any]) -> None:
+        self.aggregator.add(endpoint, profiler, events)
+        if profiler is not None and self.sampler.count % (self.flush_every * self.sampler.every) == 0:
+            self.aggregator.flush()
+
+    def close(self) -> list[Evidence]:
+        evidence = self.aggregator.flush()
+        self.capture.__exit__(None, None, None)
+        return evidence
+
+
+class ProfilingMiddleware(_Profiling):
+    """WSGI middleware."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], root: str | Path, **options: Any) -> None:
+        super().__init__(root, **options)
+        self.app = app
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         endpoint = endpoint_of(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"))
-        profiler = Profiler(interval=INTERVAL_S, async_mode="disabled") if self.sampler.take() else None
+        profiler = self._profiler("disabled")
         with recording(endpoint) as recorder:
             if profiler is not None:
                 profiler.start()
@@ -147,39 +166,20 @@ class ProfilingMiddleware:
             finally:
                 if profiler is not None:
                     profiler.stop()
-        self.aggregator.add(endpoint, profiler, recorder.events)
-        if profiler is not None and self.sampler.count % (self.flush_every * self.sampler.every) == 0:
-            self.aggregator.flush()
+        self._finish(endpoint, profiler, recorder.events)
         return body
-
-    def close(self) -> list[Evidence]:
-        evidence = self.aggregator.flush()
-        self.capture.__exit__(None, None, None)
-        return evidence
 
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 
-class ASGIProfilingMiddleware:
+class ASGIProfilingMiddleware(_Profiling):
     """ASGI middleware (FastAPI, Starlette): same behaviour as the WSGI one."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        root: str | Path,
-        *,
-        sample_every: int = 1,
-        store_url: str | None = None,
-        out_dir: Path | None = None,
-        flush_every: int = 50,
-    ) -> None:
+    def __init__(self, app: ASGIApp, root: str | Path, **options: Any) -> None:
+        super().__init__(root, **options)
         self.app = app
-        self.aggregator = Aggregator(Path(root).resolve(), store_url, out_dir)
-        self.sampler = _Sampler(sample_every)
-        self.flush_every = flush_every
-        self.capture = Capture().__enter__()
 
     async def __call__(
         self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
@@ -188,7 +188,7 @@ class ASGIProfilingMiddleware:
             await self.app(scope, receive, send)
             return
         endpoint = endpoint_of(scope.get("method", "GET"), scope.get("path", "/"))
-        profiler = Profiler(interval=INTERVAL_S, async_mode="enabled") if self.sampler.take() else None
+        profiler = self._profiler("enabled")
         with recording(endpoint) as recorder:
             if profiler is not None:
                 profiler.start()
@@ -197,9 +197,4 @@ class ASGIProfilingMiddleware:
             finally:
                 if profiler is not None:
                     profiler.stop()
-        self.aggregator.add(endpoint, profiler, recorder.events)
-
-    def close(self) -> list[Evidence]:
-        evidence = self.aggregator.flush()
-        self.capture.__exit__(None, None, None)
-        return evidence
+        self._finish(endpoint, profiler, recorder.events)
