@@ -8,15 +8,17 @@ PATH, and raises ``AnalyzerSkipped`` when it is missing. ``run()`` returns a typ
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 from stackaudit.analyzers.base import AnalyzerError, AnalyzerSkipped
 
@@ -152,3 +154,17 @@ def tail(text: str, limit: int = 300) -> str:
     """The last ``limit`` characters of a tool's stderr, on one line, for messages."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else "…" + flat[-limit:]
+
+
+def parse_json_list[R](stdout: str, tool: str, what: str, build: Callable[[Any], R]) -> list[R]:
+    """A tool's JSON array of records, each built by ``build``; ``ToolFailed`` when it is not that."""
+    try:
+        data = json.loads(stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise ToolFailed(f"{tool} printed invalid JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise ToolFailed(f"{tool} printed JSON that is not a list of {what}s")
+    try:
+        return [build(item) for item in data]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ToolFailed(f"unexpected {tool} {what} shape: {exc!r}") from None

@@ -8,7 +8,6 @@ with the code in the properties; syntax errors become ``NotAnalysed`` entries.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from stackaudit.analyzers.external._common import (
     redact_snippet,
     source_range,
 )
-from stackaudit.analyzers.external._run import ExitTable, Outcome, ToolFailed, ToolTimeout
+from stackaudit.analyzers.external._run import ExitTable, Outcome, ToolTimeout, parse_json_list
 from stackaudit.analyzers.external.ruff_rules import RULES, SELECT
 from stackaudit.model import (
     AnalyzerState,
@@ -143,16 +142,7 @@ def _record(item: dict[str, Any]) -> RuffRecord:
 
 def parse(stdout: str) -> list[RuffRecord]:
     """ruff's JSON array into records; raise ``ToolFailed`` when it is not that."""
-    try:
-        data = json.loads(stdout or "[]")
-    except json.JSONDecodeError as exc:
-        raise ToolFailed(f"ruff printed invalid JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise ToolFailed("ruff printed JSON that is not a list of diagnostics")
-    try:
-        return [_record(item) for item in data]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ToolFailed(f"unexpected ruff diagnostic shape: {exc!r}") from None
+    return parse_json_list(stdout, "ruff", "diagnostic", _record)
 
 
 def to_findings(records: Sequence[RuffRecord], paths: PathMap) -> tuple[list[Finding], list[NotAnalysed]]:

@@ -8,7 +8,6 @@ parse, and inputs zizmor skipped, become ``NotAnalysed`` entries.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import yaml
 from stackaudit.analyzers.base import AnalyzerSkipped, RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.external import _run
 from stackaudit.analyzers.external._common import MAX_SNIPPET, read_text, redact_snippet
-from stackaudit.analyzers.external._run import ExitTable, Outcome, ToolFailed, ToolTimeout
+from stackaudit.analyzers.external._run import ExitTable, Outcome, ToolTimeout, parse_json_list
 from stackaudit.analyzers.external.zizmor_audits import AUDITS, UNMAPPED
 from stackaudit.model import (
     AnalyzerState,
@@ -145,16 +144,7 @@ def _record(item: dict[str, Any]) -> ZizmorRecord:
 
 def parse(stdout: str) -> list[ZizmorRecord]:
     """zizmor's JSON v1 array into records; raise ``ToolFailed`` when it is not that."""
-    try:
-        data = json.loads(stdout or "[]")
-    except json.JSONDecodeError as exc:
-        raise ToolFailed(f"zizmor printed invalid JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise ToolFailed("zizmor printed JSON that is not a list of findings")
-    try:
-        return [_record(item) for item in data]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ToolFailed(f"unexpected zizmor finding shape: {exc!r}") from None
+    return parse_json_list(stdout, "zizmor", "finding", _record)
 
 
 def _loc(loc: ZizmorLocation) -> Location:
