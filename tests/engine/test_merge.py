@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from stackaudit.analyzers import registry
 from stackaudit.engine.merge import authorities, merge_same_problem, one_per_problem, supersede
 from stackaudit.model import Category, Confidence, Location, RuleMeta, Severity, TraceStep
 
@@ -61,16 +62,17 @@ def test_different_problems_are_kept() -> None:
 def test_ruff_is_superseded_only_where_the_authority_analysed_the_file() -> None:
     s608 = RUFF_S608.finding(Location("app.py", 5), "m", "q")
     s113 = RUFF_S113.finding(Location("client.py", 3), "m", "requests.get(u)")
-    kept = supersede([s608, s113], lambda analyzer, path: analyzer == "taint")
+    table = authorities(registry.all_analyzers())
+    kept = supersede([s608, s113], lambda analyzer, path: analyzer == "taint", table)
     assert kept == [s113]
-    assert supersede([s608, s113], lambda analyzer, path: False) == [s608, s113]
-    assert authorities()["S113"] == ("python-rules", "scale.no-timeout")
+    assert supersede([s608, s113], lambda analyzer, path: False, table) == [s608, s113]
+    assert table["S113"] == ("python-rules", "scale.no-timeout")
 
 
 def test_ruff_on_the_same_lines_is_named_on_the_survivor() -> None:
     flow = _taint(20)
     s608 = RUFF_S608.finding(Location("app.py", 20), "m", "q")
-    merged = one_per_problem([flow, s608], lambda a, p: False)
+    merged = one_per_problem([flow, s608], lambda a, p: False, authorities(registry.all_analyzers()))
     assert [f.rule_id for f in merged] == ["sec.sql-injection"]
     assert ("also_reported_by", "ruff S608") in merged[0].properties
 

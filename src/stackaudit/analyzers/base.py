@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -122,6 +122,10 @@ class Analyzer(ABC):
     version: ClassVar[str]  # bump when results change: it is part of every cache key
     rules: ClassVar[tuple[RuleMeta, ...]]
     default_enabled: ClassVar[bool] = True  # False: runs only when named (e.g. secrets-history)
+    # ruff code -> our rule, for problems this analyzer judges with more context than ruff's
+    # pattern (data flow, session defaults). On a file it fully analysed it is authoritative:
+    # ruff's findings of those codes there are dropped (engine/merge.py).
+    ruff_equivalents: ClassVar[Mapping[str, str]] = {}
 
 
 class FileAnalyzer(Analyzer):

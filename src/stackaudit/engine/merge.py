@@ -18,29 +18,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from stackaudit.analyzers.taint.ruff_merge import RUFF_EQUIVALENTS as TAINT_EQUIVALENTS
+from stackaudit.analyzers.base import Analyzer
 from stackaudit.analyzers.taint.ruff_merge import merge_with_ruff
 from stackaudit.model import Finding
 
-# ruff code -> (the analyzer that is authoritative for it, its equivalent rule)
-PYTHON_RULES_EQUIVALENTS: Mapping[str, str] = {
-    "S113": "scale.no-timeout",  # requests call without timeout
-    "ASYNC210": "perf.blocking-call-in-async",  # blocking HTTP call in async function
-    "ASYNC212": "perf.blocking-call-in-async",
-    "ASYNC220": "perf.blocking-call-in-async",  # subprocess in async function
-    "ASYNC221": "perf.blocking-call-in-async",
-    "ASYNC222": "perf.blocking-call-in-async",
-    "ASYNC230": "perf.blocking-call-in-async",  # open() in async function
-    "ASYNC251": "perf.blocking-call-in-async",  # time.sleep in async function
-}
 
-
-def authorities() -> dict[str, tuple[str, str]]:
-    table = {code: ("taint", rule) for code, rule in TAINT_EQUIVALENTS.items()}
-    table.update({code: ("python-rules", rule) for code, rule in PYTHON_RULES_EQUIVALENTS.items()})
-    return table
+def authorities(analyzers: Iterable[type[Analyzer]]) -> dict[str, tuple[str, str]]:
+    """ruff code -> (the analyzer authoritative for it, its equivalent rule), from each analyzer."""
+    return {code: (a.name, rule) for a in analyzers for code, rule in a.ruff_equivalents.items()}
 
 
 def _span(f: Finding) -> tuple[int, int]:
@@ -52,13 +39,14 @@ def _overlap(a: Finding, b: Finding) -> bool:
     return a0 <= b1 and b0 <= a1
 
 
-def supersede(findings: Sequence[Finding], analysed: Callable[[str, str], bool]) -> list[Finding]:
+def supersede(
+    findings: Sequence[Finding], analysed: Callable[[str, str], bool], table: Mapping[str, tuple[str, str]]
+) -> list[Finding]:
     """Drop ruff findings whose authoritative analyzer fully analysed their file.
 
     ``analysed(analyzer_name, path)`` says whether that analyzer ran on that file
     without a bound cutting it short.
     """
-    table = authorities()
     kept = []
     for f in findings:
         code = f.rule_id.removeprefix("ruff.") if f.rule_id.startswith("ruff.") else None
@@ -108,5 +96,7 @@ def merge_same_problem(findings: Sequence[Finding]) -> list[Finding]:
     return out
 
 
-def one_per_problem(findings: Sequence[Finding], analysed: Callable[[str, str], bool]) -> list[Finding]:
-    return merge_same_problem(supersede(merge_with_ruff(findings), analysed))
+def one_per_problem(
+    findings: Sequence[Finding], analysed: Callable[[str, str], bool], table: Mapping[str, tuple[str, str]]
+) -> list[Finding]:
+    return merge_same_problem(supersede(merge_with_ruff(findings), analysed, table))

@@ -19,6 +19,7 @@ from stackaudit.engine import baseline as baseline_mod
 from stackaudit.engine.assess import AssessInputs, assess, rank, with_owners
 from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
+from stackaudit.engine.merge import authorities
 from stackaudit.engine.owners import resolve_owners
 from stackaudit.engine.postprocess import finalise
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
@@ -26,6 +27,7 @@ from stackaudit.model import AuditResult, Finding, GateVerdict, Run
 from stackaudit.storage.store import HistoryEntry, Store, default_url, project_key
 
 EVIDENCE_WINDOW = timedelta(days=30)
+ENGINE = "engine"  # the owner of the engine's own rules (suppressions without a reason)
 Progress = Callable[[int, int], None]
 
 
@@ -82,21 +84,20 @@ def _run_analyzers(
     return Runner(plan).run()
 
 
-def _scope(out: RunnerOutput, rules_by_analyzer: dict[str, str]) -> Callable[[HistoryEntry], bool]:
-    """A history entry can only be 'fixed' if its analyzer ran fully and its file was analysed."""
-    ran = {r.name for r in out.analyzers if r.state in ("ok", "partial")}
-    missing = {na.path for na in out.not_analysed}
+def _scope(
+    analysed: Callable[[str, str], bool], rules_by_analyzer: dict[str, str]
+) -> Callable[[HistoryEntry], bool]:
+    """A history entry can only be 'fixed' if its analyzer fully analysed its file this run."""
 
     def in_scope(entry: HistoryEntry) -> bool:
-        owner = rules_by_analyzer.get(entry.rule_id, "engine")
-        return (owner == "engine" or owner in ran) and entry.path not in missing
+        return analysed(rules_by_analyzer.get(entry.rule_id, ENGINE), entry.path)
 
     return in_scope
 
 
 def _analysed_by(out: RunnerOutput, disc: Discovery) -> Callable[[str, str], bool]:
     """Which analyzer fully analysed which file (no crash, no bound, no skip)."""
-    ran = {r.name for r in out.analyzers if r.state in ("ok", "partial")}
+    ran = {ENGINE, *(r.name for r in out.analyzers if r.state in ("ok", "partial"))}
     cut = {(na.analyzer, na.path) for na in out.not_analysed}
     unread = {na.path for na in (*out.not_analysed, *disc.not_analysed) if na.analyzer is None}
 
@@ -145,7 +146,9 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         out = _run_analyzers(options, disc, store, url, progress)
         index = registry.rule_index()
         disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)
-        findings = finalise(out.findings, out.suppressions, disabled, _analysed_by(out, disc))
+        analysed = _analysed_by(out, disc)
+        table = authorities(registry.all_analyzers())
+        findings = finalise(out.findings, out.suppressions, disabled, analysed, table)
         history = store.history(project)
         active, quiet = assess(
             AssessInputs(
@@ -162,7 +165,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         active = rank(with_owners(active, owners))
         rules_by_analyzer = {r.id: a.name for a in registry.all_analyzers() for r in a.rules}
         present = [f.fingerprint for f in findings]
-        fixed = fixed_since(history, present, _scope(out, rules_by_analyzer))
+        fixed = fixed_since(history, present, _scope(analysed, rules_by_analyzer))
         analysed_paths = {f.path for f in disc.files} - {na.path for na in out.not_analysed}
         run = Run(
             id=uuid.uuid4().hex,

@@ -77,8 +77,10 @@ def finalise(
     marks: Mapping[str, Sequence[InlineSuppression]],
     disabled_rules: frozenset[str],
     analysed: Callable[[str, str], bool],
+    authorities: Mapping[str, tuple[str, str]],
 ) -> list[Finding]:
-    """``analysed(analyzer, path)``: did that analyzer fully analyse that file (see merge.supersede)."""
-    merged = one_per_problem([*findings, *reasonless_suppressions(marks)], analysed)
+    """``analysed(analyzer, path)``: did that analyzer fully analyse that file; ``authorities``:
+    ruff code -> (authoritative analyzer, rule) (see merge.supersede)."""
+    merged = one_per_problem([*findings, *reasonless_suppressions(marks)], analysed, authorities)
     kept = [_with_context(f) for f in merged if f.rule_id not in disabled_rules]
     return assign_occurrences(dedupe(kept))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult, NotAnalysable
@@ -33,6 +34,16 @@ class PythonRulesAnalyzer(FileAnalyzer):
     version: ClassVar[str] = "1"
     languages: ClassVar[frozenset[str]] = frozenset({"python"})
     rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)
+    ruff_equivalents: ClassVar[Mapping[str, str]] = {
+        "S113": "scale.no-timeout",  # requests call without timeout (we see session defaults)
+        "ASYNC210": "perf.blocking-call-in-async",  # blocking HTTP call in async function
+        "ASYNC212": "perf.blocking-call-in-async",
+        "ASYNC220": "perf.blocking-call-in-async",  # subprocess in async function
+        "ASYNC221": "perf.blocking-call-in-async",
+        "ASYNC222": "perf.blocking-call-in-async",
+        "ASYNC230": "perf.blocking-call-in-async",  # open() in async function
+        "ASYNC251": "perf.blocking-call-in-async",  # time.sleep in async function
+    }
 
     def analyze(self, source: FileInput, config: Config) -> FileResult:
         tree = source.python_tree()  # NotAnalysable on a syntax error: the runner records it

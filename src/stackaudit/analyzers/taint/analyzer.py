@@ -16,6 +16,7 @@ from stackaudit.analyzers.taint.api_rules import API_HINT, check_module
 from stackaudit.analyzers.taint.interp import BudgetExceeded
 from stackaudit.analyzers.taint.modules import ModuleInfo, build_module, source_hint
 from stackaudit.analyzers.taint.program import Program
+from stackaudit.analyzers.taint.ruff_merge import RUFF_EQUIVALENTS
 from stackaudit.analyzers.taint.rules import ALL_RULES
 from stackaudit.config.sections.taint import TaintConfig
 from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason
@@ -169,6 +170,7 @@ class TaintAnalyzer(RepoAnalyzer):
     version = "1"
     rules = ALL_RULES
     cpu_bound = True  # pure-Python work over every module: a worker process of its own
+    ruff_equivalents = RUFF_EQUIVALENTS
 
     def cache_inputs(self, ctx: RepoContext) -> list[SourceFile]:
         return [f for f in ctx.files if f.language == "python"]
