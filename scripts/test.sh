@@ -25,4 +25,9 @@ fi
 eval "$(bash scripts/services.sh)"
 export STACKAUDIT_TEST_PG_URL STACKAUDIT_TEST_PG_ADMIN_URL STACKAUDIT_TEST_REDIS_URL STACKAUDIT_TEST_CHROMIUM
 
+# Lint and types first: the test command keeps ruff and mypy clean.
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+.venv/bin/mypy
+
 .venv/bin/python -m pytest "$@"

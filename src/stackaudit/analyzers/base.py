@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from stackaudit.config.schema import Config
-from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason, RuleMeta
+from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason, RuleMeta, SafetyProof
 
 
 class AnalyzerError(Exception):
@@ -92,6 +92,7 @@ class FileInput:
 class FileResult:
     findings: tuple[Finding, ...] = ()
     partial: str | None = None  # set when a bound cut the analysis short: why
+    proofs: tuple[SafetyProof, ...] = ()  # sink sites proven safe (see model/proof.py)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class RepoResult:
     tool_version: str = ""
     notices: tuple[str, ...] = ()  # run-wide warnings (e.g. "vulnerability data is 120 days old")
     cacheable: bool = True
+    proofs: tuple[SafetyProof, ...] = ()  # sink sites proven safe (see model/proof.py)
 
 
 class Analyzer(ABC):

@@ -5,6 +5,7 @@ from stackaudit.model.evidence import Evidence, EvidenceKind
 from stackaudit.model.finding import Finding
 from stackaudit.model.fingerprint import fingerprint, normalise_snippet
 from stackaudit.model.location import Location, TraceStep
+from stackaudit.model.proof import SafetyProof
 from stackaudit.model.rule import RuleMeta
 from stackaudit.model.run import (
     AnalyzerRecord,
@@ -39,6 +40,7 @@ __all__ = [
     "NotAnalysedReason",
     "RuleMeta",
     "Run",
+    "SafetyProof",
     "Score",
     "Severity",
     "Status",
