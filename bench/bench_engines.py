@@ -105,8 +105,10 @@ def main() -> None:
         results["zizmor-ours"], zout = median_time(lambda: analyzer.analyze_repo(wctx), args.repeat)
 
     print(f"corpus: {tree.name}: {len(ctx.files)} files, {len(py)} Python; {args.workflows} workflows")
-    print(f"ruff findings {ruff_findings}; zizmor findings {len(zout.findings)}; "  # type: ignore[attr-defined]
-          f"ci findings {len(ci.findings)}")  # type: ignore[attr-defined]
+    print(
+        f"ruff findings {ruff_findings}; zizmor findings {len(zout.findings)}; "  # type: ignore[attr-defined]
+        f"ci findings {len(ci.findings)}"
+    )  # type: ignore[attr-defined]
     for name, seconds in results.items():
         print(f"  {name:12} {seconds * 1000:9.1f} ms (median of {runs.get(name, args.repeat)})")
     print(f"  ruff wrapper overhead   x{results['ruff-ours'] / results['ruff-bare']:.2f} of bare ruff")

@@ -47,7 +47,9 @@ def open_model(work: Path, rate: float, seconds: float) -> tuple[float, float]:
     try:
         load = LoadConfig()
         plan = slo.build_plan(server.url, {}, load)
-        report, _ = runner.run(runner.RunOptions(plan, Mode.CONSTANT, (StepSpec(0, rate, seconds),), load, work))
+        report, _ = runner.run(
+            runner.RunOptions(plan, Mode.CONSTANT, (StepSpec(0, rate, seconds),), load, work)
+        )
         return report.steps[0].p95_ms, _truth(server)
     finally:
         server.stop()
@@ -57,11 +59,20 @@ def closed_model(work: Path, vus: int, seconds: float) -> tuple[float, float]:
     server = Server(Behaviour(kind="stall")).start()
     try:
         script = work / "closed.js"
-        script.write_text(CLOSED.replace("__VUS__", str(vus)).replace("__SECS__", str(seconds))
-                          .replace("__URL__", server.url))
+        script.write_text(
+            CLOSED.replace("__VUS__", str(vus))
+            .replace("__SECS__", str(seconds))
+            .replace("__URL__", server.url)
+        )
         summary = work / "summary.json"
-        subprocess.run([str(k6.find_k6()), "run", "--quiet", "--summary-export", str(summary), str(script)],
-                       cwd=work, env=k6.environment(), check=True, capture_output=True, timeout=seconds + 60)
+        subprocess.run(
+            [str(k6.find_k6()), "run", "--quiet", "--summary-export", str(summary), str(script)],
+            cwd=work,
+            env=k6.environment(),
+            check=True,
+            capture_output=True,
+            timeout=seconds + 60,
+        )
         p95 = json.loads(summary.read_text())["metrics"]["http_req_duration"]["p(95)"]
         return float(p95), _truth(server)
     finally:
@@ -81,13 +92,17 @@ def main() -> None:
             c = closed_model(Path(tmp), 5, args.seconds)
             rows["open (stackaudit)"].append(o)
             rows["closed (k6 constant-vus)"].append(c)
-            print(f"repeat {i}: open p95 {o[0]:.1f} ms (server truth {o[1]:.1f}); "
-                  f"closed p95 {c[0]:.1f} ms (server truth {c[1]:.1f})")
+            print(
+                f"repeat {i}: open p95 {o[0]:.1f} ms (server truth {o[1]:.1f}); "
+                f"closed p95 {c[0]:.1f} ms (server truth {c[1]:.1f})"
+            )
     for name, values in rows.items():
         p95 = statistics.median(v[0] for v in values)
         truth = statistics.median(v[1] for v in values)
-        print(f"{name:28s} median p95 {p95:7.1f} ms; stall design truth ~120 ms; ratio to 120 ms "
-              f"{p95 / 120:.2f}; own-server p95 {truth:.1f}")
+        print(
+            f"{name:28s} median p95 {p95:7.1f} ms; stall design truth ~120 ms; ratio to 120 ms "
+            f"{p95 / 120:.2f}; own-server p95 {truth:.1f}"
+        )
 
 
 if __name__ == "__main__":

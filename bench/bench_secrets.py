@@ -90,8 +90,14 @@ def run_ours(root: Path, files: list[Path]) -> int:
 
 def run_detect_secrets(root: Path, files: list[Path]) -> int:
     exe = Path(sys.executable).parent / "detect-secrets"
-    proc = subprocess.run([str(exe), "scan", "--all-files", "."], cwd=root, capture_output=True, text=True,
-                          timeout=3600, check=True)
+    proc = subprocess.run(
+        [str(exe), "scan", "--all-files", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=True,
+    )
     return sum(len(v) for v in json.loads(proc.stdout)["results"].values())
 
 
@@ -102,7 +108,9 @@ def timed(fn: Callable[[Path, list[Path]], int], root: Path, files: list[Path]) 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-detect-secrets", action="store_true")
     args = parser.parse_args()
@@ -110,8 +118,10 @@ def main() -> int:
     files = text_files(root)
     size = sum(p.stat().st_size for p in files)
     print(f"corpus: {root.name}, {len(files)} text files, {size / 1e6:.1f} MB; median of {args.repeat} runs")
-    runners: dict[str, Callable[[Path, list[Path]], int]] = {"floor (20 regexes)": run_floor,
-                                                             "stackaudit secrets": run_ours}
+    runners: dict[str, Callable[[Path, list[Path]], int]] = {
+        "floor (20 regexes)": run_floor,
+        "stackaudit secrets": run_ours,
+    }
     has_ds = (Path(sys.executable).parent / "detect-secrets").exists() or shutil.which("detect-secrets")
     if has_ds and not args.no_detect_secrets:
         runners["detect-secrets"] = run_detect_secrets
@@ -125,13 +135,21 @@ def main() -> int:
     results = {}
     for name in runners:
         median = statistics.median(times[name])
-        results[name] = {"median_s": round(median, 3), "ratio_to_floor": round(median / floor, 2),
-                         "runs_s": [round(t, 3) for t in times[name]], "hits": hits[name]}
-        print(f"{name:22s} median {median:7.2f} s   {median / floor:5.2f}x floor   "
-              f"runs {', '.join(f'{t:.2f}' for t in times[name])}   hits {hits[name]}")
+        results[name] = {
+            "median_s": round(median, 3),
+            "ratio_to_floor": round(median / floor, 2),
+            "runs_s": [round(t, 3) for t in times[name]],
+            "hits": hits[name],
+        }
+        print(
+            f"{name:22s} median {median:7.2f} s   {median / floor:5.2f}x floor   "
+            f"runs {', '.join(f'{t:.2f}' for t in times[name])}   hits {hits[name]}"
+        )
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "secrets.json").write_text(json.dumps({"corpus": root.name, "files": len(files), **results}, indent=1))
+    (out / "secrets.json").write_text(
+        json.dumps({"corpus": root.name, "files": len(files), **results}, indent=1)
+    )
     return 0
 
 

@@ -21,7 +21,7 @@ def _require(env: str, what: str) -> str:
     if not value:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{what}: {env} is not set; .ci/run must start it (scripts/services.sh)")
-        pytest.skip(f"{what} not available: run  eval \"$(scripts/services.sh)\"")
+        pytest.skip(f'{what} not available: run  eval "$(scripts/services.sh)"')
     return value
 
 

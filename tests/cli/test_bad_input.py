@@ -68,7 +68,9 @@ def test_only_accepts_commas_and_rejects_unknown_names(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import requests\nrequests.get('http://x')\n")
     proc = _run("audit", ".", "--only", "python-rules,nosuch", cwd=tmp_path)
     assert proc.returncode == 2 and "nosuch" in proc.stderr and "python-rules" in proc.stderr
-    proc = _run("audit", ".", "--only", "python-rules,secrets", "-f", "json", "--fail-on", "none", cwd=tmp_path)
+    proc = _run(
+        "audit", ".", "--only", "python-rules,secrets", "-f", "json", "--fail-on", "none", cwd=tmp_path
+    )
     assert proc.returncode == 0
     import json
 

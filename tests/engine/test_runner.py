@@ -166,7 +166,13 @@ def test_repo_analyzers_are_isolated_and_bounded(tmp_path: Path) -> None:
     config = Config()
     disc = discover(tmp_path, config)
     ctx = RepoContext(root=disc.root, files=disc.files, config=config, is_git=False)
-    repos = (PidRepoAnalyzer, HangingRepoAnalyzer, HangingThreadAnalyzer, BrokenRepoAnalyzer, SkippingRepoAnalyzer)
+    repos = (
+        PidRepoAnalyzer,
+        HangingRepoAnalyzer,
+        HangingThreadAnalyzer,
+        BrokenRepoAnalyzer,
+        SkippingRepoAnalyzer,
+    )
     plan = RunnerPlan(ctx, (MarkerAnalyzer,), repos, 2, None, analyzer_timeout_s=1.5)
     started = time.monotonic()
     out = Runner(plan).run()

@@ -60,7 +60,10 @@ def test_pyproject_poetry_and_pep621(inventory: dict[str, ParsedFile]) -> None:
 def test_uv_pdm_pipfile_locks(inventory: dict[str, ParsedFile]) -> None:
     uv = inventory["uv/uv.lock"]
     assert _deps(uv) == {"pillow": ("9.0.0", True), "jinja2": ("3.1.2", True), "markupsafe": ("2.1.3", False)}
-    assert {d.key: d.hashes for d in uv.dependencies}["pillow"] == ("sha256:" + "3" * 64, "sha256:" + "4" * 64)
+    assert {d.key: d.hashes for d in uv.dependencies}["pillow"] == (
+        "sha256:" + "3" * 64,
+        "sha256:" + "4" * 64,
+    )
     pdm = inventory["pdm/pdm.lock"]
     assert pdm.graph().paths()["sqlparse"] == ("django", "sqlparse")
     pip = _deps(inventory["pipenv/Pipfile.lock"])
@@ -141,5 +144,7 @@ def test_purl() -> None:
 def test_lock_entries_get_their_line(inventory: dict[str, ParsedFile]) -> None:
     lines = {d.key: d.line for d in inventory["poetry/poetry.lock"].dependencies}
     assert (lines["requests"], lines["urllib3"]) == (2, 16)
-    assert {d.key: d.line for d in inventory["uv/uv.lock"].dependencies}["jinja2"] == 23  # not the root's list
+    assert {d.key: d.line for d in inventory["uv/uv.lock"].dependencies}[
+        "jinja2"
+    ] == 23  # not the root's list
     assert {d.key: d.line for d in inventory["yarn1/yarn.lock"].dependencies}["minimist"] == 12

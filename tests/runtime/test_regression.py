@@ -71,8 +71,10 @@ def _allocator(n: int) -> Callable[[], object]:
     return work
 
 
-@pytest.mark.parametrize(("growth", "expected"), [(1.0, Outcome.PASS), (1.05, Outcome.PASS),
-                                                  (1.15, Outcome.FAIL), (1.3, Outcome.FAIL)])
+@pytest.mark.parametrize(
+    ("growth", "expected"),
+    [(1.0, Outcome.PASS), (1.05, Outcome.PASS), (1.15, Outcome.FAIL), (1.3, Outcome.FAIL)],
+)
 def test_allocation_growth_measured_with_tracemalloc(growth: float, expected: Outcome) -> None:
     base = measure_allocations(_allocator(20_000), repeats=3)
     cur = measure_allocations(_allocator(int(20_000 * growth)), repeats=3)
@@ -87,8 +89,12 @@ def test_every_outcome_has_a_label() -> None:
 
 
 def test_sample_from_load_report_and_perf_sample(tmp_path: Path) -> None:
-    doc = {"schema": "stackaudit.load", "target": "http://h", "repeats_p95_ms": {"all": [1, 2, 3]},
-           "steps": []}
+    doc = {
+        "schema": "stackaudit.load",
+        "target": "http://h",
+        "repeats_p95_ms": {"all": [1, 2, 3]},
+        "steps": [],
+    }
     assert sample_from_dict(doc).p95_ms == (1.0, 2.0, 3.0)
     path = tmp_path / "s.json"
     path.write_text(sample_to_json(PerfSample("b", (1.0, 2.0), (10.0,))))
@@ -129,8 +135,9 @@ def _gate(baseline: Path, current: Path, *extra: str) -> tuple[int, dict[str, ob
     app = typer.Typer()
     regress.register(app)
     app.command("noop")(lambda: None)
-    res = CliRunner().invoke(app, ["gate-perf", "--baseline", str(baseline), "--current", str(current),
-                                   "--format", "json", *extra])
+    res = CliRunner().invoke(
+        app, ["gate-perf", "--baseline", str(baseline), "--current", str(current), "--format", "json", *extra]
+    )
     return res.exit_code, json.loads(res.stdout)
 
 
@@ -170,6 +177,8 @@ def test_gate_unreadable_input_exits_2(tmp_path: Path) -> None:
     app = typer.Typer()
     regress.register(app)
     app.command("noop")(lambda: None)
-    res = CliRunner().invoke(app, ["gate-perf", "--baseline", str(tmp_path / "b.json"), "--current",
-                                   str(tmp_path / "missing.json")])
+    res = CliRunner().invoke(
+        app,
+        ["gate-perf", "--baseline", str(tmp_path / "b.json"), "--current", str(tmp_path / "missing.json")],
+    )
     assert res.exit_code == 2 and "b.json" in res.output

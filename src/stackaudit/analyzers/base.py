@@ -76,9 +76,7 @@ class FileInput:
                     warnings.simplefilter("ignore")  # SyntaxWarning from audited code
                     self._tree = ast.parse(self.text, filename=self.file.path)
             except SyntaxError as exc:
-                raise NotAnalysable(
-                    NotAnalysedReason.SYNTAX_ERROR, f"line {exc.lineno}: {exc.msg}"
-                ) from None
+                raise NotAnalysable(NotAnalysedReason.SYNTAX_ERROR, f"line {exc.lineno}: {exc.msg}") from None
             except (ValueError, RecursionError, MemoryError) as exc:
                 raise NotAnalysable(NotAnalysedReason.SYNTAX_ERROR, type(exc).__name__) from None
         return self._tree

@@ -38,8 +38,12 @@ DurationOpt = Annotated[float | None, typer.Option("--duration", help="Seconds a
 RepeatsOpt = Annotated[int, typer.Option("--repeats", help="Constant runs: repeat N times (gate).")]
 PidOpt = Annotated[int | None, typer.Option("--pid", help="Target PID: CPU per step, RSS trend.")]
 CgroupOpt = Annotated[Path | None, typer.Option("--cgroup", help="Target cgroup v2 directory.")]
-CoresOpt = Annotated[float | None, typer.Option(
-    "--cores", help="CPU cores of the target, for utilisation (default: the cgroup's cpu.max, else 1).")]
+CoresOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--cores", help="CPU cores of the target, for utilisation (default: the cgroup's cpu.max, else 1)."
+    ),
+]
 SegOpt = Annotated[int, typer.Option("--segments", help="Local k6 processes (execution segments).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="stackaudit.toml or pyproject.toml.")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Store URL for the SLO evidence.")]
@@ -105,8 +109,12 @@ def plan_shape(shape: Shape, load: LoadConfig) -> tuple[Mode, tuple[StepSpec, ..
     if shape.rate is not None and not shape.step:
         secs = shape.duration or load.step_seconds
         return Mode.CONSTANT, tuple(StepSpec(i, shape.rate, secs) for i in range(shape.repeats))
-    ladder = step_ladder(shape.from_rps or load.from_rps, shape.to_rps or load.to_rps,
-                         shape.steps or load.steps, shape.step_seconds or load.step_seconds)
+    ladder = step_ladder(
+        shape.from_rps or load.from_rps,
+        shape.to_rps or load.to_rps,
+        shape.steps or load.steps,
+        shape.step_seconds or load.step_seconds,
+    )
     return Mode.STEP, ladder
 
 
@@ -147,8 +155,9 @@ def store(report: LoadReport, sink: Sink) -> None:
         return
     root = Path.cwd()
     try:
-        save_evidence(sink.db or default_url(root), to_evidence(report.verdicts, report.target,
-                                                                 project_key(root)))
+        save_evidence(
+            sink.db or default_url(root), to_evidence(report.verdicts, report.target, project_key(root))
+        )
     except StoreError as exc:
         typer.echo(f"warning: SLO verdicts not stored: {exc}", err=True)
 
@@ -195,12 +204,29 @@ def _execute(opts: RunOptions, raw_dir: Path | None, sink: Sink) -> None:
     _finish(report, sink)
 
 
-def load_main(ctx: typer.Context, target: TargetOpt = None, step: StepOpt = False, soak: SoakOpt = False,
-              from_rps: FromOpt = None, to_rps: ToOpt = None, steps: StepsOpt = None,
-              step_seconds: StepSecOpt = None, rate: RateOpt = None, duration: DurationOpt = None,
-              repeats: RepeatsOpt = 1, pid: PidOpt = None, cgroup: CgroupOpt = None, cores: CoresOpt = None,
-              segments: SegOpt = 1, config: ConfigOpt = None, db: DbOpt = None, no_store: NoStoreOpt = False,
-              fmt: FormatOpt = "terminal", output: OutputOpt = None, raw_dir: RawOpt = None) -> None:
+def load_main(
+    ctx: typer.Context,
+    target: TargetOpt = None,
+    step: StepOpt = False,
+    soak: SoakOpt = False,
+    from_rps: FromOpt = None,
+    to_rps: ToOpt = None,
+    steps: StepsOpt = None,
+    step_seconds: StepSecOpt = None,
+    rate: RateOpt = None,
+    duration: DurationOpt = None,
+    repeats: RepeatsOpt = 1,
+    pid: PidOpt = None,
+    cgroup: CgroupOpt = None,
+    cores: CoresOpt = None,
+    segments: SegOpt = 1,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
+    fmt: FormatOpt = "terminal",
+    output: OutputOpt = None,
+    raw_dir: RawOpt = None,
+) -> None:
     """Load the target with k6 (open model) and judge the SLOs: --step, --soak or --rate."""
     if ctx.invoked_subcommand is not None:
         return
@@ -221,13 +247,29 @@ def load_main(ctx: typer.Context, target: TargetOpt = None, step: StepOpt = Fals
     except PlanError as exc:
         raise _fail(str(exc)) from None
     workdir = raw_dir or Path(tempfile.mkdtemp(prefix="stackaudit-load-"))
-    opts = RunOptions(plan, mode, specs, cfg.load, workdir, slos=cfg.slo, probe=probe,
-                      cores=cores or _quota(probe) or 1.0, segments=segments)
+    opts = RunOptions(
+        plan,
+        mode,
+        specs,
+        cfg.load,
+        workdir,
+        slos=cfg.slo,
+        probe=probe,
+        cores=cores or _quota(probe) or 1.0,
+        segments=segments,
+    )
     _execute(opts, raw_dir, Sink(fmt, output, db, not no_store))
 
 
-def merge_cmd(files: FilesArg, plan: PlanOpt, config: ConfigOpt = None, db: DbOpt = None,
-              no_store: NoStoreOpt = False, fmt: FormatOpt = "terminal", output: OutputOpt = None) -> None:
+def merge_cmd(
+    files: FilesArg,
+    plan: PlanOpt,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
+    fmt: FormatOpt = "terminal",
+    output: OutputOpt = None,
+) -> None:
     """Merge raw k6 outputs of several segments / hosts exactly, then analyse them."""
     from stackaudit.runtime.load import planfile
     from stackaudit.runtime.load.model import PlanError
@@ -246,11 +288,19 @@ def merge_cmd(files: FilesArg, plan: PlanOpt, config: ConfigOpt = None, db: DbOp
     _finish(analyse_merged(pf, samples, cfg.load, len(files)), Sink(fmt, output, db, not no_store))
 
 
-def script_cmd(output: Annotated[Path, typer.Option("--output", "-o", help="The k6 script to write.")],
-               target: TargetOpt = None, step: StepOpt = False, soak: SoakOpt = False,
-               from_rps: FromOpt = None, to_rps: ToOpt = None, steps: StepsOpt = None,
-               step_seconds: StepSecOpt = None, rate: RateOpt = None, duration: DurationOpt = None,
-               config: ConfigOpt = None) -> None:
+def script_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The k6 script to write.")],
+    target: TargetOpt = None,
+    step: StepOpt = False,
+    soak: SoakOpt = False,
+    from_rps: FromOpt = None,
+    to_rps: ToOpt = None,
+    steps: StepsOpt = None,
+    step_seconds: StepSecOpt = None,
+    rate: RateOpt = None,
+    duration: DurationOpt = None,
+    config: ConfigOpt = None,
+) -> None:
     """Write the k6 script of a whole run (steps as startTime offsets) and its plan.json,
     to run on several hosts with --execution-segment and merge with `load merge`."""
     from stackaudit.runtime.load import planfile, script
@@ -262,8 +312,9 @@ def script_cmd(output: Annotated[Path, typer.Option("--output", "-o", help="The 
     cfg = _config(config)
     try:
         plan = build_plan(target, cfg.slo, cfg.load)
-        mode, specs = plan_shape(Shape(step, soak, from_rps, to_rps, steps, step_seconds, rate, duration),
-                                 cfg.load)
+        mode, specs = plan_shape(
+            Shape(step, soak, from_rps, to_rps, steps, step_seconds, rate, duration), cfg.load
+        )
     except PlanError as exc:
         raise _fail(str(exc)) from None
     output.write_text(script.render(plan, specs), encoding="utf-8")
@@ -273,8 +324,11 @@ def script_cmd(output: Annotated[Path, typer.Option("--output", "-o", help="The 
 
 
 def register(app: typer.Typer) -> None:
-    sub = typer.Typer(invoke_without_command=True, no_args_is_help=False,
-                      help="SLO load tests on k6: step, soak, knee, segments merge, cost per request.")
+    sub = typer.Typer(
+        invoke_without_command=True,
+        no_args_is_help=False,
+        help="SLO load tests on k6: step, soak, knee, segments merge, cost per request.",
+    )
     sub.callback()(load_main)
     sub.command("merge")(merge_cmd)
     sub.command("script")(script_cmd)

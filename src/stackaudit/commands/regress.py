@@ -49,21 +49,35 @@ def _store(verdict: RegressionVerdict, db: str) -> None:
     from stackaudit.storage.base import StoreError
     from stackaudit.storage.project import project_key
 
-    severity = {Outcome.PASS: Severity.INFO, Outcome.INCONCLUSIVE: Severity.LOW,
-                Outcome.FAIL: Severity.HIGH}[verdict.outcome]
+    severity = {Outcome.PASS: Severity.INFO, Outcome.INCONCLUSIVE: Severity.LOW, Outcome.FAIL: Severity.HIGH}[
+        verdict.outcome
+    ]
     summary = "; ".join(m.reason for m in verdict.metrics) or verdict.outcome.label
-    item = Evidence(kind=EvidenceKind.REGRESSION, summary=summary, severity=severity,
-                    recorded_at=datetime.now(UTC), source="stackaudit gate-perf",
-                    data_json=json.dumps(verdict.to_dict()), project=project_key(Path.cwd()))
+    item = Evidence(
+        kind=EvidenceKind.REGRESSION,
+        summary=summary,
+        severity=severity,
+        recorded_at=datetime.now(UTC),
+        source="stackaudit gate-perf",
+        data_json=json.dumps(verdict.to_dict()),
+        project=project_key(Path.cwd()),
+    )
     try:
         save_evidence(db, [item])
     except StoreError as exc:
         typer.echo(f"warning: verdict not stored: {exc}", err=True)
 
 
-def gate_perf(baseline: BaselineOpt, current: CurrentOpt, endpoint: EndpointOpt = "all",
-              strict: StrictOpt = False, config: ConfigOpt = None, db: DbOpt = None,
-              fmt: FormatOpt = "terminal", output: OutputOpt = None) -> None:
+def gate_perf(
+    baseline: BaselineOpt,
+    current: CurrentOpt,
+    endpoint: EndpointOpt = "all",
+    strict: StrictOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "terminal",
+    output: OutputOpt = None,
+) -> None:
     """Fail on a p95 regression > 5 % or an allocation growth > 10 % outside the noise."""
     from stackaudit.config.loader import ConfigError, load_config
     from stackaudit.runtime.regression import Outcome, SampleError, compare, read_sample

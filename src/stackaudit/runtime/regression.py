@@ -83,8 +83,9 @@ class RegressionVerdict:
         return doc
 
 
-def _bootstrap_ratio(base: Sequence[float], cur: Sequence[float], rounds: int,
-                    alpha: float) -> tuple[float, float]:
+def _bootstrap_ratio(
+    base: Sequence[float], cur: Sequence[float], rounds: int, alpha: float
+) -> tuple[float, float]:
     rng = np.random.default_rng(20260101)
     b = rng.choice(np.asarray(base, dtype=float), size=(rounds, len(base)), replace=True)
     c = rng.choice(np.asarray(cur, dtype=float), size=(rounds, len(cur)), replace=True)
@@ -99,8 +100,9 @@ def _p_value(base: Sequence[float], cur: Sequence[float]) -> float:
     return float(stats.mannwhitneyu(cur, base, alternative="greater").pvalue)
 
 
-def compare_metric(metric: str, base: Sequence[float], cur: Sequence[float], threshold: float,
-                   cfg: RegressionConfig) -> MetricVerdict | None:
+def compare_metric(
+    metric: str, base: Sequence[float], cur: Sequence[float], threshold: float, cfg: RegressionConfig
+) -> MetricVerdict | None:
     """One metric's verdict; None when neither run measured it."""
     if not base and not cur:
         return None
@@ -112,8 +114,9 @@ def compare_metric(metric: str, base: Sequence[float], cur: Sequence[float], thr
         return MetricVerdict(metric, Outcome.INCONCLUSIVE, mb, mc, change, 0.0, 0.0, 1.0, threshold, why)
     mb, mc = statistics.median(base), statistics.median(cur)
     if mb <= 0:
-        return MetricVerdict(metric, Outcome.INCONCLUSIVE, mb, mc, 0.0, 0.0, 0.0, 1.0, threshold,
-                             "baseline median is zero")
+        return MetricVerdict(
+            metric, Outcome.INCONCLUSIVE, mb, mc, 0.0, 0.0, 0.0, 1.0, threshold, "baseline median is zero"
+        )
     change = mc / mb - 1
     low, high = _bootstrap_ratio(base, cur, cfg.bootstrap_rounds, cfg.alpha)
     p = _p_value(base, cur)
@@ -131,8 +134,13 @@ def compare(baseline: PerfSample, current: PerfSample, thresholds: RegressionCon
     """The gate's verdict on ``current`` against ``baseline``: the worst metric decides."""
     found = [
         compare_metric("p95_ms", baseline.p95_ms, current.p95_ms, thresholds.p95_threshold, thresholds),
-        compare_metric("alloc_peak_bytes", baseline.alloc_peak_bytes, current.alloc_peak_bytes,
-                       thresholds.alloc_threshold, thresholds),
+        compare_metric(
+            "alloc_peak_bytes",
+            baseline.alloc_peak_bytes,
+            current.alloc_peak_bytes,
+            thresholds.alloc_threshold,
+            thresholds,
+        ),
     ]
     metrics = tuple(m for m in found if m is not None)
     outcome = max((m.outcome for m in metrics), default=Outcome.INCONCLUSIVE)
@@ -158,8 +166,11 @@ def sample_from_dict(data: Mapping[str, Any], endpoint: str = "all", where: str 
     """A PerfSample from a perf-sample JSON or a ``stackaudit load`` JSON report (its
     ``repeats_p95_ms`` for ``endpoint``; else one p95 per step)."""
     if data.get("schema") == SAMPLE_SCHEMA:
-        return PerfSample(str(data.get("name", "")), tuple(map(float, data.get("p95_ms", []))),
-                          tuple(map(float, data.get("alloc_peak_bytes", []))))
+        return PerfSample(
+            str(data.get("name", "")),
+            tuple(map(float, data.get("p95_ms", []))),
+            tuple(map(float, data.get("alloc_peak_bytes", []))),
+        )
     if data.get("schema") == "stackaudit.load":
         repeats = dict(data.get("repeats_p95_ms") or {})
         if endpoint in repeats:
@@ -183,5 +194,15 @@ def read_sample(path: Path, endpoint: str = "all") -> PerfSample:
 
 
 def sample_to_json(sample: PerfSample) -> str:
-    return json.dumps({"schema": SAMPLE_SCHEMA, "name": sample.name, "p95_ms": list(sample.p95_ms),
-                       "alloc_peak_bytes": list(sample.alloc_peak_bytes)}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                "schema": SAMPLE_SCHEMA,
+                "name": sample.name,
+                "p95_ms": list(sample.p95_ms),
+                "alloc_peak_bytes": list(sample.alloc_peak_bytes),
+            },
+            indent=2,
+        )
+        + "\n"
+    )

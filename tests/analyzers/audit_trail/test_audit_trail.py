@@ -30,8 +30,11 @@ def analyze(path: Path, text: str | None = None, config: Config = CONFIG) -> lis
 
 @pytest.mark.parametrize("path", files("positive"), ids=lambda p: p.name)
 def test_positive(path: Path) -> None:
-    expected = {(n, m.group(1)) for n, line in enumerate(path.read_text().splitlines(), 1)
-                for m in EXPECT.finditer(line)}
+    expected = {
+        (n, m.group(1))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        for m in EXPECT.finditer(line)
+    }
     found = {(f.location.line, f.rule_id) for f in analyze(path)}
     assert found == expected
 
@@ -57,9 +60,19 @@ def test_finding_shape() -> None:
 
 def test_event_policy() -> None:
     policy = EventPolicy(("metrics.audit_event",))
-    for name in ("logger.info", "log.warning", "logging.info", "current_app.logger.error", "structlog.get_logger().info",
-                 "audit.record", "AuditLog.objects.create", "user_logged_in.send", "self.logger.info",
-                 "logging.getLogger().info", "metrics.audit_event"):
+    for name in (
+        "logger.info",
+        "log.warning",
+        "logging.info",
+        "current_app.logger.error",
+        "structlog.get_logger().info",
+        "audit.record",
+        "AuditLog.objects.create",
+        "user_logged_in.send",
+        "self.logger.info",
+        "logging.getLogger().info",
+        "metrics.audit_event",
+    ):
         assert policy.is_event(name), name
     for name in ("print", "db.session.commit", "response.set_cookie", "blog.post", "catalog.info"):
         assert not policy.is_event(name), name
@@ -80,5 +93,7 @@ def test_precision_recall_on_fixtures(capsys: pytest.CaptureFixture[str]) -> Non
             tp, fp, fn = tp + len(found & want), fp + len(found - want), fn + len(want - found)
     precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
     with capsys.disabled():
-        print(f"\naudit-trail fixtures: tp={tp} fp={fp} fn={fn} precision={precision:.2f} recall={recall:.2f}")
+        print(
+            f"\naudit-trail fixtures: tp={tp} fp={fp} fn={fn} precision={precision:.2f} recall={recall:.2f}"
+        )
     assert tp >= 15 and precision == 1.0 and recall == 1.0

@@ -27,7 +27,9 @@ def test_from_lines_substitutes_args_and_tracks_aliases() -> None:
     )
     lines = list(from_lines(text))
     assert [(f.line, f.image, f.alias) for f in lines] == [
-        (3, "docker.io/python:3.12", "base"), (4, "base", None), (5, f"x@{DIGEST}", None)
+        (3, "docker.io/python:3.12", "base"),
+        (4, "base", None),
+        (5, f"x@{DIGEST}", None),
     ]
     findings = check_dockerfile("Dockerfile", text)
     assert [f.location.line for f in findings] == [3]
@@ -46,9 +48,19 @@ def test_dockerfile_comment_lines_are_ignored() -> None:
 
 @pytest.mark.parametrize(
     ("path", "lock"),
-    [("requirements.txt", True), ("requirements-dev.txt", True), ("requirements/prod.txt", True),
-     ("constraints.txt", True), ("dev-requirements.txt", True), ("poetry.lock", True), ("uv.lock", True),
-     ("Pipfile.lock", True), ("requirements.in", False), ("notes.txt", False), ("package-lock.json", False)],
+    [
+        ("requirements.txt", True),
+        ("requirements-dev.txt", True),
+        ("requirements/prod.txt", True),
+        ("constraints.txt", True),
+        ("dev-requirements.txt", True),
+        ("poetry.lock", True),
+        ("uv.lock", True),
+        ("Pipfile.lock", True),
+        ("requirements.in", False),
+        ("notes.txt", False),
+        ("package-lock.json", False),
+    ],
 )
 def test_which_files_are_lock_files(path: str, lock: bool) -> None:
     assert is_lockfile(path) is lock
@@ -65,8 +77,12 @@ def test_requirements_coverage_joins_continuations() -> None:
 
 @pytest.mark.parametrize(
     ("name", "text"),
-    [("Pipfile.lock", "{not json"), ("poetry.lock", "[[package]\n"), ("uv.lock", "= broken"),
-     ("Pipfile.lock", "[1, 2]")],
+    [
+        ("Pipfile.lock", "{not json"),
+        ("poetry.lock", "[[package]\n"),
+        ("uv.lock", "= broken"),
+        ("Pipfile.lock", "[1, 2]"),
+    ],
 )
 def test_malformed_lock_files_are_not_analysable(name: str, text: str) -> None:
     with pytest.raises(NotAnalysable) as info:
@@ -77,8 +93,10 @@ def test_malformed_lock_files_are_not_analysable(name: str, text: str) -> None:
 def test_malformed_lock_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "Pipfile.lock").write_text("{oops")
     (tmp_path / "Dockerfile").write_text("FROM python:3.12\n")
-    files = (SourceFile("Pipfile.lock", tmp_path / "Pipfile.lock", 5, "lock"),
-             SourceFile("Dockerfile", tmp_path / "Dockerfile", 18, "dockerfile"))
+    files = (
+        SourceFile("Pipfile.lock", tmp_path / "Pipfile.lock", 5, "lock"),
+        SourceFile("Dockerfile", tmp_path / "Dockerfile", 18, "dockerfile"),
+    )
     result = CiHardeningAnalyzer().analyze_repo(RepoContext(tmp_path, files, Config(), is_git=False))
     assert [(n.path, n.reason, n.analyzer) for n in result.not_analysed] == [
         ("Pipfile.lock", NotAnalysedReason.MALFORMED, "ci-hardening")
@@ -114,10 +132,15 @@ def test_codeowners_invalid_points_at_the_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("workflow", "trigger"),
-    [({True: "release"}, "release"), ({"on": ["push", "release"]}, "release"),
-     ({True: {"release": {"types": ["published"]}}}, "release"),
-     ({True: {"push": {"tags": ["v*"]}}}, "push tags"), ({True: {"push": {"branches": ["main"]}}}, None),
-     ({True: "push"}, None), ("not a mapping", None)],
+    [
+        ({True: "release"}, "release"),
+        ({"on": ["push", "release"]}, "release"),
+        ({True: {"release": {"types": ["published"]}}}, "release"),
+        ({True: {"push": {"tags": ["v*"]}}}, "push tags"),
+        ({True: {"push": {"branches": ["main"]}}}, None),
+        ({True: "push"}, None),
+        ("not a mapping", None),
+    ],
 )
 def test_release_trigger(workflow: object, trigger: str | None) -> None:
     assert release_trigger(workflow) == trigger
@@ -125,20 +148,29 @@ def test_release_trigger(workflow: object, trigger: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("git@github.com:acme/app.git", ("acme", "app")), ("https://github.com/acme/app", ("acme", "app")),
-     ("ssh://git@github.com/acme/my.repo.git", ("acme", "my.repo")), ("https://gitlab.com/a/b.git", None)],
+    [
+        ("git@github.com:acme/app.git", ("acme", "app")),
+        ("https://github.com/acme/app", ("acme", "app")),
+        ("ssh://git@github.com/acme/my.repo.git", ("acme", "my.repo")),
+        ("https://gitlab.com/a/b.git", None),
+    ],
 )
 def test_parse_remote(url: str, expected: tuple[str, str] | None) -> None:
     assert parse_remote(url) == expected
 
 
 def test_evaluate_recorded_protection_bodies() -> None:
-    strong = {"required_pull_request_reviews": {"require_code_owner_reviews": True},
-              "required_signatures": {"enabled": True}, "allow_force_pushes": {"enabled": False}}
+    strong = {
+        "required_pull_request_reviews": {"require_code_owner_reviews": True},
+        "required_signatures": {"enabled": True},
+        "allow_force_pushes": {"enabled": False},
+    }
     weak = {"required_signatures": {"enabled": False}, "allow_force_pushes": {"enabled": True}}
     assert evaluate_protection(200, strong) == []
     assert evaluate_protection(200, weak) == [
-        "pull-request reviews are not required", "signed commits are not required", "force pushes are allowed"
+        "pull-request reviews are not required",
+        "signed commits are not required",
+        "force pushes are allowed",
     ]
     assert evaluate_protection(404, {"message": "Branch not protected"}) == ["the branch is not protected"]
     with pytest.raises(AnalyzerSkipped):

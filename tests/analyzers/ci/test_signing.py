@@ -35,8 +35,19 @@ def _repo(tmp_path: Path, unsigned: int, signed: int) -> Path:
         key = tmp_path / "key"
         subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
         for i in range(signed):
-            _git(repo, "-c", "gpg.format=ssh", "-c", f"user.signingkey={key}.pub",
-                 "commit", "-q", "--allow-empty", "-S", "-m", f"signed {i}")
+            _git(
+                repo,
+                "-c",
+                "gpg.format=ssh",
+                "-c",
+                f"user.signingkey={key}.pub",
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-S",
+                "-m",
+                f"signed {i}",
+            )
     return repo
 
 

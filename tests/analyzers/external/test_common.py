@@ -46,9 +46,14 @@ def test_path_map_handles_absolute_relative_and_symlinked_roots(tmp_path: Path) 
 
 @pytest.mark.parametrize(
     ("path", "context"),
-    [("tests/test_a.py", CodeContext.TEST), ("src/app/conftest.py", CodeContext.TEST),
-     ("pkg/a_test.py", CodeContext.TEST), ("app/views.py", CodeContext.UNKNOWN),
-     (".github/workflows/ci.yml", CodeContext.CONFIG), ("contest.py", CodeContext.UNKNOWN)],
+    [
+        ("tests/test_a.py", CodeContext.TEST),
+        ("src/app/conftest.py", CodeContext.TEST),
+        ("pkg/a_test.py", CodeContext.TEST),
+        ("app/views.py", CodeContext.UNKNOWN),
+        (".github/workflows/ci.yml", CodeContext.CONFIG),
+        ("contest.py", CodeContext.UNKNOWN),
+    ],
 )
 def test_code_context(path: str, context: CodeContext) -> None:
     assert code_context(path) is context

@@ -33,12 +33,32 @@ def test_audit_runs_the_engines_end_to_end(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "zizmor_project", root)
     shutil.copytree(FIXTURES / "ruff_project" / "app", root / "app")
     (root / "CODEOWNERS").write_text("* @acme/app\n/.github/ @acme/platform\n")
-    for args in (["init", "-q"], ["add", "-A"],
-                 ["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "-c", "commit.gpgsign=false",
-                  "commit", "-q", "-m", "init"]):
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        [
+            "-c",
+            "user.email=dev@example.com",
+            "-c",
+            "user.name=Dev",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "-m",
+            "init",
+        ],
+    ):
         subprocess.run([git, *args], cwd=root, check=True, capture_output=True)
-    options = AuditOptions(root=root, config=Config(), db_url=f"sqlite:///{tmp_path / 'store.db'}",
-                           jobs=1, use_cache=False, only_analyzers=OURS, record=False)
+    options = AuditOptions(
+        root=root,
+        config=Config(),
+        db_url=f"sqlite:///{tmp_path / 'store.db'}",
+        jobs=1,
+        use_cache=False,
+        only_analyzers=OURS,
+        record=False,
+    )
     result = run_audit(options)
     states = {r.name: r.state for r in result.run.analyzers}
     assert states == {name: AnalyzerState.OK for name in OURS}

@@ -42,8 +42,9 @@ def _triples(findings: list) -> set[tuple[str, int, str]]:  # type: ignore[type-
 def _context(root: Path, tmp_path: Path) -> RepoContext:
     files = tuple(SourceFile(p, root / p, (root / p).stat().st_size, "python") for p in PY_FILES)
     readme = SourceFile("README.md", root / "README.md", 0, "text")
-    return RepoContext(root=root, files=(*files, readme), config=Config(), is_git=False,
-                       cache_dir=tmp_path / "cache")
+    return RepoContext(
+        root=root, files=(*files, readme), config=Config(), is_git=False, cache_dir=tmp_path / "cache"
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,8 +125,11 @@ def test_rule_table_matches_installed_ruff() -> None:
     if _run.version(binary, Path.cwd()) != GENERATED_WITH:
         pytest.skip(f"ruff_rules.py was generated with {GENERATED_WITH}; regenerate for this ruff")
     done = _run.run(_run.Invocation((binary, "rule", "--all", "--output-format", "json"), Path.cwd(), 60))
-    stable = {r["code"] for r in json.loads(done.stdout) if r.get("code") and not r.get("preview")
-              and "Stable" in json.dumps(r.get("status"))}
+    stable = {
+        r["code"]
+        for r in json.loads(done.stdout)
+        if r.get("code") and not r.get("preview") and "Stable" in json.dumps(r.get("status"))
+    }
     ours = {r.id.removeprefix("ruff.") for r in RULES}
     assert ours <= stable
 
@@ -206,7 +210,8 @@ def test_unreadable_files_are_not_analysed(tmp_path: Path) -> None:
     ctx = RepoContext(root=tmp_path, files=files, config=Config(), is_git=False)
     result = RuffAnalyzer().analyze_repo(ctx)
     assert sorted((n.path, n.reason) for n in result.not_analysed) == [
-        ("gone.py", NotAnalysedReason.VANISHED), ("latin.py", NotAnalysedReason.DECODE_ERROR)
+        ("gone.py", NotAnalysedReason.VANISHED),
+        ("latin.py", NotAnalysedReason.DECODE_ERROR),
     ]
     assert [f.location.path for f in result.findings] == ["ok.py"]
     assert result.state is AnalyzerState.OK
@@ -233,8 +238,12 @@ def test_hardcoded_passwords_are_redacted(tmp_path: Path) -> None:
         f'PASSWORD = "{secrets[0]}"\n\n\ndef f(password="{secrets[1]}"):\n'
         f'    return connect(password="{secrets[2]}")\n'
     )
-    ctx = RepoContext(root=tmp_path, files=(SourceFile("pw.py", tmp_path / "pw.py", 99, "python"),),
-                      config=Config(), is_git=False)
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("pw.py", tmp_path / "pw.py", 99, "python"),),
+        config=Config(),
+        is_git=False,
+    )
     findings = RuffAnalyzer().analyze_repo(ctx).findings
     assert {f.rule_id for f in findings} == {"ruff.S105", "ruff.S106", "ruff.S107"}
     for finding in findings:

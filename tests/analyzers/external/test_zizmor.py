@@ -46,9 +46,19 @@ def _context(root: Path) -> RepoContext:
 
 @pytest.mark.parametrize(
     ("code", "outcome"),
-    [(0, Outcome.CLEAN), (1, Outcome.ERROR), (2, Outcome.ERROR), (3, Outcome.CLEAN),
-     (10, Outcome.FINDINGS), (11, Outcome.FINDINGS), (12, Outcome.FINDINGS), (13, Outcome.FINDINGS),
-     (14, Outcome.FINDINGS), (15, Outcome.ERROR), (101, Outcome.ERROR)],
+    [
+        (0, Outcome.CLEAN),
+        (1, Outcome.ERROR),
+        (2, Outcome.ERROR),
+        (3, Outcome.CLEAN),
+        (10, Outcome.FINDINGS),
+        (11, Outcome.FINDINGS),
+        (12, Outcome.FINDINGS),
+        (13, Outcome.FINDINGS),
+        (14, Outcome.FINDINGS),
+        (15, Outcome.ERROR),
+        (101, Outcome.ERROR),
+    ],
 )
 def test_exit_table_covers_every_code(code: int, outcome: Outcome) -> None:
     assert ZIZMOR_EXIT.outcome(code) is outcome
@@ -57,8 +67,13 @@ def test_exit_table_covers_every_code(code: int, outcome: Outcome) -> None:
 
 @pytest.mark.parametrize(
     ("level", "severity"),
-    [("Unknown", Severity.INFO), ("Informational", Severity.INFO), ("Low", Severity.LOW),
-     ("Medium", Severity.MEDIUM), ("High", Severity.HIGH)],
+    [
+        ("Unknown", Severity.INFO),
+        ("Informational", Severity.INFO),
+        ("Low", Severity.LOW),
+        ("Medium", Severity.MEDIUM),
+        ("High", Severity.HIGH),
+    ],
 )
 def test_severity_table_covers_every_zizmor_level(level: str, severity: Severity) -> None:
     assert SEVERITY[level.lower()] is severity
@@ -67,8 +82,12 @@ def test_severity_table_covers_every_zizmor_level(level: str, severity: Severity
 
 @pytest.mark.parametrize(
     ("level", "confidence"),
-    [("Unknown", Confidence.LOW), ("Low", Confidence.LOW), ("Medium", Confidence.MEDIUM),
-     ("High", Confidence.HIGH)],
+    [
+        ("Unknown", Confidence.LOW),
+        ("Low", Confidence.LOW),
+        ("Medium", Confidence.MEDIUM),
+        ("High", Confidence.HIGH),
+    ],
 )
 def test_confidence_table_covers_every_zizmor_level(level: str, confidence: Confidence) -> None:
     assert CONFIDENCE[level.lower()] is confidence
@@ -132,9 +151,16 @@ def test_skipped_inputs_come_from_progress_lines() -> None:
 
 @pytest.mark.parametrize(
     ("path", "expected_match"),
-    [(".github/workflows/ci.yml", True), (".github/workflows/ci.yaml", True), ("action.yml", True),
-     ("tools/setup/action.yaml", True), (".github/workflows/sub/x.yml", False), ("docs/ci.yml", False),
-     (".github/workflows/readme.md", False), (".github/dependabot.yml", False)],
+    [
+        (".github/workflows/ci.yml", True),
+        (".github/workflows/ci.yaml", True),
+        ("action.yml", True),
+        ("tools/setup/action.yaml", True),
+        (".github/workflows/sub/x.yml", False),
+        ("docs/ci.yml", False),
+        (".github/workflows/readme.md", False),
+        (".github/dependabot.yml", False),
+    ],
 )
 def test_which_files_are_audited(path: str, expected_match: bool) -> None:
     assert is_actions_file(path) is expected_match
@@ -151,8 +177,14 @@ def test_command_is_offline_without_token_or_repo_config() -> None:
 def test_audit_table_is_well_formed() -> None:
     ids = [r.id for r in AUDITS]
     assert len(ids) == len(set(ids))
-    for needed in ("template-injection", "excessive-permissions", "unpinned-uses", "artipacked",
-                   "dangerous-triggers", "cache-poisoning"):
+    for needed in (
+        "template-injection",
+        "excessive-permissions",
+        "unpinned-uses",
+        "artipacked",
+        "dangerous-triggers",
+        "cache-poisoning",
+    ):
         assert f"zizmor.{needed}" in ids
     assert all(r.category is Category.SECURITY and r.doc for r in AUDITS)
 
@@ -187,14 +219,21 @@ def test_real_exit_codes(tmp_path: Path) -> None:
     ]
     assert codes[1] == 14 and codes[3] == 3
     assert [ZIZMOR_EXIT.outcome(c) for c in codes] == [
-        Outcome.CLEAN, Outcome.FINDINGS, Outcome.ERROR, Outcome.CLEAN
+        Outcome.CLEAN,
+        Outcome.FINDINGS,
+        Outcome.ERROR,
+        Outcome.CLEAN,
     ]
 
 
 def test_nothing_to_audit_is_a_skip(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
-    ctx = RepoContext(root=tmp_path, files=(SourceFile("a.py", tmp_path / "a.py", 6, "python"),),
-                      config=Config(), is_git=False)
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("a.py", tmp_path / "a.py", 6, "python"),),
+        config=Config(),
+        is_git=False,
+    )
     with pytest.raises(AnalyzerSkipped):
         ZizmorAnalyzer().analyze_repo(ctx)
 

@@ -34,8 +34,11 @@ def scan(root: Path, path: Path, config: Config = CONFIG) -> set[tuple[int, str]
 
 
 def expected(path: Path) -> set[tuple[int, str]]:
-    return {(n, m.group(1)) for n, line in enumerate(path.read_text().splitlines(), 1)
-            for m in EXPECT.finditer(line)}
+    return {
+        (n, m.group(1))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        for m in EXPECT.finditer(line)
+    }
 
 
 @pytest.mark.parametrize("path", files("positive"), ids=lambda p: p.relative_to(FIXTURES).as_posix())

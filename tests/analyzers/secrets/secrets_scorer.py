@@ -44,8 +44,10 @@ class Scores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def row(self, name: str) -> str:
-        return (f"{name:34s} tp={self.tp:3d} fp={self.fp:3d} fn={self.fn:3d}  "
-                f"P={self.precision:.2f} R={self.recall:.2f} F1={self.f1:.2f}")
+        return (
+            f"{name:34s} tp={self.tp:3d} fp={self.fp:3d} fn={self.fn:3d}  "
+            f"P={self.precision:.2f} R={self.recall:.2f} F1={self.f1:.2f}"
+        )
 
 
 def load_labels(corpus: Path = CORPUS) -> dict[Key, str]:
@@ -54,8 +56,11 @@ def load_labels(corpus: Path = CORPUS) -> dict[Key, str]:
 
 
 def corpus_files(corpus: Path = CORPUS) -> list[Path]:
-    return sorted(p for p in corpus.rglob("*")
-                  if p.is_file() and p.name != "labels.json" and ".ruff_cache" not in p.parts)
+    return sorted(
+        p
+        for p in corpus.rglob("*")
+        if p.is_file() and p.name != "labels.json" and ".ruff_cache" not in p.parts
+    )
 
 
 def our_predictions(corpus: Path = CORPUS) -> dict[Key, str]:
@@ -72,14 +77,21 @@ def our_predictions(corpus: Path = CORPUS) -> dict[Key, str]:
 
 
 def detect_secrets_predictions(corpus: Path = CORPUS) -> dict[Key, str] | None:
-    exe = shutil.which("detect-secrets", path=str(Path(sys.executable).parent)) or shutil.which("detect-secrets")
+    exe = shutil.which("detect-secrets", path=str(Path(sys.executable).parent)) or shutil.which(
+        "detect-secrets"
+    )
     if exe is None:
         return None
-    proc = subprocess.run([exe, "scan", "--all-files", "."], cwd=corpus, capture_output=True,
-                          text=True, timeout=300, check=True)
+    proc = subprocess.run(
+        [exe, "scan", "--all-files", "."], cwd=corpus, capture_output=True, text=True, timeout=300, check=True
+    )
     results = json.loads(proc.stdout)["results"]
-    return {(f, int(hit["line_number"])): hit["type"] for f, hits in results.items()
-            for hit in hits if f != "labels.json"}
+    return {
+        (f, int(hit["line_number"])): hit["type"]
+        for f, hits in results.items()
+        for hit in hits
+        if f != "labels.json"
+    }
 
 
 def overall(labels: dict[Key, str], preds: dict[Key, str]) -> Scores:

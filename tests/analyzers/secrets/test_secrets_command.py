@@ -35,8 +35,14 @@ def run(root: Path, *args: str) -> Outcome:
 
 
 def git(root: Path, *args: str) -> None:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x", "HOME": str(root), "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+        "HOME": str(root),
+        "PATH": "/usr/bin:/bin",
+    }
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, timeout=30)
 
 
@@ -60,8 +66,13 @@ def test_modes_select_analyzers() -> None:
 @pytest.mark.slow
 def test_console_script_entry_point(repo: Path) -> None:
     exe = Path(sys.executable).parent / "stackaudit"
-    proc = subprocess.run([str(exe), "secrets", str(repo), "--db", f"sqlite:///{repo}/.sa.db"],
-                          capture_output=True, text=True, timeout=120, cwd=repo)
+    proc = subprocess.run(
+        [str(exe), "secrets", str(repo), "--db", f"sqlite:///{repo}/.sa.db"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=repo,
+    )
     assert proc.returncode == 1 and SECRET not in proc.stdout + proc.stderr
 
 
@@ -94,8 +105,14 @@ def test_every_report_format_is_redacted(repo: Path) -> None:
     from stackaudit.engine.pipeline import AuditOptions, run_audit
     from stackaudit.report import FORMATS, render
 
-    result = run_audit(AuditOptions(root=repo, config=load(repo, None), db_url=f"sqlite:///{repo}/.sa.db",
-                                    only_analyzers=frozenset({"secrets"})))
+    result = run_audit(
+        AuditOptions(
+            root=repo,
+            config=load(repo, None),
+            db_url=f"sqlite:///{repo}/.sa.db",
+            only_analyzers=frozenset({"secrets"}),
+        )
+    )
     assert result.findings
     rules = registry.rule_index().rules
     for fmt in FORMATS:
@@ -120,13 +137,21 @@ def test_as_a_real_git_pre_commit_hook(repo: Path) -> None:
     hook.write_text(f"#!/bin/sh\nexec '{exe}' secrets --staged --db 'sqlite:///{repo}/.sa.db'\n")
     hook.chmod(0o755)
     git(repo, "add", "app.py")
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x", "HOME": str(repo), "PATH": "/usr/bin:/bin"}
-    blocked = subprocess.run(["git", "commit", "-q", "-m", "leak"], cwd=repo, env=env, capture_output=True,
-                             text=True, timeout=120)
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+        "HOME": str(repo),
+        "PATH": "/usr/bin:/bin",
+    }
+    blocked = subprocess.run(
+        ["git", "commit", "-q", "-m", "leak"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
     assert blocked.returncode != 0 and SECRET not in blocked.stdout + blocked.stderr
     (repo / "app.py").write_text("STRIPE = os.environ['STRIPE']\n")
     git(repo, "add", "app.py", ".gitignore", "stackaudit.toml")
-    ok = subprocess.run(["git", "commit", "-q", "-m", "clean"], cwd=repo, env=env, capture_output=True,
-                        text=True, timeout=120)
+    ok = subprocess.run(
+        ["git", "commit", "-q", "-m", "clean"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -22,8 +22,17 @@ def test_f1_on_labelled_corpus(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_corpus_has_hard_negatives() -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in scorer.corpus_files())
-    for marker in ("AKIAIOSFODNN7EXAMPLE", "sha512-", "data:image/png;base64,", "${", "{{", "changeme",
-                   "<your-", "os.environ", "test-password"):
+    for marker in (
+        "AKIAIOSFODNN7EXAMPLE",
+        "sha512-",
+        "data:image/png;base64,",
+        "${",
+        "{{",
+        "changeme",
+        "<your-",
+        "os.environ",
+        "test-password",
+    ):
         assert marker in text, marker
 
 
@@ -33,7 +42,9 @@ def test_corpus_is_regenerated_identically(tmp_path: Path) -> None:
     make_corpus.build(scorer.HERE / "corpus_templates", tmp_path)
     committed = scorer.corpus_files()
     assert sorted(p.relative_to(scorer.CORPUS) for p in committed) == sorted(
-        p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file() and p.name != "labels.json" and ".ruff_cache" not in p.parts
+        p.relative_to(tmp_path)
+        for p in tmp_path.rglob("*")
+        if p.is_file() and p.name != "labels.json" and ".ruff_cache" not in p.parts
     )
     assert (tmp_path / "labels.json").read_text() == (scorer.CORPUS / "labels.json").read_text()
 

@@ -52,17 +52,34 @@ POSITIVE = [
     ("secret.aws-secret-key", f"aws_secret_access_key = {AWS_SECRET}\n", "ini"),
     ("secret.gcp-api-key", f'"maps": "AIza{rnd(ALNUM + "-_", 35)}"\n', "json"),
     ("secret.azure-storage-key", f"AccountName=x;AccountKey={rnd(ALNUM + '+/', 86)}==;\n", "text"),
-    ("secret.slack-token", f"SLACK=xoxb-{rnd("0123456789", 12)}-{rnd("0123456789", 13)}-{rnd(ALNUM, 24)}\n", "dotenv"),
-    ("secret.slack-webhook", f"url: https://hooks.slack.com/services/T{rnd(UP, 8)}/B{rnd(UP, 10)}/{rnd(ALNUM, 24)}\n", "yaml"),
+    (
+        "secret.slack-token",
+        f"SLACK=xoxb-{rnd('0123456789', 12)}-{rnd('0123456789', 13)}-{rnd(ALNUM, 24)}\n",
+        "dotenv",
+    ),
+    (
+        "secret.slack-webhook",
+        f"url: https://hooks.slack.com/services/T{rnd(UP, 8)}/B{rnd(UP, 10)}/{rnd(ALNUM, 24)}\n",
+        "yaml",
+    ),
     ("secret.stripe-key", f'stripe.api_key = "sk_live_{rnd(ALNUM, 24)}"\n', "python"),
     ("secret.twilio", f'TWILIO_AUTH_TOKEN = "{rnd("0123456789abcdef", 32)}"\n', "python"),
     ("secret.sendgrid-key", f"SG.{rnd(ALNUM, 22)}.{rnd(ALNUM, 43)}\n", "text"),
     ("secret.pypi-token", f"password = pypi-AgEIcHlwaS5vcmc{rnd(ALNUM, 70)}\n", "ini"),
     ("secret.jwt", f'AUTH = "Bearer {jwt({"sub": "svc-9", "role": "admin"})}"\n', "python"),
-    ("secret.gcp-service-account", '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n'
-     + "\\n".join(rnd(ALNUM, 64) for _ in range(6)) + '\\n-----END PRIVATE KEY-----\\n",\n'
-     '"client_email": "etl@proj.iam.gserviceaccount.com"}\n', "json"),
-    ("secret.private-key", f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----\n", "pem"),
+    (
+        "secret.gcp-service-account",
+        '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n'
+        + "\\n".join(rnd(ALNUM, 64) for _ in range(6))
+        + '\\n-----END PRIVATE KEY-----\\n",\n'
+        '"client_email": "etl@proj.iam.gserviceaccount.com"}\n',
+        "json",
+    ),
+    (
+        "secret.private-key",
+        f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----\n",
+        "pem",
+    ),
     ("secret.password-in-url", f"DATABASE_URL=postgres://app:{rnd(ALNUM, 16)}@db:5432/app\n", "dotenv"),
     ("secret.password-in-url", f'"Server=db;Database=x;User Id=app;Password={rnd(ALNUM, 14)};"\n', "json"),
     ("secret.generic", f'DB_PASSWORD = "{PW}"\n', "python"),
@@ -88,8 +105,12 @@ NEGATIVE = [
     ("sha256 digest", f'token_hash = "{rnd("0123456789abcdef", 64)}"\n', "python"),
     ("integrity", f'"integrity": "sha512-{rnd(ALNUM, 86)}=="\n', "json"),
     ("data image", f'secret_logo = "data:image/png;base64,{rnd(ALNUM, 80)}"\n', "python"),
-    ("jwt.io sample", "t = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
-     "IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'\n", "python"),
+    (
+        "jwt.io sample",
+        "t = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
+        "IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'\n",
+        "python",
+    ),
     ("pem placeholder", "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n", "markdown"),
     ("url placeholder", "postgres://user:${DB_PASSWORD}@db/app\n", "yaml"),
     ("url user==password", "postgres://postgres:postgres@localhost/test\n", "yaml"),
@@ -102,14 +123,20 @@ NEGATIVE = [
     ("timeout setting", "PASSWORD_RESET_TIMEOUT = 259200\n", "python"),
     ("scott tiger", 'create_engine("postgresql://scott:tiger@localhost/test")\n', "python"),
     ("short url password", "redact_url('https://u:p@h/x')\n", "python"),
-    ("badge token", "[![cov](https://codecov.io/gh/o/r/graph/badge.svg?token=Ab12Cd34Ef)](https://x)\n", "markdown"),
+    (
+        "badge token",
+        "[![cov](https://codecov.io/gh/o/r/graph/badge.svg?token=Ab12Cd34Ef)](https://x)\n",
+        "markdown",
+    ),
     ("cli prose", "provided via the --username and --password options instead\n", "text"),
     ("indexed kwarg", "auth(username=auth_info[0], password=auth_info[1])\n", "python"),
     ("docker port flag", "docker run -p 8080:80 -u app image\n", "shell"),
 ]
 
 
-@pytest.mark.parametrize(("rule", "text", "language"), POSITIVE, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(POSITIVE)])
+@pytest.mark.parametrize(
+    ("rule", "text", "language"), POSITIVE, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(POSITIVE)]
+)
 def test_positive(rule: str, text: str, language: str) -> None:
     found = [m.rule.id for m in Scanner().scan(text, language)]
     assert rule in found, found
@@ -166,7 +193,9 @@ def test_new_secret_on_same_line_gets_new_identity() -> None:
     src = SourceFile("settings.py", __import__("pathlib").Path("/x"), 0, "python")
     one = SecretsAnalyzer().analyze(FileInput(src, f'STRIPE = "sk_live_{rnd(ALNUM, 24)}"\n'), Config())
     two = SecretsAnalyzer().analyze(FileInput(src, f'STRIPE = "sk_live_{rnd(ALNUM, 24)}"\n'), Config())
-    moved = SecretsAnalyzer().analyze(FileInput(src, "\n\n" + f'STRIPE = "{one.findings[0].snippet}"'), Config())
+    moved = SecretsAnalyzer().analyze(
+        FileInput(src, "\n\n" + f'STRIPE = "{one.findings[0].snippet}"'), Config()
+    )
     assert one.findings[0].fingerprint != two.findings[0].fingerprint
     assert moved.findings == () or moved.findings[0].fingerprint != one.findings[0].fingerprint
 
@@ -197,5 +226,7 @@ def test_analyzer_and_scanner_are_picklable() -> None:
     src = SourceFile("a.env", __import__("pathlib").Path("/x"), 0, "dotenv")
     analyzer.analyze(FileInput(src, f"K={GH}\n"), Config())  # caches its scanner
     clone = pickle.loads(pickle.dumps(analyzer))
-    assert [m.rule.id for m in pickle.loads(pickle.dumps(Scanner())).scan(f"K={GH}\n")] == ["secret.github-token"]
+    assert [m.rule.id for m in pickle.loads(pickle.dumps(Scanner())).scan(f"K={GH}\n")] == [
+        "secret.github-token"
+    ]
     assert clone.analyze(FileInput(src, f"K={GH}\n"), Config()).findings

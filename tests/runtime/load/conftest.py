@@ -42,8 +42,12 @@ def spawn() -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
     procs: list[subprocess.Popen[str]] = []
 
     def start(kind: str, *args: str) -> tuple[subprocess.Popen[str], str]:
-        proc = subprocess.Popen([sys.executable, str(SERVERS_PY), kind, *args], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(SERVERS_PY), kind, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         procs.append(proc)
         assert proc.stdout is not None
         port = proc.stdout.readline().strip()
@@ -61,10 +65,21 @@ def spawn() -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
                 proc.wait()
 
 
-def run_load(tmp: Path, url: str, mode: Mode, steps: tuple[StepSpec, ...], *,
-             slos: dict[str, SLOConfig] | None = None, load: LoadConfig | None = None,
-             probe: Probe | None = None, segments: int = 1) -> tuple[LoadReport, SampleSet]:
+def run_load(
+    tmp: Path,
+    url: str,
+    mode: Mode,
+    steps: tuple[StepSpec, ...],
+    *,
+    slos: dict[str, SLOConfig] | None = None,
+    load: LoadConfig | None = None,
+    probe: Probe | None = None,
+    segments: int = 1,
+) -> tuple[LoadReport, SampleSet]:
     cfg = load or LoadConfig()
     plan = slo.build_plan(url, slos or {}, cfg)
-    return runner.run(runner.RunOptions(plan, mode, steps, cfg, tmp / "work", slos=slos or {},
-                                        probe=probe, segments=segments))
+    return runner.run(
+        runner.RunOptions(
+            plan, mode, steps, cfg, tmp / "work", slos=slos or {}, probe=probe, segments=segments
+        )
+    )

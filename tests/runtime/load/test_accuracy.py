@@ -34,6 +34,8 @@ def _quiet_machine() -> Iterator[None]:
         pytest.skip(reason)
     with high_priority():
         yield
+
+
 RATE = 500.0
 TOLERANCE = 0.05
 ATTEMPTS = 3
@@ -45,8 +47,10 @@ def _score(name: str, server: Server, p50: float, p95: float, requests: int) -> 
     overhead = max(0.0, p50 - s50)
     truth = s95 + overhead
     error = abs(p95 - truth) / truth
-    print(f"[accuracy] {name}: k6 p95 {p95:.2f} ms, server p95 {s95:.2f} ms, overhead {overhead:.2f} ms, "
-          f"truth {truth:.2f} ms, error {error:.2%} ({requests} requests, server saw {len(log)})")
+    print(
+        f"[accuracy] {name}: k6 p95 {p95:.2f} ms, server p95 {s95:.2f} ms, overhead {overhead:.2f} ms, "
+        f"truth {truth:.2f} ms, error {error:.2%} ({requests} requests, server saw {len(log)})"
+    )
     return error
 
 
@@ -54,12 +58,15 @@ def _score(name: str, server: Server, p50: float, p95: float, requests: int) -> 
     ("kind", "seconds", "low", "high"),
     [("fixed", 5.0, 20.0, 24.0), ("tail", 5.0, 20.0, 24.0)],
 )
-def test_p95_within_5_percent_at_500_rps(tmp_path: Path, serve: Callable[..., Server], kind: str,
-                                         seconds: float, low: float, high: float) -> None:
+def test_p95_within_5_percent_at_500_rps(
+    tmp_path: Path, serve: Callable[..., Server], kind: str, seconds: float, low: float, high: float
+) -> None:
     errors = []
     for attempt in range(ATTEMPTS):
         server = serve(kind=kind, service_ms=20.0)
-        report, _ = run_load(tmp_path / str(attempt), server.url, Mode.CONSTANT, (StepSpec(0, RATE, seconds),))
+        report, _ = run_load(
+            tmp_path / str(attempt), server.url, Mode.CONSTANT, (StepSpec(0, RATE, seconds),)
+        )
         step = report.steps[0]
         assert not report.partial, report.problems
         assert step.requests == len(server.latencies_ms)  # every request reached the server and back
@@ -73,23 +80,30 @@ def test_p95_within_5_percent_at_500_rps(tmp_path: Path, serve: Callable[..., Se
     assert min(errors) <= TOLERANCE
 
 
-def test_stalls_single_process_and_two_segments_match_truth(tmp_path: Path,
-                                                            serve: Callable[..., Server]) -> None:
+def test_stalls_single_process_and_two_segments_match_truth(
+    tmp_path: Path, serve: Callable[..., Server]
+) -> None:
     """200 ms freeze every 2 s: the open model sees the tail; two merged segments see it too."""
     best = {}
     for segments in (1, 2):
         errors = []
         for attempt in range(ATTEMPTS):
             server = serve(kind="stall", service_ms=20.0, stall_ms=200.0, period_s=2.0)
-            report, samples = run_load(tmp_path / f"{segments}-{attempt}", server.url, Mode.CONSTANT,
-                                       (StepSpec(0, RATE, 6.0),), segments=segments)
+            report, samples = run_load(
+                tmp_path / f"{segments}-{attempt}",
+                server.url,
+                Mode.CONSTANT,
+                (StepSpec(0, RATE, 6.0),),
+                segments=segments,
+            )
             step = report.steps[0]
             assert report.segments == segments and not report.partial, report.problems
             assert step.requests == len(server.latencies_ms)  # merged counts are exact
             assert samples.hists[("0", "all")].get_total_count() == step.requests
             assert step.p95_ms > 90  # a closed model would read ~25 ms here
-            errors.append(_score(f"stall, {segments} segment(s)", server, step.p50_ms, step.p95_ms,
-                                 step.requests))
+            errors.append(
+                _score(f"stall, {segments} segment(s)", server, step.p50_ms, step.p95_ms, step.requests)
+            )
             if errors[-1] <= TOLERANCE:
                 break
         best[segments] = min(errors)

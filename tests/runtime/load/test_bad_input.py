@@ -30,15 +30,17 @@ def _free_port() -> int:
 
 
 def test_target_down_is_reported_without_running_k6(tmp_path: Path) -> None:
-    report, _ = run_load(tmp_path, f"http://127.0.0.1:{_free_port()}", Mode.STEP,
-                         step_ladder(10, 20, 2, 1), slos=SLOS)
+    report, _ = run_load(
+        tmp_path, f"http://127.0.0.1:{_free_port()}", Mode.STEP, step_ladder(10, 20, 2, 1), slos=SLOS
+    )
     assert report.partial and not report.steps
     assert "not reachable" in report.problems[0] and "Connection refused" in report.problems[0]
     assert not (tmp_path / "work" / "step_0.seg0.json").exists()
 
 
-def test_non_http_answers_are_errors_and_stop_the_step_run(tmp_path: Path,
-                                                            serve: Callable[..., Server]) -> None:
+def test_non_http_answers_are_errors_and_stop_the_step_run(
+    tmp_path: Path, serve: Callable[..., Server]
+) -> None:
     server = serve(kind="garbage")
     report, _ = run_load(tmp_path, server.url, Mode.STEP, step_ladder(10, 30, 3, 1), slos=SLOS)
     assert len(report.steps) == 1 and report.steps[0].error_rate == 1.0
@@ -58,8 +60,9 @@ def test_timeouts_are_counted_as_errors(tmp_path: Path, serve: Callable[..., Ser
     assert 290 <= step.p50_ms <= 600  # the client gave up at its timeout
 
 
-def test_k6_crash_keeps_earlier_steps_and_marks_partial(tmp_path: Path, serve: Callable[..., Server],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_k6_crash_keeps_earlier_steps_and_marks_partial(
+    tmp_path: Path, serve: Callable[..., Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = serve(kind="fixed", service_ms=2)
     real = script.render
 
@@ -89,8 +92,15 @@ def test_pid_exiting_mid_soak_is_partial(tmp_path: Path, spawn: Spawn) -> None:
     timer = threading.Timer(1.5, proc.kill)  # our own child, by its handle
     timer.start()
     try:
-        report, _ = run_load(tmp_path, url, Mode.SOAK, (StepSpec(0, 20, 3.0),), slos=SLOS,
-                             load=LoadConfig(soak_window_seconds=0.5), probe=ProcessProbe(proc.pid))
+        report, _ = run_load(
+            tmp_path,
+            url,
+            Mode.SOAK,
+            (StepSpec(0, 20, 3.0),),
+            slos=SLOS,
+            load=LoadConfig(soak_window_seconds=0.5),
+            probe=ProcessProbe(proc.pid),
+        )
     finally:
         timer.cancel()
     assert report.partial
@@ -100,8 +110,7 @@ def test_pid_exiting_mid_soak_is_partial(tmp_path: Path, spawn: Spawn) -> None:
 
 def test_too_few_vus_drop_iterations_and_say_so(tmp_path: Path, serve: Callable[..., Server]) -> None:
     server = serve(kind="fixed", service_ms=200)
-    report, _ = run_load(tmp_path, server.url, Mode.STEP, (StepSpec(3, 50, 1.0),),
-                         load=LoadConfig(max_vus=2))
+    report, _ = run_load(tmp_path, server.url, Mode.STEP, (StepSpec(3, 50, 1.0),), load=LoadConfig(max_vus=2))
     step = report.steps[0]
     assert step.index == 3 and step.dropped > 20 and step.achieved_rps < step.offered_rps / 2
     assert any("dropped" in p and "max_vus" in p for p in report.problems)

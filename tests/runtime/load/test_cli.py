@@ -53,9 +53,25 @@ def _cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_constant_run_json_report_and_pass(tmp_path: Path, serve: Callable[..., Server]) -> None:
     server = serve(kind="fixed", service_ms=5)
     out = tmp_path / "r.json"
-    res = CliRunner().invoke(_app(), ["load", "--target", server.url, "--rate", "40", "--duration", "1",
-                                      "--config", str(_config(tmp_path, 200)), "--no-store",
-                                      "--format", "json", "--output", str(out)])
+    res = CliRunner().invoke(
+        _app(),
+        [
+            "load",
+            "--target",
+            server.url,
+            "--rate",
+            "40",
+            "--duration",
+            "1",
+            "--config",
+            str(_config(tmp_path, 200)),
+            "--no-store",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
     assert doc["schema"] == "stackaudit.load" and doc["version"] == 1 and doc["mode"] == "constant"
@@ -70,8 +86,22 @@ def test_constant_run_json_report_and_pass(tmp_path: Path, serve: Callable[..., 
 def test_failing_slo_exits_1_and_stores_evidence(tmp_path: Path, serve: Callable[..., Server]) -> None:
     server = serve(kind="fixed", service_ms=30)
     db = f"sqlite:///{tmp_path / 'ev.db'}"
-    res = CliRunner().invoke(_app(), ["load", "--target", server.url, "--rate", "30", "--duration", "1",
-                                      "--config", str(_config(tmp_path, 10)), "--db", db])
+    res = CliRunner().invoke(
+        _app(),
+        [
+            "load",
+            "--target",
+            server.url,
+            "--rate",
+            "30",
+            "--duration",
+            "1",
+            "--config",
+            str(_config(tmp_path, 10)),
+            "--db",
+            db,
+        ],
+    )
     assert res.exit_code == 1, res.output
     assert "FAIL" in res.output and "against a 10 ms SLO" in res.output
     store = Store.open(db)
@@ -90,8 +120,22 @@ def _projects(store: Store) -> list[str]:
 
 def test_target_down_exits_3_with_partial_report(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    res = CliRunner().invoke(_app(), ["load", "--target", "http://127.0.0.1:9", "--step", "--steps", "2",
-                                      "--no-store", "--format", "json", "--output", str(out)])
+    res = CliRunner().invoke(
+        _app(),
+        [
+            "load",
+            "--target",
+            "http://127.0.0.1:9",
+            "--step",
+            "--steps",
+            "2",
+            "--no-store",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ],
+    )
     assert res.exit_code == 3
     doc = json.loads(out.read_text())
     assert doc["partial"] is True and "not reachable" in doc["problems"][0]
@@ -106,8 +150,12 @@ def test_k6_missing_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--target", "ftp://x"], "--target"), (["--target", "http://h", "--step", "--soak"], "exclude"),
-     (["--target", "http://h", "--pid", "999999999"], "no such process"), ([], "--target URL is required")],
+    [
+        (["--target", "ftp://x"], "--target"),
+        (["--target", "http://h", "--step", "--soak"], "exclude"),
+        (["--target", "http://h", "--pid", "999999999"], "no such process"),
+        ([], "--target URL is required"),
+    ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     res = CliRunner().invoke(_app(), ["load", *args, "--no-store"])
@@ -126,20 +174,52 @@ def test_script_segments_on_two_hosts_then_merge(tmp_path: Path, serve: Callable
     """What several hosts do: one script, each host its segment, then `load merge`."""
     server = serve(kind="fixed", service_ms=5)
     script_path = tmp_path / "load.js"
-    res = CliRunner().invoke(_app(), ["load", "script", "--target", server.url, "--step", "--from", "20",
-                                      "--to", "40", "--steps", "2", "--step-seconds", "1", "--output",
-                                      str(script_path), "--config", str(_config(tmp_path, 200))])
+    res = CliRunner().invoke(
+        _app(),
+        [
+            "load",
+            "script",
+            "--target",
+            server.url,
+            "--step",
+            "--from",
+            "20",
+            "--to",
+            "40",
+            "--steps",
+            "2",
+            "--step-seconds",
+            "1",
+            "--output",
+            str(script_path),
+            "--config",
+            str(_config(tmp_path, 200)),
+        ],
+    )
     assert res.exit_code == 0, res.output
     raw = []
     for i, (seg, seq) in enumerate(k6.segments(2)):  # "host" i
         raw.append(tmp_path / f"host{i}.json")
         job = k6.K6Job(k6.find_k6(), script_path, raw[-1], tmp_path, 60, seg, seq)
-        subprocess.run(k6.command(job), cwd=tmp_path, env=k6.environment(), check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            k6.command(job), cwd=tmp_path, env=k6.environment(), check=True, capture_output=True, timeout=60
+        )
     out = tmp_path / "merged.json"
-    res = CliRunner().invoke(_app(), ["load", "merge", *map(str, raw), "--plan",
-                                      str(tmp_path / "load.plan.json"), "--no-store", "--format", "json",
-                                      "--output", str(out)])
+    res = CliRunner().invoke(
+        _app(),
+        [
+            "load",
+            "merge",
+            *map(str, raw),
+            "--plan",
+            str(tmp_path / "load.plan.json"),
+            "--no-store",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
     assert doc["segments"] == 2 and [s["index"] for s in doc["steps"]] == [0, 1]
@@ -148,6 +228,7 @@ def test_script_segments_on_two_hosts_then_merge(tmp_path: Path, serve: Callable
 
 
 def test_merge_of_missing_file_exits_2(tmp_path: Path) -> None:
-    res = CliRunner().invoke(_app(), ["load", "merge", str(tmp_path / "nope.json"), "--plan",
-                                      str(tmp_path / "p.json")])
+    res = CliRunner().invoke(
+        _app(), ["load", "merge", str(tmp_path / "nope.json"), "--plan", str(tmp_path / "p.json")]
+    )
     assert res.exit_code == 2 and "no such file" in res.output

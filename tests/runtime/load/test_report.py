@@ -41,8 +41,14 @@ def test_json_report_carries_the_documented_keys() -> None:
 
 def test_terminal_view_escapes_repo_strings() -> None:
     report = _report()
-    report = rep.LoadReport(report.mode, "http://h/[blink]", report.steps, report.verdicts, report.knee_rps,
-                            problems=("[red]not markup[/red]",))
+    report = rep.LoadReport(
+        report.mode,
+        "http://h/[blink]",
+        report.steps,
+        report.verdicts,
+        report.knee_rps,
+        problems=("[red]not markup[/red]",),
+    )
     out = io.StringIO()
     rep.render(report, Console(file=out, width=200, color_system=None))
     text = out.getvalue()

@@ -14,8 +14,9 @@ from ..servers import Server
 from .conftest import run_load
 
 
-def test_long_runs_write_gzipped_raw_samples(tmp_path: Path, serve: Callable[..., Server],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_long_runs_write_gzipped_raw_samples(
+    tmp_path: Path, serve: Callable[..., Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(runner, "GZIP_ABOVE_REQUESTS", 0)
     server = serve(kind="fixed", service_ms=2)
     report, _ = run_load(tmp_path, server.url, Mode.CONSTANT, (StepSpec(0, 20, 1.0),))

@@ -22,18 +22,22 @@ LOAD = LoadConfig(soak_window_seconds=1.0)
 
 def _soak(tmp_path: Path, spawn: Spawn, *args: str) -> LoadReport:
     proc, url = spawn(*args)
-    report, _ = run_load(tmp_path, url, Mode.SOAK, (StepSpec(0, 50, 7.0),), load=LOAD,
-                         probe=ProcessProbe(proc.pid))
+    report, _ = run_load(
+        tmp_path, url, Mode.SOAK, (StepSpec(0, 50, 7.0),), load=LOAD, probe=ProcessProbe(proc.pid)
+    )
     for t in report.trends:
-        print(f"[soak {args[0]}] {t.metric}: drifting={t.drifting} slope={t.slope:.4g}/s "
-              f"CI {t.low:.4g}..{t.high:.4g} p={t.p_value:.3g} {t.start:.4g}->{t.end:.4g} ({t.points} pts)")
+        print(
+            f"[soak {args[0]}] {t.metric}: drifting={t.drifting} slope={t.slope:.4g}/s "
+            f"CI {t.low:.4g}..{t.high:.4g} p={t.p_value:.3g} {t.start:.4g}->{t.end:.4g} ({t.points} pts)"
+        )
     assert not report.partial, report.problems
     return report
 
 
 def test_soak_finds_planted_latency_and_memory_drift(tmp_path: Path, spawn: Spawn) -> None:
-    report = _soak(tmp_path, spawn, "drift", "--service-ms", "5", "--growth-ms-per-s", "8",
-                   "--leak-kb", "100")
+    report = _soak(
+        tmp_path, spawn, "drift", "--service-ms", "5", "--growth-ms-per-s", "8", "--leak-kb", "100"
+    )
     trends = {t.metric: t for t in report.trends}
     assert trends["p95_ms"].drifting and 4 < trends["p95_ms"].slope < 14  # planted: 8 ms per s
     assert trends["rss_bytes"].drifting  # planted: 100 KiB x 50 req/s = ~5 MB/s

@@ -38,8 +38,15 @@ def _quiet_machine() -> Iterator[None]:
 def _run(tmp_path: Path, spawn: Spawn, cpu_ms: float, ladder_top: float) -> LoadReport:
     proc, url = spawn("capacity", "--service-ms", "10", "--cpu-ms", str(cpu_ms))
     ladder = step_ladder(40, ladder_top, int((ladder_top - 40) / STEP) + 1, 2.0)  # 40, 60, ...
-    report, _ = run_load(tmp_path, url, Mode.STEP, ladder, slos=SLOS,
-                         load=LoadConfig(cpu_second_price=0.0001), probe=ProcessProbe(proc.pid))
+    report, _ = run_load(
+        tmp_path,
+        url,
+        Mode.STEP,
+        ladder,
+        slos=SLOS,
+        load=LoadConfig(cpu_second_price=0.0001),
+        probe=ProcessProbe(proc.pid),
+    )
     rows = [(s.offered_rps, round(s.p95_ms, 1), s.cpu_utilisation, s.nonlinear) for s in report.steps]
     print(f"[knee] steps {rows}; knee {report.knee_rps}; stopped: {report.stopped_early}")
     return report
@@ -66,8 +73,10 @@ def _cpu_missed(report: LoadReport) -> list[str]:
     missed = []
     below = [s for s in report.steps if s.offered_rps <= 0.6 * CAPACITY]
     # 9 ms of CPU per request: utilisation tracks 0.9 x offered / capacity
-    if not below or any(s.cpu_utilisation is None
-                        or abs(s.cpu_utilisation - 0.9 * s.offered_rps / CAPACITY) > 0.2 for s in below):
+    if not below or any(
+        s.cpu_utilisation is None or abs(s.cpu_utilisation - 0.9 * s.offered_rps / CAPACITY) > 0.2
+        for s in below
+    ):
         missed.append("CPU utilisation does not track offered load")
     if not any(s.nonlinear for s in report.steps) or any(s.nonlinear for s in below):
         missed.append("non-linear growth past 70 % utilisation not flagged where expected")

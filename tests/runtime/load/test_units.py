@@ -28,8 +28,10 @@ PLAN = FIXTURES / "k6-two-steps.plan.json"
 
 # -- plan and script ---------------------------------------------------------------------------
 def test_plan_from_slos_interns_endpoints_and_weights() -> None:
-    slos = {"a": SLOConfig(endpoint="get /orders", weight=3),
-            "b": SLOConfig(steps=["POST /login", "GET /orders"], weight=1)}
+    slos = {
+        "a": SLOConfig(endpoint="get /orders", weight=3),
+        "b": SLOConfig(steps=["POST /login", "GET /orders"], weight=1),
+    }
     plan = slo.build_plan("http://127.0.0.1:9/", slos, LoadConfig())
     assert [e.name for e in plan.endpoints] == ["GET /orders", "POST /login"]
     assert plan.target == "http://127.0.0.1:9"
@@ -73,14 +75,22 @@ def test_impossible_slo_is_a_config_error_naming_the_key(tmp_path: Path, body: s
 
 
 def test_valid_slo_config_loads(tmp_path: Path) -> None:
-    (tmp_path / "stackaudit.toml").write_text('[slo.orders]\nendpoint = "GET /orders"\np95_ms = 250\n'
-                                              "p99_ms = 400\nthroughput_rps = 200\n")
+    (tmp_path / "stackaudit.toml").write_text(
+        '[slo.orders]\nendpoint = "GET /orders"\np95_ms = 250\np99_ms = 400\nthroughput_rps = 200\n'
+    )
     assert load_config(tmp_path).slo["orders"].p95_ms == 250
 
 
 def test_validate_slos_catches_configs_built_in_code() -> None:
-    bad = SLOConfig.model_construct(endpoint="GET /a", steps=[], weight=1.0, p95_ms=300.0, p99_ms=100.0,
-                                    error_budget=0.01, throughput_rps=None)
+    bad = SLOConfig.model_construct(
+        endpoint="GET /a",
+        steps=[],
+        weight=1.0,
+        p95_ms=300.0,
+        p99_ms=100.0,
+        error_budget=0.01,
+        throughput_rps=None,
+    )
     with pytest.raises(PlanError, match=r"slo\.x\.p99_ms"):
         slo.validate_slos({"x": bad})
 
@@ -151,16 +161,28 @@ def test_merge_of_split_files_equals_one_parse(tmp_path: Path) -> None:
 
 def test_bad_lines_are_counted_not_fatal() -> None:
     sink = SampleSet()
-    iter_points(iter(['{"type":"Point","metric":"http_req_duration","data":{"time":"bad"}}\n',
-                      'not json "Point" "http_req_duration"\n']), sink)
+    iter_points(
+        iter(
+            [
+                '{"type":"Point","metric":"http_req_duration","data":{"time":"bad"}}\n',
+                'not json "Point" "http_req_duration"\n',
+            ]
+        ),
+        sink,
+    )
     assert sink.bad_lines == 2 and not sink.requests
 
 
 def test_timestamps_with_offsets_and_nanoseconds() -> None:
     sink = SampleSet(window_s=1.0)
     for t in ("2026-01-01T00:00:00.500000001Z", "2026-01-01T01:00:01.5+01:00"):
-        line = json.dumps({"type": "Point", "metric": "http_req_duration",
-                           "data": {"time": t, "value": 1.0, "tags": {"step": "0", "ep": "0"}}})
+        line = json.dumps(
+            {
+                "type": "Point",
+                "metric": "http_req_duration",
+                "data": {"time": t, "value": 1.0, "tags": {"step": "0", "ep": "0"}},
+            }
+        )
         iter_points(iter([line]), sink)
     assert sorted(sink.window_requests.values()) == [1, 1] and len(sink.windows) == 2
 
@@ -170,13 +192,27 @@ def test_refused_requests_count_as_errors_without_latency_but_timeouts_keep_thei
 
     def point(metric: str, value: float, status: str, code: str | None) -> str:
         tags = {"step": "0", "ep": "0", "status": status, **({"error_code": code} if code else {})}
-        return json.dumps({"type": "Point", "metric": metric,
-                           "data": {"time": "2026-01-01T00:00:00Z", "value": value, "tags": tags}})
+        return json.dumps(
+            {
+                "type": "Point",
+                "metric": metric,
+                "data": {"time": "2026-01-01T00:00:00Z", "value": value, "tags": tags},
+            }
+        )
 
-    iter_points(iter([point("http_req_duration", 0.1, "0", "1212"), point("http_req_failed", 1, "0", "1212"),
-                      point("http_req_duration", 300, "0", "1050"), point("http_req_failed", 1, "0", "1050"),
-                      point("http_req_duration", 20, "200", None), point("http_req_failed", 0, "200", None)]),
-                sink)
+    iter_points(
+        iter(
+            [
+                point("http_req_duration", 0.1, "0", "1212"),
+                point("http_req_failed", 1, "0", "1212"),
+                point("http_req_duration", 300, "0", "1050"),
+                point("http_req_failed", 1, "0", "1050"),
+                point("http_req_duration", 20, "200", None),
+                point("http_req_failed", 0, "200", None),
+            ]
+        ),
+        sink,
+    )
     assert sink.requests[("0", "all")] == 3 and sink.errors[("0", "all")] == 2
     assert sink.hists[("0", "all")].get_total_count() == 2  # the refused one has no latency
     assert latency(sink.hists[("0", "all")]).max_ms == pytest.approx(300, rel=0.01)
@@ -185,8 +221,13 @@ def test_refused_requests_count_as_errors_without_latency_but_timeouts_keep_thei
 
 def test_dropped_iterations_are_counted_per_step_from_the_scenario_tag() -> None:
     sink = SampleSet()
-    line = json.dumps({"type": "Point", "metric": "dropped_iterations",
-                       "data": {"time": "2026-01-01T00:00:00Z", "value": 1, "tags": {"scenario": "step_3"}}})
+    line = json.dumps(
+        {
+            "type": "Point",
+            "metric": "dropped_iterations",
+            "data": {"time": "2026-01-01T00:00:00Z", "value": 1, "tags": {"scenario": "step_3"}},
+        }
+    )
     iter_points(iter([line, line]), sink)
     assert sink.dropped == {"3": 2}
 
@@ -209,21 +250,29 @@ def test_plan_file_errors_name_the_file(tmp_path: Path) -> None:
 
 # -- analysis ------------------------------------------------------------------------------------
 def _step(i: int, rps: float, p95: float, util: float | None = None) -> StepResult:
-    return StepResult(i, rps, 1.0, rps, rps, p95 / 2, p95, p95 * 1.2, 0.0, 0, 100, 0, (),
-                      cpu_utilisation=util)
+    return StepResult(
+        i, rps, 1.0, rps, rps, p95 / 2, p95, p95 * 1.2, 0.0, 0, 100, 0, (), cpu_utilisation=util
+    )
 
 
 def test_knee_of_a_hockey_stick_and_none_for_a_line() -> None:
-    hockey = [_step(i, r, p) for i, (r, p) in enumerate(
-        [(25, 12), (50, 12.5), (75, 14), (100, 30), (125, 400), (150, 1200)])]
+    hockey = [
+        _step(i, r, p)
+        for i, (r, p) in enumerate([(25, 12), (50, 12.5), (75, 14), (100, 30), (125, 400), (150, 1200)])
+    ]
     assert analysis.find_knee(hockey) in (100.0, 125.0)
     assert analysis.find_knee([_step(i, r, 10) for i, r in enumerate((10, 20, 30))]) is None
     assert analysis.find_knee(hockey[:2]) is None
 
 
 def test_nonlinear_only_past_the_utilisation_knee() -> None:
-    steps = [_step(0, 20, 10, 0.2), _step(1, 40, 10.5, 0.4), _step(2, 60, 11, 0.6),
-             _step(3, 80, 30, 0.85), _step(4, 100, 200, 0.99)]
+    steps = [
+        _step(0, 20, 10, 0.2),
+        _step(1, 40, 10.5, 0.4),
+        _step(2, 60, 11, 0.6),
+        _step(3, 80, 30, 0.85),
+        _step(4, 100, 200, 0.99),
+    ]
     flagged = analysis.flag_nonlinear(steps, 0.70)
     assert [s.nonlinear for s in flagged] == [False, False, False, True, True]
     calm = [replace(s, cpu_utilisation=0.5) for s in steps]
@@ -252,14 +301,25 @@ def test_cost_per_request() -> None:
 
 # -- verdicts ------------------------------------------------------------------------------------
 def _verdict(passed: bool, p95: float, errors: float) -> Verdict:
-    return Verdict("x", "GET /x", passed, 100, {"p95_ms": p95, "p99_ms": p95, "error_rate": errors},
-                   {"p95_ms": 100.0, "error_budget": 0.01}, "")
+    return Verdict(
+        "x",
+        "GET /x",
+        passed,
+        100,
+        {"p95_ms": p95, "p99_ms": p95, "error_rate": errors},
+        {"p95_ms": 100.0, "error_budget": 0.01},
+        "",
+    )
 
 
 @pytest.mark.parametrize(
     ("verdict", "level"),
-    [(_verdict(True, 50, 0), Severity.INFO), (_verdict(False, 150, 0), Severity.MEDIUM),
-     (_verdict(False, 250, 0), Severity.HIGH), (_verdict(False, 50, 0.2), Severity.HIGH)],
+    [
+        (_verdict(True, 50, 0), Severity.INFO),
+        (_verdict(False, 150, 0), Severity.MEDIUM),
+        (_verdict(False, 250, 0), Severity.HIGH),
+        (_verdict(False, 50, 0.2), Severity.HIGH),
+    ],
 )
 def test_verdict_severity_table(verdict: Verdict, level: Severity) -> None:
     assert verdicts.severity(verdict) is level

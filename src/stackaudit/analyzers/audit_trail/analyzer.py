@@ -19,7 +19,12 @@ _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "criti
 _LOGGER_ROOT = re.compile(r"(?i)^(?:_*(?:log|logger|logging|structlog|audit\w*|\w*_logger|\w*_log|log_\w+))$")
 _SIGNAL = re.compile(r"(?i)logged_in|logged_out|login_failed|signal|audit")
 _AUDIT_ROOTS = (
-    "current_app.logger", "app.logger", "self.logger", "self.log", "cls.logger", "request.app.logger"
+    "current_app.logger",
+    "app.logger",
+    "self.logger",
+    "self.log",
+    "cls.logger",
+    "request.app.logger",
 )
 
 FnNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -44,8 +49,12 @@ class EventPolicy:
         if len(parts) >= 2 and parts[-1] in sends and _SIGNAL.search(parts[-2]):
             return True
         if parts[-1] in _LOG_METHODS and len(parts) >= 2:
-            return bool(_LOGGER_ROOT.match(parts[-2]) or _LOGGER_ROOT.match(parts[0]) or "getLogger" in name
-                        or "get_logger" in name)
+            return bool(
+                _LOGGER_ROOT.match(parts[-2])
+                or _LOGGER_ROOT.match(parts[0])
+                or "getLogger" in name
+                or "get_logger" in name
+            )
         return False
 
 
@@ -67,8 +76,13 @@ def _calls(fn: FnNode) -> Iterable[str]:
             yield dotted(node.func)
 
 
-def emits_event(fn: FnNode, funcs: dict[str, FnNode], policy: EventPolicy, depth: int = 0,
-                seen: frozenset[str] = frozenset()) -> bool:
+def emits_event(
+    fn: FnNode,
+    funcs: dict[str, FnNode],
+    policy: EventPolicy,
+    depth: int = 0,
+    seen: frozenset[str] = frozenset(),
+) -> bool:
     """True when ``fn`` or a same-module function it calls (up to MAX_DEPTH) emits an event."""
     callees: list[FnNode] = []
     for name in _calls(fn):
@@ -98,9 +112,7 @@ class AuditTrailAnalyzer(FileAnalyzer):
         funcs = _module_functions(tree)
         policy = EventPolicy(tuple(config.privilege.audit_log_calls))
         findings = [
-            _finding(h, source.path)
-            for h in find_handlers(tree)
-            if not emits_event(h.node, funcs, policy)
+            _finding(h, source.path) for h in find_handlers(tree) if not emits_event(h.node, funcs, policy)
         ]
         return FileResult(tuple(findings))
 
@@ -108,19 +120,34 @@ class AuditTrailAnalyzer(FileAnalyzer):
 def _is_test_path(path: str) -> bool:
     parts = path.split("/")
     name = parts[-1]
-    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or any(p in {"tests", "test", "testing"} for p in parts[:-1]))
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(p in {"tests", "test", "testing"} for p in parts[:-1])
+    )
 
 
 def _finding(handler: Handler, path: str) -> Finding:
     node = handler.node
     where = f" ({handler.endpoint})" if handler.endpoint else ""
-    message = (f"{handler.kind.value} handler {handler.qualname}{where} emits no audit or log event "
-               f"[{handler.reason}]")
-    location = Location(path, node.lineno, node.col_offset + 1, node.end_lineno or node.lineno,
-                        (node.end_col_offset or 0) + 1, handler.qualname)
+    message = (
+        f"{handler.kind.value} handler {handler.qualname}{where} emits no audit or log event "
+        f"[{handler.reason}]"
+    )
+    location = Location(
+        path,
+        node.lineno,
+        node.col_offset + 1,
+        node.end_lineno or node.lineno,
+        (node.end_col_offset or 0) + 1,
+        handler.qualname,
+    )
     return MISSING_AUDIT_EVENT.finding(
-        location, message, f"def {handler.qualname} [{handler.kind.value}]",
-        context=CodeContext.HANDLER, endpoint=handler.endpoint,
+        location,
+        message,
+        f"def {handler.qualname} [{handler.kind.value}]",
+        context=CodeContext.HANDLER,
+        endpoint=handler.endpoint,
         properties=(("handler_kind", handler.kind.value),),
     )

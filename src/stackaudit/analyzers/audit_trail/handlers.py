@@ -9,8 +9,21 @@ from enum import StrEnum
 
 HTTP_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
 ROUTE_ATTRS = {"route", "api_route", "websocket", *HTTP_VERBS}
-_VIEW_METHODS = {"get", "post", "put", "patch", "delete", "form_valid", "create", "update",
-                 "destroy", "list", "retrieve", "perform_create", "perform_destroy"}
+_VIEW_METHODS = {
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "form_valid",
+    "create",
+    "update",
+    "destroy",
+    "list",
+    "retrieve",
+    "perform_create",
+    "perform_destroy",
+}
 
 AUTH_WORDS = re.compile(
     r"(?i)log_?in|log_?out|sign_?in|sign_?out|signin|signout|authenticat|passw(?:or)?d|reset|forgot"
@@ -92,8 +105,11 @@ def _body_exports(fn: ast.FunctionDef | ast.AsyncFunctionDef, named_export: bool
                 return name.rsplit(".", 1)[-1]
             for kw in node.keywords:
                 value = kw.value.value if isinstance(kw.value, ast.Constant) else None
-                if kw.arg in {"mimetype", "content_type", "media_type"} and isinstance(value, str) \
-                        and value.startswith(("text/csv", "application/vnd.ms-excel")):
+                if (
+                    kw.arg in {"mimetype", "content_type", "media_type"}
+                    and isinstance(value, str)
+                    and value.startswith(("text/csv", "application/vnd.ms-excel"))
+                ):
                     return f"{kw.arg}={value}"
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and "attachment" in node.value:
             return "Content-Disposition: attachment"

@@ -29,9 +29,7 @@ def ci_config(config: Config) -> CiConfig:
     return section if isinstance(section, CiConfig) else CiConfig()
 
 
-def _per_file(
-    files: Sequence[SourceFile], check: Callable[[str, str], list[Finding]]
-) -> CheckResult:
+def _per_file(files: Sequence[SourceFile], check: Callable[[str, str], list[Finding]]) -> CheckResult:
     findings: list[Finding] = []
     broken: list[NotAnalysed] = []
     for file in files:
@@ -56,8 +54,10 @@ def _fully_hashed(files: Sequence[SourceFile]) -> frozenset[str]:
 
 def _is_install_script(file: SourceFile) -> bool:
     name = file.path.rpartition("/")[2].lower()
-    return file.language in _INSTALL_LANGUAGES or is_workflow(file.path) or (
-        name in ("dockerfile", "containerfile", "makefile")
+    return (
+        file.language in _INSTALL_LANGUAGES
+        or is_workflow(file.path)
+        or (name in ("dockerfile", "containerfile", "makefile"))
     )
 
 
@@ -67,12 +67,19 @@ def run_checks(ctx: RepoContext) -> list[CheckResult]:
     hashed = _fully_hashed(locks)
     dockerfiles = [f for f in ctx.files if f.language == "dockerfile"]
     return [
-        check_signing(ctx.root, ctx.is_git, cfg.signed_commit_threshold, cfg.history_depth,
-                      min(ctx.config.analyzer_timeout_s, 60.0)),
+        check_signing(
+            ctx.root,
+            ctx.is_git,
+            cfg.signed_commit_threshold,
+            cfg.history_depth,
+            min(ctx.config.analyzer_timeout_s, 60.0),
+        ),
         check_codeowners(ctx.root, [f.path for f in ctx.files]),
         _per_file(locks, check_lockfile),
-        _per_file([f for f in ctx.files if _is_install_script(f)],
-                  lambda path, text: check_installs(path, text, hashed)),
+        _per_file(
+            [f for f in ctx.files if _is_install_script(f)],
+            lambda path, text: check_installs(path, text, hashed),
+        ),
         _per_file(dockerfiles, check_dockerfile),
         _per_file([f for f in ctx.files if is_workflow(f.path)], check_workflow),
         check_branch(ctx.root, ctx.is_git, cfg),

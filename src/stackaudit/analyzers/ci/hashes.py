@@ -44,7 +44,8 @@ def _name_and_parent(path: str) -> tuple[str, str]:
 def is_requirements(path: str) -> bool:
     name, parent = _name_and_parent(path)
     return name.endswith(".txt") and (
-        name.startswith(("requirements", "constraints")) or name.endswith("requirements.txt")
+        name.startswith(("requirements", "constraints"))
+        or name.endswith("requirements.txt")
         or parent == "requirements"
     )
 

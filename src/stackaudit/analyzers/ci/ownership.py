@@ -54,7 +54,9 @@ def _invalid_findings(owners: CodeOwners) -> list[Finding]:
         detail = match.group(2) if match else error
         out.append(
             CODEOWNERS_INVALID.finding(
-                Location(owners.source, line), f"GitHub ignores this line: {detail}", detail,
+                Location(owners.source, line),
+                f"GitHub ignores this line: {detail}",
+                detail,
                 context=CodeContext.CONFIG,
             )
         )

@@ -68,7 +68,10 @@ def check_workflow(path: str, text: str) -> list[Finding]:
     line = text.count("\n", 0, match.start()) + 1 if match else 1
     return [
         SBOM_NOT_ATTESTED.finding(
-            Location(path, line, 1), message, f"on: {trigger}", context=CodeContext.CONFIG,
+            Location(path, line, 1),
+            message,
+            f"on: {trigger}",
+            context=CodeContext.CONFIG,
             properties=(("trigger", trigger), ("sbom_producer", producer or "")),
         )
     ]

@@ -28,9 +28,18 @@ SIGNED = frozenset("GUXYRE")
 
 # The audited repository's own config must not choose the program git runs to verify.
 _SAFE_GIT = (
-    "-c", "gpg.program=gpg", "-c", "gpg.ssh.program=ssh-keygen", "-c", "gpg.x509.program=gpgsm",
-    "-c", "gpg.ssh.allowedSignersFile=/dev/null", "-c", "log.showSignature=false",
-    "-c", "core.fsmonitor=false",
+    "-c",
+    "gpg.program=gpg",
+    "-c",
+    "gpg.ssh.program=ssh-keygen",
+    "-c",
+    "gpg.x509.program=gpgsm",
+    "-c",
+    "gpg.ssh.allowedSignersFile=/dev/null",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "core.fsmonitor=false",
 )
 
 
@@ -87,7 +96,11 @@ def check_signing(root: Path, is_git: bool, threshold: float, depth: int, timeou
         Location(".git"),
         message,
         "signed-commit-ratio",
-        properties=(("ratio", f"{stats.ratio:.3f}"), ("threshold", f"{threshold:.3f}"),
-                    ("commits", str(stats.total)), ("signed", str(stats.signed))),
+        properties=(
+            ("ratio", f"{stats.ratio:.3f}"),
+            ("threshold", f"{threshold:.3f}"),
+            ("commits", str(stats.total)),
+            ("signed", str(stats.signed)),
+        ),
     )
     return CheckResult(findings=(finding,))

@@ -63,7 +63,13 @@ CURATED: dict[str, Curation] = {
     "S310": _sec("MEDIUM", 22, 5, 3, 0.2),
     "S311": Curation("SECURITY", "LOW", (330,), 4, 3, 0.1, "LOW"),
     "S312": _sec("HIGH", 319, 7, 4, 1.0),
-    "S313": _XML, "S314": _XML, "S315": _XML, "S316": _XML, "S317": _XML, "S318": _XML, "S319": _XML,
+    "S313": _XML,
+    "S314": _XML,
+    "S315": _XML,
+    "S316": _XML,
+    "S317": _XML,
+    "S318": _XML,
+    "S319": _XML,
     "S321": _sec("HIGH", 319, 7, 4, 1.0),
     "S323": _sec("HIGH", 295, 8, 5, 0.2),
     "S324": _sec("MEDIUM", 328, 5, 4, 0.3),
@@ -117,7 +123,7 @@ DEFAULTS = {  # by linter, for the codes not curated one by one
 
 
 def _selected(code: str) -> bool:
-    return any(code == s or (s.isalpha() and code.startswith(s) and code[len(s):].isdigit()) for s in SELECT)
+    return any(code == s or (s.isalpha() and code.startswith(s) and code[len(s) :].isdigit()) for s in SELECT)
 
 
 def _doc(rule: dict[str, object]) -> str:
@@ -150,9 +156,13 @@ def _entry(rule: dict[str, object]) -> str:
 
 def render(rules: list[dict[str, object]], version: str) -> str:
     stable = [
-        r for r in rules
-        if r.get("code") and _selected(str(r["code"])) and not r.get("preview")
-        and "Removed" not in json.dumps(r.get("status")) and "Deprecated" not in json.dumps(r.get("status"))
+        r
+        for r in rules
+        if r.get("code")
+        and _selected(str(r["code"]))
+        and not r.get("preview")
+        and "Removed" not in json.dumps(r.get("status"))
+        and "Deprecated" not in json.dumps(r.get("status"))
     ]
     stable.sort(key=lambda r: str(r["code"]))
     out = [

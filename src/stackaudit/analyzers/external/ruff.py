@@ -111,8 +111,16 @@ class RuffRun:
 
 def command(binary: str, cache_dir: Path | None, files: Sequence[str]) -> list[str]:
     argv = [
-        binary, "check", "--isolated", "--no-fix", "--output-format", "json",
-        "--select", ",".join(SELECT), "--target-version", "py312",
+        binary,
+        "check",
+        "--isolated",
+        "--no-fix",
+        "--output-format",
+        "json",
+        "--select",
+        ",".join(SELECT),
+        "--target-version",
+        "py312",
     ]
     argv += ["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"]
     return [*argv, "--", *files]
@@ -194,9 +202,12 @@ def failed_to_lint(stderr: str, paths: PathMap) -> list[NotAnalysed]:
             continue
         why = match.group("why")
         reason = (
-            NotAnalysedReason.DECODE_ERROR if "UTF-8" in why
-            else NotAnalysedReason.VANISHED if "No such file" in why
-            else NotAnalysedReason.PERMISSION if "ermission denied" in why
+            NotAnalysedReason.DECODE_ERROR
+            if "UTF-8" in why
+            else NotAnalysedReason.VANISHED
+            if "No such file" in why
+            else NotAnalysedReason.PERMISSION
+            if "ermission denied" in why
             else NotAnalysedReason.ERROR
         )
         out.append(NotAnalysed(paths.relative(match.group("path")), reason, why, "ruff"))

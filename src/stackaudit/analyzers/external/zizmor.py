@@ -35,13 +35,28 @@ from stackaudit.model import (
 # zizmor 1.x exit codes (docs.zizmor.sh/usage/#exit-codes, checked against 1.32.0).
 ZIZMOR_EXIT = ExitTable(
     tool="zizmor",
-    codes={0: Outcome.CLEAN, 1: Outcome.ERROR, 2: Outcome.ERROR, 3: Outcome.CLEAN,
-           10: Outcome.FINDINGS, 11: Outcome.FINDINGS, 12: Outcome.FINDINGS, 13: Outcome.FINDINGS,
-           14: Outcome.FINDINGS},
-    notes={0: "no findings", 1: "zizmor failed during the audit", 2: "zizmor rejected its arguments",
-           3: "no auditable inputs were collected", 10: "findings, highest severity unknown",
-           11: "findings, highest severity informational", 12: "findings, highest severity low",
-           13: "findings, highest severity medium", 14: "findings, highest severity high"},
+    codes={
+        0: Outcome.CLEAN,
+        1: Outcome.ERROR,
+        2: Outcome.ERROR,
+        3: Outcome.CLEAN,
+        10: Outcome.FINDINGS,
+        11: Outcome.FINDINGS,
+        12: Outcome.FINDINGS,
+        13: Outcome.FINDINGS,
+        14: Outcome.FINDINGS,
+    },
+    notes={
+        0: "no findings",
+        1: "zizmor failed during the audit",
+        2: "zizmor rejected its arguments",
+        3: "no auditable inputs were collected",
+        10: "findings, highest severity unknown",
+        11: "findings, highest severity informational",
+        12: "findings, highest severity low",
+        13: "findings, highest severity medium",
+        14: "findings, highest severity high",
+    },
 )
 
 SEVERITY: dict[str, Severity] = {
@@ -103,8 +118,18 @@ def is_actions_file(path: str) -> bool:
 
 
 def command(binary: str, files: Sequence[str]) -> list[str]:
-    return [binary, "--offline", "--no-config", "--format", "json-v1", "--no-progress",
-            "--color", "never", "--", *files]
+    return [
+        binary,
+        "--offline",
+        "--no-config",
+        "--format",
+        "json-v1",
+        "--no-progress",
+        "--color",
+        "never",
+        "--",
+        *files,
+    ]
 
 
 def _point(raw: Any) -> tuple[int, int]:
@@ -210,7 +235,8 @@ def skipped_by_zizmor(stderr: str, passed: Sequence[str]) -> list[NotAnalysed]:
         return []  # no progress lines at all (another zizmor version): do not guess
     return [
         NotAnalysed(p, NotAnalysedReason.MALFORMED, "zizmor could not load it (schema error?)", "zizmor")
-        for p in passed if p not in done
+        for p in passed
+        if p not in done
     ]
 
 
@@ -234,11 +260,18 @@ class ZizmorAnalyzer(RepoAnalyzer):
         failed: list[NotAnalysed] = []
         for batch in _run.batches(files) if files else []:
             try:
-                done = _run.run(_run.Invocation(tuple(command(binary, batch)), ctx.root,
-                                                ctx.config.analyzer_timeout_s))
+                done = _run.run(
+                    _run.Invocation(tuple(command(binary, batch)), ctx.root, ctx.config.analyzer_timeout_s)
+                )
             except ToolTimeout as exc:
-                return RepoResult(tuple(findings), (*malformed, *failed), AnalyzerState.TIMEOUT, str(exc),
-                                  _run.version(binary, ctx.root), cacheable=False)
+                return RepoResult(
+                    tuple(findings),
+                    (*malformed, *failed),
+                    AnalyzerState.TIMEOUT,
+                    str(exc),
+                    _run.version(binary, ctx.root),
+                    cacheable=False,
+                )
             if ZIZMOR_EXIT.outcome(done.exit_code) is Outcome.ERROR:
                 why = f"{ZIZMOR_EXIT.describe(done.exit_code)}: {_run.tail(done.stderr)}"
                 failed.extend(NotAnalysed(p, NotAnalysedReason.ERROR, why, "zizmor") for p in batch)

@@ -179,64 +179,174 @@ def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
 def provider_detectors() -> tuple[Detector, ...]:
     """Every provider-format detector, most specific first (that order resolves overlaps)."""
     return (
-        Detector(rules.GITHUB, (), _c(r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})(?![A-Za-z0-9_])"), _checksum,
-                 boundary=True),
-        Detector(rules.GITHUB, (),
-                 _c(r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])"),
-                 _not_placeholder("format"), 6, boundary=True),
-        Detector(rules.NPM, (), _c(r"(?P<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_])"), _checksum,
-                 boundary=True),
-        Detector(rules.PYPI, (),
-                 _c(r"(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})"), _not_placeholder("format"), 5),
-        Detector(rules.GCP_SA, ("service_account",),
-                 _c(r'"private_key"\s*:\s*"(?P<secret>-----BEGIN [A-Z ]*PRIVATE KEY-----[^"]{64,}?)"'),
-                 _gcp_sa, 0),
-        Detector(rules.PRIVATE_KEY, (),
-                 _c(r"-----BEGIN (?P<kind>[A-Z0-9 ]*?)PRIVATE KEY(?: BLOCK)?-----"
-                    r"(?P<secret>(?:\\n|\\r|[\sA-Za-z0-9+/=:,.-]){64,}?)-----END"), _private_key, 0),
-        Detector(rules.STRIPE, ("k_live_",),
-                 _c(r"(?P<secret>[sr]k_live_[0-9A-Za-z]{24,99})(?![0-9A-Za-z])"),
-                 _not_placeholder("format"), 6, boundary=True),
-        Detector(rules.SENDGRID, (),
-                 _c(r"(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])"),
-                 _not_placeholder("format"), 3, boundary=True),
-        Detector(rules.SLACK, (),
-                 _c(r"(?P<secret>xox[abposr]-(?:[0-9]+-){1,3}[0-9A-Za-z]{16,64})(?![0-9A-Za-z])"),
-                 _not_placeholder("format"), 5, boundary=True),
-        Detector(rules.SLACK_HOOK, (),
-                 _c(r"https://hooks\.slack\.com/(?:services|workflows)/"
-                    r"(?P<secret>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})(?![A-Za-z0-9])"),
-                 _not_placeholder("format"), 1),
-        Detector(rules.GCP_KEY, (), _c(r"(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])"),
-                 _not_placeholder("format"), boundary=True),
-        Detector(rules.AZURE, ("accountkey", "azure"),
-                 _c(r"(?i:AccountKey=|[\w.-]*(?:key|secret)[\"']?\s*[:=]\s*[\"']?)"
-                    r"(?P<secret>[A-Za-z0-9+/]{86}==)"), _not_placeholder("format")),
-        Detector(rules.TWILIO, ("twilio",),
-                 _c(r"(?P<secret>SK[0-9a-f]{32})(?![0-9A-Za-z])"), _not_placeholder("format"), 2,
-                 boundary=True),
-        Detector(rules.TWILIO, ("twilio",),
-                 _c(r"(?i:twilio[\w.-]*?(?:auth_?token|secret|token))[\"']?\s*[:=]\s*[\"']?"
-                    r"(?P<secret>[0-9a-f]{32})(?![0-9A-Za-z])"), _twilio_token, 0),
-        Detector(rules.AWS_KEY, ("akia", "asia"),
-                 _c(r"(?P<secret>A(?:KIA|SIA)[A-Z0-9]{16})(?![A-Za-z0-9])"), _aws_key, boundary=True),
-        Detector(rules.AWS_SECRET, ("secret",),
-                 _c(r"(?i:secret_?access_?key|aws_?secret(?:_?key)?|secret-access-key)[\"']?\s*[:=]\s*"
-                    r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"), _aws_secret, 0),
-        Detector(rules.JWT, (),
-                 _c(r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})"),
-                 _jwt, 3, boundary=True),
-        Detector(rules.PASSWORD_URL, (),
-                 _c(r"://(?P<user>[^:@/\s\"'`<>]{0,64}):"
-                    r"(?P<secret>[^@/\s\"'`<>]{1,128})@(?P<host>[A-Za-z0-9._\[\]-]+)"),
-                 _password_url, 0, veto=False),
-        Detector(rules.PASSWORD_URL, (" -u ", "--user"),
-                 _c(r"(?:\s-u\s*|\s--user[=\s])[\"']?(?P<user>[\w.@-]{1,64}):(?P<secret>[^\s\"'$]{6,128})[\"']?"),
-                 _password_url, 0, veto=False),
-        Detector(rules.PASSWORD_URL, ("password=", "pwd="),
-                 _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"),
-                 _conn_string, 0, veto=False),
-        Detector(rules.GENERIC, ("--password", " -p"),
-                 _c(r"(?:--password[=\s]+|\s-p\s?)[\"']?(?P<secret>[^\s\"'$`]{6,128})"), _cli_password, 2,
-                 veto=False),
+        Detector(
+            rules.GITHUB,
+            (),
+            _c(r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})(?![A-Za-z0-9_])"),
+            _checksum,
+            boundary=True,
+        ),
+        Detector(
+            rules.GITHUB,
+            (),
+            _c(r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])"),
+            _not_placeholder("format"),
+            6,
+            boundary=True,
+        ),
+        Detector(
+            rules.NPM, (), _c(r"(?P<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_])"), _checksum, boundary=True
+        ),
+        Detector(
+            rules.PYPI,
+            (),
+            _c(r"(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})"),
+            _not_placeholder("format"),
+            5,
+        ),
+        Detector(
+            rules.GCP_SA,
+            ("service_account",),
+            _c(r'"private_key"\s*:\s*"(?P<secret>-----BEGIN [A-Z ]*PRIVATE KEY-----[^"]{64,}?)"'),
+            _gcp_sa,
+            0,
+        ),
+        Detector(
+            rules.PRIVATE_KEY,
+            (),
+            _c(
+                r"-----BEGIN (?P<kind>[A-Z0-9 ]*?)PRIVATE KEY(?: BLOCK)?-----"
+                r"(?P<secret>(?:\\n|\\r|[\sA-Za-z0-9+/=:,.-]){64,}?)-----END"
+            ),
+            _private_key,
+            0,
+        ),
+        Detector(
+            rules.STRIPE,
+            ("k_live_",),
+            _c(r"(?P<secret>[sr]k_live_[0-9A-Za-z]{24,99})(?![0-9A-Za-z])"),
+            _not_placeholder("format"),
+            6,
+            boundary=True,
+        ),
+        Detector(
+            rules.SENDGRID,
+            (),
+            _c(r"(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])"),
+            _not_placeholder("format"),
+            3,
+            boundary=True,
+        ),
+        Detector(
+            rules.SLACK,
+            (),
+            _c(r"(?P<secret>xox[abposr]-(?:[0-9]+-){1,3}[0-9A-Za-z]{16,64})(?![0-9A-Za-z])"),
+            _not_placeholder("format"),
+            5,
+            boundary=True,
+        ),
+        Detector(
+            rules.SLACK_HOOK,
+            (),
+            _c(
+                r"https://hooks\.slack\.com/(?:services|workflows)/"
+                r"(?P<secret>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})(?![A-Za-z0-9])"
+            ),
+            _not_placeholder("format"),
+            1,
+        ),
+        Detector(
+            rules.GCP_KEY,
+            (),
+            _c(r"(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])"),
+            _not_placeholder("format"),
+            boundary=True,
+        ),
+        Detector(
+            rules.AZURE,
+            ("accountkey", "azure"),
+            _c(
+                r"(?i:AccountKey=|[\w.-]*(?:key|secret)[\"']?\s*[:=]\s*[\"']?)"
+                r"(?P<secret>[A-Za-z0-9+/]{86}==)"
+            ),
+            _not_placeholder("format"),
+        ),
+        Detector(
+            rules.TWILIO,
+            ("twilio",),
+            _c(r"(?P<secret>SK[0-9a-f]{32})(?![0-9A-Za-z])"),
+            _not_placeholder("format"),
+            2,
+            boundary=True,
+        ),
+        Detector(
+            rules.TWILIO,
+            ("twilio",),
+            _c(
+                r"(?i:twilio[\w.-]*?(?:auth_?token|secret|token))[\"']?\s*[:=]\s*[\"']?"
+                r"(?P<secret>[0-9a-f]{32})(?![0-9A-Za-z])"
+            ),
+            _twilio_token,
+            0,
+        ),
+        Detector(
+            rules.AWS_KEY,
+            ("akia", "asia"),
+            _c(r"(?P<secret>A(?:KIA|SIA)[A-Z0-9]{16})(?![A-Za-z0-9])"),
+            _aws_key,
+            boundary=True,
+        ),
+        Detector(
+            rules.AWS_SECRET,
+            ("secret",),
+            _c(
+                r"(?i:secret_?access_?key|aws_?secret(?:_?key)?|secret-access-key)[\"']?\s*[:=]\s*"
+                r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+            ),
+            _aws_secret,
+            0,
+        ),
+        Detector(
+            rules.JWT,
+            (),
+            _c(r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})"),
+            _jwt,
+            3,
+            boundary=True,
+        ),
+        Detector(
+            rules.PASSWORD_URL,
+            (),
+            _c(
+                r"://(?P<user>[^:@/\s\"'`<>]{0,64}):"
+                r"(?P<secret>[^@/\s\"'`<>]{1,128})@(?P<host>[A-Za-z0-9._\[\]-]+)"
+            ),
+            _password_url,
+            0,
+            veto=False,
+        ),
+        Detector(
+            rules.PASSWORD_URL,
+            (" -u ", "--user"),
+            _c(r"(?:\s-u\s*|\s--user[=\s])[\"']?(?P<user>[\w.@-]{1,64}):(?P<secret>[^\s\"'$]{6,128})[\"']?"),
+            _password_url,
+            0,
+            veto=False,
+        ),
+        Detector(
+            rules.PASSWORD_URL,
+            ("password=", "pwd="),
+            _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"),
+            _conn_string,
+            0,
+            veto=False,
+        ),
+        Detector(
+            rules.GENERIC,
+            ("--password", " -p"),
+            _c(r"(?:--password[=\s]+|\s-p\s?)[\"']?(?P<secret>[^\s\"'$`]{6,128})"),
+            _cli_password,
+            2,
+            veto=False,
+        ),
     )

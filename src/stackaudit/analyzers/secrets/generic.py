@@ -25,7 +25,16 @@ from stackaudit.analyzers.secrets.placeholders import (
 KEYWORDS: tuple[str, ...] = ("passw", "pwd", "secret", "token", "credential", '"auth"', "_auth=")
 # "key" is common; only occurrences preceded by one of these count (api_key, signingKey, …)
 KEY_PREFIXES: tuple[str, ...] = (
-    "api", "access", "auth", "private", "signing", "encryption", "fernet", "master", "hmac", "secret",
+    "api",
+    "access",
+    "auth",
+    "private",
+    "signing",
+    "encryption",
+    "fernet",
+    "master",
+    "hmac",
+    "secret",
 )
 
 _KEY = (
@@ -87,12 +96,14 @@ _DIGEST_KEY = re.compile(r"(?i)hash|digest|sha|checksum|fingerprint|md5|etag|com
 
 
 def _char_classes(value: str) -> int:
-    return sum((
-        any(c.islower() for c in value),
-        any(c.isupper() for c in value),
-        any(c.isdigit() for c in value),
-        any(not c.isalnum() and c not in "_-." for c in value),
-    ))
+    return sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() and c not in "_-." for c in value),
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +137,11 @@ class ValueFilter:
 
 
 def find_generic(
-    text: str, lowered: str, has: Callable[[str], bool], language: str, policy: PlaceholderPolicy,
+    text: str,
+    lowered: str,
+    has: Callable[[str], bool],
+    language: str,
+    policy: PlaceholderPolicy,
     min_entropy: float,
 ) -> Iterator[GenericHit]:
     """Assignments of literal secrets on the lines that hold a keyword (``has`` tests presence)."""

@@ -51,8 +51,14 @@ def batch_check(root: Path, shas: list[str], timeout: float) -> dict[str, tuple[
     """sha -> (object type, size) through one ``git cat-file --batch-check``."""
     cmd = [git_binary(), *_GIT_ENV_FLAGS, "cat-file", "--batch-check"]
     try:
-        proc = subprocess.run(cmd, cwd=root, input="\n".join(shas).encode() + b"\n",
-                              capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            cmd,
+            cwd=root,
+            input="\n".join(shas).encode() + b"\n",
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise AnalyzerError(f"git cat-file --batch-check timed out after {timeout:.0f}s") from exc
     out: dict[str, tuple[str, int]] = {}
@@ -85,8 +91,9 @@ def _feed(pipe: IO[bytes], names: Iterable[str]) -> None:
 def cat_file(root: Path, names: list[str], timeout: float = 600.0) -> Iterator[Blob]:
     """Stream objects through one ``git cat-file --batch``; missing names are skipped."""
     cmd = [git_binary(), *_GIT_ENV_FLAGS, "cat-file", "--batch"]
-    proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     assert proc.stdin is not None and proc.stdout is not None
     feeder = threading.Thread(target=_feed, args=(proc.stdin, [n for n in names if "\n" not in n]))
     feeder.start()

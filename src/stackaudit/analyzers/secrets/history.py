@@ -54,8 +54,17 @@ def reachable_blobs(root: Path, max_size: int, timeout: float) -> tuple[dict[str
 def introducing_commits(root: Path, timeout: float) -> dict[str, Introduced]:
     """blob sha -> the oldest commit whose diff adds that blob (one ``git log --raw`` walk)."""
     log = git(
-        root, "log", "--all", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames", "--root",
-        "--format=%x00%H", timeout=timeout,
+        root,
+        "log",
+        "--all",
+        "--reverse",
+        "--topo-order",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--root",
+        "--format=%x00%H",
+        timeout=timeout,
     ).decode("utf-8", "surrogateescape")
     result: dict[str, Introduced] = {}
     commit, order = "", 0

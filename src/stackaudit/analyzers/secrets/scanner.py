@@ -145,10 +145,16 @@ def _materialise(text: str, raws: list[_Raw]) -> list[SecretMatch]:
         end_idx = bisect.bisect_right(line_starts, max(r.start, r.end - 1)) - 1
         out.append(
             SecretMatch(
-                rule=r.rule, start=r.start, end=r.end,
-                line=line_idx + 1, column=r.start - line_starts[line_idx] + 1,
-                end_line=end_idx + 1, end_column=r.end - line_starts[end_idx] + 1,
-                value=r.value, redacted=redactions[r.start][1], verified=r.verdict.verified,
+                rule=r.rule,
+                start=r.start,
+                end=r.end,
+                line=line_idx + 1,
+                column=r.start - line_starts[line_idx] + 1,
+                end_line=end_idx + 1,
+                end_column=r.end - line_starts[end_idx] + 1,
+                value=r.value,
+                redacted=redactions[r.start][1],
+                verified=r.verdict.verified,
                 severity=r.verdict.severity or r.rule.severity,
                 confidence=r.verdict.confidence or r.rule.confidence,
                 snippet=_redacted_line(text, line_starts[line_idx], redactions),

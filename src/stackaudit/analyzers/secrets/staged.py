@@ -34,8 +34,16 @@ class StagedSecretsAnalyzer(RepoAnalyzer):
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         ensure_repo(ctx.root)
         timeout = ctx.config.analyzer_timeout_s
-        raw = git(ctx.root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--relative",
-                  timeout=timeout)  # --relative and ":./" keep paths relative to the audited root
+        raw = git(
+            ctx.root,
+            "diff",
+            "--cached",
+            "--name-only",
+            "-z",
+            "--diff-filter=ACMR",
+            "--relative",
+            timeout=timeout,
+        )  # --relative and ":./" keep paths relative to the audited root
         paths = [p for p in raw.decode("utf-8", "surrogateescape").split("\0") if p]
         skip = git_exclusions(ctx.config)
         paths = [p for p in paths if not skip.match_file(p)]
@@ -55,6 +63,8 @@ class StagedSecretsAnalyzer(RepoAnalyzer):
                 continue
             language = language_of(path)
             extra = (("mode", "staged"), ("blob", blob.sha))
-            findings.extend(to_finding(m, path, language, extra, " in the staged file")
-                            for m in scanner.scan(text, language))
+            findings.extend(
+                to_finding(m, path, language, extra, " in the staged file")
+                for m in scanner.scan(text, language)
+            )
         return RepoResult(tuple(findings), tuple(skipped), cacheable=False)

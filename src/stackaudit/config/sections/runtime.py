@@ -25,7 +25,7 @@ class SLOConfig(Section):
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         if self.endpoint is None and not self.steps:
-            raise ValueError("an SLO needs `endpoint` (\"GET /path\") or a journey's `steps`")
+            raise ValueError('an SLO needs `endpoint` ("GET /path") or a journey\'s `steps`')
         if self.endpoint is not None and self.steps:
             raise ValueError("an SLO has either `endpoint` or `steps`, not both")
         if self.p95_ms is not None and self.p99_ms is not None and self.p99_ms < self.p95_ms:

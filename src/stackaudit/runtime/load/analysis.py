@@ -38,25 +38,40 @@ def step_result(plan: LoadPlan, samples: SampleSet, ctx: StepContext) -> StepRes
         key = (step, f"ep:{i}")
         lat = latency(samples.hists.get(key))
         n, bad = samples.requests[key], samples.errors[key]
-        rows.append(EndpointStep(
-            endpoint=endpoint.name,
-            offered_rps=round(ctx.spec.rate * plan.endpoint_share(i), 3),
-            achieved_rps=round(n / seconds, 3),
-            p50_ms=lat.p50_ms, p95_ms=lat.p95_ms, p99_ms=lat.p99_ms,
-            error_rate=bad / n if n else 0.0, requests=n, errors=bad,
-        ))
+        rows.append(
+            EndpointStep(
+                endpoint=endpoint.name,
+                offered_rps=round(ctx.spec.rate * plan.endpoint_share(i), 3),
+                achieved_rps=round(n / seconds, 3),
+                p50_ms=lat.p50_ms,
+                p95_ms=lat.p95_ms,
+                p99_ms=lat.p99_ms,
+                error_rate=bad / n if n else 0.0,
+                requests=n,
+                errors=bad,
+            )
+        )
     util = None
     if ctx.cpu_seconds is not None:
         util = round(ctx.cpu_seconds / seconds / ctx.cores, 4)
     return StepResult(
-        index=ctx.spec.index, target_rate=ctx.spec.rate, seconds=seconds,
+        index=ctx.spec.index,
+        target_rate=ctx.spec.rate,
+        seconds=seconds,
         offered_rps=round(ctx.spec.rate * plan.requests_per_iteration(), 3),
         achieved_rps=round(requests / seconds, 3),
-        p50_ms=total.p50_ms, p95_ms=total.p95_ms, p99_ms=total.p99_ms,
+        p50_ms=total.p50_ms,
+        p95_ms=total.p95_ms,
+        p99_ms=total.p99_ms,
         error_rate=errors / requests if requests else 0.0,
-        dropped=samples.dropped[step], requests=requests, errors=errors, endpoints=tuple(rows),
-        cpu_seconds=ctx.cpu_seconds, cpu_utilisation=util,
-        partial=ctx.partial, problems=ctx.problems,
+        dropped=samples.dropped[step],
+        requests=requests,
+        errors=errors,
+        endpoints=tuple(rows),
+        cpu_seconds=ctx.cpu_seconds,
+        cpu_utilisation=util,
+        partial=ctx.partial,
+        problems=ctx.problems,
     )
 
 
@@ -80,8 +95,11 @@ def flag_nonlinear(steps: Sequence[StepResult], knee_utilisation: float) -> tupl
     for prev, cur in itertools.pairwise(done):
         gap = cur.offered_rps - prev.offered_rps
         slopes.append((cur.p95_ms - prev.p95_ms) / gap if gap > 0 else 0.0)
-    calm = [sl for sl, cur in zip(slopes, done[1:], strict=False)
-            if cur.cpu_utilisation is not None and cur.cpu_utilisation < knee_utilisation]
+    calm = [
+        sl
+        for sl, cur in zip(slopes, done[1:], strict=False)
+        if cur.cpu_utilisation is not None and cur.cpu_utilisation < knee_utilisation
+    ]
     base = max(statistics.median(calm) if calm else (slopes[0] if slopes else 0.0), 0.0)
     floor = 0.02 * (done[0].p95_ms if done else 0.0)  # 2 % of the idle p95 per req/s
     flagged: dict[int, bool] = {}
@@ -103,8 +121,18 @@ def trend(metric: str, xs: Sequence[float], ys: Sequence[float], material: float
     p_value = float(tau.pvalue) if not math.isnan(tau.pvalue) else 1.0
     change = slope * (xs[-1] - xs[0])
     drifting = bool(low > 0 and p_value < 0.05 and change > material)
-    return Trend(metric, "per second", float(slope), float(low), float(high), p_value,
-                 float(ys[0]), float(ys[-1]), drifting, len(xs))
+    return Trend(
+        metric,
+        "per second",
+        float(slope),
+        float(low),
+        float(high),
+        p_value,
+        float(ys[0]),
+        float(ys[-1]),
+        drifting,
+        len(xs),
+    )
 
 
 def window_series(samples: SampleSet) -> tuple[list[float], list[float], list[float]]:
@@ -134,8 +162,7 @@ def soak_trends(samples: SampleSet, rss: Sequence[tuple[float, int]]) -> tuple[T
     if rss:
         t0 = rss[0][0]
         mem = [float(r) for _, r in rss]
-        found.append(trend("rss_bytes", [t - t0 for t, _ in rss], mem,
-                           material=max(1 << 20, 0.05 * mem[0])))
+        found.append(trend("rss_bytes", [t - t0 for t, _ in rss], mem, material=max(1 << 20, 0.05 * mem[0])))
     return tuple(t for t in found if t is not None)
 
 

@@ -136,8 +136,12 @@ def run_jobs(jobs: list[K6Job]) -> list[K6Outcome]:
     for job in jobs:
         err = (job.raw_out.parent / (job.raw_out.name + ".stderr")).open("w+b")
         proc = subprocess.Popen(  # argument list, no shell
-            command(job), cwd=job.cwd, env=environment(), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=err,
+            command(job),
+            cwd=job.cwd,
+            env=environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
         procs.append((job, proc, err))
     outcomes = []

@@ -28,11 +28,17 @@ class PlanFile:
 def dump(doc: PlanFile) -> str:
     p = doc.plan
     data = {
-        "schema": "stackaudit.load-plan", "version": PLAN_VERSION, "mode": doc.mode.value,
-        "target": p.target, "timeout_s": p.timeout_s, "max_vus": p.max_vus,
+        "schema": "stackaudit.load-plan",
+        "version": PLAN_VERSION,
+        "mode": doc.mode.value,
+        "target": p.target,
+        "timeout_s": p.timeout_s,
+        "max_vus": p.max_vus,
         "endpoints": [{"name": e.name, "method": e.method, "path": e.path} for e in p.endpoints],
-        "flows": [{"name": f.name, "endpoints": list(f.endpoints), "weight": f.weight,
-                   "journey": f.is_journey} for f in p.flows],
+        "flows": [
+            {"name": f.name, "endpoints": list(f.endpoints), "weight": f.weight, "journey": f.is_journey}
+            for f in p.flows
+        ],
         "steps": [{"index": s.index, "rate": s.rate, "seconds": s.seconds} for s in doc.steps],
         "slos": {k: v.model_dump(exclude_defaults=True) for k, v in doc.slos.items()},
     }
@@ -42,11 +48,20 @@ def dump(doc: PlanFile) -> str:
 def _build(data: dict[str, Any]) -> PlanFile:
     plan = LoadPlan(
         target=str(data["target"]),
-        endpoints=tuple(Endpoint(str(e["name"]), str(e["method"]), str(e["path"]))
-                        for e in data["endpoints"]),
-        flows=tuple(Flow(str(f["name"]), tuple(int(i) for i in f["endpoints"]), float(f["weight"]),
-                         bool(f.get("journey", False))) for f in data["flows"]),
-        timeout_s=float(data.get("timeout_s", 10.0)), max_vus=int(data.get("max_vus", 500)),
+        endpoints=tuple(
+            Endpoint(str(e["name"]), str(e["method"]), str(e["path"])) for e in data["endpoints"]
+        ),
+        flows=tuple(
+            Flow(
+                str(f["name"]),
+                tuple(int(i) for i in f["endpoints"]),
+                float(f["weight"]),
+                bool(f.get("journey", False)),
+            )
+            for f in data["flows"]
+        ),
+        timeout_s=float(data.get("timeout_s", 10.0)),
+        max_vus=int(data.get("max_vus", 500)),
     )
     steps = tuple(StepSpec(int(s["index"]), float(s["rate"]), float(s["seconds"])) for s in data["steps"])
     slos = {str(k): SLOConfig.model_validate(v) for k, v in dict(data.get("slos", {})).items()}

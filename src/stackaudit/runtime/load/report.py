@@ -32,28 +32,51 @@ def _ms(value: float) -> float:
 
 def _endpoint(row: EndpointStep) -> dict[str, Any]:
     return {
-        "endpoint": row.endpoint, "offered_rps": row.offered_rps, "achieved_rps": row.achieved_rps,
-        "p50_ms": _ms(row.p50_ms), "p95_ms": _ms(row.p95_ms), "p99_ms": _ms(row.p99_ms),
-        "error_rate": round(row.error_rate, 6), "requests": row.requests, "errors": row.errors,
+        "endpoint": row.endpoint,
+        "offered_rps": row.offered_rps,
+        "achieved_rps": row.achieved_rps,
+        "p50_ms": _ms(row.p50_ms),
+        "p95_ms": _ms(row.p95_ms),
+        "p99_ms": _ms(row.p99_ms),
+        "error_rate": round(row.error_rate, 6),
+        "requests": row.requests,
+        "errors": row.errors,
     }
 
 
 def _step(step: StepResult) -> dict[str, Any]:
     return {
-        "index": step.index, "seconds": step.seconds, "iterations_per_s": step.target_rate,
-        "offered_rps": step.offered_rps, "achieved_rps": step.achieved_rps,
-        "p50_ms": _ms(step.p50_ms), "p95_ms": _ms(step.p95_ms), "p99_ms": _ms(step.p99_ms),
-        "error_rate": round(step.error_rate, 6), "dropped": step.dropped,
-        "requests": step.requests, "errors": step.errors,
-        "cpu_seconds": step.cpu_seconds, "cpu_utilisation": step.cpu_utilisation,
-        "nonlinear": step.nonlinear, "partial": step.partial, "problems": list(step.problems),
+        "index": step.index,
+        "seconds": step.seconds,
+        "iterations_per_s": step.target_rate,
+        "offered_rps": step.offered_rps,
+        "achieved_rps": step.achieved_rps,
+        "p50_ms": _ms(step.p50_ms),
+        "p95_ms": _ms(step.p95_ms),
+        "p99_ms": _ms(step.p99_ms),
+        "error_rate": round(step.error_rate, 6),
+        "dropped": step.dropped,
+        "requests": step.requests,
+        "errors": step.errors,
+        "cpu_seconds": step.cpu_seconds,
+        "cpu_utilisation": step.cpu_utilisation,
+        "nonlinear": step.nonlinear,
+        "partial": step.partial,
+        "problems": list(step.problems),
         "endpoints": [_endpoint(e) for e in step.endpoints],
     }
 
 
 def _verdict(v: Verdict) -> dict[str, Any]:
-    return {"slo": v.slo, "endpoint": v.endpoint, "verdict": "pass" if v.passed else "fail",
-            "at_rps": v.at_rps, "measured": v.measured, "targets": v.targets, "summary": v.summary}
+    return {
+        "slo": v.slo,
+        "endpoint": v.endpoint,
+        "verdict": "pass" if v.passed else "fail",
+        "at_rps": v.at_rps,
+        "measured": v.measured,
+        "targets": v.targets,
+        "summary": v.summary,
+    }
 
 
 def _trend(t: Trend) -> dict[str, Any]:
@@ -66,10 +89,15 @@ def _cost(c: Cost | None) -> dict[str, Any] | None:
 
 def to_dict(report: LoadReport) -> dict[str, Any]:
     return {
-        "schema": "stackaudit.load", "version": REPORT_SCHEMA_VERSION,
-        "mode": report.mode.value, "target": report.target, "segments": report.segments,
-        "partial": report.partial, "stopped_early": report.stopped_early,
-        "problems": list(report.problems), "knee_rps": report.knee_rps,
+        "schema": "stackaudit.load",
+        "version": REPORT_SCHEMA_VERSION,
+        "mode": report.mode.value,
+        "target": report.target,
+        "segments": report.segments,
+        "partial": report.partial,
+        "stopped_early": report.stopped_early,
+        "problems": list(report.problems),
+        "knee_rps": report.knee_rps,
         "verdicts": [_verdict(v) for v in report.verdicts],
         "steps": [_step(s) for s in report.steps],
         "trends": [_trend(t) for t in report.trends],
@@ -84,21 +112,53 @@ def to_json(report: LoadReport) -> str:
 
 def _steps_table(report: LoadReport) -> Table:
     table = Table(title=f"load {report.mode.value} on {escape(report.target)}")
-    for name in ("step", "endpoint", "offered/s", "achieved/s", "p50 ms", "p95 ms", "p99 ms",
-                 "errors", "dropped", "cpu"):
-        table.add_column(name, justify="left" if name == "endpoint" else "right",
-                         overflow="fold", min_width=12 if name == "endpoint" else None)
+    for name in (
+        "step",
+        "endpoint",
+        "offered/s",
+        "achieved/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "errors",
+        "dropped",
+        "cpu",
+    ):
+        table.add_column(
+            name,
+            justify="left" if name == "endpoint" else "right",
+            overflow="fold",
+            min_width=12 if name == "endpoint" else None,
+        )
     for s in report.steps:
         cpu = f"{s.cpu_utilisation:.0%}" if s.cpu_utilisation is not None else "-"
         mark = " [red]non-linear[/red]" if s.nonlinear else ""
-        table.add_row(str(s.index), "[b]all[/b]" + mark, f"{s.offered_rps:.1f}", f"{s.achieved_rps:.1f}",
-                      f"{s.p50_ms:.1f}", f"{s.p95_ms:.1f}", f"{s.p99_ms:.1f}", f"{s.error_rate:.2%}",
-                      str(s.dropped), cpu)
+        table.add_row(
+            str(s.index),
+            "[b]all[/b]" + mark,
+            f"{s.offered_rps:.1f}",
+            f"{s.achieved_rps:.1f}",
+            f"{s.p50_ms:.1f}",
+            f"{s.p95_ms:.1f}",
+            f"{s.p99_ms:.1f}",
+            f"{s.error_rate:.2%}",
+            str(s.dropped),
+            cpu,
+        )
         if len(s.endpoints) > 1:
             for e in s.endpoints:
-                table.add_row("", escape(e.endpoint), f"{e.offered_rps:.1f}", f"{e.achieved_rps:.1f}",
-                              f"{e.p50_ms:.1f}", f"{e.p95_ms:.1f}", f"{e.p99_ms:.1f}",
-                              f"{e.error_rate:.2%}", "", "")
+                table.add_row(
+                    "",
+                    escape(e.endpoint),
+                    f"{e.offered_rps:.1f}",
+                    f"{e.achieved_rps:.1f}",
+                    f"{e.p50_ms:.1f}",
+                    f"{e.p95_ms:.1f}",
+                    f"{e.p99_ms:.1f}",
+                    f"{e.error_rate:.2%}",
+                    "",
+                    "",
+                )
     return table
 
 
@@ -112,12 +172,16 @@ def render(report: LoadReport, console: Console) -> None:
         console.print(f"{tag} {escape(v.slo)} ({escape(v.endpoint)}): {escape(v.summary)}")
     for t in report.trends:
         state = "[red]drifting[/red]" if t.drifting else "stable"
-        console.print(f"trend {t.metric}: {state}, slope {t.slope:.4g}/s "
-                      f"(95 % CI {t.low:.4g}..{t.high:.4g}, p={t.p_value:.3g})")
+        console.print(
+            f"trend {t.metric}: {state}, slope {t.slope:.4g}/s "
+            f"(95 % CI {t.low:.4g}..{t.high:.4g}, p={t.p_value:.3g})"
+        )
     if report.cost is not None:
         c = report.cost
-        console.print(f"cost: {c.cpu_seconds_per_request * 1000:.3f} CPU-ms per request, "
-                      f"{c.cost_per_million:.4g} {escape(c.currency)} per million requests")
+        console.print(
+            f"cost: {c.cpu_seconds_per_request * 1000:.3f} CPU-ms per request, "
+            f"{c.cost_per_million:.4g} {escape(c.currency)} per million requests"
+        )
     if report.stopped_early:
         console.print(f"stopped early: {escape(report.stopped_early)}")
     for p in report.problems:

@@ -61,8 +61,12 @@ def _run_step(opts: RunOptions, binary: Path, spec: StepSpec) -> tuple[SampleSet
     # k6 writes ~12 JSON lines per request: gzip (k6 does it for a .gz name) for long runs
     expected = spec.rate * spec.seconds * opts.plan.requests_per_iteration()
     suffix = ".json.gz" if expected > GZIP_ABOVE_REQUESTS else ".json"
-    jobs = [k6.K6Job(binary, path, opts.workdir / f"step_{spec.index}.seg{i}{suffix}", opts.workdir,
-                     timeout, seg, seq) for i, (seg, seq) in enumerate(cuts)]
+    jobs = [
+        k6.K6Job(
+            binary, path, opts.workdir / f"step_{spec.index}.seg{i}{suffix}", opts.workdir, timeout, seg, seq
+        )
+        for i, (seg, seq) in enumerate(cuts)
+    ]
     before, gone_before = _read(opts.probe)
     outcomes = k6.run_jobs(jobs)
     after, gone_after = _read(opts.probe)
@@ -73,8 +77,10 @@ def _run_step(opts: RunOptions, binary: Path, spec: StepSpec) -> tuple[SampleSet
         problems.append(f"{count} request(s) failed: {k6.describe_error_code(code)}")
     dropped = samples.dropped[str(spec.index)]
     if dropped:
-        problems.append(f"{dropped} iteration(s) dropped: k6 had no free VU (raise load.max_vus "
-                        f"or lower the rate); the offered rate was not fully sent")
+        problems.append(
+            f"{dropped} iteration(s) dropped: k6 had no free VU (raise load.max_vus "
+            f"or lower the rate); the offered rate was not fully sent"
+        )
     if samples.bad_lines:
         problems.append(f"{samples.bad_lines} unreadable line(s) in k6's raw output")
     cpu = after.cpu_seconds - before.cpu_seconds if before and after else None
@@ -119,28 +125,47 @@ def run(opts: RunOptions) -> tuple[LoadReport, SampleSet]:
     return report, total
 
 
-def _report(opts: RunOptions, total: SampleSet, results: list[StepResult], sampler: Sampler | None,
-            problems: list[str], partial: bool, stopped: str | None = None) -> LoadReport:
+def _report(
+    opts: RunOptions,
+    total: SampleSet,
+    results: list[StepResult],
+    sampler: Sampler | None,
+    problems: list[str],
+    partial: bool,
+    stopped: str | None = None,
+) -> LoadReport:
     steps = analysis.flag_nonlinear(results, opts.load.utilisation_knee)
     knee = analysis.find_knee(steps) if opts.mode is Mode.STEP else None
     rss = [(r.at, r.rss_bytes) for r in sampler.readings if r.rss_bytes is not None] if sampler else []
     trends = analysis.soak_trends(total, rss) if opts.mode is Mode.SOAK else ()
     cpu = [s.cpu_seconds for s in steps if s.cpu_seconds is not None]
-    cost = analysis.cost(sum(cpu) if cpu else None, sum(s.requests for s in steps),
-                         opts.load.cpu_second_price, opts.load.currency)
+    cost = analysis.cost(
+        sum(cpu) if cpu else None,
+        sum(s.requests for s in steps),
+        opts.load.cpu_second_price,
+        opts.load.currency,
+    )
     repeats: dict[str, tuple[float, ...]] = {}
     if opts.mode is Mode.CONSTANT:
         for i, endpoint in enumerate(opts.plan.endpoints):
             repeats[endpoint.name] = tuple(
-                latency(total.hists.get((str(s.index), f"ep:{i}"))).p95_ms for s in steps)
+                latency(total.hists.get((str(s.index), f"ep:{i}"))).p95_ms for s in steps
+            )
         repeats["all"] = tuple(s.p95_ms for s in steps)
     return LoadReport(
-        mode=opts.mode, target=opts.plan.target, steps=steps,
+        mode=opts.mode,
+        target=opts.plan.target,
+        steps=steps,
         verdicts=verdicts.verdicts(opts.plan, opts.slos, total, steps, opts.mode),
-        knee_rps=knee, trends=trends, cost=cost, repeats_p95_ms=repeats, segments=opts.segments,
-        partial=partial, problems=tuple(dict.fromkeys(problems)), stopped_early=stopped,
+        knee_rps=knee,
+        trends=trends,
+        cost=cost,
+        repeats_p95_ms=repeats,
+        segments=opts.segments,
+        partial=partial,
+        problems=tuple(dict.fromkeys(problems)),
+        stopped_early=stopped,
     )
-
 
 
 def analyse_merged(pf: planfile.PlanFile, samples: SampleSet, load: LoadConfig, files: int) -> LoadReport:
@@ -148,8 +173,10 @@ def analyse_merged(pf: planfile.PlanFile, samples: SampleSet, load: LoadConfig, 
     opts = RunOptions(pf.plan, pf.mode, pf.steps, load, Path("."), slos=pf.slos, segments=files)
     ran = [s for s in pf.steps if str(s.index) in samples.steps()]
     results = [analysis.step_result(pf.plan, samples, analysis.StepContext(s)) for s in ran]
-    problems = [f"{count} request(s) failed: {k6.describe_error_code(code)}"
-                for code, count in samples.error_codes.most_common(3)]
+    problems = [
+        f"{count} request(s) failed: {k6.describe_error_code(code)}"
+        for code, count in samples.error_codes.most_common(3)
+    ]
     missing = [s.index for s in pf.steps if s not in ran]
     if missing:
         problems.append(f"no samples for step(s) {', '.join(map(str, missing))}")

@@ -14,10 +14,10 @@ _ENDPOINT = re.compile(r"^([A-Za-z]+)\s+(/\S*)$")
 
 
 def parse_endpoint(text: str, key: str) -> Endpoint:
-    """"GET /orders" -> Endpoint; a bad string is a PlanError naming ``key``."""
+    """ "GET /orders" -> Endpoint; a bad string is a PlanError naming ``key``."""
     match = _ENDPOINT.match(text.strip())
     if not match or match.group(1).upper() not in _METHODS:
-        raise PlanError(f"{key}: {text!r} is not an endpoint like \"GET /orders\"")
+        raise PlanError(f'{key}: {text!r} is not an endpoint like "GET /orders"')
     method, path = match.group(1).upper(), match.group(2)
     return Endpoint(name=f"{method} {path}", method=method, path=path)
 

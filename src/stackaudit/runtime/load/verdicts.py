@@ -38,8 +38,7 @@ def measure(samples: SampleSet, step: StepResult, key: str, offered: float) -> M
     k = (str(step.index), key)
     lat = latency(samples.hists.get(k))
     n = samples.requests[k]
-    return Measure(lat.p95_ms, lat.p99_ms, samples.errors[k] / n if n else 0.0,
-                   n / step.seconds, offered, n)
+    return Measure(lat.p95_ms, lat.p99_ms, samples.errors[k] / n if n else 0.0, n / step.seconds, offered, n)
 
 
 def failures(slo: SLOConfig, m: Measure) -> list[str]:
@@ -62,8 +61,9 @@ def _offered(plan: LoadPlan, step: StepResult, key: str) -> float:
     return step.target_rate * plan.endpoint_share(int(key[3:]))
 
 
-def step_breaches(plan: LoadPlan, slos: Mapping[str, SLOConfig], samples: SampleSet,
-                  step: StepResult) -> list[str]:
+def step_breaches(
+    plan: LoadPlan, slos: Mapping[str, SLOConfig], samples: SampleSet, step: StepResult
+) -> list[str]:
     """Every SLO broken at ``step`` (used to stop a step run early)."""
     out = []
     for name, slo in sorted(slos.items()):
@@ -76,16 +76,27 @@ def step_breaches(plan: LoadPlan, slos: Mapping[str, SLOConfig], samples: Sample
 
 def _verdict(name: str, label: str, slo: SLOConfig, m: Measure, extra: str = "") -> Verdict:
     why = failures(slo, m)
-    targets = {k: v for k, v in (("p95_ms", slo.p95_ms), ("p99_ms", slo.p99_ms),
-                                 ("error_budget", slo.error_budget),
-                                 ("throughput_rps", slo.throughput_rps)) if v is not None}
+    targets = {
+        k: v
+        for k, v in (
+            ("p95_ms", slo.p95_ms),
+            ("p99_ms", slo.p99_ms),
+            ("error_budget", slo.error_budget),
+            ("throughput_rps", slo.throughput_rps),
+        )
+        if v is not None
+    }
     if why:
         summary = f"{'; '.join(why)} at {m.offered_rps:.0f} req/s"
     else:
         held = f"p95 {m.p95_ms:.0f} ms" + (f" within a {slo.p95_ms:g} ms SLO" if slo.p95_ms else "")
         summary = f"{held}, errors {m.error_rate:.1%}, at {m.offered_rps:.0f} req/s"
-    measured = {"p95_ms": m.p95_ms, "p99_ms": m.p99_ms, "error_rate": m.error_rate,
-                "achieved_rps": m.achieved_rps}
+    measured = {
+        "p95_ms": m.p95_ms,
+        "p99_ms": m.p99_ms,
+        "error_rate": m.error_rate,
+        "achieved_rps": m.achieved_rps,
+    }
     return Verdict(name, label, not why, round(m.offered_rps, 3), measured, targets, summary + extra)
 
 
@@ -115,8 +126,9 @@ def replace_requests(m: Measure) -> Measure:
     return Measure(m.p95_ms, m.p99_ms, m.error_rate, m.achieved_rps, m.offered_rps, 0)
 
 
-def verdicts(plan: LoadPlan, slos: Mapping[str, SLOConfig], samples: SampleSet,
-             steps: Sequence[StepResult], mode: Mode) -> tuple[Verdict, ...]:
+def verdicts(
+    plan: LoadPlan, slos: Mapping[str, SLOConfig], samples: SampleSet, steps: Sequence[StepResult], mode: Mode
+) -> tuple[Verdict, ...]:
     out = []
     for name, slo in sorted(slos.items()):
         found = _key(plan, name)
@@ -135,8 +147,11 @@ def verdicts(plan: LoadPlan, slos: Mapping[str, SLOConfig], samples: SampleSet,
 def severity(verdict: Verdict) -> Severity:
     if verdict.passed:
         return Severity.INFO
-    ratios = [verdict.measured[k] / verdict.targets[k] for k in ("p95_ms", "p99_ms")
-              if k in verdict.targets and verdict.targets[k] > 0]
+    ratios = [
+        verdict.measured[k] / verdict.targets[k]
+        for k in ("p95_ms", "p99_ms")
+        if k in verdict.targets and verdict.targets[k] > 0
+    ]
     budget = verdict.targets.get("error_budget", 0.0)
     errors_bad = verdict.measured["error_rate"] > max(5 * budget, 0.05)
     return Severity.HIGH if errors_bad or any(r >= 2 for r in ratios) else Severity.MEDIUM
@@ -145,8 +160,15 @@ def severity(verdict: Verdict) -> Severity:
 def to_evidence(verdict_list: Sequence[Verdict], target: str, project: str = "") -> list[Evidence]:
     now = datetime.now(UTC)
     return [
-        Evidence(kind=EvidenceKind.LOAD, summary=v.summary, severity=severity(v), recorded_at=now,
-                 endpoint=v.endpoint, source=f"stackaudit load {target}",
-                 data_json=json.dumps(asdict(v), sort_keys=True), project=project)
+        Evidence(
+            kind=EvidenceKind.LOAD,
+            summary=v.summary,
+            severity=severity(v),
+            recorded_at=now,
+            endpoint=v.endpoint,
+            source=f"stackaudit load {target}",
+            data_json=json.dumps(asdict(v), sort_keys=True),
+            project=project,
+        )
         for v in verdict_list
     ]

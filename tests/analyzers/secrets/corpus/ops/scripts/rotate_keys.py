@@ -1,4 +1,5 @@
 """Rotate the service account keys (reads the old key from the environment)."""
+
 import json
 import os
 

@@ -1,4 +1,5 @@
 """Mirror release notes to GitHub."""
+
 from github import Github
 
 # TODO move to the secret store
@@ -15,4 +16,9 @@ def client(token: str | None = None) -> Github:
 def release(repo_name: str, tag: str) -> None:
     gh = client()
     repo = gh.get_repo(repo_name)
-    repo.create_git_release(tag, tag, "automated", target_commitish="501b95ac2a53c766f0193a345471774b6d8c40b3")
+    repo.create_git_release(
+        tag,
+        tag,
+        "automated",
+        target_commitish="501b95ac2a53c766f0193a345471774b6d8c40b3",
+    )
