@@ -7,15 +7,15 @@ from stackaudit.analyzers.base import Analyzer, FileAnalyzer, RepoAnalyzer, Rule
 
 def file_analyzers() -> tuple[type[FileAnalyzer], ...]:
     # Imports live inside the function: nothing runs at import time of the registry.
-    from stackaudit.analyzers.audit_trail import AuditTrailAnalyzer
     from stackaudit.analyzers.privilege import PrivilegeAnalyzer
     from stackaudit.analyzers.python.analyzer import PythonRulesAnalyzer
     from stackaudit.analyzers.secrets import SecretsAnalyzer
 
-    return (SecretsAnalyzer, PythonRulesAnalyzer, PrivilegeAnalyzer, AuditTrailAnalyzer)
+    return (SecretsAnalyzer, PythonRulesAnalyzer, PrivilegeAnalyzer)
 
 
 def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
+    from stackaudit.analyzers.audit_trail import AuditTrailAnalyzer
     from stackaudit.analyzers.ci.analyzer import CiHardeningAnalyzer
     from stackaudit.analyzers.external.ruff import RuffAnalyzer
     from stackaudit.analyzers.external.zizmor import ZizmorAnalyzer
@@ -32,6 +32,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         ZizmorAnalyzer,
         CiHardeningAnalyzer,
         TaintAnalyzer,
+        AuditTrailAnalyzer,
     )
 
 

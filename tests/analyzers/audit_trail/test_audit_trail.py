@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.analyzers.audit_trail import AuditTrailAnalyzer
-from stackaudit.analyzers.audit_trail.analyzer import EventPolicy
-from stackaudit.analyzers.base import FileInput, NotAnalysable, SourceFile
+from stackaudit.analyzers.audit_trail.analyzer import EventPolicy, _parse, analyze_module, audit_files
+from stackaudit.analyzers.base import SourceFile
 from stackaudit.config.schema import Config
 from stackaudit.model import CodeContext
 
@@ -24,8 +23,9 @@ def files(kind: str) -> list[Path]:
 
 def analyze(path: Path, text: str | None = None, config: Config = CONFIG) -> list:  # type: ignore[type-arg]
     text = path.read_text() if text is None else text
-    src = SourceFile(path.name, path, len(text), "python")
-    return list(AuditTrailAnalyzer().analyze(FileInput(src, text), config).findings)
+    return analyze_module(
+        _parse(text, path.name), path.name, EventPolicy(tuple(config.privilege.audit_log_calls))
+    )
 
 
 @pytest.mark.parametrize("path", files("positive"), ids=lambda p: p.name)
@@ -78,9 +78,54 @@ def test_event_policy() -> None:
         assert not policy.is_event(name), name
 
 
-def test_syntax_error_is_not_analysable() -> None:
-    with pytest.raises(NotAnalysable):
-        analyze(FIXTURES / "x.py", "def broken(:\n")
+def _project(root: Path) -> list[SourceFile]:
+    return [
+        SourceFile(p.relative_to(root).as_posix(), p, p.stat().st_size, "python")
+        for p in sorted(root.rglob("*.py"))
+    ]
+
+
+def test_syntax_error_is_recorded_and_the_rest_analysed(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("def login(:\n")
+    (tmp_path / "views.py").write_text((FIXTURES / "positive" / "flask_auth.py").read_text())
+    findings, skipped = audit_files(_project(tmp_path), CONFIG)
+    assert [s.path for s in skipped] == ["broken.py"] and findings
+
+
+def test_events_recorded_through_imported_project_helpers() -> None:
+    """A handler that logs through ``from app.audit import record`` (or ``audit_mod.record``,
+    or a relative import) leaves a trail; one calling an imported helper that logs nothing does not."""
+    findings, _ = audit_files(_project(FIXTURES / "project"), Config())
+    flagged = {f.location.symbol for f in findings}
+    assert flagged == {"login_silent", "delete_silent"}
+
+
+def test_read_only_admin_and_auth_pages_need_no_event() -> None:
+    text = """
+from flask import Blueprint
+bp = Blueprint("admin", __name__)
+
+@bp.route("/admin/users")
+@admin_required
+def users_page():
+    return render_template("users.html", users=User.query.all())
+
+@bp.get("/login")
+def login_form():
+    return render_template("login.html")
+
+@bp.route("/admin/users/<int:uid>/delete")
+@admin_required
+def delete_via_get(uid):
+    db.session.delete(User.query.get(uid))
+    db.session.commit()
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    return do_login()
+"""
+    found = {f.location.symbol for f in analyze(FIXTURES / "inline.py", text)}
+    assert found == {"delete_via_get", "login"}
 
 
 def test_precision_recall_on_fixtures(capsys: pytest.CaptureFixture[str]) -> None:

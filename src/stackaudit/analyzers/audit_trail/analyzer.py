@@ -1,20 +1,32 @@
-"""The ``audit-trail`` file analyzer: auth, admin and export handlers that log nothing."""
+"""The ``audit-trail`` analyzer: auth, admin and export handlers that log nothing.
+
+It looks at the repository as a whole so that a handler which records its event through the
+project's own helper (``from app.audit import record_login``) is seen to leave a trail.
+"""
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from stackaudit.analyzers.audit_trail.handlers import Handler, dotted, find_handlers
+from stackaudit.analyzers.audit_trail.imports import (
+    ModuleIndex,
+    callee_target,
+    imported_functions,
+    imported_modules,
+)
 from stackaudit.analyzers.audit_trail.rules import MISSING_AUDIT_EVENT, RULES
-from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult
+from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.config.schema import Config
-from stackaudit.model import CodeContext, Finding, Location, RuleMeta
+from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
 
 MAX_DEPTH = 3
+MAX_HOPS = 3  # imports followed from a handler into the project's helpers
 _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "msg", "fatal"}
 _LOGGER_ROOT = re.compile(r"(?i)^(?:_*(?:log|logger|logging|structlog|audit\w*|\w*_logger|\w*_log|log_\w+))$")
 _SIGNAL = re.compile(r"(?i)logged_in|logged_out|login_failed|signal|audit")
@@ -76,17 +88,26 @@ def _calls(fn: FnNode) -> Iterable[str]:
             yield dotted(node.func)
 
 
+External = Callable[[str], bool]  # dotted call name -> an imported project function that emits
+
+
+def _no_external(name: str) -> bool:
+    return False
+
+
 def emits_event(
     fn: FnNode,
     funcs: dict[str, FnNode],
     policy: EventPolicy,
     depth: int = 0,
     seen: frozenset[str] = frozenset(),
+    external: External = _no_external,
 ) -> bool:
-    """True when ``fn`` or a same-module function it calls (up to MAX_DEPTH) emits an event."""
+    """True when ``fn`` or a same-module function it calls (up to MAX_DEPTH) emits an event;
+    ``external`` answers for calls into the project's other modules."""
     callees: list[FnNode] = []
     for name in _calls(fn):
-        if policy.is_event(name):
+        if policy.is_event(name) or external(name):
             return True
         local = name.removeprefix("self.").removeprefix("cls.")
         if local in funcs and local not in seen and "." not in local:
@@ -94,27 +115,120 @@ def emits_event(
     if depth >= MAX_DEPTH:
         return False
     marked = seen | {fn.name}
-    return any(emits_event(c, funcs, policy, depth + 1, marked) for c in callees)
+    return any(emits_event(c, funcs, policy, depth + 1, marked, external) for c in callees)
 
 
-class AuditTrailAnalyzer(FileAnalyzer):
+# A module worth parsing names a handler kind somewhere; most modules do not.
+_CANDIDATE = re.compile(
+    r"(?i)log_?in|log_?out|sign_?in|passw|reset|token|oauth|admin|staff|superuser|permission"
+    r"|export|download|dump|backup|report|csv|attachment|send_file|FileResponse|impersonat"
+)
+
+
+def _parse(text: str, path: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning from audited code
+        return ast.parse(text, filename=path)
+
+
+class _Project:
+    """The repository's Python modules, read and parsed on demand, once each."""
+
+    def __init__(self, files: Iterable[SourceFile], policy: EventPolicy) -> None:
+        self.files = {f.path: f for f in files}
+        self.index = ModuleIndex(self.files)
+        self.policy = policy
+        self._trees: dict[str, ast.Module | None] = {}
+        self._emits: dict[tuple[str, str], bool] = {}
+
+    def text(self, path: str) -> str | None:
+        try:
+            return self.files[path].abspath.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def tree(self, path: str) -> ast.Module | None:
+        if path not in self._trees:
+            text = self.text(path)
+            try:
+                self._trees[path] = None if text is None else _parse(text, path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._trees[path] = None
+        return self._trees[path]
+
+    def emits(self, path: str, function: str, hops: int = 1) -> bool:
+        """Does ``function`` of module ``path`` (its module's helpers, and up to MAX_HOPS imports
+        further) emit an event?"""
+        key = (path, function)
+        if key not in self._emits:
+            self._emits[key] = False  # a cycle of imports counts as no event
+            tree = self.tree(path)
+            if tree is None:
+                return False
+            funcs = _module_functions(tree)
+            further = self.external(tree, path, hops + 1) if hops < MAX_HOPS else _no_external
+            self._emits[key] = function in funcs and emits_event(
+                funcs[function], funcs, self.policy, external=further
+            )
+        return self._emits[key]
+
+    def external(self, tree: ast.Module, importer: str, hops: int = 1) -> External:
+        functions = imported_functions(tree, importer, self.index)
+        modules = imported_modules(tree, importer, self.index)
+
+        def resolve(name: str) -> bool:
+            target = callee_target(name.replace("()", ""), functions, modules)
+            return target is not None and self.emits(*target, hops)
+
+        return resolve
+
+
+def analyze_module(
+    tree: ast.Module, path: str, policy: EventPolicy, external: External = _no_external
+) -> list[Finding]:
+    """The findings of one parsed module: its handlers that emit no event."""
+    funcs = _module_functions(tree)
+    return [
+        _finding(h, path)
+        for h in find_handlers(tree)
+        if not emits_event(h.node, funcs, policy, external=external)
+    ]
+
+
+class AuditTrailAnalyzer(RepoAnalyzer):
     """Authentication, admin and export handlers must leave an audit trail."""
 
     name: ClassVar[str] = "audit-trail"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "1.1.0"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
-    languages: ClassVar[frozenset[str]] = frozenset({"python"})
+    cpu_bound: ClassVar[bool] = True  # parses Python: a worker process of its own
 
-    def analyze(self, source: FileInput, config: Config) -> FileResult:
-        if _is_test_path(source.path):
-            return FileResult()  # tests exercise handlers; they are not handlers
-        tree = source.python_tree()
-        funcs = _module_functions(tree)
-        policy = EventPolicy(tuple(config.privilege.audit_log_calls))
-        findings = [
-            _finding(h, source.path) for h in find_handlers(tree) if not emits_event(h.node, funcs, policy)
-        ]
-        return FileResult(tuple(findings))
+    def cache_inputs(self, ctx: RepoContext) -> list[SourceFile]:
+        return [f for f in ctx.files if f.language == "python"]
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        return RepoResult(*audit_files(self.cache_inputs(ctx), ctx.config))
+
+
+def audit_files(
+    files: Iterable[SourceFile], config: Config
+) -> tuple[tuple[Finding, ...], tuple[NotAnalysed, ...]]:
+    """Findings and unparsable files over the repository's Python files (tests excluded:
+    they exercise handlers, they are not handlers)."""
+    policy = EventPolicy(tuple(config.privilege.audit_log_calls))
+    project = _Project([f for f in files if not _is_test_path(f.path)], policy)
+    findings: list[Finding] = []
+    skipped: list[NotAnalysed] = []
+    for path in sorted(project.files):
+        text = project.text(path)
+        if text is None or not _CANDIDATE.search(text):
+            continue
+        tree = project.tree(path)
+        if tree is None:
+            skipped.append(NotAnalysed(path, NotAnalysedReason.SYNTAX_ERROR, "does not parse", "audit-trail"))
+            continue
+        findings += analyze_module(tree, path, policy, project.external(tree, path))
+    return tuple(findings), tuple(skipped)
 
 
 def _is_test_path(path: str) -> bool:

@@ -72,8 +72,8 @@ def dotted(node: ast.AST) -> str:
     return ""
 
 
-def _route(deco: ast.expr) -> tuple[str, str] | None:
-    """(METHOD, path) for route decorators (Flask, FastAPI, Starlette), else None."""
+def _route(deco: ast.expr) -> tuple[str, str, frozenset[str]] | None:
+    """(first METHOD, path, every method) for route decorators (Flask, FastAPI, Starlette), else None."""
     if not isinstance(deco, ast.Call) or not isinstance(deco.func, ast.Attribute):
         return None
     attr = deco.func.attr
@@ -84,13 +84,41 @@ def _route(deco: ast.expr) -> tuple[str, str] | None:
         path = deco.args[0].value
     if not path.startswith("/"):
         return None  # mock.patch("pkg.mod"), dict.get("x"), router.route("pkg:npm/.*"): not an HTTP route
-    method = HTTP_VERBS.get(attr, "GET")
+    methods = [HTTP_VERBS.get(attr, "GET")]
     for kw in deco.keywords:
         if kw.arg == "methods" and isinstance(kw.value, ast.List | ast.Tuple) and kw.value.elts:
-            first = kw.value.elts[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                method = first.value.upper()
-    return method, path
+            named = [
+                e.value.upper()
+                for e in kw.value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            ]
+            methods = named or methods
+    return methods[0], path, frozenset(methods)
+
+
+# Calls that change state: a GET handler making one is not a read-only page.
+_WRITES = re.compile(
+    r"(?:^|\.)(?:save|delete|commit|add|add_all|update|create|bulk_create|remove|flush|execute"
+    r"|set_password|login|logout|login_user|logout_user|authenticate|send_mail|send)$"
+)
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_VIEW_METHODS = frozenset({"get", "list", "retrieve"})
+
+
+def _writes_state(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(n, ast.Call) and _WRITES.search(dotted(n.func)) for n in ast.walk(fn))
+
+
+def _read_only(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, methods: frozenset[str], view_class: str | None
+) -> bool:
+    """A page that only shows something: admin and auth GET views that change nothing need no
+    audit event (exports do: reading is what they are about)."""
+    if view_class is not None:
+        reads = fn.name in _READ_VIEW_METHODS
+    else:
+        reads = bool(methods) and methods <= _READ_METHODS
+    return reads and not _writes_state(fn)
 
 
 def _body_exports(fn: ast.FunctionDef | ast.AsyncFunctionDef, named_export: bool) -> str | None:
@@ -133,19 +161,22 @@ def classify(
     decos = [_decorator_name(d) for d in fn.decorator_list]
     routes = [r for r in (_route(d) for d in fn.decorator_list) if r is not None]
     endpoint = f"{routes[0][0]} {routes[0][1]}" if routes and routes[0][1] else None
+    methods = frozenset(m for r in routes for m in r[2])
     args = [a.arg for a in fn.args.args]
     in_class = "." in qualname
     is_handler = bool(routes) or view_class is not None or (not in_class and "request" in args[:1])
     admin_deco = next((d for d in decos if ADMIN_DECORATORS.search(d)), None)
-    path = " ".join(p for _, p in routes)
+    path = " ".join(r[1] for r in routes)
     words = f"{view_class or ''} {fn.name} {path}"
-    if admin_deco:
+    read_only = _read_only(fn, methods, view_class)
+    if admin_deco and not read_only:
         return Handler(fn, qualname, Kind.ADMIN, endpoint, f"decorated @{admin_deco}")
     if not is_handler:
         return None
-    if "/admin" in path or ADMIN_NAMES.search(fn.name) or (view_class and ADMIN_NAMES.search(view_class)):
+    admin = "/admin" in path or ADMIN_NAMES.search(fn.name) or (view_class and ADMIN_NAMES.search(view_class))
+    if admin and not read_only:
         return Handler(fn, qualname, Kind.ADMIN, endpoint, "admin route or name")
-    if AUTH_WORDS.search(words):
+    if AUTH_WORDS.search(words) and not read_only and not admin:
         return Handler(fn, qualname, Kind.AUTH, endpoint, "authentication route or name")
     named_export = bool(EXPORT_NAMES.search(words))
     exported = _body_exports(fn, named_export)
