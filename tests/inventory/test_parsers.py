@@ -148,3 +148,17 @@ def test_lock_entries_get_their_line(inventory: dict[str, ParsedFile]) -> None:
         "jinja2"
     ] == 23  # not the root's list
     assert {d.key: d.line for d in inventory["yarn1/yarn.lock"].dependencies}["minimist"] == 12
+
+
+def test_bun_lock_with_trailing_commas_and_workspaces() -> None:
+    root = Path(__file__).parent / "workspaces" / "bun"
+    bun = {f.path: f for f in build_inventory(root, ["bun.lock"]).files}["bun.lock"]
+    assert bun.is_lock and bun.kind == "bun.lock"
+    assert _deps(bun) == {
+        "express": ("4.18.2", True),
+        "body-parser": ("1.20.1", False),
+        "typescript": ("5.4.5", True),
+        "zod": ("3.23.8", True),  # direct in the workspace member packages/api
+    }
+    assert ("express", "body-parser") in bun.edges and bun.roots == {"express", "typescript", "zod"}
+    assert all(d.hashes and d.hashes[0].startswith("sha512-") for d in bun.dependencies)

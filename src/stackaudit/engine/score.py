@@ -141,14 +141,25 @@ def _likelihood(inp: ScoreInputs) -> Factor:
     return Factor(_clamp(value), tuple(reasons))
 
 
+# How far the fixing upgrade moves decides the work: a major version brings breaking changes
+# to absorb (a framework's major release more so than most), a patch release does not.
+_UPGRADE_EFFORT = {
+    "major": (3.0, "a major-version upgrade (breaking changes to absorb and test)"),
+    "minor": (1.0, "a minor-version upgrade"),
+    "patch": (0.5, "a patch upgrade"),
+}
+
+
 def _effort(inp: ScoreInputs) -> Factor:
     rule, vuln = inp.rule, inp.finding.vulnerability
     value = rule.effort if rule else 1.0
     reasons = [f"rule default {value:g} person-day(s)" if rule else "no rule metadata: 1 person-day"]
     if vuln is not None:
         if vuln.fixed_versions:
-            value = 0.5
-            reasons = [f"upgrade to {vuln.fixed_versions[0]} or later"]
+            kind = inp.finding.prop("upgrade_kind")
+            target = inp.finding.prop("upgrade") or vuln.fixed_versions[0]
+            value, why = _UPGRADE_EFFORT.get(kind or "", (0.5, "an upgrade"))
+            reasons = [f"{why} to {target}"]
         else:
             value = 3.0
             reasons = ["no fixed release: mitigate, pin around or replace the package"]

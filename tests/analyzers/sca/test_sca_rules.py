@@ -112,3 +112,53 @@ def test_credentials_in_requirement_urls_are_never_shown(tmp_path: Path) -> None
     assert secret not in finding.message and secret not in finding.snippet
     assert "https://***@github.com/org/private.git@main" in finding.message
     assert redact_url("https://u:p@h/x https://h/y") == "https://***@h/x https://h/y"
+
+
+def test_a_workspace_root_lock_pins_its_members(tmp_path: Path) -> None:
+    """uv, npm, pnpm, yarn and bun workspaces keep one lock at the root for every member."""
+    (tmp_path / "packages" / "api").mkdir(parents=True)
+    (tmp_path / "packages" / "api" / "pyproject.toml").write_text(
+        '[project]\nname = "api"\nversion = "1"\ndependencies = ["fastapi>=0.110", "orjson"]\n'
+    )
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n'
+    )
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "requirements.txt").write_text("fastapi>=0.110\n")
+    inv = build_inventory(tmp_path, ["packages/api/pyproject.toml", "uv.lock", "other/requirements.txt"])
+    from stackaudit.inventory.deps.discover import locked_keys
+
+    found = {(f.location.path, f.snippet.split()[0]) for f in unpinned_findings(inv.files, locked_keys(inv))}
+    # orjson is in no lock; a sibling folder's lock would not count, the root one does
+    assert found == {("packages/api/pyproject.toml", "orjson")}
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "kind", "days"),
+    [
+        ("3.2.18", "4.2.14", "major", 3.0),
+        ("4.1.0", "4.2.14", "minor", 1.0),
+        ("4.2.1", "4.2.14", "patch", 0.5),
+    ],
+)
+def test_effort_follows_how_far_the_fixing_upgrade_moves(
+    current: str, target: str, kind: str, days: float
+) -> None:
+    """A fix that needs a framework's next major release is not half a day of work."""
+    from stackaudit.analyzers.sca.findings import upgrade_kind
+    from stackaudit.engine.score import ScoreInputs, score
+    from stackaudit.model import Location, VulnerabilityInfo
+
+    assert upgrade_kind(current, target) == kind
+    vuln = VulnerabilityInfo("PYSEC-2", (), "django", "PyPI", current, (target,))
+    rule = VULNERABLE
+    finding = rule.finding(
+        Location("requirements.txt", 1),
+        "m",
+        f"django=={current}",
+        vulnerability=vuln,
+        properties=(("upgrade", target), ("upgrade_kind", kind)),
+    )
+    effort = score(ScoreInputs(finding, rule)).effort
+    assert effort.value == days and kind in effort.reasons[0] and target in effort.reasons[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from packaging.version import InvalidVersion, Version
+
 from stackaudit.analyzers.sca import rules
 from stackaudit.analyzers.sca.licences import LicenceVerdict, check
 from stackaudit.config.sections.supply_chain import LicencePolicy
@@ -28,6 +30,19 @@ def _location(dep: Dependency) -> Location:
 
 def _ids(match: VulnMatch) -> str:
     return ", ".join((match.info.id, *match.info.aliases))
+
+
+def upgrade_kind(current: str | None, target: str | None) -> str | None:
+    """ "major", "minor" or "patch": how far the fixing upgrade moves (it decides the effort)."""
+    if not current or not target:
+        return None
+    try:
+        old, new = Version(current), Version(target)
+    except InvalidVersion:
+        return None
+    if new.major != old.major:
+        return "major"
+    return "minor" if new.minor != old.minor else "patch"
 
 
 def vulnerability_finding(match: VulnMatch, path: tuple[str, ...], reach_reason: str) -> Finding:
@@ -54,6 +69,9 @@ def vulnerability_finding(match: VulnMatch, path: tuple[str, ...], reach_reason:
     ]
     if match.upgrade:
         props.append(("upgrade", match.upgrade))
+        kind = upgrade_kind(dep.version, match.upgrade)
+        if kind:
+            props.append(("upgrade_kind", kind))
     if len(path) > 1:
         props.append(("dependency_path", " > ".join(path)))
     return rules.VULNERABLE.finding(
@@ -73,13 +91,23 @@ def _vcs_pinned(dep: Dependency) -> bool:
     return bool(_COMMIT_REF.search(dep.spec))
 
 
+def _covering_pins(path: str, locked: dict[str, set[tuple[str, str]]]) -> set[tuple[str, str]]:
+    """What the lock files beside a manifest and in every folder above it pin: a workspace's
+    root lock (uv, npm, pnpm, yarn and bun workspaces) pins its members' dependencies."""
+    folder = path.rsplit("/", 1)[0] if "/" in path else "."
+    pins = set(locked.get(folder, set()))
+    while folder != ".":
+        folder = folder.rsplit("/", 1)[0] if "/" in folder else "."
+        pins |= locked.get(folder, set())
+    return pins
+
+
 def unpinned_findings(files: Iterable[ParsedFile], locked: dict[str, set[tuple[str, str]]]) -> list[Finding]:
     out: list[Finding] = []
     for parsed in files:
         if parsed.is_lock:
             continue
-        folder = parsed.path.rsplit("/", 1)[0] if "/" in parsed.path else "."
-        pins = locked.get(folder, set())
+        pins = _covering_pins(parsed.path, locked)
         for dep in parsed.dependencies:
             if dep.kind in _LOCAL_KINDS or (str(dep.ecosystem), dep.key) in pins:
                 continue
@@ -96,7 +124,8 @@ def unpinned_findings(files: Iterable[ParsedFile], locked: dict[str, set[tuple[s
             out.append(
                 rules.UNPINNED.finding(
                     _location(dep),
-                    f"{dep.name} is declared with {what} and no lock file beside {parsed.path} pins it.",
+                    f"{dep.name} is declared with {what} and no lock file beside or above "
+                    f"{parsed.path} pins it.",
                     snippet=f"{dep.key} {spec}".strip(),
                     context=CodeContext.CONFIG,
                     confidence=Confidence.HIGH,

@@ -39,6 +39,7 @@ LOCK_PARSERS: dict[str, TextParser] = {
     "npm-shrinkwrap.json": npm.parse_package_lock,
     "pnpm-lock.yaml": npm.parse_pnpm_lock,
     "yarn.lock": npm.parse_yarn_lock,
+    "bun.lock": npm.parse_bun_lock,
 }
 MANIFESTS = frozenset({"pyproject.toml", "Pipfile", "package.json", "go.mod"})
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".stackaudit"})

@@ -217,3 +217,44 @@ def _yarn_berry(text: str, rel: str) -> ParsedFile:
         deps.append(_dep(name, str(entry.get("version")), rel, hashes=(str(checksum),) if checksum else ()))
         edges += [(name.lower(), str(c).lower()) for c in (entry.get("dependencies") or {})]
     return ParsedFile(path=rel, kind="yarn.lock", dependencies=tuple(deps), edges=tuple(edges), is_lock=True)
+
+
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def parse_bun_lock(text: str, rel: str) -> ParsedFile:
+    """bun.lock (Bun >= 1.2): JSON with trailing commas. ``packages`` maps a key to
+    ``["name@version", registry, {dependencies…}, integrity]``; ``workspaces`` lists the roots."""
+    try:
+        data = json.loads(_TRAILING_COMMA.sub(r"\1", text))
+    except json.JSONDecodeError as exc:
+        raise LockError(f"not JSON (line {exc.lineno}): {exc.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("packages"), dict):
+        raise LockError("no 'packages' object")
+    deps, edges = [], []
+    for entry in data["packages"].values():
+        if not isinstance(entry, list) or not entry or not isinstance(entry[0], str):
+            continue
+        name, _, version = entry[0].rpartition("@")
+        if not name or version.startswith(("workspace:", "link:", "file:")):
+            continue
+        meta = entry[2] if len(entry) > 2 and isinstance(entry[2], dict) else {}
+        integrity = entry[3] if len(entry) > 3 and isinstance(entry[3], str) else None
+        deps.append(_dep(name, version, rel, hashes=(integrity,) if integrity else ()))
+        for child in (meta.get("dependencies") or {}) | (meta.get("optionalDependencies") or {}):
+            edges.append((name.lower(), str(child).lower()))
+    found = data.get("workspaces")
+    workspaces: dict[str, Any] = found if isinstance(found, dict) else {}
+    root = workspaces.get("", {}) if isinstance(workspaces.get("", {}), dict) else {}
+    root_name = str(root.get("name", "")).lower() or "<root>"
+    for workspace in workspaces.values():  # a member's dependencies are the project's direct ones
+        if isinstance(workspace, dict):
+            edges += [(root_name, child.lower()) for child in _root_names(workspace)]
+    return ParsedFile(
+        path=rel,
+        kind="bun.lock",
+        dependencies=tuple(deps),
+        edges=tuple(edges),
+        is_lock=True,
+        root=root_name,
+    )
