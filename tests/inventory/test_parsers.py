@@ -162,3 +162,58 @@ def test_bun_lock_with_trailing_commas_and_workspaces() -> None:
     }
     assert ("express", "body-parser") in bun.edges and bun.roots == {"express", "typescript", "zod"}
     assert all(d.hashes and d.hashes[0].startswith("sha512-") for d in bun.dependencies)
+
+
+def test_uv_extras_bring_packages_in_only_when_asked_for(tmp_path: Path) -> None:
+    """pytest-cov's optional 'toml' extra is not installed unless some entry asks for it, so a
+    dependency path must never run through it."""
+    (tmp_path / "uv.lock").write_text(
+        """version = 1
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [{ name = "uvicorn", extra = ["standard"] }]
+
+[package.dev-dependencies]
+test = [{ name = "pytest-cov" }]
+
+[[package]]
+name = "uvicorn"
+version = "0.30.0"
+source = { registry = "https://pypi.org/simple" }
+
+[package.optional-dependencies]
+standard = [{ name = "httptools" }]
+
+[[package]]
+name = "pytest-cov"
+version = "5.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[package.optional-dependencies]
+toml = [{ name = "tomli" }]
+
+[[package]]
+name = "httptools"
+version = "0.6.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "tomli"
+version = "2.0.1"
+source = { registry = "https://pypi.org/simple" }
+"""
+    )
+    uv = build_inventory(tmp_path, ["uv.lock"]).files[0]
+    assert ("uvicorn", "httptools") in uv.edges
+    assert ("pytest-cov", "tomli") not in uv.edges
+
+
+def test_dependency_paths_prefer_production_roots() -> None:
+    graph = DependencyGraph.build(
+        (("pytest", "six"), ("requests", "urllib3"), ("urllib3", "six")), {"pytest", "requests"}
+    )
+    assert graph.paths()["six"] == ("pytest", "six")  # shortest, alphabetical among equals
+    assert graph.paths(frozenset({"pytest"}))["six"] == ("requests", "urllib3", "six")

@@ -59,7 +59,8 @@ def _for_matching(inventory: Inventory) -> list[Dependency]:
 def _paths(inventory: Inventory) -> dict[tuple[str, str], tuple[str, ...]]:
     out: dict[tuple[str, str], tuple[str, ...]] = {}
     for f in inventory.files:
-        for key, path in f.graph().paths().items():
+        dev = frozenset(d.key for d in f.dependencies if d.dev)
+        for key, path in f.graph().paths(dev).items():
             out[(f.path, key)] = path
     return out
 

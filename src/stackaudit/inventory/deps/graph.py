@@ -24,18 +24,22 @@ class DependencyGraph:
             table.setdefault(parent, []).append(child)
         return table
 
-    def paths(self) -> dict[str, tuple[str, ...]]:
-        """Shortest path from some direct dependency to every reachable package (BFS; cycle-safe)."""
+    def paths(self, dev: frozenset[str] = frozenset()) -> dict[str, tuple[str, ...]]:
+        """Shortest path from some direct dependency to every reachable package (BFS; cycle-safe).
+
+        Paths from production roots win: a package a runtime dependency brings in is never
+        explained through a test or dev dependency (``dev``: those roots' keys)."""
         children = self.children()
         found: dict[str, tuple[str, ...]] = {}
-        queue: deque[tuple[str, ...]] = deque((r,) for r in sorted(self.roots))
-        while queue:
-            path = queue.popleft()
-            node = path[-1]
-            if node in found:
-                continue
-            found[node] = path
-            queue.extend((*path, c) for c in children.get(node, ()) if c not in found)
+        for roots in (sorted(self.roots - dev), sorted(self.roots & dev)):
+            queue: deque[tuple[str, ...]] = deque((r,) for r in roots if r not in found)
+            while queue:
+                path = queue.popleft()
+                node = path[-1]
+                if node in found:
+                    continue
+                found[node] = path
+                queue.extend((*path, c) for c in children.get(node, ()) if c not in found)
         return found
 
     def cycles(self, limit: int = 5) -> list[tuple[str, ...]]:

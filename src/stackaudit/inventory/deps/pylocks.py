@@ -137,25 +137,49 @@ def _uv_child(entry: Any) -> str | None:
     return _named(entry["name"]) if isinstance(entry, dict) and isinstance(entry.get("name"), str) else None
 
 
+def _uv_requested_extras(packages: list[Any]) -> set[tuple[str, str]]:
+    """(package, extra) pairs some entry of the lock asks for (``{ name = "x", extra = ["y"] }``)."""
+    wanted: set[tuple[str, str]] = set()
+    for p in packages:
+        if not isinstance(p, dict):
+            continue
+        entries = list(p.get("dependencies") or [])
+        for group in (p.get("dev-dependencies") or {}).values():
+            entries += list(group or [])
+        for extra_entries in (p.get("optional-dependencies") or {}).values():
+            entries += list(extra_entries or [])
+        for e in entries:
+            if isinstance(e, dict) and isinstance(e.get("name"), str):
+                wanted |= {(_named(e["name"]), str(x)) for x in e.get("extra") or ()}
+    return wanted
+
+
+def _is_uv_root(source: Any) -> bool:
+    return (
+        isinstance(source, dict)
+        and bool({"editable", "virtual"} & source.keys())
+        and source.get("editable", source.get("virtual")) == "."
+    )
+
+
 def parse_uv_lock(text: str, rel: str) -> ParsedFile:
     data = tomllib.loads(text)
     packages = data.get("package")
     if not isinstance(packages, list):
         raise LockError("no [[package]] array")
     deps, edges, root = [], [], None
+    wanted = _uv_requested_extras(packages)
     for p in packages:
         if not isinstance(p, dict) or not isinstance(p.get("name"), str):
             raise LockError(f"package entry without a name: {str(p)[:80]}")
         source = p.get("source", {})
         children = [c for e in (p.get("dependencies") or []) if (c := _uv_child(e))]
-        for extra in (p.get("optional-dependencies") or {}).values():
-            children += [c for e in extra if (c := _uv_child(e))]
+        # An extra brings its packages in only when something asks for it (or it is the project's own)
+        for extra, entries in (p.get("optional-dependencies") or {}).items():
+            if _is_uv_root(source) or (_named(p["name"]), str(extra)) in wanted:
+                children += [c for e in entries if (c := _uv_child(e))]
         edges += [(_named(p["name"]), c) for c in children]
-        if (
-            isinstance(source, dict)
-            and ({"editable", "virtual"} & source.keys())
-            and source.get("editable", source.get("virtual")) == "."
-        ):
+        if _is_uv_root(source):
             root = _named(p["name"])
             continue
         hashes = _hash_list([p.get("sdist") or {}, *(p.get("wheels") or [])])
