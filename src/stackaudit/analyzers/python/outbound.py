@@ -57,7 +57,8 @@ NO_TIMEOUT = RuleMeta(
     Finds outbound calls that can wait forever: ``requests`` calls (module functions or a
     ``Session`` without a default) with no ``timeout=``, ``urllib.request.urlopen`` without a
     timeout, ``redis.Redis``/``StrictRedis``/``from_url`` without ``socket_timeout``,
-    ``psycopg``/``psycopg2`` ``connect`` without ``connect_timeout``, SQLAlchemy
+    ``psycopg``/``psycopg2`` ``connect`` without ``connect_timeout``, the project's own wrappers
+    that pass ``timeout=timeout`` from a parameter whose default is ``None``, SQLAlchemy
     ``create_engine`` (not SQLite) with neither ``pool_timeout`` nor a timeout in
     ``connect_args``, and any httpx call or client given ``timeout=None`` explicitly.
 
@@ -140,6 +141,18 @@ ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_
 TIMEOUT_CTORS = REDIS_CTORS | PG_CONNECT | ENGINES | {"httpx.Client", "httpx.AsyncClient"}
 
 
+def _param_default(args: ast.arguments, name: str) -> ast.expr | None:
+    """The default value of parameter ``name``, or None when it has none."""
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(
+        zip([a.arg for a in positional][len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if default is not None:
+            defaults[arg.arg] = default
+    return defaults.get(name)
+
+
 class OutboundRules(RuleFamily):
     rules = (HTTP_IN_LOOP, NO_TIMEOUT, BLOCKING_IN_ASYNC)
 
@@ -185,15 +198,35 @@ class OutboundRules(RuleFamily):
             if given is None and len(node.args) < 3 and not has_splat(node):
                 self.walk.emit(NO_TIMEOUT, node, "urlopen() without a timeout can wait forever")
             return
-        if out.lib is not Lib.REQUESTS or has_splat(node):
+        if out.lib is not Lib.REQUESTS:
             return
+        if has_splat(node):
+            return  # **kwargs forwarded: the callers decide, and we cannot see them here
         if given is not None and not is_none(given.value):
+            self._wrapper_param(node, out, given.value)
             return
         message = f"requests `{out.method}` without a timeout can wait forever"
         if out.client is None or given is not None:
             self.walk.emit(NO_TIMEOUT, node, message)
         else:
             self.pending.append((out.client, self.walk.prepare(NO_TIMEOUT, node, message)))
+
+    # A project's own wrapper (``def fetch(url, timeout=None): return requests.get(url,
+    # timeout=timeout)``) hands the decision to its callers; its default decides for every
+    # caller that does not pass one.
+    def _wrapper_param(self, node: ast.Call, out: Outbound, value: ast.expr) -> None:
+        frame = self.walk.function
+        fn = frame.node if frame is not None else None
+        if not isinstance(value, ast.Name) or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            return
+        default = _param_default(fn.args, value.id)
+        if default is not None and is_none(default):
+            self.walk.emit(
+                NO_TIMEOUT,
+                node,
+                f"requests `{out.method}` takes its timeout from parameter `{value.id}` of "
+                f"`{fn.name}()`, whose default is None: every caller that omits it can wait forever",
+            )
 
     def _session_default(self, node: ast.Call) -> None:
         """``session.mount(prefix, Adapter(timeout=...))`` gives the session a default."""
