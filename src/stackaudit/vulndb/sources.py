@@ -174,7 +174,10 @@ def read_epss_text(text: str, into: EpssData) -> None:
             for part in line[1:].split(","):
                 key, _, value = part.partition(":")
                 if key.strip() == "score_date":
-                    into.snapshot = parse_timestamp(value.strip())
+                    try:
+                        into.snapshot = parse_timestamp(value.strip())
+                    except SchemaError:
+                        into.bad_lines += 1  # an unreadable date: the rows still count
             continue
         parts = line.replace(";", ",").split(",")
         if len(parts) < 3 or not parts[0].startswith("CVE-"):
