@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from stackaudit.model.enums import Category, CodeContext, Confidence, Severity
 from stackaudit.model.fingerprint import fingerprint
 from stackaudit.model.location import Location, TraceStep
+from stackaudit.model.redact import scrub
 from stackaudit.model.vuln import VulnerabilityInfo
 
 
@@ -38,6 +39,9 @@ class Finding:
     fingerprint: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
+        # Never a secret in full, whatever rule reported the line (model/redact.py)
+        object.__setattr__(self, "snippet", scrub(self.snippet))
+        object.__setattr__(self, "message", scrub(self.message))
         object.__setattr__(
             self,
             "fingerprint",
