@@ -183,10 +183,31 @@ class _Project:
         return resolve
 
 
+# Django's own login/logout/authenticate send the auth signals (user_logged_in, user_logged_out,
+# user_login_failed) that audit receivers hook: a handler calling them leaves a trail.
+_DJANGO_AUTH = frozenset({"login", "logout", "authenticate"})
+
+
+def _framework_events(tree: ast.Module) -> tuple[str, ...]:
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "django.contrib.auth":
+            names += [a.asname or a.name for a in node.names if a.name in _DJANGO_AUTH]
+        elif isinstance(node, ast.Import):
+            names += [
+                f"{a.asname or a.name}.{f}"
+                for a in node.names
+                if a.name == "django.contrib.auth"
+                for f in _DJANGO_AUTH
+            ]
+    return tuple(names)
+
+
 def analyze_module(
     tree: ast.Module, path: str, policy: EventPolicy, external: External = _no_external
 ) -> list[Finding]:
     """The findings of one parsed module: its handlers that emit no event."""
+    policy = EventPolicy((*policy.extra, *_framework_events(tree)))
     funcs = _module_functions(tree)
     return [
         _finding(h, path)

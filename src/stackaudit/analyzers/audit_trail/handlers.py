@@ -103,6 +103,7 @@ _WRITES = re.compile(
 )
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READ_VIEW_METHODS = frozenset({"get", "list", "retrieve"})
+_NOT_READS = frozenset({"post", "put", "patch", "delete", "create", "update", "destroy", "perform_create"})
 
 
 def _writes_state(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -152,6 +153,17 @@ def _decorator_name(deco: ast.expr) -> str:
     return name
 
 
+# What an admin action must touch to be security-relevant: staff editing content (tickets,
+# checklists, comments) is not an audit event; changing who may do what is.
+SECURITY_OBJECTS = re.compile(
+    r"(?i)user|role|permission|perm_|group|member|setting|config|key|token|secret|passw|account|auth"
+    r"|impersonat|ban|suspend|deactivat|activat|promote|demote|invite|sso|mfa|otp|admin"
+)
+# A function taking ``request`` first but named like a helper is not a handler (``get_token``).
+_HELPER_NAME = re.compile(r"^(?:_|get_|check_|is_|has_|build_|make_|parse_|validate_|require_)")
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def classify(
     fn: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, view_class: str | None
 ) -> Handler | None:
@@ -164,12 +176,15 @@ def classify(
     methods = frozenset(m for r in routes for m in r[2])
     args = [a.arg for a in fn.args.args]
     in_class = "." in qualname
-    is_handler = bool(routes) or view_class is not None or (not in_class and "request" in args[:1])
+    plain = not in_class and "request" in args[:1] and not _HELPER_NAME.match(fn.name)
+    is_handler = bool(routes) or view_class is not None or plain
     admin_deco = next((d for d in decos if ADMIN_DECORATORS.search(d)), None)
     path = " ".join(r[1] for r in routes)
     words = f"{view_class or ''} {fn.name} {path}"
     read_only = _read_only(fn, methods, view_class)
-    if admin_deco and not read_only:
+    # staff (not admin) decorators guard content editing too: only security objects count there
+    privileged = admin_deco and ("staff" not in admin_deco.lower() or SECURITY_OBJECTS.search(words))
+    if privileged and not read_only:
         return Handler(fn, qualname, Kind.ADMIN, endpoint, f"decorated @{admin_deco}")
     if not is_handler:
         return None
@@ -178,6 +193,8 @@ def classify(
         return Handler(fn, qualname, Kind.ADMIN, endpoint, "admin route or name")
     if AUTH_WORDS.search(words) and not read_only and not admin:
         return Handler(fn, qualname, Kind.AUTH, endpoint, "authentication route or name")
+    if (methods & _WRITE_METHODS and not methods & _READ_METHODS) or (view_class and fn.name in _NOT_READS):
+        return None  # a write is not an export: data leaves through reads
     named_export = bool(EXPORT_NAMES.search(words))
     exported = _body_exports(fn, named_export)
     if exported or named_export:
