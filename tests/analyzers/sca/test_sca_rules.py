@@ -109,6 +109,7 @@ def test_credentials_in_requirement_urls_are_never_shown(tmp_path: Path) -> None
     )
     inv = build_inventory(tmp_path, ["requirements.txt"])
     (finding,) = unpinned_findings(inv.files, {})
+    assert finding.prop("packages") == "private"
     assert secret not in finding.message and secret not in finding.snippet
     assert "https://***@github.com/org/private.git@main" in finding.message
     assert redact_url("https://u:p@h/x https://h/y") == "https://***@h/x https://h/y"
@@ -129,7 +130,7 @@ def test_a_workspace_root_lock_pins_its_members(tmp_path: Path) -> None:
     inv = build_inventory(tmp_path, ["packages/api/pyproject.toml", "uv.lock", "other/requirements.txt"])
     from stackaudit.inventory.deps.discover import locked_keys
 
-    found = {(f.location.path, f.snippet.split()[0]) for f in unpinned_findings(inv.files, locked_keys(inv))}
+    found = {(f.location.path, f.prop("packages")) for f in unpinned_findings(inv.files, locked_keys(inv))}
     # orjson is in no lock; a sibling folder's lock would not count, the root one does
     assert found == {("packages/api/pyproject.toml", "orjson")}
 
@@ -162,3 +163,14 @@ def test_effort_follows_how_far_the_fixing_upgrade_moves(
     )
     effort = score(ScoreInputs(finding, rule)).effort
     assert effort.value == days and kind in effort.reasons[0] and target in effort.reasons[0]
+
+
+def test_dev_extras_are_not_production_and_a_manifest_is_one_finding(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["flask>=3", "sqlalchemy~=2.0", "attrs==23.2.0"]\n'
+        '[project.optional-dependencies]\ntest = ["pytest>=8"]\n'
+    )
+    inv = build_inventory(tmp_path, ["pyproject.toml"])
+    (finding,) = unpinned_findings(inv.files, {})
+    assert finding.prop("packages") == "flask,sqlalchemy" and finding.prop("count") == "2"
+    assert len(finding.related) == 1 and finding.confidence.label == "low"

@@ -102,35 +102,61 @@ def _covering_pins(path: str, locked: dict[str, set[tuple[str, str]]]) -> set[tu
     return pins
 
 
+_MANIFESTS = frozenset({"pyproject.toml", "package.json", "Pipfile"})
+
+
+def _unpinned(parsed: ParsedFile, pins: set[tuple[str, str]]) -> list[Dependency]:
+    out = []
+    for dep in parsed.dependencies:
+        if dep.dev or dep.kind in _LOCAL_KINDS or (str(dep.ecosystem), dep.key) in pins:
+            continue  # dev/test extras never reach production; locked ones are pinned
+        if dep.version and dep.kind == "registry":
+            continue
+        if dep.kind == "vcs" and _vcs_pinned(dep):
+            continue
+        out.append(dep)
+    return out
+
+
+def _describe(dep: Dependency) -> str:
+    spec = redact_url(dep.spec)
+    if dep.kind in ("vcs", "url"):
+        return f"{dep.name} ({spec[:80]})"
+    return f"{dep.name} {spec}".strip() if spec else f"{dep.name} (no version)"
+
+
 def unpinned_findings(files: Iterable[ParsedFile], locked: dict[str, set[tuple[str, str]]]) -> list[Finding]:
+    """One finding per manifest (one root cause: no lock pins it), listing its unpinned
+    runtime dependencies. A pyproject or package.json may be a library published with ranges on
+    purpose, so there the finding is low confidence; a requirements file is an install list."""
     out: list[Finding] = []
     for parsed in files:
         if parsed.is_lock:
             continue
-        pins = _covering_pins(parsed.path, locked)
-        for dep in parsed.dependencies:
-            if dep.kind in _LOCAL_KINDS or (str(dep.ecosystem), dep.key) in pins:
-                continue
-            if dep.version and dep.kind == "registry":
-                continue
-            if dep.kind == "vcs" and _vcs_pinned(dep):
-                continue
-            spec = redact_url(dep.spec)
-            what = (
-                f"a VCS/URL reference ({spec[:80]})"
-                if dep.kind in ("vcs", "url")
-                else (f"the range {spec!r}" if spec else "no version at all")
+        loose = _unpinned(parsed, _covering_pins(parsed.path, locked))
+        if not loose:
+            continue
+        manifest = parsed.path.rpartition("/")[2] in _MANIFESTS
+        shown = ", ".join(_describe(d) for d in loose[:12]) + (
+            f" and {len(loose) - 12} more" if len(loose) > 12 else ""
+        )
+        hint = (
+            " (right for a library published to an index; a deployed service needs a lock)"
+            if manifest
+            else ""
+        )
+        out.append(
+            rules.UNPINNED.finding(
+                _location(loose[0]),
+                f"{len(loose)} runtime dependencies of {parsed.path} are not pinned and no lock file beside "
+                f"or above it pins them{hint}: {shown}.",
+                snippet=f"{parsed.path}: unpinned runtime dependencies",
+                related=tuple(_location(d) for d in loose[1:]),
+                context=CodeContext.CONFIG,
+                confidence=Confidence.LOW if manifest else Confidence.HIGH,
+                properties=(("count", str(len(loose))), ("packages", ",".join(d.key for d in loose))),
             )
-            out.append(
-                rules.UNPINNED.finding(
-                    _location(dep),
-                    f"{dep.name} is declared with {what} and no lock file beside or above "
-                    f"{parsed.path} pins it.",
-                    snippet=f"{dep.key} {spec}".strip(),
-                    context=CodeContext.CONFIG,
-                    confidence=Confidence.HIGH,
-                )
-            )
+        )
     return out
 
 
