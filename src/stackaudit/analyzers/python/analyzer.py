@@ -31,7 +31,7 @@ class PythonRulesAnalyzer(FileAnalyzer):
     """Performance, scalability and SQL rules for Python source (see each family's module)."""
 
     name: ClassVar[str] = "python-rules"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     languages: ClassVar[frozenset[str]] = frozenset({"python"})
     rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)
     ruff_equivalents: ClassVar[Mapping[str, str]] = {

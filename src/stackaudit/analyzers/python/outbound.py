@@ -58,9 +58,9 @@ NO_TIMEOUT = RuleMeta(
     ``Session`` without a default) with no ``timeout=``, ``urllib.request.urlopen`` without a
     timeout, ``redis.Redis``/``StrictRedis``/``from_url`` without ``socket_timeout``,
     ``psycopg``/``psycopg2`` ``connect`` without ``connect_timeout``, the project's own wrappers
-    that pass ``timeout=timeout`` from a parameter whose default is ``None``, SQLAlchemy
-    ``create_engine`` (not SQLite) with neither ``pool_timeout`` nor a timeout in
-    ``connect_args``, and any httpx call or client given ``timeout=None`` explicitly.
+    that pass ``timeout=timeout`` from a parameter whose default is ``None``, and any httpx call
+    or client given ``timeout=None`` explicitly. SQLAlchemy engines are left alone: the pool's
+    checkout gives up after ``pool_timeout`` (30 s by default).
 
     Why it matters: requests and redis-py default to no timeout at all. One slow dependency
     then holds a worker thread per request until the pool is exhausted and the whole service
@@ -137,8 +137,9 @@ REDIS_CTORS = frozenset(
     }
 )
 PG_CONNECT = frozenset({"psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect"})
-ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine"})
-TIMEOUT_CTORS = REDIS_CTORS | PG_CONNECT | ENGINES | {"httpx.Client", "httpx.AsyncClient"}
+# SQLAlchemy engines are not here: the pool's checkout waits at most pool_timeout (30 s by
+# default), so an engine without options does not wait forever (judged false on real apps).
+TIMEOUT_CTORS = REDIS_CTORS | PG_CONNECT | {"httpx.Client", "httpx.AsyncClient"}
 
 
 def _param_default(args: ast.arguments, name: str) -> ast.expr | None:
@@ -261,31 +262,10 @@ class OutboundRules(RuleFamily):
             dsn = string_value(node.args[0]) if node.args else None
             if keyword(node, "connect_timeout") is None and "connect_timeout" not in (dsn or ""):
                 self.walk.emit(NO_TIMEOUT, node, "database connect without connect_timeout")
-        elif name in ENGINES:
-            self._engine(node)
         elif name in {"httpx.Client", "httpx.AsyncClient"}:
             given = keyword(node, "timeout")
             if given is not None and is_none(given.value):
                 self.walk.emit(NO_TIMEOUT, node, "httpx client with timeout=None can wait forever")
-
-    def _engine(self, node: ast.Call) -> None:
-        url = self.walk.resolve(node.args[0]) if node.args else None
-        if (string_value(url) or "").startswith("sqlite"):
-            return
-        if keyword(node, "pool_timeout") is not None:
-            return
-        connect_args = keyword(node, "connect_args")
-        if connect_args is not None:
-            value = self.walk.resolve(connect_args.value)
-            if not isinstance(value, ast.Dict) or any(
-                "timeout" in (string_value(k) or "") or "timeout" in ast.unparse(v)
-                for k, v in zip(value.keys, value.values, strict=True)
-                if k is not None
-            ):
-                return
-        self.walk.emit(
-            NO_TIMEOUT, node, "create_engine without pool_timeout or a connect timeout in connect_args"
-        )
 
     # ---- perf.blocking-call-in-async ---------------------------------------------------------
     def _blocking_client(self, node: ast.Call, out: Outbound) -> None:
