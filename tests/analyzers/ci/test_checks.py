@@ -197,3 +197,15 @@ def test_install_snippet_hides_index_credentials() -> None:
     (finding,) = check_installs("install.sh", text, frozenset())
     assert "s3cr3t-t0ken" not in repr(finding) and "ghp_0123456789abcdef" not in repr(finding)
     assert "https://***@pypi.example.com/simple" in finding.snippet
+
+
+def test_a_source_distribution_is_not_asked_for_codeowners(tmp_path: Path) -> None:
+    """An unpacked sdist never ships .github: reporting a missing CODEOWNERS there is noise."""
+    (tmp_path / "app.py").write_text("x = 1\n")
+    files = (SourceFile("app.py", tmp_path / "app.py", 6, "python"),)
+    plain = CiHardeningAnalyzer().analyze_repo(RepoContext(tmp_path, files, Config(), is_git=False))
+    assert "ci.codeowners-missing" in {f.rule_id for f in plain.findings}
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: app\n")
+    sdist = CiHardeningAnalyzer().analyze_repo(RepoContext(tmp_path, files, Config(), is_git=False))
+    assert "ci.codeowners-missing" not in {f.rule_id for f in sdist.findings}
+    assert "source distribution" in sdist.reason

@@ -61,8 +61,15 @@ def _is_install_script(file: SourceFile) -> bool:
     )
 
 
+def is_source_distribution(ctx: RepoContext) -> bool:
+    """An unpacked sdist (PKG-INFO at the root, no git): it never ships repository governance
+    (CODEOWNERS, workflows, signed history), so checks of those would only report their absence."""
+    return not ctx.is_git and (ctx.root / "PKG-INFO").is_file()
+
+
 def run_checks(ctx: RepoContext) -> list[CheckResult]:
     cfg = ci_config(ctx.config)
+    sdist = is_source_distribution(ctx)
     locks = [f for f in ctx.files if is_lockfile(f.path)]
     hashed = _fully_hashed(locks)
     dockerfiles = [f for f in ctx.files if f.language == "dockerfile"]
@@ -74,7 +81,9 @@ def run_checks(ctx: RepoContext) -> list[CheckResult]:
             cfg.history_depth,
             min(ctx.config.analyzer_timeout_s, 60.0),
         ),
-        check_codeowners(ctx.root, [f.path for f in ctx.files]),
+        CheckResult(skipped="CODEOWNERS: a source distribution does not ship repository governance")
+        if sdist
+        else check_codeowners(ctx.root, [f.path for f in ctx.files]),
         _per_file(locks, check_lockfile),
         _per_file(
             [f for f in ctx.files if _is_install_script(f)],
