@@ -19,6 +19,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
     from stackaudit.analyzers.ci.analyzer import CiHardeningAnalyzer
     from stackaudit.analyzers.external.ruff import RuffAnalyzer
     from stackaudit.analyzers.external.zizmor import ZizmorAnalyzer
+    from stackaudit.analyzers.migrations import MigrationsAnalyzer
     from stackaudit.analyzers.sca.analyzer import ScaAnalyzer
     from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
@@ -33,6 +34,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         CiHardeningAnalyzer,
         TaintAnalyzer,
         AuditTrailAnalyzer,
+        MigrationsAnalyzer,
     )
 
 

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 from stackaudit.config.sections.base import Section
 from stackaudit.config.sections.ci import CiConfig
+from stackaudit.config.sections.migrations import MigrationsConfig
 from stackaudit.config.sections.privilege import PrivilegeConfig
 from stackaudit.config.sections.runtime import (
     LoadConfig,
@@ -88,6 +89,7 @@ class Config(Section):
     secrets: SecretsConfig = SecretsConfig()
     supply_chain: SupplyChainConfig = SupplyChainConfig()
     privilege: PrivilegeConfig = PrivilegeConfig()
+    migrations: MigrationsConfig = MigrationsConfig()
     ci: CiConfig = CiConfig()
     slo: dict[str, SLOConfig] = Field(default_factory=dict)
     load: LoadConfig = LoadConfig()
