@@ -149,7 +149,7 @@ def stackaudit_match(finding: PeerFinding, ours: list[dict[str, Any]]) -> dict[s
 
 
 def _origin(f: dict[str, Any]) -> str:
-    props = {p["name"]: p["value"] for p in f.get("properties", [])}
+    props = {str(p["name"]): str(p["value"]) for p in f.get("properties", [])}
     return props.get("origin", "-")
 
 
@@ -191,7 +191,7 @@ def report(
             if fig["recall"] is not None
             else tool
         )
-    origins = defaultdict(int)
+    origins: dict[str, int] = defaultdict(int)
     for finding in peer:
         label = verdict_for(finding, labels)
         match = stackaudit_match(finding, ours) if label and label["verdict"] == "true" else None

@@ -8,7 +8,7 @@ from typing import Any
 
 from .common import SUMMARY_FILE, App, load_findings, result_file
 from .labels import load_labels
-from .score import AppScore, Precision, movement, overall, pooled_groups, score_app
+from .score import AppScore, Precision, movement, overall, pooled_groups, score_app, top20_false_by_rule
 
 
 def _p(value: float | None) -> str:
@@ -74,6 +74,9 @@ def score_command(
     print(_table(HEADERS, rows))
     print(_groups("per category (labelled findings of every app)", pooled_groups(scores, "category")))
     print(_groups("per rule (labelled findings of every app)", pooled_groups(scores, "rule")))
+    noise = [[r, str(f), str(n)] for r, f, n in top20_false_by_rule(scores) if f]
+    print("\nfalse positives in the top 20 of every app, by rule")
+    print(_table(["rule", "false", "in top 20"], noise) if noise else "(none)")
     current = {s.name: s.summary() for s in scores}
     current["overall"] = {k: v for k, v in overall(scores).items() if k != "name"}
     previous = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else {}

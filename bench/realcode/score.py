@@ -69,7 +69,8 @@ class AppScore:
     sampled: Precision  # every label that matches a finding of the run (one per key)
     by_rule: dict[str, Precision] = field(default_factory=dict)
     by_category: dict[str, Precision] = field(default_factory=dict)
-    verdicts: tuple[tuple[str, str, str | None], ...] = ()  # (rule, category, verdict) of labelled+top
+    verdicts: tuple[tuple[str, str, str | None], ...] = ()  # (rule, category, verdict), one per label
+    top20_rows: tuple[tuple[str, str | None], ...] = ()  # (rule, verdict) of each top-20 finding
 
     def summary(self) -> dict[str, Any]:
         """The small record kept in ``last_scored.json`` to show movement on the next run."""
@@ -120,6 +121,7 @@ def score_app(
         by_rule=_group([(r, v) for r, _, v in rows]),
         by_category=_group([(c, v) for _, c, v in rows]),
         verdicts=tuple(rows),
+        top20_rows=tuple((str(f["rule_id"]), verdict(f)) for f in findings[:20]),
     )
 
 
@@ -140,8 +142,9 @@ def overall(scores: list[AppScore], name: str = "overall") -> dict[str, Any]:
 
 def pooled_groups(scores: list[AppScore], by: str) -> dict[str, Precision]:
     """Precision per rule (``by='rule'``) or per category over every app's labelled findings."""
-    index = 0 if by == "rule" else 1
-    return _group([(row[index], row[2]) for s in scores for row in s.verdicts])
+    return _group(
+        [(rule if by == "rule" else category, v) for s in scores for rule, category, v in s.verdicts]
+    )
 
 
 def movement(
@@ -164,3 +167,14 @@ def movement(
 
 def _fmt(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def top20_false_by_rule(scores: list[AppScore]) -> list[tuple[str, int, int]]:
+    """(rule, false, of which in the top 20) over every app: the rules that fill the top rows with noise."""
+    false: dict[str, int] = defaultdict(int)
+    seen: dict[str, int] = defaultdict(int)
+    for s in scores:
+        for rule, verdict in s.top20_rows:
+            seen[rule] += 1
+            false[rule] += verdict == "false"
+    return sorted(((r, false[r], seen[r]) for r in seen), key=lambda t: (-t[1], t[0]))

@@ -140,3 +140,16 @@ def test_load_findings_orders_by_score(tmp_path: Path) -> None:
     rows = [finding("r", "a.py", "low", 1), finding("r", "a.py", "high", 50)]
     report.write_text(json.dumps({"findings": rows}), encoding="utf-8")
     assert [f["snippet"] for f in load_findings(report)] == ["high", "low"]
+
+
+def test_top20_false_by_rule_counts_false_labels_among_the_top_rows() -> None:
+    from bench.realcode.score import top20_false_by_rule
+
+    findings = [finding("noisy", "a.py", f"n{i}", 90 - i) for i in range(3)] + [
+        finding("good", "a.py", "g", 10)
+    ]
+    lab = labels(
+        ("noisy", "a.py", "n0", "false"), ("noisy", "a.py", "n1", "false"), ("good", "a.py", "g", "true")
+    )
+    s = score_app("demo", "judge", findings, lab)
+    assert top20_false_by_rule([s]) == [("noisy", 2, 3), ("good", 0, 1)]
