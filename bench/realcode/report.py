@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .common import SUMMARY_FILE, App, load_findings, result_file
+from .common import SUMMARY_FILE, App, load_findings, meta_file, result_file
 from .labels import load_labels
 from .score import AppScore, Precision, movement, overall, pooled_groups, score_app, top20_false_by_rule
 
@@ -90,3 +90,11 @@ def score_command(
         )
         print(f"\nsaved {summary_file.name}")
     return 0
+
+
+def _commit_of(cache: Path, app: App) -> str:
+    """The stackaudit commit that produced the app's report (from the run's meta file)."""
+    try:
+        return str(json.loads(meta_file(cache, app).read_text(encoding="utf-8"))["stackaudit_commit"])
+    except (OSError, ValueError, KeyError):
+        return "unknown"
