@@ -85,9 +85,8 @@ def score_command(
     if markdown:
         print("\n" + _markdown(HEADERS, rows))
     if save:
-        summary_file.write_text(
-            json.dumps({"apps": current}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        record = {"apps": current, "stackaudit_commits": sorted({_commit_of(cache, app) for app in apps})}
+        summary_file.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"\nsaved {summary_file.name}")
     return 0
 
