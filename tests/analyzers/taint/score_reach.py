@@ -64,7 +64,9 @@ def load_labels(root: Path = REACH) -> list[Label]:
         for path in sorted(case.rglob("*")):
             if path.is_file() and path.suffix in _LANGUAGES:
                 for match in LABEL.finditer(path.read_text(encoding="utf-8")):
-                    labels.append(Label(case.name, match.group(2), match.group(3), match.group(1) == "vulnerable"))
+                    labels.append(
+                        Label(case.name, match.group(2), match.group(3), match.group(1) == "vulnerable")
+                    )
     return labels
 
 
@@ -107,11 +109,15 @@ def report(labels: list[Label], flagged: set[tuple[str, str]]) -> str:
     for key in ("group", "rule"):
         lines.append(f"-- per {key}")
         counts: Mapping[str, int] = {}
-        counts = {n: sum(1 for lb in labels if getattr(lb, key) == n) for n in {getattr(lb, key) for lb in labels}}
+        counts = {
+            n: sum(1 for lb in labels if getattr(lb, key) == n) for n in {getattr(lb, key) for lb in labels}
+        }
         for name, r in rates(labels, flagged, key).items():
             lines.append(f"{name:<34}{counts[name]:>7}{r.vulnerable:>6}{r.precision:>11.2f}{r.recall:>8.2f}")
     total = rates([Label(lb.case, lb.rule, "all", lb.vulnerable) for lb in labels], flagged, "group")["all"]
-    lines.append(f"{'all':<34}{len(labels):>7}{total.vulnerable:>6}{total.precision:>11.2f}{total.recall:>8.2f}")
+    lines.append(
+        f"{'all':<34}{len(labels):>7}{total.vulnerable:>6}{total.precision:>11.2f}{total.recall:>8.2f}"
+    )
     return "\n".join(lines)
 
 

@@ -112,7 +112,7 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     sink = tb.FUNCTION_SINKS.get(qn) or it.prog.extra_sinks.get(qn)
     if sink is not None:
         sinks.check(it, sink, args, qn)
-        if sink.kind in ("html", "redirect", "template"):
+        if sink.kind in tb.RESPONSE_KINDS:
             _response_headers(it, args)
             return Val(tag="response")
     elif isinstance(node.func, ast.Attribute) and qn.split(".", 1)[0] not in _PLAIN_MODULES:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
@@ -73,6 +74,7 @@ class Program:
         self.extra_sanitizers = _parse_extra_sanitizers(config.extra_sanitizers)
         self.extra_sinks = _parse_extra_sinks(config.extra_sinks)
         self.deadline = float("inf")
+        self.root: Path | None = None  # the repository's directory: templates are read from it
         self.summaries: dict[str, Summary] = {}
         self._in_progress: set[str] = set()
         self._hinted: dict[str, bool] = {}

@@ -6,7 +6,9 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from stackaudit.analyzers.taint import sitectx
 from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.render import render_values, unconfirmed
 from stackaudit.analyzers.taint.values import SourceKind, Taint, Val, flatten
 
 if TYPE_CHECKING:
@@ -26,6 +28,13 @@ def _safe_prefix(kind: str, prefix: str) -> bool:
 
 
 def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
+    if sink.kind == "send_file":
+        _send_file(it, sink, args, label)
+        return
+    if sink.kind == "render":
+        for value, note in render_values(it, args, label):
+            report(it, tb.XSS, flatten(value), args.node, note)
+        return
     values = _dangerous_values(it, sink, args)
     taints: frozenset[Taint] = frozenset()
     for value in values:
@@ -34,6 +43,25 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
         taints = taints | flatten(value)
     if taints:
         report(it, sink.cwe, taints, args.node, label)
+    elif label in _MARK_SAFE and values and _stored(it, args):
+        unconfirmed(it, tb.XSS, args.node, f"a stored value is marked safe by {label}")
+
+
+_MARK_SAFE = frozenset(
+    {"markupsafe.Markup", "flask.Markup", "jinja2.Markup", "django.utils.safestring.mark_safe"}
+)
+
+
+def _stored(it: Interp, args: CallArgs) -> bool:
+    """``mark_safe(profile.bio)`` of a value read from the database: stored XSS of unknown origin."""
+    first = args.node.args[0] if args.node.args else None
+    value = args.get(0)
+    return (
+        first is not None
+        and value is not None
+        and not value.is_const
+        and sitectx.from_query(it, first, args.node.lineno)
+    )
 
 
 def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
@@ -46,7 +74,9 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         return []
     if kind == "xml" and _safe_xml(args):
         return []
-    if kind == "html" and _non_html(args):
+    if kind == "html" and (_non_html(args) or sitectx.non_html_set_after(it, args.node)):
+        return []
+    if kind in _GATED and not _GATED[kind](it, args):
         return []
     values = [v for i in sink.positions if (v := args.get(i)) is not None]
     values += [args.kwargs[k] for k in sink.keywords if k in args.kwargs]
@@ -59,6 +89,101 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         ):
             values = [v for k, v in args.kwargs.items() if k != "source"]
     return values
+
+
+def _ldap(it: Interp, args: CallArgs) -> bool:
+    return _library_receiver(it, args, "ldap", ("ldap",))
+
+
+def _ldap3(it: Interp, args: CallArgs) -> bool:
+    """ldap3 ``conn.search(base, filter)``: also when the connection comes from a helper module."""
+    if _library_receiver(it, args, "ldap", ("ldap3",)):
+        return True
+    search_filter = args.get(1, "search_filter")
+    return search_filter is not None and search_filter.prefix.startswith("(") and _repo_imports(it, "ldap3")
+
+
+def _xpath(it: Interp, args: CallArgs) -> bool:
+    return _library_receiver(it, args, "xml-tree", ("lxml", "parsel", "scrapy")) or _repo_imports(it, "lxml")
+
+
+def _library_receiver(it: Interp, args: CallArgs, tag: str, modules: tuple[str, ...]) -> bool:
+    receiver = args.receiver
+    if receiver is not None and receiver.is_const and isinstance(receiver.const, str):
+        return False
+    return (receiver is not None and receiver.tag == tag) or bool(it.mod.imported_roots & set(modules))
+
+
+def _repo_imports(it: Interp, root: str) -> bool:
+    return any(root in mod.imported_roots for mod in it.prog.modules.values())
+
+
+def _sax_parser(it: Interp, args: CallArgs) -> bool:
+    """``parser.parse(source)`` of a SAX parser that turned external entities on."""
+    func = args.node.func
+    if not (isinstance(func, ast.Attribute) and sitectx.external_entities(it, func.value)):
+        return False
+    _unconfirmed_xxe(it, args, args.get(0, "source"))
+    return True
+
+
+def _sax_dom(it: Interp, args: CallArgs) -> bool:
+    """minidom/pulldom ``parseString(data, parser)`` with such a parser."""
+    parser = args.node.args[1] if len(args.node.args) > 1 else None
+    parser = parser or next((k.value for k in args.node.keywords if k.arg == "parser"), None)
+    if parser is None or not sitectx.external_entities(it, parser):
+        return False
+    _unconfirmed_xxe(it, args, args.get(0, "string"))
+    return True
+
+
+def _unconfirmed_xxe(it: Interp, args: CallArgs, data: Val | None) -> None:
+    """External entities on are dangerous whatever the document's origin: kept, as unconfirmed."""
+    if data is not None and not data.is_const and not flatten(data):
+        reason = "a parser with external entities enabled reads a document of unknown origin"
+        unconfirmed(it, tb.XXE, args.node, reason)
+
+
+def _wfile(it: Interp, args: CallArgs) -> bool:
+    """``self.wfile.write(body)`` in an http.server handler that does not declare a non-HTML type."""
+    func = args.node.func
+    owner = func.value if isinstance(func, ast.Attribute) else None
+    return isinstance(owner, ast.Attribute) and owner.attr == "wfile" and not sitectx.sends_non_html(it)
+
+
+_GATED = {
+    "ldap": _ldap,
+    "ldap3": _ldap3,
+    "xpath": _xpath,
+    "sax-parser": _sax_parser,
+    "sax-dom": _sax_dom,
+    "wfile": _wfile,
+}
+_FILE_LIKE = frozenset({"BytesIO", "StringIO", "SpooledTemporaryFile", "TemporaryFile", "NamedTemporaryFile"})
+
+
+def _send_file(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
+    """``send_file(path)`` reads a path; ``send_file(BytesIO(data))`` serves bytes (XSS only inline HTML)."""
+    first = (
+        args.node.args[0]
+        if args.node.args
+        else next((k.value for k in args.node.keywords if k.arg in sink.keywords), None)
+    )
+    value = args.get(0, "path_or_file") or args.kwargs.get("filename_or_fp")
+    if first is None or value is None:
+        return
+    built = sitectx.resolve(it, first, args.node.lineno)
+    callee = built.func if isinstance(built, ast.Call) else None
+    leaf = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+    if leaf not in _FILE_LIKE:
+        report(it, tb.PATH, flatten(value), args.node, label)
+        return
+    attachment = args.kwargs.get("as_attachment")
+    mimetype = args.kwargs.get("mimetype")
+    inline = attachment is None or (attachment.is_const and not attachment.const)
+    html = mimetype is not None and isinstance(mimetype.const, str) and "html" in mimetype.const
+    if inline and html:
+        report(it, tb.XSS, flatten(value), args.node, f"{label} (inline HTML)")
 
 
 def _subprocess(args: CallArgs) -> list[Val]:

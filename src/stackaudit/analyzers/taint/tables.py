@@ -70,9 +70,16 @@ FUNCTION_SINKS: dict[str, Sink] = {
         "os.mkdir os.makedirs os.listdir os.scandir os.stat os.chmod os.chown os.truncate "
         "os.removedirs os.walk shutil.rmtree shutil.copy shutil.copy2 shutil.copyfile "
         "shutil.copytree shutil.move shutil.make_archive tarfile.open zipfile.ZipFile "
-        "flask.send_file starlette.responses.FileResponse fastapi.responses.FileResponse "
+        "starlette.responses.FileResponse fastapi.responses.FileResponse "
         "django.http.FileResponse",
         kw=("file", "path", "path_or_file", "filename", "name"),
+    ),
+    # a path, or a file-like object whose bytes are served (XSS when inline HTML)
+    **_sinks(
+        PATH,
+        "flask.send_file flask.helpers.send_file",
+        kw=("path_or_file", "filename_or_fp"),
+        kind="send_file",
     ),
     **_sinks(PATH, "os.rename os.replace shutil.copy shutil.move", pos=(0, 1)),
     **_sinks(PATH, "flask.send_from_directory", kw=("directory",)),
@@ -83,6 +90,15 @@ FUNCTION_SINKS: dict[str, Sink] = {
         kw=("s", "base"),
     ),
     **_sinks(XSS, "flask.render_template_string", kw=("source",), kind="template"),
+    # a template file rendered with a context: its unsafe uses (|safe, autoescape off, <script>) decide
+    **_sinks(
+        XSS,
+        "flask.render_template quart.render_template django.shortcuts.render "
+        "django.shortcuts.render_to_response django.template.loader.render_to_string "
+        "django.template.response.TemplateResponse django.template.response.SimpleTemplateResponse",
+        pos=(),
+        kind="render",
+    ),
     **_sinks(
         XSS,
         "flask.make_response flask.Response werkzeug.Response werkzeug.wrappers.Response "
@@ -131,7 +147,16 @@ FUNCTION_SINKS: dict[str, Sink] = {
         kw=("data", "file", "string"),
     ),
     **_sinks(DESER, "yaml.load yaml.load_all", kw=("stream",), kind="yaml"),
+    # DOM builders that take a SAX parser: XXE only when that parser turned external entities on
+    **_sinks(
+        XXE,
+        "xml.dom.minidom.parse xml.dom.minidom.parseString xml.dom.pulldom.parse xml.dom.pulldom.parseString",
+        kw=("file", "string", "stream_or_string"),
+        kind="sax-dom",
+    ),
 }
+# Sink kinds whose call builds a response object (the route returns it; its body is checked here).
+RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file"})
 
 
 # method name -> sink; ``gate`` = a top-level module the file must import, or a receiver tag.
@@ -159,15 +184,15 @@ _METHOD_SINK_TABLES: tuple[dict[str, MethodSink], ...] = (
     _msinks(SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation")),
     _msinks(SQL, "raw", kw=("raw_query",), mods=("django",)),
     _msinks(SQL, "extra", pos=(), kw=("where", "select", "tables", "order_by"), mods=("django",)),
+    # LDAP and lxml sinks: the connection or tree is often made in a helper module; sinks.py
+    # decides from the receiver, the module, the repository's imports and the filter's shape
     _msinks(
-        LDAP,
-        "search_s search_st search_ext search_ext_s",
-        pos=(0, 2),
-        kw=("base", "filterstr"),
-        mods=("ldap",),
+        LDAP, "search_s search_st search_ext search_ext_s", pos=(0, 2), kw=("base", "filterstr"), kind="ldap"
     ),
-    _msinks(LDAP, "search", pos=(0, 1), kw=("search_base", "search_filter"), mods=("ldap3",)),
-    _msinks(XPATH, "xpath", kw=("_path",), mods=("lxml",)),
+    _msinks(LDAP, "search", pos=(0, 1), kw=("search_base", "search_filter"), kind="ldap3"),
+    _msinks(XPATH, "xpath", kw=("_path",), kind="xpath"),
+    _msinks(XXE, "parse", kw=("source",), mods=("xml",), kind="sax-parser"),
+    _msinks(XSS, "write", kind="wfile"),
     _msinks(XPATH, "find findall iterfind findtext", kw=("path",), tags=("xml-tree",)),
     _msinks(
         PATH,
@@ -218,17 +243,24 @@ SANITIZERS: dict[str, frozenset[int]] = {
         "django.utils.html.escape django.utils.html.format_html "
         "django.utils.html.strip_tags bleach.clean cgi.escape flask.render_template "
         "django.shortcuts.render django.template.loader.render_to_string "
-        "flask.jsonify django.http.JsonResponse",
+        "flask.jsonify django.http.JsonResponse django.template.response.TemplateResponse "
+        "quart.render_template django.shortcuts.render_to_response",
     ),
     **_san(
         frozenset({PATH}),
         "os.path.basename werkzeug.utils.secure_filename werkzeug.secure_filename "
-        "werkzeug.utils.safe_join werkzeug.security.safe_join flask.safe_join "
+        "werkzeug.utils.safe_join werkzeug.security.safe_join flask.safe_join flask.helpers.safe_join "
         "django.utils._os.safe_join django.utils.text.get_valid_filename",
     ),
     **_san(
         frozenset({XSS, HEADER, REDIRECT, SSRF, LDAP, XPATH}),
         "urllib.parse.quote urllib.parse.quote_plus urllib.parse.urlencode",
+    ),
+    # base64 and JWT text: [A-Za-z0-9+/=_.-] only, no quote, angle bracket, space or line break
+    **_san(
+        frozenset({XSS, HEADER, SQL, CMD, LDAP, XPATH, CODE}),
+        "jwt.encode jose.jwt.encode base64.b64encode base64.urlsafe_b64encode base64.standard_b64encode "
+        "base64.b32encode base64.b16encode binascii.hexlify",
     ),
     **_san(
         frozenset({LDAP}),
@@ -358,6 +390,10 @@ TAGGING_CALLS: dict[str, str] = {
     "defusedxml.ElementTree.parse": "xml-tree",
     "defusedxml.lxml.fromstring": "xml-tree",
     "defusedxml.lxml.parse": "xml-tree",
+    "ldap3.Connection": "ldap",
+    "ldap.initialize": "ldap",
+    "ldap.ldapobject.LDAPObject": "ldap",
+    "ldap.ldapobject.ReconnectLDAPObject": "ldap",
     "pathlib.Path": "path",
     "pathlib.PurePath": "path",
     "pathlib.PosixPath": "path",
