@@ -205,6 +205,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             return const(folded)
     if method in _DB_RESULTS and _is_query_chain(node.func):
         return CLEAN  # rows read back from the database: data at rest, not this request's input
+    if method == "get" and any(k.arg == "type" and tb.typed(k.value) for k in node.keywords):
+        return CLEAN  # request.args.get("page", type=int): converted by the framework
     if method in _LOOKUPS and not receiver.tag:
         default = args.args[1:] + [v for k, v in args.kwargs.items() if k == "default"]
         return tainted(cap(flatten(receiver).union(*(flatten(d) for d in default))))

@@ -12,7 +12,14 @@ import re
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.taint import tables as tb
-from stackaudit.analyzers.taint.values import ALL_CWES, CLEAN, NOT_DOUBLE_SLASH, STARTS_WITH_SLASH, Val
+from stackaudit.analyzers.taint.values import (
+    ALL_CWES,
+    CLEAN,
+    NOT_DOUBLE_SLASH,
+    STARTS_WITH_SLASH,
+    Val,
+    flatten,
+)
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.interp import Env, Interp
@@ -71,14 +78,35 @@ def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
     if isinstance(op, ast.In | ast.NotIn) and _is_constant_collection(it, right):
         cleaned = _subject(it, test.left)
         return (cleaned, {}) if isinstance(op, ast.In) else ({}, cleaned)
-    if isinstance(op, ast.Eq | ast.NotEq | ast.Is) and it.expr(right).is_const:
-        name = _name_of(test.left)
-        cleaned = {name: CLEAN} if name else {}
+    if isinstance(op, ast.Eq | ast.NotEq | ast.Is):
+        cleaned = _equal_to_server_value(it, test.left, right)
         return (cleaned, {}) if isinstance(op, ast.Eq | ast.Is) else ({}, cleaned)
     return {}, {}
 
 
+def _equal_to_server_value(it: Interp, left: ast.expr, right: ast.expr) -> Env:
+    """``x == "admin"`` or ``name == expected`` (computed by the server): ``x`` holds that value.
+
+    Either side may be the checked one; the other must carry no taint at all (a constant,
+    a value the server computed, a database value).
+    """
+    for subject, other in ((left, right), (right, left)):
+        name = _name_of(subject)
+        if name is None or (name not in it.env and not isinstance(subject, ast.Attribute)):
+            continue
+        value = it.expr(other)
+        if value.is_const or (not flatten(value) and _computed(other)):
+            return {name: CLEAN}
+    return {}
+
+
+def _computed(node: ast.expr) -> bool:
+    """An expression that yields a value (not a bare attribute of an unknown object)."""
+    return isinstance(node, ast.Name | ast.Call | ast.Subscript | ast.JoinedStr | ast.BinOp)
+
+
 def _is_constant_collection(it: Interp, node: ast.expr) -> bool:
+    """An allow-list: constants, or a collection the server built (``os.listdir``, a query, a set)."""
     value = it.expr(node)
     if value.is_const:
         return isinstance(value.const, tuple | frozenset | str | bytes)
@@ -88,7 +116,16 @@ def _is_constant_collection(it: Interp, node: ast.expr) -> bool:
         return True  # membership tests a dict's keys, which are constants here
     if isinstance(node, ast.Set | ast.List | ast.Tuple):
         return all(isinstance(e, ast.Constant) for e in node.elts)
+    if not flatten(value) and _server_built(node):
+        return True
     return _looks_constant_name(node)
+
+
+def _server_built(node: ast.expr) -> bool:
+    """A call, a comprehension or a local variable: not an attribute of an object we cannot see."""
+    return isinstance(
+        node, ast.Name | ast.Call | ast.SetComp | ast.ListComp | ast.DictComp | ast.GeneratorExp
+    )
 
 
 def _looks_constant_name(node: ast.expr) -> bool:

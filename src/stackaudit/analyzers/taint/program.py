@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from stackaudit.analyzers.taint import entrypoints
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
 from stackaudit.analyzers.taint.exprs import join_all
@@ -142,7 +143,7 @@ class Program:
     def hinted(self, func: FuncInfo) -> bool:
         cached = self._hinted.get(func.qualname)
         if cached is None:
-            cached = self._hinted[func.qualname] = func.hinted(self.hint)
+            cached = self._hinted[func.qualname] = func.hinted(self.hint) or entrypoints.is_entry(self, func)
         return cached
 
     def summary(self, func: FuncInfo, depth: int) -> Summary | None:
@@ -199,6 +200,9 @@ class Program:
         converters: dict[str, str],
         view: bool,
     ) -> Val:
+        decided = entrypoints.param_value(self, it, func, index, arg, view)
+        if decided is not None:
+            return decided
         annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
         if arg.arg == "request" or annotation.split(".")[-1] in tb.REQUEST_TYPES:
             return Val(tag="request")

@@ -357,6 +357,13 @@ REQUEST_CLEAN_ATTRS = frozenset(
     ]
 )
 REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest"})
+
+
+def typed(node: object) -> bool:
+    """``type=int`` in ``request.args.get("n", type=int)``: the framework converts the value."""
+    return getattr(node, "id", None) in ("int", "float", "bool")
+
+
 CLEAN_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal"})
 # Calls that end the request: the code after them on that path does not run.
 EXIT_CALLS = frozenset(
