@@ -29,6 +29,11 @@ _HOST_ATTRS = frozenset({"netloc", "hostname", "host", "scheme"})
 _HOST_CHECKED = frozenset({tb.SSRF, tb.REDIRECT})
 _FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
 _SUBJECT_KW = frozenset({"url", "value", "path", "s"})
+# A check the project wrote and named for what it proves: is_safe_url, is_valid_filename, allowed_file.
+_VALIDATOR_NAME = re.compile(
+    r"^_?(is_|check_|validate_|verify_)?(safe|valid|allowed|trusted|whitelisted|allowlisted|permitted)(_|$)"
+    r"|^_?is_\w*_(safe|valid|allowed|trusted)$"
+)
 _REGEX_CALLS = frozenset({"re.fullmatch", "re.match", "regex.fullmatch", "regex.match"})
 
 
@@ -116,16 +121,9 @@ def _is_constant_collection(it: Interp, node: ast.expr) -> bool:
         return True  # membership tests a dict's keys, which are constants here
     if isinstance(node, ast.Set | ast.List | ast.Tuple):
         return all(isinstance(e, ast.Constant) for e in node.elts)
-    if not flatten(value) and _server_built(node):
-        return True
+    if not flatten(value) and not isinstance(node, ast.Constant):
+        return True  # os.listdir(...), a query's rows, config["SUPPORTED_LANGUAGES"]: no input in it
     return _looks_constant_name(node)
-
-
-def _server_built(node: ast.expr) -> bool:
-    """A call, a comprehension or a local variable: not an attribute of an object we cannot see."""
-    return isinstance(
-        node, ast.Name | ast.Call | ast.SetComp | ast.ListComp | ast.DictComp | ast.GeneratorExp
-    )
 
 
 def _looks_constant_name(node: ast.expr) -> bool:
@@ -163,6 +161,10 @@ def _call(it: Interp, test: ast.Call) -> Env:
             target = _name_of(test.args[-1])
             return {target: CLEAN} if target else {}
     qn = it.qualname(func)
+    leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if _VALIDATOR_NAME.match(leaf) and test.args and qn not in tb.SANITIZERS:
+        target = _name_of(test.args[0])  # the project's own is_safe_url(x) / is_valid_path(x)
+        return {target: CLEAN} if target else {}
     helper = it.prog.resolve_function(it, func, qn) if qn else None
     if helper is not None and test.args and is_validator(helper.node):
         target = _name_of(test.args[0])

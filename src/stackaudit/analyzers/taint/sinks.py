@@ -80,6 +80,8 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         return []
     values = [v for i in sink.positions if (v := args.get(i)) is not None]
     values += [args.kwargs[k] for k in sink.keywords if k in args.kwargs]
+    if sink.cwe == tb.PATH and _file_object(it, args):
+        return []  # zipfile.ZipFile(BytesIO(data)): bytes in memory, not a path
     if kind == "template" and not any(flatten(v) for v in values):
         template = args.get(0, "source")
         if (
@@ -162,6 +164,24 @@ _GATED = {
 _FILE_LIKE = frozenset({"BytesIO", "StringIO", "SpooledTemporaryFile", "TemporaryFile", "NamedTemporaryFile"})
 
 
+def _file_object(it: Interp, args: CallArgs) -> bool:
+    first = args.node.args[0] if args.node.args else None
+    if first is None:
+        return False
+    built = sitectx.resolve(it, first, args.node.lineno)
+    if not isinstance(built, ast.Call):
+        return False
+    if _leaf(built.func) in _FILE_LIKE:
+        return True
+    qn = it.qualname(built.func)
+    helper = it.prog.resolve_function(it, built.func, qn) if qn else None
+    return helper is not None and sitectx.returns_call(helper.node, _FILE_LIKE)
+
+
+def _leaf(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
 def _send_file(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
     """``send_file(path)`` reads a path; ``send_file(BytesIO(data))`` serves bytes (XSS only inline HTML)."""
     first = (
@@ -172,10 +192,7 @@ def _send_file(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
     value = args.get(0, "path_or_file") or args.kwargs.get("filename_or_fp")
     if first is None or value is None:
         return
-    built = sitectx.resolve(it, first, args.node.lineno)
-    callee = built.func if isinstance(built, ast.Call) else None
-    leaf = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
-    if leaf not in _FILE_LIKE:
+    if not _file_object(it, args):
         report(it, tb.PATH, flatten(value), args.node, label)
         return
     attachment = args.kwargs.get("as_attachment")

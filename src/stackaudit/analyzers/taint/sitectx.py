@@ -139,6 +139,30 @@ def from_query(it: Interp, node: ast.expr, line: int) -> bool:
     return False
 
 
+def returns_call(func: ast.FunctionDef | ast.AsyncFunctionDef, names: frozenset[str]) -> bool:
+    """Does a repository helper return an object built by one of ``names`` (``return BytesIO(...)``)?"""
+    built: set[str] = set()
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _leaf(node.value.func) in names
+        ):
+            built.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    for node in ast.walk(func):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, ast.Call) and _leaf(value.func) in names:
+                return True
+            if isinstance(value, ast.Name) and value.id in built:
+                return True
+    return False
+
+
+def _leaf(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
 def _const(node: ast.expr) -> str:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
 

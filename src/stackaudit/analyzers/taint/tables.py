@@ -82,7 +82,12 @@ FUNCTION_SINKS: dict[str, Sink] = {
         kind="send_file",
     ),
     **_sinks(PATH, "os.rename os.replace shutil.copy shutil.move", pos=(0, 1)),
-    **_sinks(PATH, "flask.send_from_directory", kw=("directory",)),
+    **_sinks(
+        PATH,
+        "flask.send_from_directory flask.helpers.send_from_directory",
+        kw=("directory",),
+        kind="send_dir",
+    ),
     **_sinks(
         XSS,
         "markupsafe.Markup flask.Markup jinja2.Markup django.utils.safestring.mark_safe "
@@ -156,7 +161,7 @@ FUNCTION_SINKS: dict[str, Sink] = {
     ),
 }
 # Sink kinds whose call builds a response object (the route returns it; its body is checked here).
-RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file"})
+RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file", "send_dir"})
 
 
 # method name -> sink; ``gate`` = a top-level module the file must import, or a receiver tag.
@@ -270,10 +275,11 @@ SANITIZERS: dict[str, frozenset[int]] = {
         frozenset({SQL}),
         "psycopg2.sql.Identifier psycopg2.sql.Literal psycopg.sql.Identifier psycopg.sql.Literal",
     ),
+    **_san(frozenset({SSRF, REDIRECT}), "django.utils.http.url_has_allowed_host_and_scheme"),
+    # a URL the application builds from its own routes: arguments are percent-encoded into it
     **_san(
-        frozenset({SSRF, REDIRECT}),
-        "django.utils.http.url_has_allowed_host_and_scheme flask.url_for "
-        "django.urls.reverse django.shortcuts.resolve_url",
+        frozenset({SSRF, REDIRECT, XSS, HEADER}),
+        "flask.url_for django.urls.reverse django.shortcuts.resolve_url quart.url_for",
     ),
     **_san(
         frozenset({XXE}),
@@ -367,7 +373,18 @@ def typed(node: object) -> bool:
 CLEAN_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal"})
 # Calls that end the request: the code after them on that path does not run.
 EXIT_CALLS = frozenset(
-    {"flask.abort", "werkzeug.exceptions.abort", "sys.exit", "exit", "quit", "os._exit", "abort"}
+    {
+        "flask.abort",
+        "werkzeug.exceptions.abort",
+        "flask_restful.abort",
+        "flask_smorest.abort",
+        "quart.abort",
+        "sys.exit",
+        "exit",
+        "quit",
+        "os._exit",
+        "abort",
+    }
 )
 
 # Calls whose result carries a tag that later sinks look at.
