@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import sinks
+from stackaudit.analyzers.taint import guards, sinks
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.folding import fold_str_method
 from stackaudit.analyzers.taint.modules import dotted
@@ -121,7 +121,7 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
                 sinks.check(it, msink.sink, args, node.func.attr)
     if tb.TAGGING_CALLS.get(qn) == "response":
         _response_headers(it, args)
-    cleaned = tb.SANITIZERS.get(qn) or it.prog.extra_sanitizers.get(qn)
+    cleaned = tb.SANITIZERS.get(qn) or it.prog.extra_sanitizers.get(qn) or guards.call_cleans(qn, args)
     if cleaned is not None:
         return _sanitised(args, cleaned)
     if qn in ("os.path.join", "posixpath.join") or qn in _NORMALISERS:

@@ -128,10 +128,10 @@ def _detect(func: FuncInfo) -> Entry | None:
     if "strawberry" in roots and any(d in _STRAWBERRY for d in decorators):
         return Entry(SourceKind.REQUEST, 1, "GraphQL argument")
     graphql_args = len(names) >= 2 and names[1] == "info"
-    if "graphene" in roots and func.cls is not None and graphql_args:
-        if func.name.startswith("resolve_") or func.name == "mutate":
-            return Entry(SourceKind.REQUEST, 2, "GraphQL argument")
-    if "ariadne" in roots and graphql_args and (func.name.startswith("resolve_") or _ariadne_field(func)):
+    resolver = func.name.startswith("resolve_")
+    graphene = "graphene" in roots and func.cls is not None and (resolver or func.name == "mutate")
+    ariadne = "ariadne" in roots and (resolver or _ariadne_field(func))
+    if graphql_args and (graphene or ariadne):
         return Entry(SourceKind.REQUEST, 2, "GraphQL argument")
     return None
 
@@ -173,7 +173,7 @@ def _handler_class(mod: ModuleInfo, name: str, depth: int = 0) -> bool:
 
 
 def _url_converters(prog: Program) -> dict[str, dict[str, bool]]:
-    """Django URL patterns: view name -> parameter -> restricted to safe characters everywhere it is routed."""
+    """Django URL patterns: view name -> parameter -> restricted to safe characters wherever routed."""
     found = _URLS.get(prog)
     if found is not None:
         return found

@@ -22,6 +22,7 @@ from stackaudit.analyzers.taint.values import (
 )
 
 if TYPE_CHECKING:
+    from stackaudit.analyzers.taint.calls import CallArgs
     from stackaudit.analyzers.taint.interp import Env, Interp
 
 _VALIDATORS = frozenset({"isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"})
@@ -271,3 +272,24 @@ def _validation(node: ast.expr) -> bool:
             return _validation(node.args[0])
         return name in ("fullmatch", "match") or name in _VALIDATORS
     return False
+
+
+_KEPT_CLASS = re.compile(r"^\[\^((?:[A-Za-z0-9_.-]|\\[wd])+)\][+*]?$")
+_EVERY_SINK_BUT_PATH = frozenset({tb.SQL, tb.CMD, tb.CODE, tb.XSS, tb.LDAP, tb.XPATH, tb.HEADER, tb.TRUST})
+
+
+def call_cleans(qn: str, args: CallArgs) -> frozenset[int] | None:
+    """``re.sub(r"[^a-z0-9_-]+", "", x)``: what is left is drawn from a safe set of characters.
+
+    Letters, digits, ``_`` and ``-`` are safe for every sink; with ``.`` as well, for every
+    sink but paths (``..``).
+    """
+    if qn not in ("re.sub", "regex.sub") or len(args.args) < 3:
+        return None
+    pattern, replacement = args.args[0].const, args.args[1].const
+    if not (isinstance(pattern, str) and isinstance(replacement, str)):
+        return None
+    match = _KEPT_CLASS.match(pattern)
+    if match is None or not all(c.isalnum() or c in "_-" for c in replacement):
+        return None
+    return _EVERY_SINK_BUT_PATH if "." in match.group(1) else ALL_CWES

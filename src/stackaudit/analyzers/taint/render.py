@@ -67,7 +67,8 @@ def render_values(it: Interp, args: CallArgs, label: str) -> list[tuple[Val, str
 
 
 def _message(use: UnsafeUse) -> str:
-    return f"Cross-site scripting (stored): {use.name} from the database is written by {use.how} in {use.template}"
+    where = f"{use.how} in {use.template}"
+    return f"Cross-site scripting (stored): {use.name} from the database is written by {where}"
 
 
 def _context(it: Interp, args: CallArgs, ctx_pos: int) -> tuple[dict[str, Val], dict[str, ast.expr]]:

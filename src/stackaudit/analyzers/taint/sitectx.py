@@ -42,9 +42,10 @@ def assignment(it: Interp, name: str, before: int) -> ast.expr | None:
     found: ast.expr | None = None
     line = -1
     for node in ast.walk(scope(it)):
-        if isinstance(node, ast.Assign) and node.lineno <= before and node.lineno > line:
-            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                found, line = node.value, node.lineno
+        if not (isinstance(node, ast.Assign) and line < node.lineno <= before):
+            continue
+        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            found, line = node.value, node.lineno
     return found
 
 
@@ -114,15 +115,12 @@ def external_entities(it: Interp, parser: ast.expr | None) -> bool:
 
 
 def sends_non_html(it: Interp) -> bool:
-    """An ``http.server`` handler that declares a non-HTML body: ``send_header("Content-Type", "application/json")``."""
+    """An ``http.server`` handler that declares a non-HTML body (``send_header("Content-Type", ...)``)."""
     for node in ast.walk(scope(it)):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "send_header"
-        ):
-            if len(node.args) >= 2 and _const(node.args[0]).lower() == "content-type":
-                return "html" not in _const(node.args[1]).lower()
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) >= 2):
+            continue
+        if node.func.attr == "send_header" and _const(node.args[0]).lower() == "content-type":
+            return "html" not in _const(node.args[1]).lower()
     return False
 
 

@@ -195,9 +195,8 @@ class _Walker:
             how = "autoescape off"
         else:
             where = self.html.context()
-            if where == "<script> block" and not filters & _JS_SAFE:
-                how = where
-            elif where == "unquoted attribute" and not filters & _ATTR_SAFE:
+            allowed = _JS_SAFE if where == "<script> block" else _ATTR_SAFE
+            if where and not filters & allowed:
                 how = where
         if how:
             root = self.alias.get(names[0], names[0])
