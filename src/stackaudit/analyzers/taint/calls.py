@@ -190,6 +190,9 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         return Val(taints=frozenset({taint, *flatten(receiver)}))
     if method in tb.CLEAN_METHODS:
         return CLEAN
+    cleaned = guards.method_cleans(method, args)
+    if cleaned:
+        return _sanitised(args, cleaned)
     if method in tb.CLEANING_METHODS and receiver.tag != "jinja-raw":
         return _sanitised(args, tb.CLEANING_METHODS[method])
     if method == "resolve" and receiver.tag == "path":

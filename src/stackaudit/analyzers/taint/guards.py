@@ -17,6 +17,7 @@ from stackaudit.analyzers.taint.values import (
     CLEAN,
     NOT_DOUBLE_SLASH,
     STARTS_WITH_SLASH,
+    Taint,
     Val,
     flatten,
 )
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from stackaudit.analyzers.taint.calls import CallArgs
     from stackaudit.analyzers.taint.interp import Env, Interp
 
+# Facts about a path (negative: not sink classes): no "..", does not start with "/".
+_NO_DOTDOT, _NOT_ABSOLUTE = frozenset({-6}), frozenset({-7})
+_RELATIVE_NO_DOTDOT = _NO_DOTDOT | _NOT_ABSOLUTE
 _VALIDATORS = frozenset({"isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"})
 _HOST_ATTRS = frozenset({"netloc", "hostname", "host", "scheme"})
 _HOST_CHECKED = frozenset({tb.SSRF, tb.REDIRECT})
@@ -81,6 +85,10 @@ def _both(a: Val, b: Val) -> Val:
 
 def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
     op, right = test.ops[0], test.comparators[0]
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(test.left, ast.Constant) and test.left.value == "..":
+        name = _name_of(right)  # if ".." in name: abort()
+        facts = {name: _clean_for(it.env[name], _NO_DOTDOT)} if name and name in it.env else {}
+        return ({}, facts) if isinstance(op, ast.In) else (facts, {})
     if isinstance(op, ast.In | ast.NotIn) and _is_constant_collection(it, right):
         cleaned = _subject(it, test.left)
         return (cleaned, {}) if isinstance(op, ast.In) else ({}, cleaned)
@@ -190,6 +198,9 @@ def _call(it: Interp, test: ast.Call) -> Env:
 def _call_false(it: Interp, test: ast.Call) -> Env:
     """``if not url.startswith(("//", "/\\")): ...``: the value does not start with a double slash."""
     func = test.func
+    if it.qualname(func) in ("os.path.isabs", "posixpath.isabs") and test.args:
+        name = _name_of(test.args[0])
+        return {name: _clean_for(it.env[name], _NOT_ABSOLUTE)} if name and name in it.env else {}
     if not (isinstance(func, ast.Attribute) and func.attr == "startswith" and test.args):
         return {}
     subject = _name_of(func.value)
@@ -197,6 +208,8 @@ def _call_false(it: Interp, test: ast.Call) -> Env:
     prefixes = prefix.const if isinstance(prefix.const, tuple) else (prefix.const,)
     if subject and subject in it.env and "//" in prefixes:
         return {subject: _clean_for(it.env[subject], frozenset({NOT_DOUBLE_SLASH}))}
+    if subject and subject in it.env and "/" in prefixes:
+        return {subject: _clean_for(it.env[subject], _NOT_ABSOLUTE)}
     return {}
 
 
@@ -219,13 +232,21 @@ def _clean_for(value: Val, cwes: frozenset[int]) -> Val:
     if not value.taints:
         return value
     return Val(
-        frozenset(t.clean_for(cwes) for t in value.taints),
+        frozenset(_with_facts(t, cwes) for t in value.taints),
         value.const,
         value.items,
         value.keys,
         value.prefix,
         value.tag,
     )
+
+
+def _with_facts(taint: Taint, cwes: frozenset[int]) -> Taint:
+    """Add cleanings; no ``..`` and not absolute together make a path stay under its base."""
+    facts = taint.cleaned | cwes
+    if facts >= _RELATIVE_NO_DOTDOT:
+        cwes = cwes | {tb.PATH}
+    return taint.clean_for(cwes)
 
 
 def _name_of(node: ast.expr) -> str | None:
@@ -293,3 +314,13 @@ def call_cleans(qn: str, args: CallArgs) -> frozenset[int] | None:
     if match is None or not all(c.isalnum() or c in "_-" for c in replacement):
         return None
     return _EVERY_SINK_BUT_PATH if "." in match.group(1) else ALL_CWES
+
+
+def method_cleans(method: str, args: CallArgs) -> frozenset[int]:
+    """``value.replace("\\r", "").replace("\\n", "")``: line breaks removed, safe in a header."""
+    if method != "replace" or len(args.args) < 2:
+        return frozenset()
+    old, new = args.args[0].const, args.args[1].const
+    if isinstance(old, str) and isinstance(new, str) and old in ("\r", "\n", "\r\n") and "\n" not in new:
+        return frozenset({tb.HEADER}) if "\r" not in new else frozenset()
+    return frozenset()

@@ -245,7 +245,8 @@ def _non_html(args: CallArgs) -> bool:
 
 def check_store(it: Interp, target: ast.Subscript, base: Val, value: Val) -> None:
     if base.tag == "session":
-        report(it, tb.TRUST, flatten(value), target, "session[...] = ")
+        key = it.expr(target.slice)  # session[name] = ...: the client names what the server trusts
+        report(it, tb.TRUST, flatten(value) | flatten(key), target, "session[...] = ")
     elif base.tag in ("headers", "response"):
         report(it, tb.HEADER, flatten(value), target, "response header")
 

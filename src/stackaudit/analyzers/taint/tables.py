@@ -242,6 +242,8 @@ SANITIZERS: dict[str, frozenset[int]] = {
         "hmac.compare_digest secrets.compare_digest bcrypt.hashpw",
     ),
     **_san(frozenset({CMD}), "shlex.quote pipes.quote"),
+    # a Python literal of the value: evaluating it gives the value back, never runs code
+    **_san(frozenset({CODE}), "repr json.dumps"),
     **_san(
         frozenset({XSS}),
         "html.escape markupsafe.escape flask.escape markupsafe.Markup.escape "
