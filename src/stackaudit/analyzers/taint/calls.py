@@ -130,6 +130,8 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     target = it.prog.resolve_function(it, node.func, qn)
     if target is not None:
         return it.prog.apply_summary(it, node, target, args)
+    if isinstance(node.func, ast.Attribute) and _query_call(node.func):
+        return CLEAN  # User.objects.get(code=code): a stored row, not this request's input
     instance = it.prog.resolve_class(qn)
     if instance is not None:
         return Val(tag=instance)
@@ -206,7 +208,7 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         folded = fold_str_method(receiver.const, method, [a.const for a in args.args])
         if folded is not NO_CONST:
             return const(folded)
-    if method in _DB_RESULTS and _is_query_chain(node.func):
+    if (method in _DB_RESULTS or method in tb.QUERYSET_METHODS) and _is_query_chain(node.func):
         return CLEAN  # rows read back from the database: data at rest, not this request's input
     if method == "get" and any(k.arg == "type" and tb.typed(k.value) for k in node.keywords):
         return CLEAN  # request.args.get("page", type=int): converted by the framework
@@ -244,6 +246,10 @@ _DB_RESULTS = frozenset(
     }
 )
 _QUERY_ATTRS = frozenset({"query", "objects", "filter", "filter_by", "where", "select", "execute", "exclude"})
+
+
+def _query_call(func: ast.Attribute) -> bool:
+    return (func.attr in _DB_RESULTS or func.attr in tb.QUERYSET_METHODS) and _is_query_chain(func)
 
 
 def _is_query_chain(func: ast.expr) -> bool:

@@ -78,6 +78,8 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         return []
     if kind in _GATED and not _GATED[kind](it, args):
         return []
+    if kind == "redirect" and _same_path(args.node):
+        return []
     values = [v for i in sink.positions if (v := args.get(i)) is not None]
     values += [args.kwargs[k] for k in sink.keywords if k in args.kwargs]
     if sink.cwe == tb.PATH and _file_object(it, args):
@@ -91,6 +93,25 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         ):
             values = [v for k, v in args.kwargs.items() if k != "source"]
     return values
+
+
+_PATH_ATTRS = frozenset({"path", "path_info"})
+
+
+def _same_path(call: ast.Call) -> bool:
+    """``redirect(request.path)`` / ``redirect(f"{request.path}?page=2")``: back to the page the
+    router matched, on this site (joined onto another base it could change host: still checked)."""
+    target = call.args[0] if call.args else next((k.value for k in call.keywords), None)
+    if isinstance(target, ast.JoinedStr) and target.values:
+        first = target.values[0]
+        target = first.value if isinstance(first, ast.FormattedValue) else None
+    elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Add):
+        target = target.left
+    return (
+        isinstance(target, ast.Attribute)
+        and target.attr in _PATH_ATTRS
+        and ast.unparse(target.value).split(".")[-1] == "request"
+    )
 
 
 def _ldap(it: Interp, args: CallArgs) -> bool:
