@@ -304,10 +304,30 @@ CLEANING_METHODS: dict[str, frozenset[int]] = {
 # Methods of an ORM query (``Model.objects.filter(...)``): what they yield is stored data, not this
 # request's input (the query's own sinks, raw()/extra(), are checked before).
 QUERYSET_METHODS = frozenset(
-    """
-    filter exclude order_by select_related prefetch_related distinct annotate only defer values
-    none using iterator in_bulk filter_by where limit offset options join outerjoin group_by
-    """.split()
+    [
+        "filter",
+        "exclude",
+        "order_by",
+        "select_related",
+        "prefetch_related",
+        "distinct",
+        "annotate",
+        "only",
+        "defer",
+        "values",
+        "none",
+        "using",
+        "iterator",
+        "in_bulk",
+        "filter_by",
+        "where",
+        "limit",
+        "offset",
+        "options",
+        "join",
+        "outerjoin",
+        "group_by",
+    ]
 )
 
 # String methods whose result carries no user-controlled text.
@@ -381,18 +401,89 @@ REQUEST_CLEAN_ATTRS = frozenset(
 # Django/DRF, Starlette/FastAPI, aiohttp, bottle, falcon, Tornado, http.server/socketserver
 # handlers); any other attribute is the application's own (``request.event`` set by middleware).
 REQUEST_INPUT_ATTRS = frozenset(
-    """
-    args form values json get_json data get_data files cookies headers environ path full_path url
-    base_url url_root host_url host query_string remote_addr user_agent referrer access_route
-    authorization stream input_stream mimetype content_type view_args script_root item
-    GET POST COOKIES META FILES body path_info get_full_path get_full_path_info build_absolute_uri
-    get_host read readline readlines query_params resolver_match get_signed_cookie content_params
-    query rel_url match_info post text content raw_path path_qs multipart forwarded remote
-    path_params form_data
-    params forms query_string get_param get_header media bounded_stream arguments
-    body_arguments query_arguments get_argument get_arguments get_body_argument get_query_argument
-    rfile requestline raw_requestline request session
-    """.split()
+    [
+        "args",
+        "form",
+        "values",
+        "json",
+        "get_json",
+        "data",
+        "get_data",
+        "files",
+        "cookies",
+        "headers",
+        "environ",
+        "path",
+        "full_path",
+        "url",
+        "base_url",
+        "url_root",
+        "host_url",
+        "host",
+        "query_string",
+        "remote_addr",
+        "user_agent",
+        "referrer",
+        "access_route",
+        "authorization",
+        "stream",
+        "input_stream",
+        "mimetype",
+        "content_type",
+        "view_args",
+        "script_root",
+        "item",
+        "GET",
+        "POST",
+        "COOKIES",
+        "META",
+        "FILES",
+        "body",
+        "path_info",
+        "get_full_path",
+        "get_full_path_info",
+        "build_absolute_uri",
+        "get_host",
+        "read",
+        "readline",
+        "readlines",
+        "query_params",
+        "resolver_match",
+        "get_signed_cookie",
+        "content_params",
+        "query",
+        "rel_url",
+        "match_info",
+        "post",
+        "text",
+        "content",
+        "raw_path",
+        "path_qs",
+        "multipart",
+        "forwarded",
+        "remote",
+        "path_params",
+        "form_data",
+        "params",
+        "forms",
+        "query_string",
+        "get_param",
+        "get_header",
+        "media",
+        "bounded_stream",
+        "arguments",
+        "body_arguments",
+        "query_arguments",
+        "get_argument",
+        "get_arguments",
+        "get_body_argument",
+        "get_query_argument",
+        "rfile",
+        "requestline",
+        "raw_requestline",
+        "request",
+        "session",
+    ]
 )
 REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest"})
 
