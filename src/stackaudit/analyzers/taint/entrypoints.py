@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.taint import tables as tb
-from stackaudit.analyzers.taint.values import CLEAN, SourceKind, Val, tainted
+from stackaudit.analyzers.taint.values import CLEAN, SourceKind, Taint, Val, tainted
+from stackaudit.model import TraceStep
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.interp import Interp
@@ -43,6 +44,10 @@ HANDLER_BASES = frozenset(
 )
 _STRAWBERRY = frozenset({"strawberry.field", "strawberry.mutation", "strawberry.subscription"})
 _NOT_INPUT = frozenset({"self", "cls", "info", "request", "root", "parent", "obj", "_"})
+_HTTP_HANDLERS = frozenset(
+    ["get", "post", "put", "patch", "delete", "head", "options", "dispatch", "list", "retrieve", "create"]
+    + ["update", "partial_update", "destroy", "form_valid", "get_queryset", "get_object", "get_context_data"]
+)
 _SAFE_CONVERTERS = frozenset({"int", "slug", "uuid"})
 _DJANGO_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()\\]|\\.)*)\)")
@@ -92,6 +97,10 @@ def param_value(
         return _source(it, entry.kind, arg, entry.what)
     if view and _url_converters(prog).get(func.cls or func.name, {}).get(arg.arg):
         return CLEAN
+    if view and func.cls is not None and func.name not in _HTTP_HANDLERS and arg.arg not in _NOT_INPUT:
+        # a helper method of a class-based view (done(self, request, steps)): not routed
+        origin = TraceStep(it.loc(arg), f"parameter {arg.arg}", "source")
+        return tainted(frozenset({Taint(SourceKind.PARAM, origin, param=index)}))
     return None
 
 

@@ -78,7 +78,7 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         return []
     if kind in _GATED and not _GATED[kind](it, args):
         return []
-    if kind == "redirect" and _same_path(args.node):
+    if kind == "redirect" and _same_path(it, args.node):
         return []
     values = [v for i in sink.positions if (v := args.get(i)) is not None]
     values += [args.kwargs[k] for k in sink.keywords if k in args.kwargs]
@@ -96,17 +96,23 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
 
 
 _PATH_ATTRS = frozenset({"path", "path_info"})
+_PATH_EDITS = frozenset({"replace", "rstrip", "lower", "removesuffix"})
 
 
-def _same_path(call: ast.Call) -> bool:
+def _same_path(it: Interp, call: ast.Call) -> bool:
     """``redirect(request.path)`` / ``redirect(f"{request.path}?page=2")``: back to the page the
     router matched, on this site (joined onto another base it could change host: still checked)."""
     target = call.args[0] if call.args else next((k.value for k in call.keywords), None)
+    target = sitectx.resolve(it, target, call.lineno) if target is not None else None
     if isinstance(target, ast.JoinedStr) and target.values:
         first = target.values[0]
         target = first.value if isinstance(first, ast.FormattedValue) else None
     elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Add):
         target = target.left
+    while isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
+        if target.func.attr not in _PATH_EDITS:
+            return False
+        target = target.func.value  # request.path.replace("/talks/", "/submissions/", 1)
     return (
         isinstance(target, ast.Attribute)
         and target.attr in _PATH_ATTRS
