@@ -180,7 +180,23 @@ def _wfile(it: Interp, args: CallArgs) -> bool:
     return isinstance(owner, ast.Attribute) and owner.attr == "wfile" and not sitectx.sends_non_html(it)
 
 
+_STATEMENTS = frozenset({"select", "insert", "update", "delete", "union", "exists", "values"})
+
+
+def _sql(it: Interp, args: CallArgs) -> bool:
+    """``session.execute(select(User).filter_by(name=x))``: a SQLAlchemy statement binds its values."""
+    first = args.node.args[0] if args.node.args else None
+    node = sitectx.resolve(it, first, args.node.lineno) if first is not None else None
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value  # select(X).where(...).filter_by(...): down to the constructor
+    if not isinstance(node, ast.Call):
+        return True
+    qn = it.qualname(node.func) or ""
+    return not (qn.startswith("sqlalchemy") and qn.rsplit(".", 1)[-1] in _STATEMENTS)
+
+
 _GATED = {
+    "sql": _sql,
     "ldap": _ldap,
     "ldap3": _ldap3,
     "xpath": _xpath,

@@ -186,7 +186,9 @@ def _msinks(
 
 
 _METHOD_SINK_TABLES: tuple[dict[str, MethodSink], ...] = (
-    _msinks(SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation")),
+    _msinks(
+        SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation"), kind="sql"
+    ),
     _msinks(SQL, "raw", kw=("raw_query",), mods=("django",)),
     _msinks(SQL, "extra", pos=(), kw=("where", "select", "tables", "order_by"), mods=("django",)),
     # LDAP and lxml sinks: the connection or tree is often made in a helper module; sinks.py
