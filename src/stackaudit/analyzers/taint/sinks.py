@@ -185,10 +185,16 @@ _STATEMENTS = frozenset({"select", "insert", "update", "delete", "union", "exist
 
 def _sql(it: Interp, args: CallArgs) -> bool:
     """``session.execute(select(User).filter_by(name=x))``: a SQLAlchemy statement binds its values."""
-    first = args.node.args[0] if args.node.args else None
-    node = sitectx.resolve(it, first, args.node.lineno) if first is not None else None
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        node = node.func.value  # select(X).where(...).filter_by(...): down to the constructor
+    node = args.node.args[0] if args.node.args else None
+    line = args.node.lineno
+    for _ in range(4):  # stmt = select(X); stmt = stmt.filter_by(...); execute(stmt)
+        if isinstance(node, ast.Name):
+            found = sitectx.assignment(it, node.id, line)
+            if found is None:
+                break
+            node, line = found, found.lineno - 1
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value  # select(X).where(...).filter_by(...): down to the constructor
     if not isinstance(node, ast.Call):
         return True
     qn = it.qualname(node.func) or ""

@@ -433,7 +433,6 @@ REQUEST_INPUT_ATTRS = frozenset(
         "mimetype",
         "content_type",
         "view_args",
-        "script_root",
         "item",
         "GET",
         "POST",
