@@ -11,7 +11,7 @@ finding of that rule anywhere in it. Per rule and per group the scorer prints pr
 (flagged vulnerable / all flagged) and recall (flagged vulnerable / vulnerable).
 ``taint.json`` in a case holds ``[tool.stackaudit.taint]`` settings for it.
 
-    .venv/bin/python tests/analyzers/taint/score_reach.py [--misses]
+    .venv/bin/python tests/analyzers/taint/score_reach.py [--misses] [--holdout]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from stackaudit.config.sections.taint import TaintConfig
 from stackaudit.model import Finding
 
 REACH = Path(__file__).parent / "fixtures" / "reach"
+HOLDOUT = Path(__file__).parent / "fixtures" / "reach_holdout"  # written blind, scored once
 LABEL = re.compile(r"(?:#|\{#)\s*label: (vulnerable|safe) rule=([\w.-]+) group=(\w+)")
 _LANGUAGES = {".py": "python", ".html": "html", ".txt": "text", ".jinja2": "html", ".j2": "html"}
 
@@ -122,8 +123,9 @@ def report(labels: list[Label], flagged: set[tuple[str, str]]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    labels = load_labels()
-    flagged = flags(labels)
+    root = HOLDOUT if "--holdout" in argv else REACH
+    labels = load_labels(root)
+    flagged = flags(labels, root)
     print(report(labels, flagged))
     if "--misses" in argv:
         for label in labels:

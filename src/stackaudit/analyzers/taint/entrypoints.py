@@ -87,6 +87,10 @@ def param_value(
     """The value of a parameter that an entry point, a setting or a URL pattern decides; else None."""
     if arg.arg in _named_params(prog, func):
         return _source(it, SourceKind.REQUEST, arg, "parameter named in extra_sources")
+    if arg.arg == "self" and index == 0 and func.cls is not None and _class_view(func.module, func.cls):
+        it.env["self.request"] = Val(tag="request")  # a Django/DRF class-based view's request
+        it.env["self.kwargs"] = _source(it, SourceKind.REQUEST, arg, "URL arguments self.kwargs of")
+        return None
     entry = entry_of(prog, func)
     if entry is not None:
         if entry.self_is_request and arg.arg == "self":
@@ -167,6 +171,17 @@ def _ariadne_field(func: FuncInfo) -> bool:
     for dec in func.node.decorator_list:
         if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "field":
             return True
+    return False
+
+
+def _class_view(mod: ModuleInfo, name: str) -> bool:
+    """A class-based view: Django's View family or Django REST framework's views and viewsets."""
+    if not mod.imported_roots & {"django", "rest_framework"}:
+        return False
+    for node in mod.tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            leaves = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
+            return any(leaf.endswith(("View", "ViewSet", "ViewMixin")) for leaf in leaves)
     return False
 
 

@@ -241,7 +241,9 @@ SANITIZERS: dict[str, frozenset[int]] = {
         "int float bool complex len abs round ord hash id isinstance issubclass callable "
         "uuid.UUID decimal.Decimal datetime.date.fromisoformat datetime.datetime.fromisoformat "
         "datetime.datetime.strptime ipaddress.ip_address ipaddress.IPv4Address "
-        "hmac.compare_digest secrets.compare_digest bcrypt.hashpw django.core.signing.loads",
+        "hmac.compare_digest secrets.compare_digest bcrypt.hashpw django.core.signing.loads "
+        # rows read back from the database (second-order origin, not this request's input)
+        "django.shortcuts.get_object_or_404 django.shortcuts.get_list_or_404",
     ),
     **_san(frozenset({CMD}), "shlex.quote pipes.quote"),
     # a Python literal of the value: evaluating it gives the value back, never runs code

@@ -62,6 +62,7 @@ class _Scanner:
         self.mod = mod
         self.producers: dict[str, ast.Call] = {}  # module function -> the random call its result carries
         functions = [n for n in mod.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        self.params = {f.name: [a.arg for a in (*f.args.posonlyargs, *f.args.args)] for f in functions}
         for _ in range(2):  # helpers calling helpers
             for func in functions:
                 local = self.random_names(func)
@@ -149,6 +150,11 @@ class _Scanner:
             origin = self.origin(kw.value, local)
             if origin is not None and (whole or (kw.arg and SECRET_WORDS.search(kw.arg))):
                 yield WeakRandomSite(origin, node, kw.arg or leaf)
+        params = self.params.get(leaf, []) if isinstance(node.func, ast.Name) and not whole else []
+        for arg, param in zip(node.args, params, strict=False):
+            origin = self.origin(arg, local)
+            if origin is not None and SECRET_WORDS.search(param):
+                yield WeakRandomSite(origin, node, f"{leaf}({param})")  # send_mail(to, reset_code)
 
 
 def _secret_target(target: ast.expr) -> str:
