@@ -68,6 +68,7 @@ class Entry:
 
 _ENTRIES: weakref.WeakKeyDictionary[Program, dict[str, Entry | None]] = weakref.WeakKeyDictionary()
 _URLS: weakref.WeakKeyDictionary[Program, dict[str, dict[str, bool]]] = weakref.WeakKeyDictionary()
+_VIEWS: weakref.WeakKeyDictionary[Program, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
 def is_entry(prog: Program, func: FuncInfo) -> bool:
@@ -87,7 +88,7 @@ def param_value(
     """The value of a parameter that an entry point, a setting or a URL pattern decides; else None."""
     if arg.arg in _named_params(prog, func):
         return _source(it, SourceKind.REQUEST, arg, "parameter named in extra_sources")
-    if arg.arg == "self" and index == 0 and func.cls is not None and _class_view(func.module, func.cls):
+    if arg.arg == "self" and index == 0 and func.cls is not None and _class_view(prog, func.module, func.cls):
         it.env["self.request"] = Val(tag="request")  # a Django/DRF class-based view's request
         it.env["self.kwargs"] = _source(it, SourceKind.REQUEST, arg, "URL arguments self.kwargs of")
         return None
@@ -128,8 +129,13 @@ def _named_params(prog: Program, func: FuncInfo) -> set[str]:
     return out
 
 
+_ENTRY_ROOTS = frozenset({"http", "socketserver", "celery", "strawberry", "graphene", "ariadne"})
+
+
 def _detect(func: FuncInfo) -> Entry | None:
     mod = func.module
+    if not (mod.imported_roots & _ENTRY_ROOTS or "RequestHandler" in mod.text):
+        return None  # decided without the syntax tree (it may have been released)
     names = [a.arg for a in (*func.node.args.posonlyargs, *func.node.args.args)]
     if func.cls is not None and _handler_class(mod, func.cls):
         return Entry(SourceKind.REQUEST, len(names), "request handler", self_is_request=True)
@@ -174,10 +180,18 @@ def _ariadne_field(func: FuncInfo) -> bool:
     return False
 
 
-def _class_view(mod: ModuleInfo, name: str) -> bool:
+def _class_view(prog: Program, mod: ModuleInfo, name: str) -> bool:
     """A class-based view: Django's View family or Django REST framework's views and viewsets."""
     if not mod.imported_roots & {"django", "rest_framework"}:
         return False
+    cache = _VIEWS.setdefault(prog, {})
+    key = f"{mod.name}:{name}"
+    if key not in cache:
+        cache[key] = _view_bases(mod, name)
+    return cache[key]
+
+
+def _view_bases(mod: ModuleInfo, name: str) -> bool:
     for node in mod.tree.body:
         if isinstance(node, ast.ClassDef) and node.name == name:
             leaves = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]

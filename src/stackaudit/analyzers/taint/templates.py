@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jinja2
-from jinja2.exceptions import TemplateSyntaxError
-
 MAX_TEMPLATE_BYTES = 512_000
 MAX_DEPTH = 4  # extends/include levels followed
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "site-packages", "__pycache__", ".tox"})
@@ -143,6 +140,9 @@ def index_for(root: str) -> TemplateIndex:
 
 def _scan(name: str, path: Path) -> tuple[list[UnsafeUse], list[str]]:
     """Unsafe uses and the templates this one extends or includes."""
+    import jinja2  # imported on first use: most repositories render no template we can find
+    from jinja2.exceptions import TemplateSyntaxError
+
     try:
         if path.stat().st_size > MAX_TEMPLATE_BYTES:
             return [], []
