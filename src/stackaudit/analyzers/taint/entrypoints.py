@@ -69,6 +69,7 @@ class Entry:
 _ENTRIES: weakref.WeakKeyDictionary[Program, dict[str, Entry | None]] = weakref.WeakKeyDictionary()
 _URLS: weakref.WeakKeyDictionary[Program, dict[str, dict[str, bool]]] = weakref.WeakKeyDictionary()
 _VIEWS: weakref.WeakKeyDictionary[Program, dict[str, bool]] = weakref.WeakKeyDictionary()
+_ENTRY_MODULES: weakref.WeakKeyDictionary[Program, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
 def is_entry(prog: Program, func: FuncInfo) -> bool:
@@ -78,7 +79,11 @@ def is_entry(prog: Program, func: FuncInfo) -> bool:
 def entry_of(prog: Program, func: FuncInfo) -> Entry | None:
     cache = _ENTRIES.setdefault(prog, {})
     if func.qualname not in cache:
-        cache[func.qualname] = _detect(func)
+        mod = func.module
+        modules = _ENTRY_MODULES.setdefault(prog, {})
+        if mod.name not in modules:  # decided without the syntax tree (it may have been released)
+            modules[mod.name] = bool(mod.imported_roots & _ENTRY_ROOTS) or "RequestHandler" in mod.text
+        cache[func.qualname] = _detect(func) if modules[mod.name] else None
     return cache[func.qualname]
 
 
@@ -134,8 +139,6 @@ _ENTRY_ROOTS = frozenset({"http", "socketserver", "celery", "strawberry", "graph
 
 def _detect(func: FuncInfo) -> Entry | None:
     mod = func.module
-    if not (mod.imported_roots & _ENTRY_ROOTS or "RequestHandler" in mod.text):
-        return None  # decided without the syntax tree (it may have been released)
     names = [a.arg for a in (*func.node.args.posonlyargs, *func.node.args.args)]
     if func.cls is not None and _handler_class(mod, func.cls):
         return Entry(SourceKind.REQUEST, len(names), "request handler", self_is_request=True)
