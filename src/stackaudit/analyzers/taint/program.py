@@ -187,8 +187,9 @@ class Program:
         for index, arg in enumerate(names):
             it.env[arg.arg] = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
         for extra in (args.vararg, args.kwarg):
-            if extra is not None:
-                it.env[extra.arg] = CLEAN
+            if extra is not None:  # **kwargs of a GraphQL resolver or a task: input; else unknown
+                decided = entrypoints.param_value(self, it, func, len(names), extra, view=False)
+                it.env[extra.arg] = decided if decided is not None else CLEAN
 
     def _param_value(
         self,
