@@ -256,9 +256,14 @@ def _is_query_chain(func: ast.expr) -> bool:
     node = func.value if isinstance(func, ast.Attribute) else func
     while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
         if isinstance(node, ast.Attribute) and node.attr in _QUERY_ATTRS:
-            return True
+            return not _request_name(node.value)  # aiohttp request.query.get(...) is input
         node = node.func if isinstance(node, ast.Call) else node.value
     return False
+
+
+def _request_name(node: ast.expr) -> bool:
+    leaf = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return leaf in ("request", "req")
 
 
 _LOOKUPS = frozenset({"get", "setdefault", "pop"})  # mapping reads: the key selects, the value is the map's

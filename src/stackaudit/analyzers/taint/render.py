@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 _LAYOUT: dict[str, tuple[int, int]] = {
     "flask.render_template": (0, -1),
     "quart.render_template": (0, -1),
+    "aiohttp_jinja2.render_template": (0, 2),
     "django.shortcuts.render": (1, 2),
     "django.shortcuts.render_to_response": (0, 1),
     "django.template.loader.render_to_string": (0, 1),

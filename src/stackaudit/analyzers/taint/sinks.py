@@ -201,7 +201,33 @@ def _sql(it: Interp, args: CallArgs) -> bool:
     return not (qn.startswith("sqlalchemy") and qn.rsplit(".", 1)[-1] in _STATEMENTS)
 
 
+def _html_declared(it: Interp, args: CallArgs) -> bool:
+    """aiohttp ``web.Response(text=...)`` is text/plain; HTML only when ``content_type`` says so."""
+    declared = args.kwargs.get("content_type")
+    return declared is not None and isinstance(declared.const, str) and "html" in declared.const
+
+
+def _send_header(it: Interp, args: CallArgs) -> bool:
+    """``self.send_header(name, value)`` in an http.server handler; ``Location`` is a redirect too."""
+    func = args.node.func
+    owner = func.value if isinstance(func, ast.Attribute) else None
+    if not (isinstance(owner, ast.Name) and owner.id == "self" and "http" in it.mod.imported_roots):
+        return False
+    name, value = args.get(0), args.get(1)
+    if (
+        name is not None
+        and isinstance(name.const, str)
+        and name.const.lower() == "location"
+        and value is not None
+    ):
+        if not _safe_prefix("redirect", value.prefix):
+            report(it, tb.REDIRECT, flatten(value), args.node, "Location header")
+    return True
+
+
 _GATED = {
+    "html-declared": _html_declared,
+    "send_header": _send_header,
     "sql": _sql,
     "ldap": _ldap,
     "ldap3": _ldap3,

@@ -95,10 +95,19 @@ FUNCTION_SINKS: dict[str, Sink] = {
         kw=("s", "base"),
     ),
     **_sinks(XSS, "flask.render_template_string", kw=("source",), kind="template"),
+    # aiohttp: text= is served as text/plain unless content_type says HTML
+    **_sinks(XSS, "aiohttp.web.Response", pos=(), kw=("text", "body"), kind="html-declared"),
+    **_sinks(
+        REDIRECT,
+        "aiohttp.web.HTTPFound aiohttp.web.HTTPSeeOther aiohttp.web.HTTPMovedPermanently "
+        "aiohttp.web.HTTPTemporaryRedirect aiohttp.web.HTTPPermanentRedirect",
+        kw=("location",),
+        kind="redirect",
+    ),
     # a template file rendered with a context: its unsafe uses (|safe, autoescape off, <script>) decide
     **_sinks(
         XSS,
-        "flask.render_template quart.render_template django.shortcuts.render "
+        "flask.render_template quart.render_template django.shortcuts.render aiohttp_jinja2.render_template "
         "django.shortcuts.render_to_response django.template.loader.render_to_string "
         "django.template.response.TemplateResponse django.template.response.SimpleTemplateResponse",
         pos=(),
@@ -200,6 +209,8 @@ _METHOD_SINK_TABLES: tuple[dict[str, MethodSink], ...] = (
     _msinks(XPATH, "xpath", kw=("_path",), kind="xpath"),
     _msinks(XXE, "parse", kw=("source",), mods=("xml",), kind="sax-parser"),
     _msinks(XSS, "write", kind="wfile"),
+    # http.server handlers write headers as given: CR/LF splits the response
+    _msinks(HEADER, "send_header", pos=(1,), kw=("value",), kind="send_header"),
     _msinks(XPATH, "find findall iterfind findtext", kw=("path",), tags=("xml-tree",)),
     _msinks(
         PATH,
@@ -255,7 +266,7 @@ SANITIZERS: dict[str, frozenset[int]] = {
         "django.utils.html.strip_tags bleach.clean cgi.escape flask.render_template "
         "django.shortcuts.render django.template.loader.render_to_string "
         "flask.jsonify django.http.JsonResponse django.template.response.TemplateResponse "
-        "quart.render_template django.shortcuts.render_to_response",
+        "quart.render_template django.shortcuts.render_to_response aiohttp_jinja2.render_template",
     ),
     **_san(
         frozenset({PATH}),
