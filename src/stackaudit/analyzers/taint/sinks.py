@@ -214,14 +214,9 @@ def _send_header(it: Interp, args: CallArgs) -> bool:
     if not (isinstance(owner, ast.Name) and owner.id == "self" and "http" in it.mod.imported_roots):
         return False
     name, value = args.get(0), args.get(1)
-    if (
-        name is not None
-        and isinstance(name.const, str)
-        and name.const.lower() == "location"
-        and value is not None
-    ):
-        if not _safe_prefix("redirect", value.prefix):
-            report(it, tb.REDIRECT, flatten(value), args.node, "Location header")
+    location = name is not None and isinstance(name.const, str) and name.const.lower() == "location"
+    if location and value is not None and not _safe_prefix("redirect", value.prefix):
+        report(it, tb.REDIRECT, flatten(value), args.node, "Location header")
     return True
 
 
