@@ -92,10 +92,31 @@ def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
     if isinstance(op, ast.In | ast.NotIn) and _is_constant_collection(it, right):
         cleaned = _subject(it, test.left)
         return (cleaned, {}) if isinstance(op, ast.In) else ({}, cleaned)
+    if isinstance(op, ast.Eq | ast.NotEq) and (common := _common_path(it, test.left, right)):
+        return (common, {}) if isinstance(op, ast.Eq) else ({}, common)
     if isinstance(op, ast.Eq | ast.NotEq | ast.Is):
         cleaned = _equal_to_server_value(it, test.left, right)
         return (cleaned, {}) if isinstance(op, ast.Eq | ast.Is) else ({}, cleaned)
     return {}, {}
+
+
+def _common_path(it: Interp, left: ast.expr, right: ast.expr) -> Env:
+    """``os.path.commonpath([BASE, p]) == BASE`` with ``p`` normalised (realpath): ``p`` stays under BASE."""
+    for call, base in ((left, right), (right, left)):
+        if not (isinstance(call, ast.Call) and it.qualname(call.func) in _COMMONPATH and call.args):
+            continue
+        if flatten(it.expr(base)) or not isinstance(call.args[0], ast.List | ast.Tuple):
+            continue
+        out: Env = {}
+        for elt in call.args[0].elts:
+            name = _name_of(elt)
+            if name and name in it.env and it.env[name].tag == "normpath":
+                out[name] = _clean_for(it.env[name], frozenset({tb.PATH}))
+        return out
+    return {}
+
+
+_COMMONPATH = frozenset({"os.path.commonpath", "posixpath.commonpath"})
 
 
 def _equal_to_server_value(it: Interp, left: ast.expr, right: ast.expr) -> Env:
