@@ -39,6 +39,7 @@ _VALIDATOR_NAME = re.compile(
     r"^_?(is_|check_|validate_|verify_)?(safe|valid|allowed|trusted|whitelisted|allowlisted|permitted)(_|$)"
     r"|^_?is_\w*_(safe|valid|allowed|trusted)$"
 )
+_EXTENSION_CHECK = re.compile(r"file|ext", re.IGNORECASE)  # allowed_file(name): the extension only
 _REGEX_CALLS = frozenset({"re.fullmatch", "re.match", "regex.fullmatch", "regex.match"})
 
 
@@ -192,7 +193,8 @@ def _call(it: Interp, test: ast.Call) -> Env:
             return {target: CLEAN} if target else {}
     qn = it.qualname(func)
     leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if _VALIDATOR_NAME.match(leaf) and test.args and qn not in tb.SANITIZERS:
+    named = _VALIDATOR_NAME.match(leaf) and not _EXTENSION_CHECK.search(leaf)
+    if named and test.args and qn not in tb.SANITIZERS:
         target = _name_of(test.args[0])  # the project's own is_safe_url(x) / is_valid_path(x)
         return {target: CLEAN} if target else {}
     helper = it.prog.resolve_function(it, func, qn) if qn else None
@@ -296,6 +298,13 @@ def is_validator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return bool(returns) and all(v is not None and _validation(v) for v in returns)
 
 
+def _checked_whole(node: ast.expr) -> bool:
+    """The value itself is tested (``x``, ``x.lower()``), not a piece of it such as its extension."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args:
+        node = node.func.value if node.func.attr in ("lower", "upper", "strip", "casefold") else node
+    return isinstance(node, ast.Name | ast.Attribute)
+
+
 def _validation(node: ast.expr) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, bool)
@@ -305,7 +314,7 @@ def _validation(node: ast.expr) -> bool:
         return all(_validation(v) for v in node.values)
     if isinstance(node, ast.Compare):
         if isinstance(node.ops[0], ast.In | ast.NotIn):
-            return True
+            return _checked_whole(node.left)  # not '.' in name, not name.rsplit(".")[1] in EXTENSIONS
         return isinstance(node.ops[0], ast.Is | ast.IsNot) and _validation(node.left)
     if isinstance(node, ast.Call):
         func = node.func
