@@ -140,9 +140,11 @@ def index_for(root: str) -> TemplateIndex:
 
 def _scan(name: str, path: Path) -> tuple[list[UnsafeUse], list[str]]:
     """Unsafe uses and the templates this one extends or includes."""
-    import jinja2  # imported on first use: most repositories render no template we can find
-    from jinja2.exceptions import TemplateSyntaxError
-
+    try:  # imported on first use: most repositories render no template we can find
+        import jinja2
+        from jinja2.exceptions import TemplateSyntaxError
+    except ImportError:  # pragma: no cover -- a declared dependency; without it templates go unread
+        return [], []
     try:
         if path.stat().st_size > MAX_TEMPLATE_BYTES:
             return [], []
