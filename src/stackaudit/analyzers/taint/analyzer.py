@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.taint.api_rules import API_HINT, check_module
@@ -104,7 +105,10 @@ SWEEP_EVERY = 64  # modules analysed between two releases of trees parsed again 
 
 
 def analyse_modules(
-    modules: tuple[ModuleInfo, ...], config: TaintConfig, kept: frozenset[str] | None = None
+    modules: tuple[ModuleInfo, ...],
+    config: TaintConfig,
+    kept: frozenset[str] | None = None,
+    root: Path | None = None,
 ) -> Outcome:
     """Run the taint engine and the API rules over parsed modules.
 
@@ -112,6 +116,7 @@ def analyse_modules(
     released every ``SWEEP_EVERY`` modules (None: keep everything).
     """
     program = Program(list(modules), config)
+    program.root = root
     api: list[Finding] = []
     errors: dict[str, str] = {}
     for index, mod in enumerate(modules):
@@ -182,7 +187,7 @@ class TaintAnalyzer(RepoAnalyzer):
             parsed = parse_files(self.cache_inputs(ctx), keep)
             bad = parsed.not_analysed
             try:
-                outcome = analyse_modules(parsed.modules, config, frozenset(keep.kept))
+                outcome = analyse_modules(parsed.modules, config, frozenset(keep.kept), ctx.root)
             finally:
                 # Free the trees while the GC is still paused: modules and functions point at each
                 # other (released here), and the millions of nodes would otherwise all be scanned

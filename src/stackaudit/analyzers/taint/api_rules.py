@@ -11,33 +11,16 @@ import re
 
 from stackaudit.analyzers.taint import rules as r
 from stackaudit.analyzers.taint.modules import ModuleInfo
+from stackaudit.analyzers.taint.weak_random import RANDOM_FUNCS, SECRET_WORDS, qualname, weak_random_sites
 from stackaudit.model import Finding, Location, RuleMeta
 
 # Files without any of these cannot trigger an API rule: skip their (costly) full walk.
 API_HINT = re.compile(
     r"md5|sha1|hashlib\.new|import random|from random|set_cookie|debug\s*=|DEBUG|verify\s*=\s*False|"
-    r"CERT_NONE|_create_unverified_context|check_hostname|0\.0\.0\.0|[\"']::[\"']"
+    r"CERT_NONE|_create_unverified_context|check_hostname|0\.0\.0\.0|[\"']::[\"']|verify_signature|algorithms"
 )
 _WEAK_HASHES = frozenset({"md5", "sha1", "md4", "md2"})
-_RANDOM_FUNCS = frozenset(
-    {
-        "random",
-        "randint",
-        "randrange",
-        "choice",
-        "choices",
-        "getrandbits",
-        "sample",
-        "uniform",
-        "randbytes",
-        "shuffle",
-    }
-)
-_SECRET_WORDS = re.compile(
-    r"token|passw|secret|salt|nonce|otp|csrf|api_?key|session_?id|reset|"
-    r"verification|auth_?code|invite_?code|pin\b|key$",
-    re.IGNORECASE,
-)
+_JWT_LIBRARIES = frozenset({"jwt", "jose", "authlib"})
 _WEB_FRAMEWORKS = frozenset(
     {"flask", "quart", "werkzeug", "fastapi", "starlette", "sanic", "bottle", "django"}
 )
@@ -57,12 +40,7 @@ class _Visitor(ast.NodeVisitor):
 
     # ---- helpers ------------------------------------------------------------------------
     def qualname(self, node: ast.expr) -> str | None:
-        if isinstance(node, ast.Name):
-            return self.mod.aliases.get(node.id, node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.qualname(node.value)
-            return f"{base}.{node.attr}" if base else None
-        return None
+        return qualname(self.mod, node)
 
     def const(self, node: ast.expr) -> object:
         if isinstance(node, ast.Constant):
@@ -157,7 +135,8 @@ class _Visitor(ast.NodeVisitor):
             self._cookie(node, kwargs)
         if method == "run" and self.web_app and "debug" in kwargs and self.const(kwargs["debug"]) is True:
             self.add(r.DEBUG_ENABLED, node, "run(debug=True) enables the interactive debugger")
-        self._tls(node, qn, kwargs)
+        if not self._jwt(node, qn, kwargs):
+            self._tls(node, qn, kwargs)
         self._bind(node, method, qn, kwargs)
         saved = self.target_names
         for kw in node.keywords:
@@ -178,10 +157,10 @@ class _Visitor(ast.NodeVisitor):
             self.add(r.WEAK_HASH, node, f"{algo} is broken for security use")
 
     def _weak_random(self, node: ast.Call, qn: str, kwargs: dict[str, ast.expr]) -> None:
-        if not (qn.startswith("random.") and qn[7:] in _RANDOM_FUNCS):
+        if not (qn.startswith("random.") and qn[7:] in RANDOM_FUNCS):
             return
         context = [*self.target_names, *(self.scope[-1:])]
-        if any(_SECRET_WORDS.search(name) for name in context):
+        if any(SECRET_WORDS.search(name) for name in context):
             self.add(r.WEAK_RANDOM, node, f"{qn}() is predictable; it feeds {context[0]}")
 
     def _cookie(self, node: ast.Call, kwargs: dict[str, ast.expr]) -> None:
@@ -205,6 +184,34 @@ class _Visitor(ast.NodeVisitor):
                     loc, f"set_cookie without {' and '.join(missing)}", self.mod.snippet(node), cwe=cwe
                 )
             )
+
+    def _jwt(self, node: ast.Call, qn: str, kwargs: dict[str, ast.expr]) -> bool:
+        """JWT decoding without signature verification (CWE-347); True for any JWT decode call."""
+        root = qn.split(".", 1)[0]
+        if not (qn.endswith(".decode") and root in _JWT_LIBRARIES):
+            return False
+        reason = ""
+        if "verify" in kwargs and self.const(kwargs["verify"]) is False:
+            reason = "verify=False"
+        options = kwargs.get("options")
+        if isinstance(options, ast.Dict):
+            for key, value in zip(options.keys, options.values, strict=True):
+                if key is not None and self.const(key) == "verify_signature" and self.const(value) is False:
+                    reason = 'options={"verify_signature": False}'
+        algorithms = kwargs.get("algorithms")
+        if algorithms is not None and "none" in self._strings(algorithms):
+            reason = 'the "none" algorithm accepted'
+        if reason:
+            self.add(r.JWT_VERIFY, node, f"{qn}() with {reason}: the token's signature is not checked")
+        return True
+
+    def _strings(self, node: ast.expr) -> set[str]:
+        elts = node.elts if isinstance(node, ast.List | ast.Tuple | ast.Set) else []
+        values: list[object] = [self.const(e) for e in elts]
+        folded = self.const(node)
+        if isinstance(folded, tuple | frozenset):
+            values.extend(folded)
+        return {v.lower() for v in values if isinstance(v, str)}
 
     def _tls(self, node: ast.Call, qn: str, kwargs: dict[str, ast.expr]) -> None:
         if "verify" in kwargs and self.const(kwargs["verify"]) is False:
@@ -242,4 +249,12 @@ def check_module(mod: ModuleInfo) -> list[Finding]:
         return []
     visitor = _Visitor(mod)
     visitor.visit(mod.tree)
+    if "random" in mod.imported_roots:
+        seen = {
+            (f.location.line, f.location.column) for f in visitor.findings if f.rule_id == r.WEAK_RANDOM.id
+        }
+        for site in weak_random_sites(mod):
+            if (site.origin.lineno, site.origin.col_offset + 1) not in seen:
+                name = qualname(mod, site.origin.func) or "random"
+                visitor.add(r.WEAK_RANDOM, site.origin, f"{name}() is predictable; it reaches {site.target}")
     return visitor.findings

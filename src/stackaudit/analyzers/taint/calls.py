@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import sinks
+from stackaudit.analyzers.taint import guards, sinks
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.folding import fold_str_method
 from stackaudit.analyzers.taint.modules import dotted
@@ -112,7 +112,7 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     sink = tb.FUNCTION_SINKS.get(qn) or it.prog.extra_sinks.get(qn)
     if sink is not None:
         sinks.check(it, sink, args, qn)
-        if sink.kind in ("html", "redirect", "template"):
+        if sink.kind in tb.RESPONSE_KINDS:
             _response_headers(it, args)
             return Val(tag="response")
     elif isinstance(node.func, ast.Attribute) and qn.split(".", 1)[0] not in _PLAIN_MODULES:
@@ -121,7 +121,7 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
                 sinks.check(it, msink.sink, args, node.func.attr)
     if tb.TAGGING_CALLS.get(qn) == "response":
         _response_headers(it, args)
-    cleaned = tb.SANITIZERS.get(qn) or it.prog.extra_sanitizers.get(qn)
+    cleaned = tb.SANITIZERS.get(qn) or it.prog.extra_sanitizers.get(qn) or guards.call_cleans(qn, args)
     if cleaned is not None:
         return _sanitised(args, cleaned)
     if qn in ("os.path.join", "posixpath.join") or qn in _NORMALISERS:
@@ -130,6 +130,8 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     target = it.prog.resolve_function(it, node.func, qn)
     if target is not None:
         return it.prog.apply_summary(it, node, target, args)
+    if isinstance(node.func, ast.Attribute) and _query_call(node.func):
+        return CLEAN  # User.objects.get(code=code): a stored row, not this request's input
     instance = it.prog.resolve_class(qn)
     if instance is not None:
         return Val(tag=instance)
@@ -190,6 +192,9 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         return Val(taints=frozenset({taint, *flatten(receiver)}))
     if method in tb.CLEAN_METHODS:
         return CLEAN
+    cleaned = guards.method_cleans(method, args)
+    if cleaned:
+        return _sanitised(args, cleaned)
     if method in tb.CLEANING_METHODS and receiver.tag != "jinja-raw":
         return _sanitised(args, tb.CLEANING_METHODS[method])
     if method == "resolve" and receiver.tag == "path":
@@ -203,8 +208,10 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         folded = fold_str_method(receiver.const, method, [a.const for a in args.args])
         if folded is not NO_CONST:
             return const(folded)
-    if method in _DB_RESULTS and _is_query_chain(node.func):
+    if (method in _DB_RESULTS or method in tb.QUERYSET_METHODS) and _is_query_chain(node.func):
         return CLEAN  # rows read back from the database: data at rest, not this request's input
+    if method == "get" and any(k.arg == "type" and tb.typed(k.value) for k in node.keywords):
+        return CLEAN  # request.args.get("page", type=int): converted by the framework
     if method in _LOOKUPS and not receiver.tag:
         default = args.args[1:] + [v for k, v in args.kwargs.items() if k == "default"]
         return tainted(cap(flatten(receiver).union(*(flatten(d) for d in default))))
@@ -241,13 +248,22 @@ _DB_RESULTS = frozenset(
 _QUERY_ATTRS = frozenset({"query", "objects", "filter", "filter_by", "where", "select", "execute", "exclude"})
 
 
+def _query_call(func: ast.Attribute) -> bool:
+    return (func.attr in _DB_RESULTS or func.attr in tb.QUERYSET_METHODS) and _is_query_chain(func)
+
+
 def _is_query_chain(func: ast.expr) -> bool:
     node = func.value if isinstance(func, ast.Attribute) else func
     while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
         if isinstance(node, ast.Attribute) and node.attr in _QUERY_ATTRS:
-            return True
+            return not _request_name(node.value)  # aiohttp request.query.get(...) is input
         node = node.func if isinstance(node, ast.Call) else node.value
     return False
+
+
+def _request_name(node: ast.expr) -> bool:
+    leaf = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return leaf in ("request", "req")
 
 
 _LOOKUPS = frozenset({"get", "setdefault", "pop"})  # mapping reads: the key selects, the value is the map's

@@ -59,7 +59,7 @@ def _attribute(it: Interp, node: ast.expr) -> Val:
         return it.global_value(qn, node)
     if base.tag == "request":
         return it.request_attr(node, node.attr)
-    if node.attr == "headers":
+    if node.attr == "headers" and _response_like(node.value, base):
         return Val(taints=flatten(base), tag="headers")
     if node.attr == "session" and base.tag == "":
         return Val(taints=flatten(base), tag="session") if _looks_like_request(node.value) else deep(base)
@@ -261,6 +261,17 @@ def _is_module_chain(it: Interp, node: ast.Attribute) -> bool:
     while isinstance(base, ast.Attribute):
         base = base.value
     return isinstance(base, ast.Name) and base.id not in it.env and base.id in it.aliases
+
+
+def _response_like(node: ast.expr, base: Val) -> bool:
+    """``resp.headers``: a response object (by type, or by name when its type is not known)."""
+    if base.tag:
+        return base.tag in ("response", "headers")
+    leaf = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    leaf = leaf.lower()
+    return (
+        leaf in ("r", "rv", "res", "rsp") or leaf.startswith("resp") or leaf.endswith(("_response", "_resp"))
+    )
 
 
 def _looks_like_request(node: ast.expr) -> bool:

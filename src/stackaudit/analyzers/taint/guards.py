@@ -12,16 +12,34 @@ import re
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.taint import tables as tb
-from stackaudit.analyzers.taint.values import ALL_CWES, CLEAN, NOT_DOUBLE_SLASH, STARTS_WITH_SLASH, Val
+from stackaudit.analyzers.taint.values import (
+    ALL_CWES,
+    CLEAN,
+    NOT_DOUBLE_SLASH,
+    STARTS_WITH_SLASH,
+    Taint,
+    Val,
+    flatten,
+)
 
 if TYPE_CHECKING:
+    from stackaudit.analyzers.taint.calls import CallArgs
     from stackaudit.analyzers.taint.interp import Env, Interp
 
+# Facts about a path (negative: not sink classes): no "..", does not start with "/".
+_NO_DOTDOT, _NOT_ABSOLUTE = frozenset({-6}), frozenset({-7})
+_RELATIVE_NO_DOTDOT = _NO_DOTDOT | _NOT_ABSOLUTE
 _VALIDATORS = frozenset({"isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"})
 _HOST_ATTRS = frozenset({"netloc", "hostname", "host", "scheme"})
 _HOST_CHECKED = frozenset({tb.SSRF, tb.REDIRECT})
 _FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
 _SUBJECT_KW = frozenset({"url", "value", "path", "s"})
+# A check the project wrote and named for what it proves: is_safe_url, is_valid_filename, allowed_file.
+_VALIDATOR_NAME = re.compile(
+    r"^_?(is_|check_|validate_|verify_)?(safe|valid|allowed|trusted|whitelisted|allowlisted|permitted)(_|$)"
+    r"|^_?is_\w*_(safe|valid|allowed|trusted)$"
+)
+_EXTENSION_CHECK = re.compile(r"file|ext", re.IGNORECASE)  # allowed_file(name): the extension only
 _REGEX_CALLS = frozenset({"re.fullmatch", "re.match", "regex.fullmatch", "regex.match"})
 
 
@@ -68,17 +86,63 @@ def _both(a: Val, b: Val) -> Val:
 
 def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
     op, right = test.ops[0], test.comparators[0]
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(test.left, ast.Constant) and test.left.value == "..":
+        name = _name_of(right)  # if ".." in name: abort()
+        facts = {name: _clean_for(it.env[name], _NO_DOTDOT)} if name and name in it.env else {}
+        return ({}, facts) if isinstance(op, ast.In) else (facts, {})
     if isinstance(op, ast.In | ast.NotIn) and _is_constant_collection(it, right):
         cleaned = _subject(it, test.left)
         return (cleaned, {}) if isinstance(op, ast.In) else ({}, cleaned)
-    if isinstance(op, ast.Eq | ast.NotEq | ast.Is) and it.expr(right).is_const:
-        name = _name_of(test.left)
-        cleaned = {name: CLEAN} if name else {}
+    if isinstance(op, ast.Eq | ast.NotEq) and (common := _common_path(it, test.left, right)):
+        return (common, {}) if isinstance(op, ast.Eq) else ({}, common)
+    if isinstance(op, ast.Eq | ast.NotEq | ast.Is):
+        cleaned = _equal_to_server_value(it, test.left, right)
         return (cleaned, {}) if isinstance(op, ast.Eq | ast.Is) else ({}, cleaned)
     return {}, {}
 
 
+def _common_path(it: Interp, left: ast.expr, right: ast.expr) -> Env:
+    """``os.path.commonpath([BASE, p]) == BASE`` with ``p`` normalised (realpath): ``p`` stays under BASE."""
+    for call, base in ((left, right), (right, left)):
+        if not (isinstance(call, ast.Call) and it.qualname(call.func) in _COMMONPATH and call.args):
+            continue
+        if flatten(it.expr(base)) or not isinstance(call.args[0], ast.List | ast.Tuple):
+            continue
+        out: Env = {}
+        for elt in call.args[0].elts:
+            name = _name_of(elt)
+            if name and name in it.env and it.env[name].tag == "normpath":
+                out[name] = _clean_for(it.env[name], frozenset({tb.PATH}))
+        return out
+    return {}
+
+
+_COMMONPATH = frozenset({"os.path.commonpath", "posixpath.commonpath"})
+
+
+def _equal_to_server_value(it: Interp, left: ast.expr, right: ast.expr) -> Env:
+    """``x == "admin"`` or ``name == expected`` (computed by the server): ``x`` holds that value.
+
+    Either side may be the checked one; the other must carry no taint at all (a constant,
+    a value the server computed, a database value).
+    """
+    for subject, other in ((left, right), (right, left)):
+        name = _name_of(subject)
+        if name is None or (name not in it.env and not isinstance(subject, ast.Attribute)):
+            continue
+        value = it.expr(other)
+        if value.is_const or (not flatten(value) and _computed(other)):
+            return {name: CLEAN}
+    return {}
+
+
+def _computed(node: ast.expr) -> bool:
+    """An expression that yields a value (not a bare attribute of an unknown object)."""
+    return isinstance(node, ast.Name | ast.Call | ast.Subscript | ast.JoinedStr | ast.BinOp)
+
+
 def _is_constant_collection(it: Interp, node: ast.expr) -> bool:
+    """An allow-list: constants, or a collection the server built (``os.listdir``, a query, a set)."""
     value = it.expr(node)
     if value.is_const:
         return isinstance(value.const, tuple | frozenset | str | bytes)
@@ -88,6 +152,8 @@ def _is_constant_collection(it: Interp, node: ast.expr) -> bool:
         return True  # membership tests a dict's keys, which are constants here
     if isinstance(node, ast.Set | ast.List | ast.Tuple):
         return all(isinstance(e, ast.Constant) for e in node.elts)
+    if not flatten(value) and not isinstance(node, ast.Constant):
+        return True  # os.listdir(...), a query's rows, config["SUPPORTED_LANGUAGES"]: no input in it
     return _looks_constant_name(node)
 
 
@@ -126,6 +192,11 @@ def _call(it: Interp, test: ast.Call) -> Env:
             target = _name_of(test.args[-1])
             return {target: CLEAN} if target else {}
     qn = it.qualname(func)
+    leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    named = _VALIDATOR_NAME.match(leaf) and not _EXTENSION_CHECK.search(leaf)
+    if named and test.args and qn not in tb.SANITIZERS:
+        target = _name_of(test.args[0])  # the project's own is_safe_url(x) / is_valid_path(x)
+        return {target: CLEAN} if target else {}
     helper = it.prog.resolve_function(it, func, qn) if qn else None
     if helper is not None and test.args and is_validator(helper.node):
         target = _name_of(test.args[0])
@@ -150,6 +221,9 @@ def _call(it: Interp, test: ast.Call) -> Env:
 def _call_false(it: Interp, test: ast.Call) -> Env:
     """``if not url.startswith(("//", "/\\")): ...``: the value does not start with a double slash."""
     func = test.func
+    if it.qualname(func) in ("os.path.isabs", "posixpath.isabs") and test.args:
+        name = _name_of(test.args[0])
+        return {name: _clean_for(it.env[name], _NOT_ABSOLUTE)} if name and name in it.env else {}
     if not (isinstance(func, ast.Attribute) and func.attr == "startswith" and test.args):
         return {}
     subject = _name_of(func.value)
@@ -157,6 +231,8 @@ def _call_false(it: Interp, test: ast.Call) -> Env:
     prefixes = prefix.const if isinstance(prefix.const, tuple) else (prefix.const,)
     if subject and subject in it.env and "//" in prefixes:
         return {subject: _clean_for(it.env[subject], frozenset({NOT_DOUBLE_SLASH}))}
+    if subject and subject in it.env and "/" in prefixes:
+        return {subject: _clean_for(it.env[subject], _NOT_ABSOLUTE)}
     return {}
 
 
@@ -179,13 +255,21 @@ def _clean_for(value: Val, cwes: frozenset[int]) -> Val:
     if not value.taints:
         return value
     return Val(
-        frozenset(t.clean_for(cwes) for t in value.taints),
+        frozenset(_with_facts(t, cwes) for t in value.taints),
         value.const,
         value.items,
         value.keys,
         value.prefix,
         value.tag,
     )
+
+
+def _with_facts(taint: Taint, cwes: frozenset[int]) -> Taint:
+    """Add cleanings; no ``..`` and not absolute together make a path stay under its base."""
+    facts = taint.cleaned | cwes
+    if facts >= _RELATIVE_NO_DOTDOT:
+        cwes = cwes | {tb.PATH}
+    return taint.clean_for(cwes)
 
 
 def _name_of(node: ast.expr) -> str | None:
@@ -214,6 +298,13 @@ def is_validator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return bool(returns) and all(v is not None and _validation(v) for v in returns)
 
 
+def _checked_whole(node: ast.expr) -> bool:
+    """The value itself is tested (``x``, ``x.lower()``), not a piece of it such as its extension."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args:
+        node = node.func.value if node.func.attr in ("lower", "upper", "strip", "casefold") else node
+    return isinstance(node, ast.Name | ast.Attribute)
+
+
 def _validation(node: ast.expr) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, bool)
@@ -223,7 +314,7 @@ def _validation(node: ast.expr) -> bool:
         return all(_validation(v) for v in node.values)
     if isinstance(node, ast.Compare):
         if isinstance(node.ops[0], ast.In | ast.NotIn):
-            return True
+            return _checked_whole(node.left)  # not '.' in name, not name.rsplit(".")[1] in EXTENSIONS
         return isinstance(node.ops[0], ast.Is | ast.IsNot) and _validation(node.left)
     if isinstance(node, ast.Call):
         func = node.func
@@ -232,3 +323,34 @@ def _validation(node: ast.expr) -> bool:
             return _validation(node.args[0])
         return name in ("fullmatch", "match") or name in _VALIDATORS
     return False
+
+
+_KEPT_CLASS = re.compile(r"^\[\^((?:[A-Za-z0-9_.-]|\\[wd])+)\][+*]?$")
+_EVERY_SINK_BUT_PATH = frozenset({tb.SQL, tb.CMD, tb.CODE, tb.XSS, tb.LDAP, tb.XPATH, tb.HEADER, tb.TRUST})
+
+
+def call_cleans(qn: str, args: CallArgs) -> frozenset[int] | None:
+    """``re.sub(r"[^a-z0-9_-]+", "", x)``: what is left is drawn from a safe set of characters.
+
+    Letters, digits, ``_`` and ``-`` are safe for every sink; with ``.`` as well, for every
+    sink but paths (``..``).
+    """
+    if qn not in ("re.sub", "regex.sub") or len(args.args) < 3:
+        return None
+    pattern, replacement = args.args[0].const, args.args[1].const
+    if not (isinstance(pattern, str) and isinstance(replacement, str)):
+        return None
+    match = _KEPT_CLASS.match(pattern)
+    if match is None or not all(c.isalnum() or c in "_-" for c in replacement):
+        return None
+    return _EVERY_SINK_BUT_PATH if "." in match.group(1) else ALL_CWES
+
+
+def method_cleans(method: str, args: CallArgs) -> frozenset[int]:
+    """``value.replace("\\r", "").replace("\\n", "")``: line breaks removed, safe in a header."""
+    if method != "replace" or len(args.args) < 2:
+        return frozenset()
+    old, new = args.args[0].const, args.args[1].const
+    if isinstance(old, str) and isinstance(new, str) and old in ("\r", "\n", "\r\n") and "\n" not in new:
+        return frozenset({tb.HEADER}) if "\r" not in new else frozenset()
+    return frozenset()

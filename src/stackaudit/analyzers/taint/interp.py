@@ -308,8 +308,8 @@ class Interp:
         return CLEAN if value is NO_CONST else const(value)
 
     def request_attr(self, node: ast.AST, attr: str) -> Val:
-        if attr in tb.REQUEST_CLEAN_ATTRS:
-            return CLEAN
+        if attr in tb.REQUEST_CLEAN_ATTRS or attr not in tb.REQUEST_INPUT_ATTRS:
+            return CLEAN  # request.user, request.event (set by middleware), send_response()...
         if attr == "session":
             return Val(tag="session")
         taint = self.new_taint(SourceKind.REQUEST, node, f"request.{attr} (user input)")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from stackaudit.analyzers.taint import entrypoints
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
 from stackaudit.analyzers.taint.exprs import join_all
@@ -73,6 +75,7 @@ class Program:
         self.extra_sanitizers = _parse_extra_sanitizers(config.extra_sanitizers)
         self.extra_sinks = _parse_extra_sinks(config.extra_sinks)
         self.deadline = float("inf")
+        self.root: Path | None = None  # the repository's directory: templates are read from it
         self.summaries: dict[str, Summary] = {}
         self._in_progress: set[str] = set()
         self._hinted: dict[str, bool] = {}
@@ -140,7 +143,7 @@ class Program:
     def hinted(self, func: FuncInfo) -> bool:
         cached = self._hinted.get(func.qualname)
         if cached is None:
-            cached = self._hinted[func.qualname] = func.hinted(self.hint)
+            cached = self._hinted[func.qualname] = func.hinted(self.hint) or entrypoints.is_entry(self, func)
         return cached
 
     def summary(self, func: FuncInfo, depth: int) -> Summary | None:
@@ -184,8 +187,9 @@ class Program:
         for index, arg in enumerate(names):
             it.env[arg.arg] = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
         for extra in (args.vararg, args.kwarg):
-            if extra is not None:
-                it.env[extra.arg] = CLEAN
+            if extra is not None:  # **kwargs of a GraphQL resolver or a task: input; else unknown
+                decided = entrypoints.param_value(self, it, func, len(names), extra, view=False)
+                it.env[extra.arg] = decided if decided is not None else CLEAN
 
     def _param_value(
         self,
@@ -197,6 +201,9 @@ class Program:
         converters: dict[str, str],
         view: bool,
     ) -> Val:
+        decided = entrypoints.param_value(self, it, func, index, arg, view)
+        if decided is not None:
+            return decided
         annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
         if arg.arg == "request" or annotation.split(".")[-1] in tb.REQUEST_TYPES:
             return Val(tag="request")

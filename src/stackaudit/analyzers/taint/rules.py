@@ -317,6 +317,26 @@ TLS_VERIFY = _api_rule(
     Fix: keep verification on; point verify= at a CA bundle for private CAs.""",
     "Keep verification on; pass a CA bundle path for private CAs.",
 )
+JWT_VERIFY = _api_rule(
+    "sec.jwt-verify-disabled",
+    "JWT signature verification disabled",
+    (347,),
+    Severity.HIGH,
+    8,
+    5,
+    """What it finds: jwt.decode(...) (PyJWT, python-jose) with verify=False,
+    options={"verify_signature": False}, or "none" among the accepted algorithms.
+
+    Why it matters: the claims of an unverified token are whatever the client
+    wrote: anyone can sign in as anyone.
+
+    Example: jwt.decode(token, options={"verify_signature": False})
+
+    Fix: verify with the key and a fixed list of algorithms:
+    jwt.decode(token, key, algorithms=["HS256"]). Read a header before verifying
+    with jwt.get_unverified_header only to choose the key.""",
+    "Verify the signature with the key and a fixed algorithm list; never accept 'none'.",
+)
 BIND_ALL = _api_rule(
     "sec.bind-all-interfaces",
     "Service bound to all interfaces",
@@ -342,6 +362,7 @@ API_RULES: tuple[RuleMeta, ...] = (
     INSECURE_COOKIE,
     DEBUG_ENABLED,
     TLS_VERIFY,
+    JWT_VERIFY,
     BIND_ALL,
 )
 ALL_RULES: tuple[RuleMeta, ...] = (*TAINT_RULES.values(), *API_RULES)

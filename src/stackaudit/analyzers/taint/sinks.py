@@ -6,7 +6,9 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from stackaudit.analyzers.taint import sitectx
 from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.render import render_values, unconfirmed
 from stackaudit.analyzers.taint.values import SourceKind, Taint, Val, flatten
 
 if TYPE_CHECKING:
@@ -26,6 +28,13 @@ def _safe_prefix(kind: str, prefix: str) -> bool:
 
 
 def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
+    if sink.kind == "send_file":
+        _send_file(it, sink, args, label)
+        return
+    if sink.kind == "render":
+        for value, note in render_values(it, args, label):
+            report(it, tb.XSS, flatten(value), args.node, note)
+        return
     values = _dangerous_values(it, sink, args)
     taints: frozenset[Taint] = frozenset()
     for value in values:
@@ -34,6 +43,25 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
         taints = taints | flatten(value)
     if taints:
         report(it, sink.cwe, taints, args.node, label)
+    elif label in _MARK_SAFE and values and _stored(it, args):
+        unconfirmed(it, tb.XSS, args.node, f"a stored value is marked safe by {label}")
+
+
+_MARK_SAFE = frozenset(
+    {"markupsafe.Markup", "flask.Markup", "jinja2.Markup", "django.utils.safestring.mark_safe"}
+)
+
+
+def _stored(it: Interp, args: CallArgs) -> bool:
+    """``mark_safe(profile.bio)`` of a value read from the database: stored XSS of unknown origin."""
+    first = args.node.args[0] if args.node.args else None
+    value = args.get(0)
+    return (
+        first is not None
+        and value is not None
+        and not value.is_const
+        and sitectx.from_query(it, first, args.node.lineno)
+    )
 
 
 def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
@@ -46,10 +74,16 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         return []
     if kind == "xml" and _safe_xml(args):
         return []
-    if kind == "html" and _non_html(args):
+    if kind == "html" and (_non_html(args) or sitectx.non_html_set_after(it, args.node)):
+        return []
+    if kind in _GATED and not _GATED[kind](it, args):
+        return []
+    if kind == "redirect" and _same_path(it, args.node):
         return []
     values = [v for i in sink.positions if (v := args.get(i)) is not None]
     values += [args.kwargs[k] for k in sink.keywords if k in args.kwargs]
+    if sink.cwe == tb.PATH and _file_object(it, args):
+        return []  # zipfile.ZipFile(BytesIO(data)): bytes in memory, not a path
     if kind == "template" and not any(flatten(v) for v in values):
         template = args.get(0, "source")
         if (
@@ -59,6 +93,184 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         ):
             values = [v for k, v in args.kwargs.items() if k != "source"]
     return values
+
+
+_PATH_ATTRS = frozenset({"path", "path_info"})
+_PATH_EDITS = frozenset({"replace", "rstrip", "lower", "removesuffix"})
+
+
+def _same_path(it: Interp, call: ast.Call) -> bool:
+    """``redirect(request.path)`` / ``redirect(f"{request.path}?page=2")``: back to the page the
+    router matched, on this site (joined onto another base it could change host: still checked)."""
+    target = call.args[0] if call.args else next((k.value for k in call.keywords), None)
+    target = sitectx.resolve(it, target, call.lineno) if target is not None else None
+    if isinstance(target, ast.JoinedStr) and target.values:
+        first = target.values[0]
+        target = first.value if isinstance(first, ast.FormattedValue) else None
+    elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Add):
+        target = target.left
+    while isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
+        if target.func.attr not in _PATH_EDITS:
+            return False
+        target = target.func.value  # request.path.replace("/talks/", "/submissions/", 1)
+    return (
+        isinstance(target, ast.Attribute)
+        and target.attr in _PATH_ATTRS
+        and ast.unparse(target.value).split(".")[-1] == "request"
+    )
+
+
+def _ldap(it: Interp, args: CallArgs) -> bool:
+    return _library_receiver(it, args, "ldap", ("ldap",))
+
+
+def _ldap3(it: Interp, args: CallArgs) -> bool:
+    """ldap3 ``conn.search(base, filter)``: also when the connection comes from a helper module."""
+    if _library_receiver(it, args, "ldap", ("ldap3",)):
+        return True
+    search_filter = args.get(1, "search_filter")
+    return search_filter is not None and search_filter.prefix.startswith("(") and _repo_imports(it, "ldap3")
+
+
+def _xpath(it: Interp, args: CallArgs) -> bool:
+    return _library_receiver(it, args, "xml-tree", ("lxml", "parsel", "scrapy")) or _repo_imports(it, "lxml")
+
+
+def _library_receiver(it: Interp, args: CallArgs, tag: str, modules: tuple[str, ...]) -> bool:
+    receiver = args.receiver
+    if receiver is not None and receiver.is_const and isinstance(receiver.const, str):
+        return False
+    return (receiver is not None and receiver.tag == tag) or bool(it.mod.imported_roots & set(modules))
+
+
+def _repo_imports(it: Interp, root: str) -> bool:
+    return any(root in mod.imported_roots for mod in it.prog.modules.values())
+
+
+def _sax_parser(it: Interp, args: CallArgs) -> bool:
+    """``parser.parse(source)`` of a SAX parser that turned external entities on."""
+    func = args.node.func
+    if not (isinstance(func, ast.Attribute) and sitectx.external_entities(it, func.value)):
+        return False
+    _unconfirmed_xxe(it, args, args.get(0, "source"))
+    return True
+
+
+def _sax_dom(it: Interp, args: CallArgs) -> bool:
+    """minidom/pulldom ``parseString(data, parser)`` with such a parser."""
+    parser = args.node.args[1] if len(args.node.args) > 1 else None
+    parser = parser or next((k.value for k in args.node.keywords if k.arg == "parser"), None)
+    if parser is None or not sitectx.external_entities(it, parser):
+        return False
+    _unconfirmed_xxe(it, args, args.get(0, "string"))
+    return True
+
+
+def _unconfirmed_xxe(it: Interp, args: CallArgs, data: Val | None) -> None:
+    """External entities on are dangerous whatever the document's origin: kept, as unconfirmed."""
+    if data is not None and not data.is_const and not flatten(data):
+        reason = "a parser with external entities enabled reads a document of unknown origin"
+        unconfirmed(it, tb.XXE, args.node, reason)
+
+
+def _wfile(it: Interp, args: CallArgs) -> bool:
+    """``self.wfile.write(body)`` in an http.server handler that does not declare a non-HTML type."""
+    func = args.node.func
+    owner = func.value if isinstance(func, ast.Attribute) else None
+    return isinstance(owner, ast.Attribute) and owner.attr == "wfile" and not sitectx.sends_non_html(it)
+
+
+_STATEMENTS = frozenset({"select", "insert", "update", "delete", "union", "exists", "values"})
+
+
+def _sql(it: Interp, args: CallArgs) -> bool:
+    """``session.execute(select(User).filter_by(name=x))``: a SQLAlchemy statement binds its values."""
+    node = args.node.args[0] if args.node.args else None
+    line = args.node.lineno
+    for _ in range(4):  # stmt = select(X); stmt = stmt.filter_by(...); execute(stmt)
+        if isinstance(node, ast.Name):
+            found = sitectx.assignment(it, node.id, line)
+            if found is None:
+                break
+            node, line = found, found.lineno - 1
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value  # select(X).where(...).filter_by(...): down to the constructor
+    if not isinstance(node, ast.Call):
+        return True
+    qn = it.qualname(node.func) or ""
+    return not (qn.startswith("sqlalchemy") and qn.rsplit(".", 1)[-1] in _STATEMENTS)
+
+
+def _html_declared(it: Interp, args: CallArgs) -> bool:
+    """aiohttp ``web.Response(text=...)`` is text/plain; HTML only when ``content_type`` says so."""
+    declared = args.kwargs.get("content_type")
+    return declared is not None and isinstance(declared.const, str) and "html" in declared.const
+
+
+def _send_header(it: Interp, args: CallArgs) -> bool:
+    """``self.send_header(name, value)`` in an http.server handler; ``Location`` is a redirect too."""
+    func = args.node.func
+    owner = func.value if isinstance(func, ast.Attribute) else None
+    if not (isinstance(owner, ast.Name) and owner.id == "self" and "http" in it.mod.imported_roots):
+        return False
+    name, value = args.get(0), args.get(1)
+    location = name is not None and isinstance(name.const, str) and name.const.lower() == "location"
+    if location and value is not None and not _safe_prefix("redirect", value.prefix):
+        report(it, tb.REDIRECT, flatten(value), args.node, "Location header")
+    return True
+
+
+_GATED = {
+    "html-declared": _html_declared,
+    "send_header": _send_header,
+    "sql": _sql,
+    "ldap": _ldap,
+    "ldap3": _ldap3,
+    "xpath": _xpath,
+    "sax-parser": _sax_parser,
+    "sax-dom": _sax_dom,
+    "wfile": _wfile,
+}
+_FILE_LIKE = frozenset({"BytesIO", "StringIO", "SpooledTemporaryFile", "TemporaryFile", "NamedTemporaryFile"})
+
+
+def _file_object(it: Interp, args: CallArgs) -> bool:
+    first = args.node.args[0] if args.node.args else None
+    if first is None:
+        return False
+    built = sitectx.resolve(it, first, args.node.lineno)
+    if not isinstance(built, ast.Call):
+        return False
+    if _leaf(built.func) in _FILE_LIKE:
+        return True
+    qn = it.qualname(built.func)
+    helper = it.prog.resolve_function(it, built.func, qn) if qn else None
+    return helper is not None and sitectx.returns_call(helper.node, _FILE_LIKE)
+
+
+def _leaf(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def _send_file(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
+    """``send_file(path)`` reads a path; ``send_file(BytesIO(data))`` serves bytes (XSS only inline HTML)."""
+    first = (
+        args.node.args[0]
+        if args.node.args
+        else next((k.value for k in args.node.keywords if k.arg in sink.keywords), None)
+    )
+    value = args.get(0, "path_or_file") or args.kwargs.get("filename_or_fp")
+    if first is None or value is None:
+        return
+    if not _file_object(it, args):
+        report(it, tb.PATH, flatten(value), args.node, label)
+        return
+    attachment = args.kwargs.get("as_attachment")
+    mimetype = args.kwargs.get("mimetype")
+    inline = attachment is None or (attachment.is_const and not attachment.const)
+    html = mimetype is not None and isinstance(mimetype.const, str) and "html" in mimetype.const
+    if inline and html:
+        report(it, tb.XSS, flatten(value), args.node, f"{label} (inline HTML)")
 
 
 def _subprocess(args: CallArgs) -> list[Val]:
@@ -103,7 +315,8 @@ def _non_html(args: CallArgs) -> bool:
 
 def check_store(it: Interp, target: ast.Subscript, base: Val, value: Val) -> None:
     if base.tag == "session":
-        report(it, tb.TRUST, flatten(value), target, "session[...] = ")
+        key = it.expr(target.slice)  # session[name] = ...: the client names what the server trusts
+        report(it, tb.TRUST, flatten(value) | flatten(key), target, "session[...] = ")
     elif base.tag in ("headers", "response"):
         report(it, tb.HEADER, flatten(value), target, "response header")
 

@@ -70,12 +70,24 @@ FUNCTION_SINKS: dict[str, Sink] = {
         "os.mkdir os.makedirs os.listdir os.scandir os.stat os.chmod os.chown os.truncate "
         "os.removedirs os.walk shutil.rmtree shutil.copy shutil.copy2 shutil.copyfile "
         "shutil.copytree shutil.move shutil.make_archive tarfile.open zipfile.ZipFile "
-        "flask.send_file starlette.responses.FileResponse fastapi.responses.FileResponse "
+        "starlette.responses.FileResponse fastapi.responses.FileResponse "
         "django.http.FileResponse",
         kw=("file", "path", "path_or_file", "filename", "name"),
     ),
+    # a path, or a file-like object whose bytes are served (XSS when inline HTML)
+    **_sinks(
+        PATH,
+        "flask.send_file flask.helpers.send_file",
+        kw=("path_or_file", "filename_or_fp"),
+        kind="send_file",
+    ),
     **_sinks(PATH, "os.rename os.replace shutil.copy shutil.move", pos=(0, 1)),
-    **_sinks(PATH, "flask.send_from_directory", kw=("directory",)),
+    **_sinks(
+        PATH,
+        "flask.send_from_directory flask.helpers.send_from_directory",
+        kw=("directory",),
+        kind="send_dir",
+    ),
     **_sinks(
         XSS,
         "markupsafe.Markup flask.Markup jinja2.Markup django.utils.safestring.mark_safe "
@@ -83,6 +95,24 @@ FUNCTION_SINKS: dict[str, Sink] = {
         kw=("s", "base"),
     ),
     **_sinks(XSS, "flask.render_template_string", kw=("source",), kind="template"),
+    # aiohttp: text= is served as text/plain unless content_type says HTML
+    **_sinks(XSS, "aiohttp.web.Response", pos=(), kw=("text", "body"), kind="html-declared"),
+    **_sinks(
+        REDIRECT,
+        "aiohttp.web.HTTPFound aiohttp.web.HTTPSeeOther aiohttp.web.HTTPMovedPermanently "
+        "aiohttp.web.HTTPTemporaryRedirect aiohttp.web.HTTPPermanentRedirect",
+        kw=("location",),
+        kind="redirect",
+    ),
+    # a template file rendered with a context: its unsafe uses (|safe, autoescape off, <script>) decide
+    **_sinks(
+        XSS,
+        "flask.render_template quart.render_template django.shortcuts.render aiohttp_jinja2.render_template "
+        "django.shortcuts.render_to_response django.template.loader.render_to_string "
+        "django.template.response.TemplateResponse django.template.response.SimpleTemplateResponse",
+        pos=(),
+        kind="render",
+    ),
     **_sinks(
         XSS,
         "flask.make_response flask.Response werkzeug.Response werkzeug.wrappers.Response "
@@ -131,7 +161,16 @@ FUNCTION_SINKS: dict[str, Sink] = {
         kw=("data", "file", "string"),
     ),
     **_sinks(DESER, "yaml.load yaml.load_all", kw=("stream",), kind="yaml"),
+    # DOM builders that take a SAX parser: XXE only when that parser turned external entities on
+    **_sinks(
+        XXE,
+        "xml.dom.minidom.parse xml.dom.minidom.parseString xml.dom.pulldom.parse xml.dom.pulldom.parseString",
+        kw=("file", "string", "stream_or_string"),
+        kind="sax-dom",
+    ),
 }
+# Sink kinds whose call builds a response object (the route returns it; its body is checked here).
+RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file", "send_dir"})
 
 
 # method name -> sink; ``gate`` = a top-level module the file must import, or a receiver tag.
@@ -156,18 +195,22 @@ def _msinks(
 
 
 _METHOD_SINK_TABLES: tuple[dict[str, MethodSink], ...] = (
-    _msinks(SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation")),
+    _msinks(
+        SQL, "execute executemany executescript", kw=("sql", "query", "statement", "operation"), kind="sql"
+    ),
     _msinks(SQL, "raw", kw=("raw_query",), mods=("django",)),
     _msinks(SQL, "extra", pos=(), kw=("where", "select", "tables", "order_by"), mods=("django",)),
+    # LDAP and lxml sinks: the connection or tree is often made in a helper module; sinks.py
+    # decides from the receiver, the module, the repository's imports and the filter's shape
     _msinks(
-        LDAP,
-        "search_s search_st search_ext search_ext_s",
-        pos=(0, 2),
-        kw=("base", "filterstr"),
-        mods=("ldap",),
+        LDAP, "search_s search_st search_ext search_ext_s", pos=(0, 2), kw=("base", "filterstr"), kind="ldap"
     ),
-    _msinks(LDAP, "search", pos=(0, 1), kw=("search_base", "search_filter"), mods=("ldap3",)),
-    _msinks(XPATH, "xpath", kw=("_path",), mods=("lxml",)),
+    _msinks(LDAP, "search", pos=(0, 1), kw=("search_base", "search_filter"), kind="ldap3"),
+    _msinks(XPATH, "xpath", kw=("_path",), kind="xpath"),
+    _msinks(XXE, "parse", kw=("source",), mods=("xml",), kind="sax-parser"),
+    _msinks(XSS, "write", kind="wfile"),
+    # http.server handlers write headers as given: CR/LF splits the response
+    _msinks(HEADER, "send_header", pos=(1,), kw=("value",), kind="send_header"),
     _msinks(XPATH, "find findall iterfind findtext", kw=("path",), tags=("xml-tree",)),
     _msinks(
         PATH,
@@ -209,26 +252,37 @@ SANITIZERS: dict[str, frozenset[int]] = {
         "int float bool complex len abs round ord hash id isinstance issubclass callable "
         "uuid.UUID decimal.Decimal datetime.date.fromisoformat datetime.datetime.fromisoformat "
         "datetime.datetime.strptime ipaddress.ip_address ipaddress.IPv4Address "
-        "hmac.compare_digest secrets.compare_digest bcrypt.hashpw",
+        "hmac.compare_digest secrets.compare_digest bcrypt.hashpw django.core.signing.loads "
+        # rows read back from the database (second-order origin, not this request's input)
+        "django.shortcuts.get_object_or_404 django.shortcuts.get_list_or_404",
     ),
     **_san(frozenset({CMD}), "shlex.quote pipes.quote"),
+    # a Python literal of the value: evaluating it gives the value back, never runs code
+    **_san(frozenset({CODE}), "repr json.dumps"),
     **_san(
         frozenset({XSS}),
         "html.escape markupsafe.escape flask.escape markupsafe.Markup.escape "
         "django.utils.html.escape django.utils.html.format_html "
         "django.utils.html.strip_tags bleach.clean cgi.escape flask.render_template "
         "django.shortcuts.render django.template.loader.render_to_string "
-        "flask.jsonify django.http.JsonResponse",
+        "flask.jsonify django.http.JsonResponse django.template.response.TemplateResponse "
+        "quart.render_template django.shortcuts.render_to_response aiohttp_jinja2.render_template",
     ),
     **_san(
         frozenset({PATH}),
         "os.path.basename werkzeug.utils.secure_filename werkzeug.secure_filename "
-        "werkzeug.utils.safe_join werkzeug.security.safe_join flask.safe_join "
+        "werkzeug.utils.safe_join werkzeug.security.safe_join flask.safe_join flask.helpers.safe_join "
         "django.utils._os.safe_join django.utils.text.get_valid_filename",
     ),
     **_san(
         frozenset({XSS, HEADER, REDIRECT, SSRF, LDAP, XPATH}),
         "urllib.parse.quote urllib.parse.quote_plus urllib.parse.urlencode",
+    ),
+    # base64 and JWT text: [A-Za-z0-9+/=_.-] only, no quote, angle bracket, space or line break
+    **_san(
+        frozenset({XSS, HEADER, SQL, CMD, LDAP, XPATH, CODE}),
+        "jwt.encode jose.jwt.encode base64.b64encode base64.urlsafe_b64encode base64.standard_b64encode "
+        "base64.b32encode base64.b16encode binascii.hexlify",
     ),
     **_san(
         frozenset({LDAP}),
@@ -238,10 +292,11 @@ SANITIZERS: dict[str, frozenset[int]] = {
         frozenset({SQL}),
         "psycopg2.sql.Identifier psycopg2.sql.Literal psycopg.sql.Identifier psycopg.sql.Literal",
     ),
+    **_san(frozenset({SSRF, REDIRECT}), "django.utils.http.url_has_allowed_host_and_scheme"),
+    # a URL the application builds from its own routes: arguments are percent-encoded into it
     **_san(
-        frozenset({SSRF, REDIRECT}),
-        "django.utils.http.url_has_allowed_host_and_scheme flask.url_for "
-        "django.urls.reverse django.shortcuts.resolve_url",
+        frozenset({SSRF, REDIRECT, XSS, HEADER}),
+        "flask.url_for django.urls.reverse django.shortcuts.resolve_url quart.url_for",
     ),
     **_san(
         frozenset({XXE}),
@@ -255,7 +310,40 @@ SANITIZERS: dict[str, frozenset[int]] = {
 CLEANING_METHODS: dict[str, frozenset[int]] = {
     "render": frozenset({XSS}),
     "render_to_string": frozenset({XSS}),
+    # QueryDict/MultiDict.urlencode(): percent-encoded, no "/", quote, angle bracket or line break
+    "urlencode": frozenset({XSS, HEADER, REDIRECT, SSRF, LDAP, XPATH}),
+    # Django Signer.unsign / itsdangerous: only what the server itself signed comes back
+    "unsign": ALL_CWES,
+    "unsign_object": ALL_CWES,
 }
+# Methods of an ORM query (``Model.objects.filter(...)``): what they yield is stored data, not this
+# request's input (the query's own sinks, raw()/extra(), are checked before).
+QUERYSET_METHODS = frozenset(
+    [
+        "filter",
+        "exclude",
+        "order_by",
+        "select_related",
+        "prefetch_related",
+        "distinct",
+        "annotate",
+        "only",
+        "defer",
+        "values",
+        "none",
+        "using",
+        "iterator",
+        "in_bulk",
+        "filter_by",
+        "where",
+        "limit",
+        "offset",
+        "options",
+        "join",
+        "outerjoin",
+        "group_by",
+    ]
+)
 
 # String methods whose result carries no user-controlled text.
 CLEAN_METHODS = frozenset(
@@ -324,11 +412,116 @@ REQUEST_CLEAN_ATTRS = frozenset(
         "scope",
     ]
 )
+# Attributes and methods of a request object that carry what the client sent (Flask/Werkzeug,
+# Django/DRF, Starlette/FastAPI, aiohttp, bottle, falcon, Tornado, http.server/socketserver
+# handlers); any other attribute is the application's own (``request.event`` set by middleware).
+REQUEST_INPUT_ATTRS = frozenset(
+    [
+        "args",
+        "form",
+        "values",
+        "json",
+        "get_json",
+        "data",
+        "get_data",
+        "files",
+        "cookies",
+        "headers",
+        "environ",
+        "path",
+        "full_path",
+        "url",
+        "base_url",
+        "url_root",
+        "host_url",
+        "host",
+        "query_string",
+        "remote_addr",
+        "user_agent",
+        "referrer",
+        "access_route",
+        "authorization",
+        "stream",
+        "input_stream",
+        "mimetype",
+        "content_type",
+        "view_args",
+        "item",
+        "GET",
+        "POST",
+        "COOKIES",
+        "META",
+        "FILES",
+        "body",
+        "path_info",
+        "get_full_path",
+        "get_full_path_info",
+        "build_absolute_uri",
+        "get_host",
+        "read",
+        "readline",
+        "readlines",
+        "query_params",
+        "resolver_match",
+        "get_signed_cookie",
+        "content_params",
+        "query",
+        "rel_url",
+        "match_info",
+        "post",
+        "text",
+        "content",
+        "raw_path",
+        "path_qs",
+        "multipart",
+        "forwarded",
+        "remote",
+        "path_params",
+        "form_data",
+        "params",
+        "forms",
+        "query_string",
+        "get_param",
+        "get_header",
+        "media",
+        "bounded_stream",
+        "arguments",
+        "body_arguments",
+        "query_arguments",
+        "get_argument",
+        "get_arguments",
+        "get_body_argument",
+        "get_query_argument",
+        "rfile",
+        "requestline",
+        "raw_requestline",
+        "request",
+        "session",
+    ]
+)
 REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest"})
+
+
+def typed(node: object) -> bool:
+    """``type=int`` in ``request.args.get("n", type=int)``: the framework converts the value."""
+    return getattr(node, "id", None) in ("int", "float", "bool")
+
+
 CLEAN_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal"})
 # Calls that end the request: the code after them on that path does not run.
 EXIT_CALLS = frozenset(
-    {"flask.abort", "werkzeug.exceptions.abort", "sys.exit", "exit", "quit", "os._exit", "abort"}
+    {
+        "flask.abort",
+        "werkzeug.exceptions.abort",
+        "flask_restful.abort",
+        "flask_smorest.abort",
+        "quart.abort",
+        "sys.exit",
+        "exit",
+        "quit",
+        "os._exit",
+        "abort",
+    }
 )
 
 # Calls whose result carries a tag that later sinks look at.
@@ -358,6 +551,10 @@ TAGGING_CALLS: dict[str, str] = {
     "defusedxml.ElementTree.parse": "xml-tree",
     "defusedxml.lxml.fromstring": "xml-tree",
     "defusedxml.lxml.parse": "xml-tree",
+    "ldap3.Connection": "ldap",
+    "ldap.initialize": "ldap",
+    "ldap.ldapobject.LDAPObject": "ldap",
+    "ldap.ldapobject.ReconnectLDAPObject": "ldap",
     "pathlib.Path": "path",
     "pathlib.PurePath": "path",
     "pathlib.PosixPath": "path",

@@ -24,7 +24,9 @@ class TaintConfig(Section):
     max_call_depth: int = Field(default=4, ge=0, le=10_000)  # inter-procedural summary depth
     file_time_limit_s: float = Field(default=10.0, gt=0)  # per-file bound; beyond it the file is "partial"
     max_expression_depth: int = Field(default=200, ge=10)  # deeper expressions are cut (file "partial")
-    extra_sources: list[str] = []  # dotted names whose call result is user input, e.g. "myapp.util.get_param"
+    # dotted names whose call result is user input ("myapp.util.get_param"), or a parameter
+    # that receives user input: "module:function:param" ("myapp.hooks:Bot.on_message:text")
+    extra_sources: list[str] = []
     extra_sanitizers: list[str] = []  # "dotted.name" (cleans for every sink) or "dotted.name:79,113"
     extra_sinks: list[str] = []  # "dotted.name:CWE" e.g. "myapp.db.run:89" (first argument checked)
 
@@ -32,8 +34,11 @@ class TaintConfig(Section):
     @classmethod
     def _sources(cls, value: list[str]) -> list[str]:
         for entry in value:
-            if not _DOTTED.match(entry):
-                raise ValueError(f"{entry!r} is not a dotted name")
+            parts = entry.split(":")
+            if len(parts) not in (1, 3) or not all(_DOTTED.match(p) for p in parts):
+                raise ValueError(f"{entry!r} is not a dotted name (or module:function:param)")
+            if len(parts) == 3 and "." in parts[2]:
+                raise ValueError(f"{entry!r}: the parameter {parts[2]!r} is not a plain name")
         return value
 
     @field_validator("extra_sanitizers")
