@@ -145,10 +145,12 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         disc = discover(root, options.config)
         out = _run_analyzers(options, disc, store, url, progress)
         index = registry.rule_index()
-        disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)
         analysed = _analysed_by(out, disc)
         table = authorities(registry.all_analyzers())
-        findings = finalise(out.findings, out.suppressions, disabled, analysed, table)
+        done = finalise(
+            out.findings, out.suppressions, options.config, analysed, table, out.proofs, out.nosec
+        )
+        findings = done.findings
         history = store.history(project)
         active, quiet = assess(
             AssessInputs(
@@ -183,7 +185,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
             not_analysed=tuple(sorted((*disc.not_analysed, *out.not_analysed), key=lambda n: n.path)),
             tool_versions=tuple((r.name, r.version) for r in out.analyzers),
             timings=out.timings,
-            notices=out.notices,
+            notices=(*out.notices, *done.notices),
         )
         result = AuditResult(run=run, findings=tuple(active), suppressed=tuple(quiet), fixed=fixed)
         result = dataclasses.replace(result, gate=_gate(options, result, store, project))
