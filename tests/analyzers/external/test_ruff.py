@@ -18,12 +18,13 @@ from stackaudit.analyzers.external.ruff import (
     RuffAnalyzer,
     command,
     failed_to_lint,
+    not_a_secret,
     parse,
     to_findings,
 )
 from stackaudit.analyzers.external.ruff_rules import GENERATED_WITH, RULES, SELECT
 from stackaudit.config.schema import Config
-from stackaudit.model import AnalyzerState, CodeContext, Finding, NotAnalysedReason, Severity
+from stackaudit.model import AnalyzerState, CodeContext, Confidence, Finding, NotAnalysedReason, Severity
 
 from ._labels import expected, score
 
@@ -342,3 +343,39 @@ def test_a_broken_ruff_configuration_falls_back_to_isolated_with_a_notice(tmp_pa
     assert set(quiet.values()) == {"# noqa on line 4 (ruff)"}  # the inline marker still stands
     assert len(result.notices) == 1 and "--isolated" in result.notices[0]
     assert not result.not_analysed  # newer syntax than ruff's default target is not a parse error
+
+
+@pytest.mark.parametrize(
+    ("value", "dropped"),
+    [
+        ("", True),
+        ("bearer", True),
+        ("success", True),
+        ("password_reset_failed", True),
+        ("INVALID_TOKEN", True),
+        ("https://example.org/reset", True),
+        ("Your password was changed", True),
+        ("{password}", True),
+        ("changeme", False),
+        ("hunter2", False),
+        ("correct-horse-battery", False),
+        ("S3cr3t!", False),
+    ],
+)
+def test_password_name_hints_on_obvious_non_secrets_are_dropped(value: str, dropped: bool) -> None:
+    assert not_a_secret(value) is dropped
+
+
+def test_password_name_hints_rank_low(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        'TOKEN_TYPE = "bearer"\nSTATUS_PASSWORD = "success"\nPASSWORD = "hunter2x"\n'
+    )
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("a.py", tmp_path / "a.py", 9, "python"),),
+        config=Config(),
+        is_git=False,
+    )
+    (finding,) = RuffAnalyzer().analyze_repo(ctx).findings
+    assert (finding.rule_id, finding.location.line) == ("ruff.S105", 3)
+    assert finding.severity is Severity.LOW and finding.confidence is Confidence.LOW

@@ -85,6 +85,12 @@ SECRET_CODES = frozenset({"S105", "S106", "S107"})  # their range is the secret 
 _CONFIGS = frozenset({".ruff.toml", "ruff.toml", "pyproject.toml"})
 SUPPRESSED_BY = "suppressed_by"  # property the engine reads (engine/suppress.py)
 _NOQA = re.compile(r"#\s*noqa\b", re.IGNORECASE)
+_STRING = re.compile(r"""(?P<q>["'])((?:\\.|(?!(?P=q)).)*)(?P=q)""")
+_WORDS_IDENTIFIER = re.compile(r"^(?:[a-z]+(?:[_.][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+_NOT_SECRETS = frozenset(
+    {"bearer", "basic", "digest", "token", "jwt", "oauth", "password", "secret", "success", "ok", "error"}
+    | {"failed", "failure", "none", "null", "true", "false", "required", "invalid", "unknown", "n/a"}
+)
 _FAILED = re.compile(r"^(?:warning|error): Failed to lint (?P<path>.+?): (?P<why>.+)$")
 
 
@@ -206,6 +212,8 @@ def to_findings(
             continue
         if rel not in lines:
             lines[rel] = read_text(paths.root / rel).splitlines()
+        if rec.code in SECRET_CODES and not_a_secret(_literal(rec, lines[rel])):
+            continue
         finding = _finding(rec, rel, lines[rel])
         if id(rec) in quiet:
             why = silenced_because(rec, lines[rel], project)
@@ -214,6 +222,35 @@ def to_findings(
     # A file with a syntax error is not analysed: drop partial findings ruff made on it.
     kept = [f for f in findings if f.location.path not in broken]
     return kept, list(broken.values())
+
+
+def _literal(rec: RuffRecord, lines: Sequence[str]) -> str | None:
+    raw = source_range(
+        lines, (rec.location.row, rec.location.column), (rec.end_location.row, rec.end_location.column)
+    )
+    found = _STRING.findall(raw)
+    return found[-1][1] if found else None
+
+
+def not_a_secret(value: str | None) -> bool:
+    """A literal under a password-looking name that cannot be a credential.
+
+    Empty, prose or UI text (spaces), URLs and paths, templates, a token *type*
+    ("bearer"), a status word, or an identifier made of words (``password_reset_failed``,
+    ``INVALID_TOKEN``: error codes and form field names). Weak real passwords
+    (``changeme``, ``admin``, ``hunter2``) stay.
+    """
+    if value is None:
+        return False
+    text = value.strip()
+    return (
+        not text
+        or " " in text
+        or "://" in text
+        or text.startswith(("/", "{", "%", "$", "<"))
+        or text.lower() in _NOT_SECRETS
+        or bool(_WORDS_IDENTIFIER.match(text))
+    )
 
 
 def silenced_because(rec: RuffRecord, lines: Sequence[str], project: ProjectRuff | None) -> str:
