@@ -32,7 +32,7 @@ __all__ = ["Finalised", "context_from_path", "finalise", "group"]
 
 # Rules off everywhere unless enabled by name (``[tool.stackaudit.rules."ruff.S101"] enabled
 # = true``): measured on the review set, no true problem among thousands of findings.
-DEFAULT_OFF = frozenset({"ruff.S101"})
+DEFAULT_OFF = frozenset({"ruff.S101", "ruff.BLE001"})
 MAX_RELATED = 100
 _OWN_PROBLEM_CWE = INPUT_CWE | {798, 259}  # each sink or credential is a problem of its own
 _CALLEE = re.compile(r"^\s*(?:await\s+)?([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\(")
@@ -110,14 +110,18 @@ def _bucket(f: Finding) -> str:
     return "test" if f.context == CodeContext.TEST else "code"
 
 
-def _rank(f: Finding) -> tuple[int, int, int, tuple[str, int, int, str]]:
+def _rank(f: Finding) -> tuple[float, ...]:
+    """Worst first: the group's head is what it is scored on (known-exploited, CVSS, EPSS,
+    what the workflow holds), then the first in file order."""
     holds = f.prop("workflow_holds") or ""
     exposure = 0 if holds in ("", "nothing") else len(holds.split(","))
-    return (-int(f.severity), -int(f.confidence), -exposure, f.sort_key)
+    v = f.vulnerability
+    danger = (v.kev, v.cvss_score or 0.0, v.epss or 0.0) if v is not None else (False, 0.0, 0.0)
+    return (-int(f.severity), -int(danger[0]), -danger[1], -danger[2], -int(f.confidence), -exposure)
 
 
 def _merge_group(key: str, members: list[Finding]) -> Finding:
-    members.sort(key=_rank)
+    members.sort(key=lambda m: (_rank(m), m.sort_key))
     head = members[0]
     places = list(dict.fromkeys((*head.related, *(m.location for m in members[1:]))))
     props = [*head.properties, ("group_key", key), ("group_size", str(len(members)))]
