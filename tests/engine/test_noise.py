@@ -220,3 +220,9 @@ def test_gate_counts_unconfirmed_findings_only_at_high_or_above() -> None:
     assert not medium.exceeded_by(_assessed(Severity.MEDIUM, "unconfirmed"))
     assert Threshold.parse("high").exceeded_by(_assessed(Severity.HIGH, "unconfirmed"))
     assert not Threshold.parse("critical").exceeded_by(_assessed(Severity.HIGH, "unconfirmed"))
+
+
+def test_bare_callee_ranges_group_too() -> None:
+    md5 = [S324.finding(Location(p, 4), "m", "hashlib.md5", tool="ruff") for p in ("a.py", "b.py")]
+    (one,) = group(md5)
+    assert one.prop("group_key") == "call:hashlib.md5" and one.related == (Location("b.py", 4),)

@@ -35,7 +35,10 @@ __all__ = ["Finalised", "context_from_path", "finalise", "group"]
 DEFAULT_OFF = frozenset({"ruff.S101", "ruff.BLE001"})
 MAX_RELATED = 100
 _OWN_PROBLEM_CWE = INPUT_CWE | {798, 259}  # each sink or credential is a problem of its own
-_CALLEE = re.compile(r"^\s*(?:await\s+)?([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\(")
+# A call (``requests.get(url)``) or a bare dotted callee, as ruff reports some ranges.
+_CALLEE = re.compile(
+    r"^\s*(?:await\s+)?([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\s*\())\s*(?:\(|$)"
+)
 _ACTION = re.compile(r"([\w.-]+/[\w./-]+)@")
 
 
