@@ -154,3 +154,13 @@ def test_annotations_survive_a_chain_of_merges() -> None:
     pattern = PATTERN.finding(Location("app.py", 19), "m", "execute(text(f'...'))")
     merged = merge_same_problem([outer, pattern, inner])
     assert merged == [dataclasses.replace(inner, properties=(("also_reported_by", "sec.sql-string-built"),))]
+
+
+def test_our_rule_survives_ruffs_pattern_for_the_same_problem() -> None:
+    weak = RuleMeta(
+        id="sec.weak-hash", title="w", category=Category.SECURITY, severity=Severity.LOW, doc="d", cwe=(328,)
+    )
+    ours = weak.finding(Location("app.py", 3), "m", "hashlib.md5(x)", confidence=Confidence.LOW)
+    s324 = _ruff("S324", Category.SECURITY, (328,), 3)
+    (kept,) = merge_same_problem([s324, ours], TABLE)
+    assert kept.rule_id == "sec.weak-hash" and kept.prop("also_reported_by") == "ruff.S324"

@@ -226,3 +226,13 @@ def test_bare_callee_ranges_group_too() -> None:
     md5 = [S324.finding(Location(p, 4), "m", "hashlib.md5", tool="ruff") for p in ("a.py", "b.py")]
     (one,) = group(md5)
     assert one.prop("group_key") == "call:hashlib.md5" and one.related == (Location("b.py", 4),)
+
+
+def test_finalise_acts_on_the_proofs_it_is_given() -> None:
+    from stackaudit.model import SafetyProof
+
+    s608 = _rule("ruff.S608", cwe=(89,)).finding(Location("app/db.py", 7), "m", "q", tool="ruff")
+    proof = SafetyProof("app/db.py", 6, 8, (89,), "the query is parameterised")
+    assert finalise([s608], {}, Config(), lambda a, p: True, TABLE, (proof,)).findings == []
+    (kept,) = finalise([s608], {}, Config(), lambda a, p: True, TABLE).findings
+    assert kept.prop("origin") == "unconfirmed"

@@ -73,9 +73,11 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def _rank(f: Finding) -> tuple[int, int, int, int]:
+def _rank(f: Finding) -> tuple[int, int, int, int, int]:
+    """The survivor of a merge: a data flow, then our own rule over ruff's pattern for it
+    (ours knows more context), then confidence, severity, and the narrower span."""
     (start, end) = _span(f)
-    return (1 if f.trace else 0, int(f.confidence), int(f.severity), -(end - start))
+    return (1 if f.trace else 0, 0 if ruff_code(f) else 1, int(f.confidence), int(f.severity), -(end - start))
 
 
 def _equivalent(a: Finding, b: Finding, table: Authorities) -> bool:
