@@ -164,3 +164,11 @@ def test_our_rule_survives_ruffs_pattern_for_the_same_problem() -> None:
     s324 = _ruff("S324", Category.SECURITY, (328,), 3)
     (kept,) = merge_same_problem([s324, ours], TABLE)
     assert kept.rule_id == "sec.weak-hash" and kept.prop("also_reported_by") == "ruff.S324"
+
+
+def test_a_literal_input_has_no_origin_to_confirm() -> None:
+    shell = dataclasses.replace(
+        _ruff("S602", Category.SECURITY, (78,), 4), properties=(("input", "constant"),)
+    )
+    (kept,) = one_per_problem([shell], (), _everything_analysed, TABLE)
+    assert kept.prop("origin") is None

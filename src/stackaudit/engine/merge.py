@@ -153,6 +153,8 @@ def mark_origin(f: Finding, analysed: Analysed, table: Authorities) -> Finding:
     owner = table.get(code) if code else None
     if owner is None or f.prop("origin") is not None or not set(f.cwe) & INPUT_CWE:
         return f
+    if f.prop("input") == "constant":  # the pattern engine saw a literal: no origin to trace
+        return f
     reason = NO_SOURCE if analysed(owner[0], f.location.path) else NOT_TRACED
     return dataclasses.replace(
         f, properties=(*f.properties, ("origin", "unconfirmed"), ("origin_reason", reason))

@@ -379,3 +379,20 @@ def test_password_name_hints_rank_low(tmp_path: Path) -> None:
     (finding,) = RuffAnalyzer().analyze_repo(ctx).findings
     assert (finding.rule_id, finding.location.line) == ("ruff.S105", 3)
     assert finding.severity is Severity.LOW and finding.confidence is Confidence.LOW
+
+
+def test_a_shell_running_a_literal_command_is_a_low_hint(tmp_path: Path) -> None:
+    (tmp_path / "c.py").write_text(
+        'import subprocess\nsubprocess.call("ls -l", shell=True)\nsubprocess.call(cmd, shell=True)\n'
+    )
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("c.py", tmp_path / "c.py", 9, "python"),),
+        config=Config(),
+        is_git=False,
+    )
+    shells = {
+        f.location.line: f for f in RuffAnalyzer().analyze_repo(ctx).findings if f.rule_id == "ruff.S602"
+    }
+    assert shells[2].severity is Severity.LOW and shells[2].prop("input") == "constant"
+    assert shells[3].severity is Severity.HIGH and shells[3].prop("input") is None

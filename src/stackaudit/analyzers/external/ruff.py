@@ -91,6 +91,7 @@ _NOT_SECRETS = frozenset(
     {"bearer", "basic", "digest", "token", "jwt", "oauth", "password", "secret", "success", "ok", "error"}
     | {"failed", "failure", "none", "null", "true", "false", "required", "invalid", "unknown", "n/a"}
 )
+_CONSTANT_INPUT = "seems safe, but may be changed in the future"  # S602/S604/S605 on a literal
 _FAILED = re.compile(r"^(?:warning|error): Failed to lint (?P<path>.+?): (?P<why>.+)$")
 
 
@@ -275,6 +276,10 @@ def _finding(rec: RuffRecord, rel: str, lines: list[str]) -> Finding:
     props = [("ruff_code", code)]
     if rec.url:
         props.append(("url", rec.url))
+    severity = confidence = None
+    if _CONSTANT_INPUT in rec.message:  # ruff saw a literal command: a hint, not an injection
+        props.append(("input", "constant"))
+        severity, confidence = Severity.LOW, Confidence.LOW
     return rule.finding(
         Location(rel, rec.location.row, rec.location.column, rec.end_location.row, rec.end_location.column),
         f"{code} {rec.message}" if rule is UNMAPPED else rec.message,
@@ -283,6 +288,8 @@ def _finding(rec: RuffRecord, rel: str, lines: list[str]) -> Finding:
         context=code_context(rel),
         tool="ruff",
         properties=tuple(props),
+        severity=severity,
+        confidence=confidence,
     )
 
 
