@@ -10,7 +10,7 @@ import pytest
 
 from stackaudit.analyzers.base import RepoContext, SourceFile
 from stackaudit.analyzers.external import _run
-from stackaudit.analyzers.external._common import PathMap
+from stackaudit.analyzers.external._common import PathMap, not_a_secret
 from stackaudit.analyzers.external._ruff_project import ProjectRuff, target_version
 from stackaudit.analyzers.external._run import Outcome, ToolFailed
 from stackaudit.analyzers.external.ruff import (
@@ -18,7 +18,6 @@ from stackaudit.analyzers.external.ruff import (
     RuffAnalyzer,
     command,
     failed_to_lint,
-    not_a_secret,
     parse,
     to_findings,
 )

@@ -28,6 +28,7 @@ from stackaudit.analyzers.external import _run
 from stackaudit.analyzers.external._common import (
     PathMap,
     code_context,
+    not_a_secret,
     read_text,
     redact_snippet,
     source_range,
@@ -86,11 +87,6 @@ _CONFIGS = frozenset({".ruff.toml", "ruff.toml", "pyproject.toml"})
 SUPPRESSED_BY = "suppressed_by"  # property the engine reads (engine/suppress.py)
 _NOQA = re.compile(r"#\s*noqa\b", re.IGNORECASE)
 _STRING = re.compile(r"""(?P<q>["'])((?:\\.|(?!(?P=q)).)*)(?P=q)""")
-_WORDS_IDENTIFIER = re.compile(r"^(?:[a-z]+(?:[_.][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
-_NOT_SECRETS = frozenset(
-    {"bearer", "basic", "digest", "token", "jwt", "oauth", "password", "secret", "success", "ok", "error"}
-    | {"failed", "failure", "none", "null", "true", "false", "required", "invalid", "unknown", "n/a"}
-)
 _CONSTANT_INPUT = "seems safe, but may be changed in the future"  # S602/S604/S605 on a literal
 _FAILED = re.compile(r"^(?:warning|error): Failed to lint (?P<path>.+?): (?P<why>.+)$")
 
@@ -231,27 +227,6 @@ def _literal(rec: RuffRecord, lines: Sequence[str]) -> str | None:
     )
     found = _STRING.findall(raw)
     return found[-1][1] if found else None
-
-
-def not_a_secret(value: str | None) -> bool:
-    """A literal under a password-looking name that cannot be a credential.
-
-    Empty, prose or UI text (spaces), URLs and paths, templates, a token *type*
-    ("bearer"), a status word, or an identifier made of words (``password_reset_failed``,
-    ``INVALID_TOKEN``: error codes and form field names). Weak real passwords
-    (``changeme``, ``admin``, ``hunter2``) stay.
-    """
-    if value is None:
-        return False
-    text = value.strip()
-    return (
-        not text
-        or " " in text
-        or "://" in text
-        or text.startswith(("/", "{", "%", "$", "<"))
-        or text.lower() in _NOT_SECRETS
-        or bool(_WORDS_IDENTIFIER.match(text))
-    )
 
 
 def silenced_because(rec: RuffRecord, lines: Sequence[str], project: ProjectRuff | None) -> str:
