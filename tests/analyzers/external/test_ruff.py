@@ -395,3 +395,18 @@ def test_a_shell_running_a_literal_command_is_a_low_hint(tmp_path: Path) -> None
     }
     assert shells[2].severity is Severity.LOW and shells[2].prop("input") == "constant"
     assert shells[3].severity is Severity.HIGH and shells[3].prop("input") is None
+
+
+def test_names_that_describe_a_credential_are_not_credentials(tmp_path: Path) -> None:
+    (tmp_path / "t.py").write_text(
+        'def f(token_type="auth"):\n    TOKEN_PREFIX = "tok_"\n    password_field = "pw1"\n'
+        '    api_token = "9f8e7d6c"\n    return token_type\n'
+    )
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("t.py", tmp_path / "t.py", 9, "python"),),
+        config=Config(),
+        is_git=False,
+    )
+    (finding,) = RuffAnalyzer().analyze_repo(ctx).findings
+    assert (finding.rule_id, finding.location.line) == ("ruff.S105", 4)

@@ -87,6 +87,10 @@ _CONFIGS = frozenset({".ruff.toml", "ruff.toml", "pyproject.toml"})
 SUPPRESSED_BY = "suppressed_by"  # property the engine reads (engine/suppress.py)
 _NOQA = re.compile(r"#\s*noqa\b", re.IGNORECASE)
 _STRING = re.compile(r"""(?P<q>["'])((?:\\.|(?!(?P=q)).)*)(?P=q)""")
+_ASSIGNED_NAME = re.compile(r'"([^"]+)"\s*$')
+_DESCRIPTOR_NAME = re.compile(
+    r"(?i)(?:_|^)(?:type|kind|prefix|suffix|field|fields|name|label|url|uri|path|header|param|length|len)$"
+)
 _CONSTANT_INPUT = "seems safe, but may be changed in the future"  # S602/S604/S605 on a literal
 _FAILED = re.compile(r"^(?:warning|error): Failed to lint (?P<path>.+?): (?P<why>.+)$")
 
@@ -209,7 +213,7 @@ def to_findings(
             continue
         if rel not in lines:
             lines[rel] = read_text(paths.root / rel).splitlines()
-        if rec.code in SECRET_CODES and not_a_secret(_literal(rec, lines[rel])):
+        if rec.code in SECRET_CODES and (_names_no_secret(rec) or not_a_secret(_literal(rec, lines[rel]))):
             continue
         finding = _finding(rec, rel, lines[rel])
         if id(rec) in quiet:
@@ -227,6 +231,13 @@ def _literal(rec: RuffRecord, lines: Sequence[str]) -> str | None:
     )
     found = _STRING.findall(raw)
     return found[-1][1] if found else None
+
+
+def _names_no_secret(rec: RuffRecord) -> bool:
+    """``token_type = "auth"``, ``TOKEN_PREFIX = "tok_"``: the name says it holds a kind or a
+    label of a credential, not the credential (ruff matched "token" in it)."""
+    name = _ASSIGNED_NAME.search(rec.message)
+    return bool(name and _DESCRIPTOR_NAME.search(name.group(1)))
 
 
 def silenced_because(rec: RuffRecord, lines: Sequence[str], project: ProjectRuff | None) -> str:
