@@ -236,3 +236,12 @@ def test_finalise_acts_on_the_proofs_it_is_given() -> None:
     assert finalise([s608], {}, Config(), lambda a, p: True, TABLE, (proof,)).findings == []
     (kept,) = finalise([s608], {}, Config(), lambda a, p: True, TABLE).findings
     assert kept.prop("origin") == "unconfirmed"
+
+
+def test_dependencies_no_lock_file_pins_group_by_manifest() -> None:
+    rule = _rule("sca.unpinned-dependency", Category.SUPPLY_CHAIN)
+    deps = [
+        rule.finding(Location(path, n), "m", f"dep{n}")
+        for path, n in (("a/requirements.txt", 1), ("a/requirements.txt", 2), ("b/pyproject.toml", 3))
+    ]
+    assert sorted(f.prop("group_size") or "" for f in group(deps)) == ["1", "2"]

@@ -91,12 +91,15 @@ def reasonless_suppressions(marks: Mapping[str, Sequence[InlineSuppression]]) ->
 def group_key(f: Finding) -> str | None:
     """The root cause a finding shares with others, or None when each finding is its own.
 
-    Same package for known vulnerabilities; same action for unpinned ``uses:``; same rule
-    and call target for pattern findings (a timeout missing on ``requests.get``). Data
-    flows, secrets and sinks whose input matters are each their own problem.
+    Same package for known vulnerabilities; same manifest for dependencies no lock file
+    pins; same action for unpinned ``uses:``; same rule and call target for pattern
+    findings (a timeout missing on ``requests.get``). Data flows, secrets and sinks whose
+    input matters are each their own problem.
     """
     if f.vulnerability is not None:
         return f"package:{f.vulnerability.ecosystem}:{f.vulnerability.package.lower()}"
+    if f.rule_id == "sca.unpinned-dependency":  # one cause: no lock file pins this manifest
+        return f"manifest:{f.location.path}"
     if f.rule_id.endswith("unpinned-uses"):
         action = _ACTION.search(f.snippet)
         return f"action:{action.group(1).lower()}" if action else None
