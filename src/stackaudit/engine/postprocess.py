@@ -31,8 +31,10 @@ from stackaudit.model import Category, CodeContext, Finding, Location, SafetyPro
 __all__ = ["Finalised", "context_from_path", "finalise", "group"]
 
 # Rules off everywhere unless enabled by name (``[tool.stackaudit.rules."ruff.S101"] enabled
-# = true``): measured on the review set, no true problem among thousands of findings.
-DEFAULT_OFF = frozenset({"ruff.S101", "ruff.BLE001"})
+# = true``). Measured on the review set's build half (5 services): assert 15,592 findings,
+# 24 outside tests, none a security problem (type narrowing, invariants, self-checks);
+# blind except 700+ and try/except/pass 60+, error handling style rather than risk.
+DEFAULT_OFF = frozenset({"ruff.S101", "ruff.BLE001", "ruff.S110", "ruff.S112"})
 MAX_RELATED = 100
 _OWN_PROBLEM_CWE = INPUT_CWE | {798, 259}  # each sink or credential is a problem of its own
 # A call (``requests.get(url)``) or a bare dotted callee, as ruff reports some ranges.
