@@ -4,6 +4,7 @@ one finding per root cause, origin and workflow scoring, the gate on unconfirmed
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,25 @@ def test_dependencies_no_lock_file_pins_group_by_manifest() -> None:
         for path, n in (("a/requirements.txt", 1), ("a/requirements.txt", 2), ("b/pyproject.toml", 3))
     ]
     assert sorted(f.prop("group_size") or "" for f in group(deps)) == ["1", "2"]
+
+
+def test_turning_a_rule_off_fixes_nothing(tmp_path: Path) -> None:
+    from stackaudit.engine.pipeline import AuditOptions, run_audit
+    from stackaudit.engine.postprocess import reported
+
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_login.py").write_text('PASSWORD = "hunter2x"\n')
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+
+    def audit(config: Config) -> list[str]:
+        options = AuditOptions(repo, config, db_url=url, jobs=1, only_analyzers=frozenset({"ruff"}))
+        done = run_audit(options)
+        assert not done.fixed
+        return [a.finding.rule_id for a in done.findings]
+
+    assert audit(Config(test_rules="all")) == ["ruff.S105"]
+    assert audit(Config()) == []  # off in tests by default: not reported, and not "fixed"
+    assert not reported("ruff.S105", Category.SECURITY, "tests/test_login.py", Config())
+    assert reported("ruff.S105", Category.SECURITY, "app/login.py", Config())
+    assert not reported("ruff.S101", Category.SECURITY, "app/login.py", Config())

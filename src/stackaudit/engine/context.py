@@ -86,11 +86,12 @@ OFF_IN_MIGRATIONS = frozenset(
 OFF_IN_MIGRATIONS_CATEGORIES = frozenset({Category.PERFORMANCE})
 
 
-def _off_here(f: Finding, area: Area | None) -> bool:
+def off_here(rule_id: str, category: Category | None, area: Area | None) -> bool:
+    """Is this rule off by default in this kind of code?"""
     if area in (Area.TEST, Area.FIXTURE):
-        return f.rule_id in OFF_IN_TESTS or f.category in OFF_IN_TESTS_CATEGORIES
+        return rule_id in OFF_IN_TESTS or category in OFF_IN_TESTS_CATEGORIES
     if area is Area.MIGRATION:
-        return f.rule_id in OFF_IN_MIGRATIONS or f.category in OFF_IN_MIGRATIONS_CATEGORIES
+        return rule_id in OFF_IN_MIGRATIONS or category in OFF_IN_MIGRATIONS_CATEGORIES
     return False
 
 
@@ -111,7 +112,7 @@ def apply_context(findings: Sequence[Finding], all_rules: bool) -> ContextSplit:
                 f = dataclasses.replace(f, context=context_from_path(f.location.path))
             kept.append(f)
             continue
-        if not all_rules and _off_here(f, area):
+        if not all_rules and off_here(f.rule_id, f.category, area):
             off[f.rule_id] += 1
             continue
         context = CodeContext.SCRIPT if area is Area.MIGRATION else CodeContext.TEST

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from stackaudit.config.schema import Config
-from stackaudit.engine.context import apply_context, context_from_path, turned_off_notice
+from stackaudit.engine.context import apply_context, area_of, context_from_path, off_here, turned_off_notice
 from stackaudit.engine.merge import INPUT_CWE, dangerous_whatever_the_origin, one_per_problem
 from stackaudit.engine.rules import SUPPRESSION_WITHOUT_REASON
 from stackaudit.engine.suppress import (
@@ -28,7 +28,7 @@ from stackaudit.engine.suppress import (
 )
 from stackaudit.model import Category, CodeContext, Finding, Location, SafetyProof, normalise_snippet
 
-__all__ = ["Finalised", "context_from_path", "finalise", "group"]
+__all__ = ["Finalised", "context_from_path", "finalise", "group", "reported"]
 
 # Rules off everywhere unless enabled by name (``[tool.stackaudit.rules."ruff.S101"] enabled
 # = true``). Measured on the review set's build half (5 services): assert 15,592 findings,
@@ -222,6 +222,15 @@ def finalise(
     result = assign_occurrences(dedupe([*group(active), *suppressed]))
     notices = [turned_off_notice(placed.turned_off), _default_off_notice(default_off)]
     return Finalised(result, tuple(n for n in notices if n))
+
+
+def reported(rule_id: str, category: Category | None, path: str, config: Config) -> bool:
+    """Would a finding of this rule at this path be reported under this config? A history
+    entry that would not is out of scope for "fixed" (turning a rule off fixes nothing)."""
+    off, on = _enabled(config)
+    if rule_id in off or (rule_id in DEFAULT_OFF and rule_id not in on):
+        return False
+    return config.test_rules == "all" or not off_here(rule_id, category, area_of(path))
 
 
 def _default_off_notice(off: Counter[str]) -> str | None:
