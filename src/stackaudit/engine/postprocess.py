@@ -240,5 +240,5 @@ def _default_off_notice(off: Counter[str]) -> str | None:
     first = sorted(off)[0]
     return (
         f"{sum(off.values())} finding(s) of rules off by default were not reported ({rules}); "
-        f'to report them, set enabled = true under [tool.stackaudit.rules."{first}"].'
+        f'to report a rule, enable it by name, e.g. [tool.stackaudit.rules."{first}"] enabled = true.'
     )
