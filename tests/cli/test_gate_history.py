@@ -67,12 +67,16 @@ def test_gate_follows_identity_not_lines(tmp_path: Path) -> None:
     assert code == 0, report["gate"]
     assert _no_timeout(report)[0]["status"] == "open"
 
-    # 2. a new finding on the same line as the old one counts as new
-    _commit(repo, "    x = 1\n" * 12 + "    return requests.get(a), requests.get(b)\n", "same line")
+    # 2. a new finding on the same line as the old one counts as new; another call of the
+    #    same target is the same root cause: one finding, its places listed (issue 8)
+    _commit(repo, "    x = 1\n" * 12 + "    return requests.get(a), requests.post(b)\n", "same line")
     code, report = _cli(repo, "gate", "--baseline", base)
     assert code == 1
     assert report["gate"]["new_findings"] == 1
-    assert [f["snippet"] for f in _no_timeout(report) if f["status"] == "new"] == ["requests.get(b)"]
+    assert [f["snippet"] for f in _no_timeout(report) if f["status"] == "new"] == ["requests.post(b)"]
+    _commit(repo, "    x = 1\n" * 12 + "    return requests.get(a), requests.get(b)\n", "same target")
+    code, report = _cli(repo, "gate", "--baseline", base)
+    assert code == 0 and [len(f["related"]) for f in _no_timeout(report)] == [1]
 
     # 3. fixed, then back: reopened
     _commit(repo, "    return requests.get(b, timeout=5)\n", "fix")

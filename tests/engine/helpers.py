@@ -22,7 +22,7 @@ from stackaudit.analyzers.base import (
     RepoResult,
 )
 from stackaudit.config.schema import Config
-from stackaudit.model import Category, Location, NotAnalysedReason, RuleMeta, Severity
+from stackaudit.model import Category, Location, NotAnalysedReason, RuleMeta, SafetyProof, Severity
 
 MARKER_RULE = RuleMeta(
     id="test.marker",
@@ -120,3 +120,32 @@ class SkippingRepoAnalyzer(_RepoBase):
 
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         raise AnalyzerSkipped("tool not installed")
+
+
+class ProofAnalyzer(FileAnalyzer):
+    """Proves every line containing SAFE safe (CWE-78), as the taint engine does for sink sites."""
+
+    name = "proof"
+    version = "1"
+    rules: ClassVar[tuple[RuleMeta, ...]] = ()
+    languages = frozenset({"python"})
+
+    def analyze(self, source: FileInput, config: Config) -> FileResult:
+        proofs = tuple(
+            SafetyProof(source.path, n, n, (78,), "the command is a constant")
+            for n, line in enumerate(source.text.splitlines(), start=1)
+            if "SAFE" in line
+        )
+        return FileResult(proofs=proofs)
+
+
+class ProofRepoAnalyzer(RepoAnalyzer):
+    """A cacheable repo analyzer that proves line 1 of every file safe (CWE-89)."""
+
+    name = "proof-repo"
+    version = "1"
+    rules: ClassVar[tuple[RuleMeta, ...]] = ()
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        proofs = tuple(SafetyProof(f.path, 1, 1, (89,), "parameterised") for f in ctx.files)
+        return RepoResult(proofs=proofs)

@@ -10,7 +10,7 @@ from stackaudit.discovery.files import discover
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
 from stackaudit.model import AnalyzerState, NotAnalysedReason
 from stackaudit.storage.store import Store, default_url
-from tests.engine.helpers import MarkerAnalyzer, ParsingAnalyzer
+from tests.engine.helpers import MarkerAnalyzer, ParsingAnalyzer, ProofAnalyzer, ProofRepoAnalyzer
 
 
 def _run(root: Path, jobs: int = 1, store: Store | None = None, limit: float = 60.0) -> RunnerOutput:
@@ -189,3 +189,23 @@ def test_repo_analyzers_are_isolated_and_bounded(tmp_path: Path) -> None:
     pid = next(f.message for f in out.findings if f.rule_id == "test.repo")
     assert pid != str(os.getpid())  # the CPU-bound analyzer ran in a worker process
     assert len([f for f in out.findings if f.rule_id == "test.marker"]) == 3
+
+
+def test_proofs_travel_from_file_and_repo_analyzers_and_through_the_cache(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.py").write_text("x = 1\nos.system('ls')  # SAFE\n")
+    (repo / "b.py").write_text("y = 2\n")
+    config = Config()
+
+    def run(store: Store) -> RunnerOutput:
+        disc = discover(repo, config)
+        ctx = RepoContext(root=disc.root, files=disc.files, config=config, is_git=disc.is_git)
+        return Runner(RunnerPlan(ctx, (ProofAnalyzer,), (ProofRepoAnalyzer,), 1, store)).run()
+
+    with Store.open(default_url(tmp_path)) as store:
+        first, second = run(store), run(store)
+    expected = {("a.py", 2, (78,)), ("a.py", 1, (89,)), ("b.py", 1, (89,))}
+    assert {(p.path, p.line, p.cwe) for p in first.proofs} == expected
+    assert {(p.path, p.line, p.cwe) for p in second.proofs} == expected
+    assert all(r.cached for r in second.analyzers)  # the second run came from the cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -82,6 +83,9 @@ class Config(Section):
     analyzer_timeout_s: float = Field(default=300.0, gt=0)
     disable: list[str] = []  # analyzer names to skip ("ruff", "secrets", …)
     fail_on: str = "high"  # a severity, or "score>=N"
+    # "default": rules that make no sense in tests, test data or migrations are off there
+    # (engine/context.py); "all": every rule runs everywhere.
+    test_rules: Literal["default", "all"] = "default"
     ignore: list[IgnoreEntry] = []
     accept: list[AcceptedRisk] = []
     rules: dict[str, RuleOverride] = Field(default_factory=dict)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -63,7 +62,6 @@ def _history_acceptance(entry: HistoryEntry | None, today: date) -> str | None:
 
 def assess(inp: AssessInputs) -> tuple[list[Assessment], list[Assessment]]:
     """Return (active ranked by score, suppressed/accepted)."""
-    counts = Counter(f.rule_id for f in inp.findings)
     shares = traffic_shares(inp.config)
     today = inp.now.date()
     active: list[Assessment] = []
@@ -76,7 +74,6 @@ def assess(inp: AssessInputs) -> tuple[list[Assessment], list[Assessment]]:
                 rule=inp.rules.get(finding.rule_id),
                 override=inp.config.rules.get(finding.rule_id),
                 evidence=evidence,
-                occurrences=counts[finding.rule_id],
                 traffic_share=shares.get(finding.endpoint or ""),
             )
         )

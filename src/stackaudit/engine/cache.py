@@ -18,7 +18,7 @@ from stackaudit.analyzers.base import RepoResult
 from stackaudit.engine.worker import FileOutcome
 from stackaudit.storage.fastcodec import decode, encode
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: outcomes carry SafetyProofs
 
 
 class CacheBackend(Protocol):

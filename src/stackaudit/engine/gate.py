@@ -1,4 +1,10 @@
-"""Thresholds and the gate verdict. Pure functions over assessments."""
+"""Thresholds and the gate verdict. Pure functions over assessments.
+
+A severity threshold counts confirmed findings (and those without a data-flow origin) at
+that severity or above, and findings of unconfirmed origin only at high or above: an
+unknown origin is kept and ranked, but a medium hint whose input nobody traced does not
+fail a build (DESIGN.md, "Signal", 1).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from stackaudit.model import Assessment, Finding, GateVerdict, Severity
 
 _SCORE = re.compile(r"^\s*score\s*>=\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 NEVER = ("none", "never", "off")
+UNCONFIRMED_FLOOR = Severity.HIGH
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +40,11 @@ class Threshold:
         if self.min_score is not None:
             return assessment.score.value >= self.min_score
         if self.min_severity is not None:
-            return assessment.finding.severity >= self.min_severity
+            finding = assessment.finding
+            floor = self.min_severity
+            if finding.prop("origin") == "unconfirmed":
+                floor = max(floor, UNCONFIRMED_FLOOR)
+            return finding.severity >= floor
         return False
 
 

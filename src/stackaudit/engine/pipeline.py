@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,9 +21,9 @@ from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
 from stackaudit.engine.merge import authorities
 from stackaudit.engine.owners import resolve_owners
-from stackaudit.engine.postprocess import finalise
+from stackaudit.engine.postprocess import finalise, reported
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
-from stackaudit.model import AuditResult, Finding, GateVerdict, Run
+from stackaudit.model import AuditResult, Finding, GateVerdict, RuleMeta, Run
 from stackaudit.storage.store import HistoryEntry, Store, default_url, project_key
 
 EVIDENCE_WINDOW = timedelta(days=30)
@@ -85,12 +85,19 @@ def _run_analyzers(
 
 
 def _scope(
-    analysed: Callable[[str, str], bool], rules_by_analyzer: dict[str, str]
+    analysed: Callable[[str, str], bool],
+    rules_by_analyzer: dict[str, str],
+    rules: Mapping[str, RuleMeta],
+    config: Config,
 ) -> Callable[[HistoryEntry], bool]:
-    """A history entry can only be 'fixed' if its analyzer fully analysed its file this run."""
+    """A history entry can only be 'fixed' if its analyzer fully analysed its file this run,
+    and its rule is still reported there (not off by config, by default, or in tests)."""
 
     def in_scope(entry: HistoryEntry) -> bool:
-        return analysed(rules_by_analyzer.get(entry.rule_id, ENGINE), entry.path)
+        rule = rules.get(entry.rule_id)
+        return analysed(rules_by_analyzer.get(entry.rule_id, ENGINE), entry.path) and reported(
+            entry.rule_id, rule.category if rule else None, entry.path, config
+        )
 
     return in_scope
 
@@ -145,10 +152,12 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         disc = discover(root, options.config)
         out = _run_analyzers(options, disc, store, url, progress)
         index = registry.rule_index()
-        disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)
         analysed = _analysed_by(out, disc)
         table = authorities(registry.all_analyzers())
-        findings = finalise(out.findings, out.suppressions, disabled, analysed, table)
+        done = finalise(
+            out.findings, out.suppressions, options.config, analysed, table, out.proofs, out.nosec
+        )
+        findings = done.findings
         history = store.history(project)
         active, quiet = assess(
             AssessInputs(
@@ -165,7 +174,8 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         active = rank(with_owners(active, owners))
         rules_by_analyzer = {r.id: a.name for a in registry.all_analyzers() for r in a.rules}
         present = [f.fingerprint for f in findings]
-        fixed = fixed_since(history, present, _scope(analysed, rules_by_analyzer))
+        scope = _scope(analysed, rules_by_analyzer, index.rules, options.config)
+        fixed = fixed_since(history, present, scope)
         analysed_paths = {f.path for f in disc.files} - {na.path for na in out.not_analysed}
         run = Run(
             id=uuid.uuid4().hex,
@@ -183,7 +193,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
             not_analysed=tuple(sorted((*disc.not_analysed, *out.not_analysed), key=lambda n: n.path)),
             tool_versions=tuple((r.name, r.version) for r in out.analyzers),
             timings=out.timings,
-            notices=out.notices,
+            notices=(*out.notices, *done.notices),
         )
         result = AuditResult(run=run, findings=tuple(active), suppressed=tuple(quiet), fixed=fixed)
         result = dataclasses.replace(result, gate=_gate(options, result, store, project))

@@ -28,9 +28,9 @@ from stackaudit.analyzers.base import (
 )
 from stackaudit.engine import cache
 from stackaudit.engine.reader import read_bytes
-from stackaudit.engine.suppress import InlineSuppression, parse_inline
+from stackaudit.engine.suppress import InlineSuppression, NosecMark, parse_inline, parse_nosec
 from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk
-from stackaudit.model import AnalyzerRecord, AnalyzerState, Finding, NotAnalysed
+from stackaudit.model import AnalyzerRecord, AnalyzerState, Finding, NotAnalysed, SafetyProof
 
 INLINE_THRESHOLD = 24  # fewer uncached files than this, and no CPU-bound repo analyzer: no pool
 
@@ -56,6 +56,8 @@ class RunnerOutput:
     suppressions: dict[str, tuple[InlineSuppression, ...]]
     files_read: int
     timings: tuple[tuple[str, float], ...] = ()
+    proofs: tuple[SafetyProof, ...] = ()  # from file and repo analyzers, cached ones included
+    nosec: dict[str, tuple[NosecMark, ...]] = field(default_factory=dict)  # Bandit's marks, by path
 
 
 @dataclass
@@ -151,10 +153,12 @@ class Runner:
         self.config_hash = plan.ctx.config.config_hash()
         self.digests: dict[str, str] = {}
         self.findings: list[Finding] = []
+        self.proofs: list[SafetyProof] = []
         self.not_analysed: list[NotAnalysed] = []
         self.records: list[AnalyzerRecord] = []
         self.notices: list[str] = []
         self.suppressions: dict[str, tuple[InlineSuppression, ...]] = {}
+        self.nosec: dict[str, tuple[NosecMark, ...]] = {}
         self.timings: list[tuple[str, float]] = []
         self.fresh: dict[str, bytes] = {}
         self.stats = _FileStats()
@@ -174,6 +178,10 @@ class Runner:
                 marks = parse_inline(data.decode("utf-8", "replace"))
                 if marks:
                     self.suppressions[file.path] = marks
+            if b"nosec" in data:
+                nosec = parse_nosec(data.decode("utf-8", "replace"))
+                if nosec:
+                    self.nosec[file.path] = nosec
             items.append(WorkItem(file, data))
         return items
 
@@ -183,6 +191,7 @@ class Runner:
 
     def _collect(self, outcome: FileOutcome) -> None:
         self.findings.extend(outcome.findings)
+        self.proofs.extend(outcome.proofs)
         self.not_analysed.extend(outcome.not_analysed)
         for name, seconds in outcome.seconds:
             self.stats.seconds[name] += seconds
@@ -269,6 +278,7 @@ class Runner:
             return
         result = outcome.result
         self.findings.extend(result.findings)
+        self.proofs.extend(result.proofs)
         self.not_analysed.extend(result.not_analysed)
         self.notices.extend(result.notices)
         self.records.append(
@@ -405,4 +415,6 @@ class Runner:
             suppressions=self.suppressions,
             files_read=len(items),
             timings=tuple(self.timings),
+            proofs=tuple(self.proofs),
+            nosec=self.nosec,
         )

@@ -1,9 +1,12 @@
 """Risk-adjusted ROI: Impact (1..10) x Likelihood (1..10) / Effort (person-days).
 
 Pure functions. Defaults come from the rule; evidence adjusts them (confidence,
-where the code runs, how often the pattern occurs, runtime observations,
-exploit data, reachability); config overrides come last. Every adjustment
-leaves its reason on the factor.
+where the code runs, whether an untrusted source is known to reach the sink, what a
+workflow holds, runtime observations, exploit data, reachability); config overrides
+come last. Every adjustment leaves its reason on the factor.
+
+Repetition is not likelihood: findings sharing a root cause are grouped into one
+before scoring (``engine/postprocess.py``), so a pattern found N times is scored once.
 """
 
 from __future__ import annotations
@@ -47,7 +50,19 @@ EVIDENCE_LIKELIHOOD: dict[Severity, float] = {
     Severity.INFO: 0.5,
 }
 
-REPEAT_THRESHOLD = 5
+# Where the value at the sink comes from (the ``origin`` property, set by the taint engine
+# or by the merge): a request source confirmed ranks above an origin nobody traced.
+ORIGIN_LIKELIHOOD: dict[str, tuple[float, str]] = {
+    "confirmed": (1.0, "an untrusted request source reaches the sink"),
+    "unconfirmed": (-2.0, "origin unconfirmed"),
+}
+# A workflow finding matters by what a compromised step could reach (``workflow_holds``).
+WORKFLOW_HOLDS_LIKELIHOOD: dict[str, tuple[float, str]] = {
+    "pull_request_target": (2.0, "the workflow runs on pull_request_target or workflow_run (fork code)"),
+    "secrets": (1.0, "the workflow references secrets"),
+    "write": (1.0, "the workflow's token can write"),
+}
+FIRST_PARTY_ACTIONS = ("actions/", "github/")
 # Any change ships through review, CI and a deploy: less than half a day is not a real
 # estimate, and tiny efforts would let trivial fixes outrank real risks.
 MIN_EFFORT_DAYS = 0.5
@@ -60,7 +75,6 @@ class ScoreInputs:
     rule: RuleMeta | None
     override: RuleOverride | None = None
     evidence: tuple[Evidence, ...] = ()
-    occurrences: int = 1  # findings of the same rule in this run
     traffic_share: float | None = None  # the endpoint's SLO weight share
 
 
@@ -117,6 +131,35 @@ def _vuln_likelihood(vuln: VulnerabilityInfo, value: float, reasons: list[str]) 
     return value
 
 
+def _origin(finding: Finding, value: float, reasons: list[str]) -> float:
+    origin = finding.prop("origin")
+    if origin not in ORIGIN_LIKELIHOOD:
+        return value
+    delta, reason = ORIGIN_LIKELIHOOD[origin]
+    why = finding.prop("origin_reason")
+    reasons.append(f"{reason}: {why}" if why and origin == "unconfirmed" else reason)
+    return value + delta
+
+
+def _workflow(finding: Finding, value: float, reasons: list[str]) -> float:
+    holds = finding.prop("workflow_holds")
+    if holds is None:
+        return value
+    facts = [h for h in holds.split(",") if h in WORKFLOW_HOLDS_LIKELIHOOD]
+    for fact in facts:
+        delta, reason = WORKFLOW_HOLDS_LIKELIHOOD[fact]
+        value += delta
+        reasons.append(reason)
+    if not facts:
+        value -= 2
+        reasons.append("the workflow references no secrets and its token is read-only")
+    action = finding.snippet.strip().removeprefix("uses:").strip()
+    if finding.rule_id.endswith("unpinned-uses") and action.startswith(FIRST_PARTY_ACTIONS):
+        value -= 1
+        reasons.append("a first-party GitHub action (actions/*, github/*)")
+    return value
+
+
 def _likelihood(inp: ScoreInputs) -> Factor:
     rule, finding = inp.rule, inp.finding
     value = rule.likelihood if rule else 5.0
@@ -125,9 +168,8 @@ def _likelihood(inp: ScoreInputs) -> Factor:
         if delta:
             value += delta
             reasons.append(reason)
-    if inp.occurrences >= REPEAT_THRESHOLD:
-        value += 1
-        reasons.append(f"the pattern occurs {inp.occurrences} times in this repository")
+    value = _origin(finding, value, reasons)
+    value = _workflow(finding, value, reasons)
     if inp.evidence:
         strongest = max(inp.evidence, key=lambda e: e.severity)
         value += EVIDENCE_LIKELIHOOD[strongest.severity]

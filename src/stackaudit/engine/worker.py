@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from stackaudit.analyzers.base import FileAnalyzer, FileInput, NotAnalysable, SourceFile
 from stackaudit.config.schema import Config
 from stackaudit.engine.reader import decode
-from stackaudit.model import Finding, NotAnalysed, NotAnalysedReason
+from stackaudit.model import Finding, NotAnalysed, NotAnalysedReason, SafetyProof
 
 
 class _FileTimeout(Exception):
@@ -33,6 +33,7 @@ class FileOutcome:
     findings: tuple[Finding, ...] = ()
     not_analysed: tuple[NotAnalysed, ...] = ()
     seconds: tuple[tuple[str, float], ...] = ()  # analyzer name -> time spent
+    proofs: tuple[SafetyProof, ...] = ()  # sink sites proven safe (engine/merge.py acts on them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ def _run_one(analyzer: FileAnalyzer, source: FileInput, config: Config, limit: f
     partial: tuple[NotAnalysed, ...] = ()
     if result.partial:
         partial = (NotAnalysed(source.path, NotAnalysedReason.PARTIAL, result.partial, name),)
-    return FileOutcome(source.path, findings=result.findings, not_analysed=partial)
+    return FileOutcome(source.path, findings=result.findings, not_analysed=partial, proofs=result.proofs)
 
 
 def analyze_file(
@@ -103,6 +104,7 @@ def analyze_file(
     findings: list[Finding] = []
     skipped: list[NotAnalysed] = []
     seconds: list[tuple[str, float]] = []
+    proofs: list[SafetyProof] = []
     for analyzer in analyzers:
         if not analyzer.applies_to(item.file):
             continue
@@ -111,7 +113,8 @@ def analyze_file(
         seconds.append((analyzer.name, time.perf_counter() - started))
         findings.extend(outcome.findings)
         skipped.extend(outcome.not_analysed)
-    return FileOutcome(item.file.path, tuple(findings), tuple(skipped), tuple(seconds))
+        proofs.extend(outcome.proofs)
+    return FileOutcome(item.file.path, tuple(findings), tuple(skipped), tuple(seconds), tuple(proofs))
 
 
 def analyze_chunk(

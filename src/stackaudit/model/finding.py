@@ -36,17 +36,23 @@ class Finding:
     vulnerability: VulnerabilityInfo | None = None
     properties: tuple[tuple[str, str], ...] = ()  # small extra typed-as-text facts
     occurrence: int = 0
+    # Set on a group of findings sharing one root cause (engine/postprocess.py): the
+    # group's key, which then replaces path and snippet in the fingerprint, so that the
+    # group keeps its identity whichever of its locations comes first.
+    identity: str = ""
     fingerprint: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         # Never a secret in full, whatever rule reported the line (model/redact.py)
         object.__setattr__(self, "snippet", scrub(self.snippet))
         object.__setattr__(self, "message", scrub(self.message))
-        object.__setattr__(
-            self,
-            "fingerprint",
-            fingerprint(self.rule_id, self.location.path, self.snippet or self.message, self.occurrence),
-        )
+        if self.identity:
+            value = fingerprint(self.rule_id, "", self.identity, self.occurrence)
+        else:
+            value = fingerprint(
+                self.rule_id, self.location.path, self.snippet or self.message, self.occurrence
+            )
+        object.__setattr__(self, "fingerprint", value)
 
     def prop(self, name: str, default: str | None = None) -> str | None:
         for key, value in self.properties:

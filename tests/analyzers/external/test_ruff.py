@@ -10,7 +10,8 @@ import pytest
 
 from stackaudit.analyzers.base import RepoContext, SourceFile
 from stackaudit.analyzers.external import _run
-from stackaudit.analyzers.external._common import PathMap
+from stackaudit.analyzers.external._common import PathMap, not_a_secret
+from stackaudit.analyzers.external._ruff_project import ProjectRuff, target_version
 from stackaudit.analyzers.external._run import Outcome, ToolFailed
 from stackaudit.analyzers.external.ruff import (
     RUFF_EXIT,
@@ -22,7 +23,7 @@ from stackaudit.analyzers.external.ruff import (
 )
 from stackaudit.analyzers.external.ruff_rules import GENERATED_WITH, RULES, SELECT
 from stackaudit.config.schema import Config
-from stackaudit.model import AnalyzerState, CodeContext, NotAnalysedReason, Severity
+from stackaudit.model import AnalyzerState, CodeContext, Confidence, Finding, NotAnalysedReason, Severity
 
 from ._labels import expected, score
 
@@ -104,7 +105,7 @@ def test_command_is_isolated_and_offline(tmp_path: Path) -> None:
     assert argv[:2] == ["ruff", "check"]
     assert "--isolated" in argv and "--no-fix" in argv
     assert argv[argv.index("--select") + 1] == ",".join(SELECT)
-    assert argv[argv.index("--target-version") + 1] == "py312"
+    assert "--target-version" not in argv  # no project: ruff's own default, never a forced py312
     assert argv[argv.index("--cache-dir") + 1] == str(tmp_path)
     assert argv[-3:] == ["--", "a.py", "./-b.py"]
     assert "--no-cache" in command("ruff", None, ["a.py"])
@@ -141,11 +142,14 @@ def test_real_run_matches_labels_and_recording(tmp_path: Path) -> None:
     result = RuffAnalyzer().analyze_repo(_context(root, tmp_path))
     assert result.state is AnalyzerState.OK and result.tool_version.startswith("ruff ")
     truth = expected(root, ["app/*.py", "tests/*.py"], "ruff.")
-    outcome = score(_triples(list(result.findings)), truth)
+    active = [f for f in result.findings if not f.prop("suppressed_by")]
+    quiet = [f for f in result.findings if f.prop("suppressed_by")]
+    assert [(f.location.path, f.rule_id) for f in quiet] == [("app/negative.py", "ruff.S603")]  # its noqa
+    outcome = score(_triples(active), truth)
     print(f"ruff real run: {outcome}")
     assert outcome.precision == 1.0 and outcome.recall == 1.0, outcome
     recorded, _ = to_findings(parse(_recorded("ruff_project.json", root)), PathMap(root, PY_FILES))
-    assert _triples(recorded) == _triples(list(result.findings))  # the recording is current
+    assert _triples(recorded) == _triples(active)  # the recording is current
     assert [n.path for n in result.not_analysed] == ["app/broken.py"]
     assert (tmp_path / "cache" / "ruff").is_dir()
 
@@ -249,3 +253,160 @@ def test_hardcoded_passwords_are_redacted(tmp_path: Path) -> None:
     for finding in findings:
         assert "…sha256:" in finding.snippet
         assert not any(secret in repr(finding) for secret in secrets)
+
+
+def test_command_runs_as_the_project_does_and_then_with_everything_on() -> None:
+    project = ProjectRuff("pyproject.toml", ("S101", "E501"), "py310")
+    theirs = command("ruff", None, ["a.py"], project)
+    assert "--isolated" not in theirs and "--ignore-noqa" not in theirs
+    assert theirs[theirs.index("--select") + 1] == ",".join(SELECT)  # we choose the rules
+    assert theirs[theirs.index("--extend-ignore") + 1] == "S101,E501"  # they choose where not
+    assert "--target-version" not in theirs  # ruff reads requires-python itself
+    everything = command("ruff", None, ["a.py"], project, everything=True)
+    assert "--isolated" in everything and "--ignore-noqa" in everything
+    assert everything[everything.index("--target-version") + 1] == "py310"
+    broken = command("ruff", None, ["a.py"], ProjectRuff("ruff.toml", (), None, "invalid TOML"))
+    assert "--isolated" in broken and "--ignore-noqa" not in broken
+
+
+@pytest.mark.parametrize(
+    ("spec", "target"),
+    [
+        (">=3.10", "py310"),
+        (">=3.8,<4", "py38"),
+        ("~=3.11", "py311"),
+        ("^3.9", "py39"),
+        (">=2.7", None),
+        (">=3.4", "py37"),
+        ("", None),
+    ],
+)
+def test_target_version_from_requires_python(spec: str, target: str | None) -> None:
+    assert target_version(spec) == target
+
+
+_CODE = """import subprocess
+assert subprocess
+password = "hunter2hunter2"
+subprocess.call("ls " + subprocess.x, shell=True)  # noqa: S602
+subprocess.call("ls " + subprocess.y, shell=True)
+match subprocess:
+    case _:
+        pass
+"""
+
+
+def _project(root: Path, pyproject: str) -> RepoContext:
+    (root / "app").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(pyproject)
+    for path in ("app/a.py", "tests/t.py"):
+        (root / path).write_text(_CODE)
+    files = tuple(SourceFile(p, root / p, 9, "python") for p in ("app/a.py", "tests/t.py"))
+    return RepoContext(root=root, files=files, config=Config(), is_git=False)
+
+
+def _by_state(
+    findings: tuple[Finding, ...],
+) -> tuple[set[tuple[str, int, str]], dict[tuple[str, int, str], str]]:
+    active = {(f.location.path, f.location.line, f.rule_id) for f in findings if not f.prop("suppressed_by")}
+    quiet = {(f.location.path, f.location.line, f.rule_id): f.prop("suppressed_by") or "" for f in findings}
+    return active, {k: v for k, v in quiet.items() if v}
+
+
+def test_the_projects_ruff_decisions_come_back_as_suppressed(tmp_path: Path) -> None:
+    ctx = _project(
+        tmp_path,
+        '[project]\nname = "x"\nrequires-python = ">=3.10"\n'
+        '[tool.ruff.lint]\nselect = ["E"]\nignore = ["S101"]\n'
+        '[tool.ruff.lint.per-file-ignores]\n"tests/*" = ["S105"]\n',
+    )
+    result = RuffAnalyzer().analyze_repo(ctx)
+    active, quiet = _by_state(result.findings)
+    assert active == {
+        ("app/a.py", 3, "ruff.S105"),
+        ("app/a.py", 5, "ruff.S602"),
+        ("tests/t.py", 5, "ruff.S602"),
+    }
+    assert quiet[("app/a.py", 2, "ruff.S101")] == "ignored in pyproject.toml (ruff ignore)"
+    assert quiet[("tests/t.py", 3, "ruff.S105")] == "ignored in pyproject.toml (ruff per-file-ignores)"
+    assert quiet[("app/a.py", 4, "ruff.S602")] == "# noqa on line 4 (ruff)"
+    assert not result.not_analysed and not result.notices  # `match` on 3.10 parses
+
+
+def test_a_broken_ruff_configuration_falls_back_to_isolated_with_a_notice(tmp_path: Path) -> None:
+    ctx = _project(tmp_path, "[tool.ruff\n")
+    result = RuffAnalyzer().analyze_repo(ctx)
+    active, quiet = _by_state(result.findings)
+    assert ("app/a.py", 2, "ruff.S101") in active and ("tests/t.py", 3, "ruff.S105") in active
+    assert set(quiet.values()) == {"# noqa on line 4 (ruff)"}  # the inline marker still stands
+    assert len(result.notices) == 1 and "--isolated" in result.notices[0]
+    assert not result.not_analysed  # newer syntax than ruff's default target is not a parse error
+
+
+@pytest.mark.parametrize(
+    ("value", "dropped"),
+    [
+        ("", True),
+        ("bearer", True),
+        ("success", True),
+        ("password_reset_failed", True),
+        ("INVALID_TOKEN", True),
+        ("https://example.org/reset", True),
+        ("Your password was changed", True),
+        ("{password}", True),
+        ("changeme", False),
+        ("hunter2", False),
+        ("correct-horse-battery", False),
+        ("S3cr3t!", False),
+    ],
+)
+def test_password_name_hints_on_obvious_non_secrets_are_dropped(value: str, dropped: bool) -> None:
+    assert not_a_secret(value) is dropped
+
+
+def test_password_name_hints_rank_low(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        'TOKEN_TYPE = "bearer"\nSTATUS_PASSWORD = "success"\nPASSWORD = "hunter2x"\n'
+    )
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("a.py", tmp_path / "a.py", 9, "python"),),
+        config=Config(),
+        is_git=False,
+    )
+    (finding,) = RuffAnalyzer().analyze_repo(ctx).findings
+    assert (finding.rule_id, finding.location.line) == ("ruff.S105", 3)
+    assert finding.severity is Severity.LOW and finding.confidence is Confidence.LOW
+
+
+def test_a_shell_running_a_literal_command_is_a_low_hint(tmp_path: Path) -> None:
+    (tmp_path / "c.py").write_text(
+        'import subprocess\nsubprocess.call("ls -l", shell=True)\nsubprocess.call(cmd, shell=True)\n'
+    )
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("c.py", tmp_path / "c.py", 9, "python"),),
+        config=Config(),
+        is_git=False,
+    )
+    shells = {
+        f.location.line: f for f in RuffAnalyzer().analyze_repo(ctx).findings if f.rule_id == "ruff.S602"
+    }
+    assert shells[2].severity is Severity.LOW and shells[2].prop("input") == "constant"
+    assert shells[3].severity is Severity.HIGH and shells[3].prop("input") is None
+
+
+def test_names_that_describe_a_credential_are_not_credentials(tmp_path: Path) -> None:
+    (tmp_path / "t.py").write_text(
+        'def f(token_type="auth"):\n    TOKEN_PREFIX = "tok_"\n    password_field = "pw1"\n'
+        '    api_token = "9f8e7d6c"\n    return token_type\n'
+    )
+    ctx = RepoContext(
+        root=tmp_path,
+        files=(SourceFile("t.py", tmp_path / "t.py", 9, "python"),),
+        config=Config(),
+        is_git=False,
+    )
+    (finding,) = RuffAnalyzer().analyze_repo(ctx).findings
+    assert (finding.rule_id, finding.location.line) == ("ruff.S105", 4)

@@ -20,6 +20,7 @@ from stackaudit.analyzers.external.zizmor import (
     parse,
     skipped_by_zizmor,
     to_findings,
+    workflow_holds,
 )
 from stackaudit.analyzers.external.zizmor_audits import AUDITS
 from stackaudit.config.schema import Config
@@ -250,3 +251,32 @@ def test_hardcoded_container_credentials_are_redacted(tmp_path: Path) -> None:
     (finding,) = ZizmorAnalyzer().analyze_repo(_context(tmp_path)).findings
     assert finding.rule_id == "zizmor.hardcoded-container-credentials"
     assert "hunter2hunter2" not in repr(finding) and "password: hun…sha256:" in finding.snippet
+
+
+_READ_ONLY = """on: push
+permissions:
+  contents: read
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: make test
+        env:
+          TOKEN: ${{ secrets.GITHUB_TOKEN }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        (_READ_ONLY, "nothing"),
+        (_READ_ONLY.replace("contents: read", "contents: write"), "write"),
+        (_READ_ONLY.replace("permissions:\n  contents: read\n", ""), "write"),  # the default token
+        (_READ_ONLY.replace("GITHUB_TOKEN", "PYPI_TOKEN"), "secrets"),
+        (_READ_ONLY.replace("on: push", "on: pull_request_target"), "pull_request_target"),
+        (_READ_ONLY.replace("permissions:\n  contents: read", "permissions: write-all"), "write"),
+    ],
+)
+def test_what_a_workflow_holds(text: str, holds: str) -> None:
+    assert workflow_holds(text) == holds

@@ -17,6 +17,13 @@ _SECRET_KEY = re.compile(
 )
 
 
+_WORDS_IDENTIFIER = re.compile(r"^(?:[a-z]+(?:[_.][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+_NOT_SECRETS = frozenset(
+    {"bearer", "basic", "digest", "token", "jwt", "oauth", "password", "secret", "success", "ok", "error"}
+    | {"failed", "failure", "none", "null", "true", "false", "required", "invalid", "unknown", "n/a"}
+)
+
+
 def code_context(path: str) -> CodeContext:
     if _TEST_PATH.search(path):
         return CodeContext.TEST
@@ -85,3 +92,24 @@ def redact_snippet(snippet: str) -> str:
     """Redact quoted string literals and ``password: value`` style YAML values in a snippet."""
     out = _QUOTED.sub(lambda m: f"{m.group('q')}{redact(m.group('v'))}{m.group('q')}", snippet)
     return _SECRET_KEY.sub(lambda m: f"{m.group('k')}{redact(m.group('v').strip())}", out)
+
+
+def not_a_secret(value: str | None) -> bool:
+    """A literal under a password-looking name that cannot be a credential.
+
+    Empty, prose or UI text (spaces), URLs and paths, templates, a token *type*
+    ("bearer"), a status word, or an identifier made of words (``password_reset_failed``,
+    ``INVALID_TOKEN``: error codes and form field names). Weak real passwords
+    (``changeme``, ``admin``, ``hunter2``) stay.
+    """
+    if value is None:
+        return False
+    text = value.strip()
+    return (
+        not text
+        or " " in text
+        or "://" in text
+        or text.startswith(("/", "{", "%", "$", "<"))
+        or text.lower() in _NOT_SECRETS
+        or bool(_WORDS_IDENTIFIER.match(text))
+    )

@@ -8,9 +8,11 @@ parse, and inputs zizmor skipped, become ``NotAnalysed`` entries.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
@@ -209,6 +211,44 @@ def to_findings(records: Sequence[ZizmorRecord]) -> list[Finding]:
     return findings
 
 
+_SECRET_REF = re.compile(r"\$\{\{[^}]*\bsecrets\.(?!GITHUB_TOKEN\b)\w|^\s*secrets:\s*inherit\b", re.M)
+_WRITE = re.compile(r"^\s*permissions:\s*write-all\b|^\s*[\w-]+:\s*write\b", re.M)
+_PERMISSIONS = re.compile(r"^\s*permissions:", re.M)
+_FORK_TRIGGER = re.compile(r"\b(?:pull_request_target|workflow_run)\b")
+
+
+def workflow_holds(text: str) -> str:
+    """What a compromised step of this workflow could reach, for scoring (``workflow_holds``).
+
+    ``pull_request_target`` (fork code with the base repository's token and secrets),
+    ``secrets`` (any secret other than the automatic token), ``write`` (a token that can
+    write: ``write`` scopes, ``write-all``, or no ``permissions:`` at all, whose default
+    is write on older repositories); ``nothing`` when none holds.
+    """
+    held = []
+    if _FORK_TRIGGER.search(text):
+        held.append("pull_request_target")
+    if _SECRET_REF.search(text):
+        held.append("secrets")
+    if _WRITE.search(text) or not _PERMISSIONS.search(text):
+        held.append("write")
+    return ",".join(held) or "nothing"
+
+
+def with_holdings(findings: Sequence[Finding], root: Path) -> list[Finding]:
+    """Add ``workflow_holds`` to the findings of workflow files (not of composite actions)."""
+    cache: dict[str, str] = {}
+    out = []
+    for f in findings:
+        path = f.location.path
+        if path.startswith(".github/workflows/"):
+            if path not in cache:
+                cache[path] = workflow_holds(read_text(root / path))
+            f = dataclasses.replace(f, properties=(*f.properties, ("workflow_holds", cache[path])))
+        out.append(f)
+    return out
+
+
 def precheck(ctx: RepoContext, paths: Sequence[str]) -> tuple[list[str], list[NotAnalysed]]:
     """Keep the files that are YAML mappings; the others are recorded as malformed."""
     good: list[str] = []
@@ -244,7 +284,7 @@ class ZizmorAnalyzer(RepoAnalyzer):
     """Runs zizmor offline over ``.github/workflows/*.y[a]ml`` and ``action.y[a]ml`` files."""
 
     name: ClassVar[str] = "zizmor"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     rules: ClassVar[tuple[RuleMeta, ...]] = (*AUDITS, UNMAPPED)
 
     def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:
@@ -276,7 +316,7 @@ class ZizmorAnalyzer(RepoAnalyzer):
                 why = f"{ZIZMOR_EXIT.describe(done.exit_code)}: {_run.tail(done.stderr)}"
                 failed.extend(NotAnalysed(p, NotAnalysedReason.ERROR, why, "zizmor") for p in batch)
                 continue
-            findings.extend(to_findings(parse(done.stdout)))
+            findings.extend(with_holdings(to_findings(parse(done.stdout)), ctx.root))
             malformed.extend(skipped_by_zizmor(done.stderr, batch))
         state = AnalyzerState.PARTIAL if failed else AnalyzerState.OK
         return RepoResult(

@@ -3,11 +3,11 @@
 Public API:
 
 * ``TaintAnalyzer``: the ``taint`` RepoAnalyzer (registered in ``analyzers/registry.py``).
-* ``ruff_merge.RUFF_EQUIVALENTS`` and ``ruff_merge.merge_with_ruff``: one finding per problem
-  when ruff's S rules and this engine report the same thing.
+* ``ruff_merge.RUFF_EQUIVALENTS``: the ruff codes this engine judges with data flow (the
+  engine's merge, ``engine/merge.py``, acts on the declaration).
 """
 
 from stackaudit.analyzers.taint.analyzer import TaintAnalyzer
-from stackaudit.analyzers.taint.ruff_merge import RUFF_EQUIVALENTS, merge_with_ruff
+from stackaudit.analyzers.taint.ruff_merge import RUFF_EQUIVALENTS
 
-__all__ = ["RUFF_EQUIVALENTS", "TaintAnalyzer", "merge_with_ruff"]
+__all__ = ["RUFF_EQUIVALENTS", "TaintAnalyzer"]

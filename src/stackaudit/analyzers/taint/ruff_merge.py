@@ -1,18 +1,16 @@
-"""One finding per problem: drop a ruff S finding that a taint/API finding already covers.
+"""The ruff codes the taint engine judges with data flow: its ``ruff_equivalents``.
 
-The ruff wrapper reports rule ids ``ruff.S<code>``. When a finding of the
-equivalent stackaudit rule covers the same path and overlapping lines, the ruff
-finding is dropped and the stackaudit finding records
-``("also_reported_by", "ruff S608")`` in its properties. Pure: input order is kept.
+The taint analyzer declares, for each ruff flake8-bandit code, the stackaudit rule that
+reports the same problem with a data-flow view. The engine's one merge mechanism
+(``engine/merge.py``) uses the declaration: a ruff finding on the lines of the
+equivalent taint finding folds into it; one the taint engine proved safe
+(``SafetyProof``) is dropped; any other stays, marked as of unconfirmed origin.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
-
-from stackaudit.model import Finding
 
 RUFF_EQUIVALENTS: Mapping[str, str] = MappingProxyType(
     {
@@ -42,48 +40,3 @@ RUFF_EQUIVALENTS: Mapping[str, str] = MappingProxyType(
         "S104": "sec.bind-all-interfaces",  # 0.0.0.0
     }
 )
-
-
-def _ruff_code(finding: Finding) -> str | None:
-    if finding.rule_id.startswith("ruff.S"):
-        return finding.rule_id.removeprefix("ruff.")
-    return None
-
-
-def _span(finding: Finding) -> tuple[int, int]:
-    start = finding.location.line
-    return start, max(start, finding.location.end_line)
-
-
-def _overlaps(a: Finding, b: Finding) -> bool:
-    (a0, a1), (b0, b1) = _span(a), _span(b)
-    return a.location.path == b.location.path and a0 <= b1 and b0 <= a1
-
-
-def merge_with_ruff(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """Drop ruff S findings covered by an equivalent taint/API finding; annotate the survivor."""
-    ours: dict[tuple[str, str], list[int]] = {}
-    for index, finding in enumerate(findings):
-        if finding.rule_id in RUFF_EQUIVALENTS.values():
-            ours.setdefault((finding.rule_id, finding.location.path), []).append(index)
-    dropped: set[int] = set()
-    also: dict[int, list[str]] = {}
-    for index, finding in enumerate(findings):
-        code = _ruff_code(finding)
-        target = RUFF_EQUIVALENTS.get(code) if code else None
-        if target is None:
-            continue
-        for candidate in ours.get((target, finding.location.path), ()):
-            if _overlaps(findings[candidate], finding):
-                dropped.add(index)
-                also.setdefault(candidate, []).append(f"ruff {code}")
-                break
-    merged = []
-    for index, finding in enumerate(findings):
-        if index in dropped:
-            continue
-        if index in also:
-            extra = tuple(("also_reported_by", name) for name in dict.fromkeys(also[index]))
-            finding = dataclasses.replace(finding, properties=(*finding.properties, *extra))
-        merged.append(finding)
-    return tuple(merged)
