@@ -164,10 +164,26 @@ class Store:
         with self._read("listing projects") as conn:
             return runs.projects(conn)
 
-    def prune_runs(self, project: str, keep: int) -> int:
-        """Delete all but the newest ``keep`` runs of ``project``; the history is kept. Returns how many."""
+    def prune_runs(self, project: str, keep: int | None = None, before: datetime | None = None) -> int:
+        """Delete runs of ``project`` beyond the newest ``keep`` and/or started before ``before``.
+
+        The history is kept; findings no remaining run uses go. Returns how many runs went.
+        """
         with self._write(f"pruning runs of {project}") as conn:
-            return runs.prune(conn, project, keep)
+            return runs.prune(conn, project, keep, before)
+
+    def size_bytes(self) -> int | None:
+        """The database's size on disk (SQLite: pages in use; PostgreSQL: the database), if known."""
+        with self._read("measuring the store") as conn:
+            if conn.dialect.name == "sqlite":
+                pages = conn.exec_driver_sql("PRAGMA page_count").scalar() or 0
+                free = conn.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+                size = conn.exec_driver_sql("PRAGMA page_size").scalar() or 0
+                return int((pages - free) * size)
+            if conn.dialect.name == "postgresql":
+                found = conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
+                return None if found is None else int(found)
+        return None
 
     def set_triage(
         self,
