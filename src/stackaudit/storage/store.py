@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -171,6 +171,13 @@ class Store:
         """
         with self._write(f"pruning runs of {project}") as conn:
             return runs.prune(conn, project, keep, before)
+
+    def apply_retention(self, project: str, runs: int | None, days: int | None, now: datetime) -> int:
+        """Prune by a retention setting (``[retention] runs / days``); nothing when both are None."""
+        if runs is None and days is None:
+            return 0
+        before = None if days is None else now - timedelta(days=days)
+        return self.prune_runs(project, keep=runs, before=before)
 
     def size_bytes(self) -> int | None:
         """The database's size on disk (SQLite: pages in use; PostgreSQL: the database), if known."""
