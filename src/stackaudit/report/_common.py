@@ -53,6 +53,8 @@ def _visible(match: re.Match[str]) -> str:
 
 def neutralise(text: str) -> str:
     """Make control characters visible (``\\x1b``) while keeping tabs and newlines."""
+    if text.isascii() and text.isprintable():  # the common case, checked in C
+        return text
     return _CONTROL.sub(_visible, text)
 
 
