@@ -33,13 +33,24 @@ _ELEMENT = r'<script type="[^"]*" id="{}">([^<]*)</script>'
 class _Packed:
     """A text sink that gzips what it is given and writes it on as base64, chunk by chunk."""
 
+    BATCH = 1 << 18  # characters gathered before they go to the compressor
+
     def __init__(self, out: Any) -> None:
         self.out = out
         self.zip = zlib.compressobj(6, zlib.DEFLATED, 31)
         self.rest = b""
+        self.pending: list[str] = []
+        self.size = 0
 
     def write(self, text: str) -> None:
-        self._emit(self.zip.compress(text.encode("utf-8")))
+        self.pending.append(text)
+        self.size += len(text)
+        if self.size >= self.BATCH:
+            self._drain()
+
+    def _drain(self) -> None:
+        self._emit(self.zip.compress("".join(self.pending).encode("utf-8")))
+        self.pending, self.size = [], 0
 
     def _emit(self, data: bytes, final: bool = False) -> None:
         data = self.rest + data
@@ -49,6 +60,7 @@ class _Packed:
         self.rest = data[cut:]
 
     def close(self) -> None:
+        self._drain()
         self._emit(self.zip.flush(), final=True)
 
 
