@@ -32,86 +32,24 @@ from stackaudit.model import (
     Confidence,
     Finding,
     Location,
-    NotAnalysedReason,
     RuleMeta,
     Severity,
-    Status,
 )
 from stackaudit.report._common import tool_version
 from stackaudit.report.sarif_limits import Limits, Plan, ToolPlan, plan
+from stackaudit.report.sarif_tables import ANALYZER_LEVEL as ANALYZER_LEVEL
+from stackaudit.report.sarif_tables import LEVEL as LEVEL
+from stackaudit.report.sarif_tables import NOT_ANALYSED_LEVEL as NOT_ANALYSED_LEVEL
+from stackaudit.report.sarif_tables import PRECISION as PRECISION
+from stackaudit.report.sarif_tables import PROBLEM_SEVERITY as PROBLEM_SEVERITY
+from stackaudit.report.sarif_tables import SECURITY_SEVERITY as SECURITY_SEVERITY
+from stackaudit.report.sarif_tables import SUPPRESSION_KIND as SUPPRESSION_KIND
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "stackaudit/v1"
 
 JsonObject = dict[str, Any]
-
-# SARIF result level per severity.
-LEVEL: Mapping[Severity, str] = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "note",
-    Severity.INFO: "note",
-}
-
-# GitHub's security-severity (a CVSS-like number as a string). GitHub bands it:
-# > 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
-SECURITY_SEVERITY: Mapping[Severity, str] = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "8.0",
-    Severity.MEDIUM: "5.5",
-    Severity.LOW: "2.0",
-    Severity.INFO: "0.0",
-}
-
-# GitHub's problem.severity for results that are not security alerts.
-PROBLEM_SEVERITY: Mapping[Severity, str] = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "recommendation",
-    Severity.INFO: "recommendation",
-}
-
-PRECISION: Mapping[Confidence, str] = {
-    Confidence.HIGH: "high",
-    Confidence.MEDIUM: "medium",
-    Confidence.LOW: "low",
-}
-
-# Notification level for an analyzer record (an OK one only when it recorded a reason).
-ANALYZER_LEVEL: Mapping[AnalyzerState, str] = {
-    AnalyzerState.OK: "note",
-    AnalyzerState.SKIPPED: "note",
-    AnalyzerState.PARTIAL: "warning",
-    AnalyzerState.TIMEOUT: "error",
-    AnalyzerState.FAILED: "error",
-}
-
-# Notification level for a file that was not analysed.
-NOT_ANALYSED_LEVEL: Mapping[NotAnalysedReason, str] = {
-    NotAnalysedReason.BINARY: "note",
-    NotAnalysedReason.TOO_LARGE: "warning",
-    NotAnalysedReason.EMPTY: "note",
-    NotAnalysedReason.DECODE_ERROR: "warning",
-    NotAnalysedReason.SYNTAX_ERROR: "warning",
-    NotAnalysedReason.PERMISSION: "warning",
-    NotAnalysedReason.VANISHED: "note",
-    NotAnalysedReason.SYMLINK_OUTSIDE: "note",
-    NotAnalysedReason.SYMLINK_LOOP: "warning",
-    NotAnalysedReason.TIMEOUT: "warning",
-    NotAnalysedReason.PARTIAL: "warning",
-    NotAnalysedReason.MALFORMED: "warning",
-    NotAnalysedReason.UNSUPPORTED: "note",
-    NotAnalysedReason.ERROR: "error",
-}
-
-# SARIF suppression kind per status of a suppressed assessment.
-SUPPRESSION_KIND: Mapping[Status, str] = {
-    Status.SUPPRESSED: "inSource",
-    Status.ACCEPTED: "external",
-}
 
 _SECURITY_CATEGORIES = frozenset({"security", "supply-chain"})
 _WORD = re.compile(r"[A-Za-z0-9]+")
