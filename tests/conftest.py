@@ -1,7 +1,9 @@
-"""Shared fixtures: real servers started by scripts/services.sh (see .ci/run).
+"""Shared fixtures: real servers started by scripts/services.sh (see .ci/run), and data paths.
 
 Outside CI a missing server skips its tests; under CI (CI=true) it is an error,
-so a broken install step can never turn into a silently green run.
+so a broken install step can never turn into a silently green run. The data the
+tests need is in the repository (``tests/data``, see its README); the full shared
+snapshots beside the checkout, when present, only widen what runs.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+# STACKAUDIT_SHARED_DATA=/nonexistent runs the suite as a fresh clone without ../shared would.
+SHARED_DATA = Path(os.environ.get("STACKAUDIT_SHARED_DATA") or REPO.parent / "shared" / "data")
+TEST_DATA = REPO / "tests" / "data"
 
 
 def _require(env: str, what: str) -> str:
@@ -50,3 +54,15 @@ def shared_data() -> Path:
             pytest.fail(f"shared data missing at {SHARED_DATA}")
         pytest.skip("shared data not present")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sarif_schema() -> Path:
+    """The SARIF 2.1.0 JSON Schema, kept in the repository."""
+    return TEST_DATA / "sarif" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture(scope="session")
+def vuln_data() -> Path:
+    """OSV/KEV/EPSS in the shared layout: the full snapshots when present, else the repository's subset."""
+    return SHARED_DATA if SHARED_DATA.is_dir() else TEST_DATA / "vulndata"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
 import json
 from dataclasses import replace
 from typing import Any
@@ -187,3 +188,27 @@ def test_schema_ships_as_package_data() -> None:
     res = resources.files("stackaudit.report").joinpath("schemas", json_v1.SCHEMA_FILE)
     assert res.is_file()
     assert json.loads(res.read_text("utf-8"))["$id"] == json_v1.SCHEMA_ID
+
+
+class _Recorder(io.StringIO):
+    """A text stream that remembers its largest single write."""
+
+    largest = 0
+
+    def write(self, text: str) -> int:
+        self.largest = max(self.largest, len(text))
+        return super().write(text)
+
+
+def test_streamed_bytes_equal_the_whole_document_and_no_write_holds_many_findings() -> None:
+    base = sample_result()
+    many = tuple(
+        replace(a, finding=replace(a.finding, occurrence=i)) for i in range(300) for a in base.findings
+    )
+    result = replace(base, findings=many)
+    out = _Recorder()
+    json_v1.write(result, RULES, out)
+    whole = out.getvalue()
+    assert json.loads(whole) == json_v1.to_document(result, RULES)
+    assert whole.isascii() and whole == json_v1.render(result, RULES)
+    assert len(whole) > 200 * out.largest  # written piece by piece, never as one string

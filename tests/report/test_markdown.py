@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from stackaudit.model import GateVerdict
+from stackaudit.model import AnalyzerRecord, AnalyzerState, GateVerdict
 from stackaudit.report import markdown, render
 
 from .golden import check_golden
@@ -70,7 +70,10 @@ def test_tables_keep_their_shape_despite_pipes() -> None:
 def test_headline_counts_and_gate() -> None:
     out = render(sample_result(), "markdown", RULES)
     assert out.startswith("## ❌ stackaudit gate failed (high)\n")
-    assert "**4 new** of **7 findings** (2 critical, 1 high, 3 medium, 1 low)" in out
+    assert "**7 findings** · **4 new since the last run** (2 critical, 1 high, 3 medium, 1 low)" in out
+    assert "2 new since baseline origin/main over the threshold" in out
+    no_baseline = replace(sample_result(), gate=replace(sample_result().gate, baseline=None))  # type: ignore[arg-type]
+    assert "· 2 over the threshold" in render(no_baseline, "markdown", RULES)
     passed = replace(sample_result(), gate=GateVerdict(passed=True, threshold="score>=50"))
     assert render(passed, "markdown", RULES).startswith("## ✅ stackaudit gate passed (score&gt;=50)\n")
     assert render(empty_result(), "markdown", RULES).startswith("## stackaudit report\n")
@@ -144,3 +147,23 @@ def test_a_large_run_fits_a_pr_comment_and_says_what_it_left_out() -> None:
     assert f"<details><summary>Findings 1 to {len(listed) - 1} of {len(many)}</summary>" in out
     assert f"{len(many) - (len(listed) - 1)} more findings are not listed here" in out
     assert "**2800 findings**" in out
+
+
+def test_every_part_is_capped_so_the_whole_fits_whatever_the_result_holds() -> None:
+    """A hostile result: 600 gate reasons, 300 notices, 300 failing analyzers, huge strings."""
+    base = sample_result()
+    long = "word " * 3000
+    gate = replace(base.gate, reasons=tuple(f"reason {i} {long}" for i in range(600)))  # type: ignore[arg-type]
+    analyzers = tuple(AnalyzerRecord(f"an{i}", "1", AnalyzerState.FAILED, reason=long) for i in range(300))
+    run = replace(base.run, notices=tuple(f"notice {i} {long}" for i in range(300)), analyzers=analyzers)
+    huge = tuple(
+        replace(a, finding=replace(a.finding, message=long, snippet=long, occurrence=i))
+        for i in range(3000)
+        for a in base.findings[:1]
+    )
+    out = render(replace(base, run=run, gate=gate, findings=huge), "markdown", RULES)
+    assert len(out) < 65_536
+    assert out.index("stackaudit gate failed") < out.index("Top five risks") < out.index("<details>")
+    assert "- and 590 more" in out  # gate reasons capped
+    assert "- and 290 more" in out  # notices and analyzers capped
+    assert "more findings are not listed here" in out

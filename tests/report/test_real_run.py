@@ -53,10 +53,10 @@ def test_real_run_json_validates(audited: tuple[AuditResult, dict[str, RuleMeta]
 
 @pytest.mark.slow
 def test_real_run_sarif_validates(
-    audited: tuple[AuditResult, dict[str, RuleMeta]], shared_data: Path
+    audited: tuple[AuditResult, dict[str, RuleMeta]], sarif_schema: Path
 ) -> None:
     result, rules = audited
-    schema = json.loads((shared_data / "sarif" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    schema = json.loads(sarif_schema.read_text("utf-8"))
     doc = json.loads(render(result, "sarif", rules))
     errors = list(Draft4Validator(schema).iter_errors(doc))
     assert not errors, [e.message for e in errors[:3]]

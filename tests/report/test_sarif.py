@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import gzip
+import hashlib
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -13,14 +16,17 @@ from jsonschema import Draft4Validator
 
 from stackaudit.model import (
     AnalyzerState,
+    Assessment,
     Category,
     Confidence,
+    Factor,
     Location,
     NotAnalysedReason,
     RuleMeta,
     Severity,
 )
 from stackaudit.report import render, sarif
+from stackaudit.report.sarif_limits import Limits
 
 from .golden import check_golden
 from .sample import HOSTILE_PATH, RULES, empty_result, sample_result
@@ -29,8 +35,8 @@ SARIF_LEVELS = {"none", "note", "warning", "error"}
 
 
 @pytest.fixture(scope="module")
-def validator(shared_data: Path) -> Draft4Validator:
-    schema = json.loads((shared_data / "sarif" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+def validator(sarif_schema: Path) -> Draft4Validator:
+    schema = json.loads(sarif_schema.read_text("utf-8"))
     Draft4Validator.check_schema(schema)
     return Draft4Validator(schema)
 
@@ -253,7 +259,7 @@ def test_unknown_rule_descriptor_comes_from_the_finding() -> None:
 @pytest.mark.parametrize(
     ("loc", "region"),
     [
-        (Location("req.txt"), None),  # whole file: no region
+        (Location("req.txt"), {"startLine": 1}),  # whole file: line 1 (GitHub needs a start line)
         (Location("a.py", 3), {"startLine": 3}),
         (Location("a.py", 3, 0, 5, 0), {"startLine": 3, "endLine": 5}),
         (Location("a.py", 3, 4, 3, 2), {"startLine": 3, "startColumn": 4, "endLine": 3}),  # bad end column
@@ -270,3 +276,99 @@ def test_regions_are_valid_for_partial_positions(
     assert not list(validator.iter_errors(doc))
     physical = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert physical.get("region") == region
+
+
+# ----- GitHub's limits: results per run, runs, gzipped size; cut by score, and said -----
+
+
+def _scored(count: int, tool: str = "stackaudit", noise: bool = False) -> tuple[Assessment, ...]:
+    """``count`` findings with distinct, descending scores (random snippets defeat gzip when ``noise``)."""
+    base = sample_result().findings[0]
+    rule = RULES["perf.n-plus-one"]
+    out = []
+    for i in range(count):
+        snippet = (
+            "".join(hashlib.sha256(f"{i}.{k}".encode()).hexdigest() for k in range(8)) if noise else f"x{i}"
+        )
+        finding = rule.finding(Location(f"m{i}.py", 1), f"m{i}", snippet, tool=tool)
+        score = replace(base.score, impact=Factor(10 - i / (count + 1), ()))
+        out.append(replace(base, finding=finding, score=score))
+    return tuple(out)
+
+
+def test_results_per_run_are_cut_by_score_and_the_cut_is_said(validator: Draft4Validator) -> None:
+    items = _scored(12)
+    result = replace(sample_result(), findings=items, suppressed=())
+    doc = json.loads(sarif.render(result, RULES, Limits(results_per_run=5)))
+    assert not list(validator.iter_errors(doc))
+    run = doc["runs"][0]
+    assert [r["message"]["text"] for r in run["results"]] == [f"m{i}" for i in range(5)]  # highest kept
+    cut = run["properties"]["stackaudit/cut"]
+    assert (cut["resultsTotal"], cut["resultsIncluded"], cut["resultsCut"]) == (12, 5, 7)
+    assert cut["lowestScoreKept"] == items[4].score.value
+    notes = [
+        n
+        for n in run["invocations"][0]["toolExecutionNotifications"]
+        if n["descriptor"]["id"] == "results-cut"
+    ]
+    assert "7 of 12 results not included" in notes[0]["message"]["text"]
+    assert "at most 5 results per run" in notes[0]["message"]["text"]
+
+
+def test_at_most_twenty_runs_lowest_engines_left_out() -> None:
+    items = tuple(
+        item for n in range(25) for item in _scored(1, tool=f"engine{n:02d}")
+    )  # every engine's single finding has the same score: the first ones by order are kept
+    doc = json.loads(sarif.render(replace(sample_result(), findings=items, suppressed=()), RULES))
+    names = [r["tool"]["driver"]["name"] for r in doc["runs"]]
+    assert len(names) == 20 and names[0] == "stackaudit"
+    dropped = doc["runs"][0]["properties"]["stackaudit/runsCut"]
+    assert len(dropped) == 6 and {d["tool"] for d in dropped}.isdisjoint(names)
+
+
+def test_gzipped_size_stays_under_the_limit(validator: Draft4Validator) -> None:
+    items = _scored(800, noise=True)
+    limits = Limits(gzip_bytes=200_000, reserve_bytes=40_000)
+    text = sarif.render(replace(sample_result(), findings=items, suppressed=()), RULES, limits)
+    assert len(gzip.compress(text.encode())) <= limits.gzip_bytes
+    doc = json.loads(text)
+    assert not list(validator.iter_errors(doc))
+    run = doc["runs"][0]
+    kept = len(run["results"])
+    assert 0 < kept < 800
+    assert [r["message"]["text"] for r in run["results"]] == [f"m{i}" for i in range(kept)]
+    assert "MB gzipped" in run["properties"]["stackaudit/cut"]["reasons"][0]
+
+
+def test_every_result_has_a_start_line_repository_findings_point_at_their_fix_file() -> None:
+    base = sample_result().findings[0]
+    rule = RULES["perf.n-plus-one"]
+    unsigned = rule.finding(
+        Location(".git"), "unsigned commits", properties=(("fix_path", ".github/CODEOWNERS"),)
+    )
+    owners = rule.finding(Location("CODEOWNERS"), "no owners")
+    result = replace(
+        sample_result(), findings=(replace(base, finding=unsigned), replace(base, finding=owners))
+    )
+    doc = json.loads(sarif.render(result, RULES))
+    physical = [r["locations"][0]["physicalLocation"] for run in doc["runs"] for r in run["results"]]
+    assert all(p["region"]["startLine"] >= 1 for p in physical)
+    assert physical[0] == {
+        "artifactLocation": {"uri": ".github/CODEOWNERS", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 1},
+    }
+    assert physical[1]["artifactLocation"]["uri"] == "CODEOWNERS" and physical[1]["region"] == {
+        "startLine": 1
+    }
+    sample = json.loads(sarif.render(sample_result(), RULES))
+    assert all(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+        for run in sample["runs"]
+        for r in run["results"]
+    )
+
+
+def test_written_as_a_stream_equals_the_rendered_text() -> None:
+    out = io.StringIO()
+    sarif.write(sample_result(), RULES, out)
+    assert out.getvalue() == sarif.render(sample_result(), RULES)

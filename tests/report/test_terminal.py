@@ -8,6 +8,7 @@ import re
 from rich.console import Console
 
 from stackaudit.report import terminal
+from stackaudit.report._common import one_line
 from stackaudit.report.terminal import print_report
 
 from .golden import check_golden
@@ -82,7 +83,7 @@ def test_top_and_limit() -> None:
     out = _plain(top=3, limit=2)
     assert "Top three risks" in out
     top_block = out.split("Top three risks", 1)[1].split("Ranked findings", 1)[0]
-    assert len(re.findall(r"^\s*\d+\s+\d+\s+(CRITICAL|HIGH|MEDIUM|LOW|INFO)", top_block, re.M)) == 3
+    assert len(re.findall(r"^\s*\d+\. \d+\s+(CRITICAL|HIGH|MEDIUM|LOW|INFO)", top_block, re.M)) == 3
     assert "… 5 more findings not shown (limit 2)" in out
     assert " 3. " not in out.split("Ranked findings", 1)[1]
 
@@ -108,3 +109,63 @@ def test_long_snippets_say_how_much_is_hidden() -> None:
     print_report(replace(result, findings=(long,)), RULES, Console(file=buf, width=100, color_system=None))
     out = buf.getvalue()
     assert "│ line 5" in out and "line 6" not in out and "│ … 4 more lines" in out
+
+
+def _report(result: object = None, width: int = 80, terminal: bool = False) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, color_system=None, force_terminal=terminal)
+    print_report(result or sample_result(), RULES, console)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def test_a_pipe_at_80_columns_never_splits_rule_ids_or_paths() -> None:
+    out = _report(width=80)
+    lines = out.splitlines()
+    for item in sample_result().findings:
+        rule, path = item.finding.rule_id, one_line(item.finding.location.path)
+        assert any(rule in line for line in lines), rule
+        assert any(path in line for line in lines), path
+    top = out.split("Top five risks", 1)[1].split("Ranked findings", 1)[0]
+    assert " 1. 160  CRITICAL  sca.vulnerable-dependency  requirements.txt:7:1 · pillow 9.5.0" in top
+    assert "┃" not in top and "─" not in top  # no table in a pipe
+
+
+def test_a_wide_terminal_gets_the_table() -> None:
+    top = _report(width=160, terminal=True).split("Top five risks", 1)[1].split("Ranked findings", 1)[0]
+    assert "Score" in top and "Severity" in top and "─" in top
+    assert "sca.vulnerable-dependency" in top
+
+
+def test_dependency_rows_name_package_version_and_advisory() -> None:
+    out = _report(width=80)
+    assert "requirements.txt:7:1 · pillow 9.5.0 PYSEC-2023-175" in out
+
+
+def test_advisory_text_is_cut_at_a_word_with_an_ellipsis() -> None:
+    from dataclasses import replace
+
+    result = sample_result()
+    item = result.findings[0]
+    assert item.finding.vulnerability is not None
+    text = "Pillow " + "overflows the heap buffer when decoding crafted images " * 20
+    vuln = replace(item.finding.vulnerability, summary=text)
+    cut = replace(item, finding=replace(item.finding, vulnerability=vuln, message=text))
+    out = _report(replace(result, findings=(cut,)), width=80)
+    advisory = next(line for line in out.splitlines() if line.startswith("    Advisory: "))
+    assert advisory.endswith("…") and len(advisory) < len("    Advisory: ") + terminal.MESSAGE_CHARS + 1
+    assert advisory[:-1].rstrip().split()[-1] in {"Pillow", "overflows", "the", "heap", "buffer", "when"} | {
+        "decoding",
+        "crafted",
+        "images",
+    }
+
+
+def test_new_is_worded_by_what_it_is_measured_against() -> None:
+    from dataclasses import replace
+
+    out = _report()
+    assert "7 findings (4 new since the last run)" in out
+    assert "2 new since baseline origin/main over the threshold" in out
+    gate = replace(sample_result().gate, baseline=None)  # type: ignore[arg-type]
+    no_baseline = _report(replace(sample_result(), gate=gate))
+    assert "(threshold high; 2 over the threshold)" in no_baseline

@@ -1,4 +1,7 @@
-"""One import of the full shared snapshots per test session (both test folders reuse it)."""
+"""One import of the vulnerability snapshots per test session (both test folders reuse it).
+
+``data`` is the ``vuln_data`` fixture: the full shared snapshots, or the repository's subset.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from stackaudit.vulndb.connect import open_engine
 from stackaudit.vulndb.importer import ImportOptions, ImportReport, import_path
 
 
-def full_db(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[str, list[ImportReport]]:
+def full_db(tmp_path_factory: pytest.TempPathFactory, data: Path) -> tuple[str, list[ImportReport]]:
     folder = tmp_path_factory.getbasetemp() / "full-vulndb"
     url = f"sqlite:///{folder / 'store.db'}"
     marker = folder / "reports.txt"
@@ -19,9 +22,9 @@ def full_db(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tupl
     folder.mkdir(exist_ok=True)
     engine = open_engine(url)
     reports = [
-        import_path(engine, shared_data / "osv-pypi" / "vulns"),
-        import_path(engine, shared_data / "kev" / "known_exploited_vulnerabilities.json"),
-        import_path(engine, shared_data / "epss" / "EPSS_CVE_data", ImportOptions(snapshot="2026-08-16")),
+        import_path(engine, data / "osv-pypi" / "vulns"),
+        import_path(engine, data / "kev" / "known_exploited_vulnerabilities.json"),
+        import_path(engine, data / "epss" / "EPSS_CVE_data", ImportOptions(snapshot="2026-08-16")),
     ]
     engine.dispose()
     marker.write_text("\n".join(f"{r.source} {r.records}" for r in reports))

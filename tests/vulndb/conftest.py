@@ -9,7 +9,5 @@ from tests.vulndb._fulldb import full_db
 
 
 @pytest.fixture(scope="session")
-def full_vulndb(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
-) -> tuple[str, list[ImportReport]]:
-    return full_db(tmp_path_factory, shared_data)
+def full_vulndb(tmp_path_factory: pytest.TempPathFactory, vuln_data: Path) -> tuple[str, list[ImportReport]]:
+    return full_db(tmp_path_factory, vuln_data)

@@ -73,7 +73,8 @@ def matches(full_vulndb: tuple[str, list[ImportReport]]) -> list[VulnMatch]:
     return list(audit_dependencies(db, deps).matches)
 
 
-def test_import_counts(full_vulndb: tuple[str, list[ImportReport]]) -> None:
+def test_import_counts(full_vulndb: tuple[str, list[ImportReport]], shared_data: Path) -> None:
+    """The whole snapshot's counts: only with the full shared data (skipped on the repository's subset)."""
     db = VulnDatabase(open_engine(full_vulndb[0]))
     sources = {s.kind: s for s in db.sources()}
     assert sources["osv"].records == 7080 - 269 and sources["osv"].rejected == 4  # the 4 schema failures
@@ -82,16 +83,16 @@ def test_import_counts(full_vulndb: tuple[str, list[ImportReport]]) -> None:
 
 
 @pytest.mark.parametrize("package", sorted(PINS))
-def test_findings_match_independent_check(package: str, matches: list[VulnMatch], shared_data: Path) -> None:
-    expected, _ = _independent(shared_data, package, PINS[package])
+def test_findings_match_independent_check(package: str, matches: list[VulnMatch], vuln_data: Path) -> None:
+    expected, _ = _independent(vuln_data, package, PINS[package])
     ours = {r for m in matches if m.dependency.name == package for r in m.records}
     assert expected, f"the snapshot should have advisories for {package} {PINS[package]}"
     assert ours == expected
 
 
 @pytest.mark.parametrize("package", sorted(PINS))
-def test_fixed_version_advice_is_correct(package: str, matches: list[VulnMatch], shared_data: Path) -> None:
-    _, records = _independent(shared_data, package, PINS[package])
+def test_fixed_version_advice_is_correct(package: str, matches: list[VulnMatch], vuln_data: Path) -> None:
+    _, records = _independent(vuln_data, package, PINS[package])
     mine = [m for m in matches if m.dependency.name == package]
     upgrade = mine[0].upgrade
     assert upgrade is not None and all(m.upgrade == upgrade for m in mine)

@@ -15,7 +15,7 @@ from stackaudit.analyzers import registry
 from stackaudit.config.loader import ConfigError, load_config
 from stackaudit.config.schema import Config
 from stackaudit.model import AuditResult
-from stackaudit.report import FORMATS, render
+from stackaudit.report import FORMATS, write
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -69,12 +69,12 @@ def emit(result: AuditResult, formats: list[str], outputs: list[Path | None]) ->
                 with out.open("w", encoding="utf-8") as handle:
                     print_report(result, rules, Console(file=handle, highlight=False, width=120))
             continue
-        text = render(result, fmt, rules)
         if out is None:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        else:
+            write(result, fmt, rules, sys.stdout)
+        else:  # streamed: a 50,000-finding report is never one string in memory
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+            with out.open("w", encoding="utf-8") as handle:
+                write(result, fmt, rules, handle)
 
 
 def exit_code(result: AuditResult) -> int:

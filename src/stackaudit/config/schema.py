@@ -74,6 +74,13 @@ class RuleOverride(Section):
     effort: float | None = Field(default=None, gt=0)
 
 
+class RetentionConfig(Section):
+    """``[tool.stackaudit.retention]``: stored runs kept after each recorded audit (none: all)."""
+
+    runs: int | None = Field(default=None, ge=1)  # keep the newest N runs of the project
+    days: int | None = Field(default=None, ge=1)  # delete runs that started more than N days ago
+
+
 class Config(Section):
     include: list[str] = []  # path globs; empty = everything discovered
     exclude: list[str] = list(DEFAULT_EXCLUDE)
@@ -99,6 +106,7 @@ class Config(Section):
     load: LoadConfig = LoadConfig()
     nplusone: NPlusOneConfig = NPlusOneConfig()
     regression: RegressionConfig = RegressionConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     def config_hash(self) -> str:
         """A stable hash of the effective config, part of every cache key."""

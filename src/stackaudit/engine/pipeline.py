@@ -199,4 +199,6 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         result = dataclasses.replace(result, gate=_gate(options, result, store, project))
         if options.record:
             store.save_run(result)
+            keep = options.config.retention
+            store.apply_retention(project, keep.runs, keep.days, started)
         return result

@@ -1,49 +1,60 @@
 """Reporters: one module per format. They only serialise a finished ``AuditResult``.
 
-The CLI calls ``render(result, fmt, rules)`` for file formats and
-``stackaudit.report.terminal.print_report`` for the terminal.
+The CLI calls ``write(result, fmt, rules, out)`` (or ``render`` for a string) for file
+formats and ``stackaudit.report.terminal.print_report`` for the terminal. Every format
+module has ``write(result, rules, out)``: the large ones (JSON, SARIF, HTML) write
+finding by finding, so a 50,000-finding report is never one string in memory.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
+from typing import Any, TextIO
 
 from stackaudit.model import AuditResult, RuleMeta
 
 FORMATS: tuple[str, ...] = ("json", "sarif", "markdown", "html")
 
-Renderer = Callable[[AuditResult, Mapping[str, RuleMeta]], str]
+Writer = Callable[[AuditResult, Mapping[str, RuleMeta], Any], None]
 
 
-def _renderer(fmt: str) -> Renderer:
+def _writer(fmt: str) -> Writer:
     # Imported here so that loading one format never loads the others.
     if fmt == "json":
         from stackaudit.report import json_v1
 
-        return json_v1.render
+        return json_v1.write
     if fmt == "sarif":
         from stackaudit.report import sarif
 
-        return sarif.render
+        return sarif.write
     if fmt == "markdown":
         from stackaudit.report import markdown
 
-        return markdown.render
+        return markdown.write
     if fmt == "html":
         from stackaudit.report import html
 
-        return html.render
+        return html.write
     raise ValueError(f"unknown report format {fmt!r} (expected one of: {', '.join(FORMATS)})")
 
 
-def render(result: AuditResult, fmt: str, rules: Mapping[str, RuleMeta]) -> str:
-    """Serialise ``result`` as ``fmt`` (json, sarif, markdown, html).
+def write(result: AuditResult, fmt: str, rules: Mapping[str, RuleMeta], out: TextIO) -> None:
+    """Write ``result`` as ``fmt`` (json, sarif, markdown, html) to an open text stream.
 
     ``rules`` maps rule id to RuleMeta; findings whose rule is absent (e.g. a stored
     run from an older version) are reported from their own fields.
     Raises ValueError for an unknown format.
     """
-    return _renderer(fmt.strip().lower())(result, rules)
+    _writer(fmt.strip().lower())(result, rules, out)
 
 
-__all__ = ["FORMATS", "render"]
+def render(result: AuditResult, fmt: str, rules: Mapping[str, RuleMeta]) -> str:
+    """``write`` into a string (tests, stdout, small reports)."""
+    out = io.StringIO()
+    write(result, fmt, rules, out)
+    return out.getvalue()
+
+
+__all__ = ["FORMATS", "render", "write"]

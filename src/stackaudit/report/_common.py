@@ -7,7 +7,7 @@ summaries only count and group what the finished ``AuditResult`` already holds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from stackaudit.model import (
@@ -17,12 +17,14 @@ from stackaudit.model import (
     AuditResult,
     Category,
     Finding,
+    GateVerdict,
     NotAnalysed,
     NotAnalysedReason,
     RuleMeta,
     Score,
     Severity,
     Status,
+    VulnerabilityInfo,
 )
 
 # C0 controls except tab/newline, DEL, C1 controls, and the bidirectional
@@ -51,6 +53,8 @@ def _visible(match: re.Match[str]) -> str:
 
 def neutralise(text: str) -> str:
     """Make control characters visible (``\\x1b``) while keeping tabs and newlines."""
+    if text.isascii() and text.isprintable():  # the common case, checked in C
+        return text
     return _CONTROL.sub(_visible, text)
 
 
@@ -154,3 +158,41 @@ def tool_version(result: AuditResult, tool: str) -> str:
     if tool == "stackaudit":
         return result.run.tool_version
     return dict(result.run.tool_versions).get(tool, "")
+
+
+ELLIPSIS = "\u2026"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis.
+
+    A single word longer than the limit (a path, a hash) is cut inside it rather than dropped.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + ELLIPSIS
+
+
+def gate_count(gate: GateVerdict, escape: Callable[[str], str] = str) -> str:
+    """The gate's count in words that say what "new" is measured against.
+
+    With a baseline: findings new since the baseline (a ref, a stored run, a file). Without
+    one the gate counts every finding over the threshold, so it does not call them new.
+    """
+    if gate.baseline:
+        return f"{gate.new_findings} new since baseline {escape(gate.baseline)} over the threshold"
+    return f"{gate.new_findings} over the threshold"
+
+
+def vulnerability_text(v: VulnerabilityInfo) -> str:
+    """Package, version, advisory ids and the exploit facts, on one line (unescaped)."""
+    parts = [f"{v.package} {v.version}", v.id, *v.aliases]
+    parts += [f"CVSS {num(v.cvss_score)}"] if v.cvss_score is not None else []
+    parts += [f"EPSS {v.epss:.1%}"] if v.epss is not None else []
+    parts += ["CISA KEV: exploited in the wild"] if v.kev else []
+    parts += [f"fixed in {', '.join(v.fixed_versions)}"] if v.fixed_versions else []
+    return " · ".join(parts)

@@ -1,9 +1,15 @@
-"""A self-contained HTML report: one file, no network.
+"""A self-contained HTML report: one file, no network, fast at any size.
 
-Inline CSS and a tiny inline script (filter and sort), both allowed by hash in
-a strict Content-Security-Policy (``default-src 'none'``). Every string from
-the audited repository goes through ``h()`` (``html.escape`` after control
-characters are made visible), in text and in attribute values alike.
+The page leads with the verdict and the top five risks, then two small charts
+(findings by severity and by category), the findings grouped by rule with counts,
+and the list of every finding, drawn a page at a time by a small inline script
+from JSON embedded in the page (``html_data``). Inline CSS and the script are
+allowed by hash in a strict Content-Security-Policy (``default-src 'none'``).
+Every repository string in the markup goes through ``h()`` (``html.escape`` after
+control characters are made visible); the script only ever sets ``textContent``.
+
+The trend over the project's stored runs is not drawn: an ``AuditResult`` holds one
+run (``stackaudit history`` lists the others), and the page says so.
 """
 
 from __future__ import annotations
@@ -11,11 +17,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import io
 from collections.abc import Mapping
+from typing import Any
 
 from stackaudit.model import Assessment, AuditResult, Category, RuleMeta, Severity
 from stackaudit.report import _common as c
+from stackaudit.report import html_data
 from stackaudit.report.html_assets import CSS, JS
+
+LIST_ITEMS = 10  # gate reasons and notices shown before "and N more"
+BAR_WIDTH = 220  # pixels of the longest bar in a chart
+
+SEVERITY_COLOUR: Mapping[Severity, str] = {
+    Severity.CRITICAL: "#8b0000",
+    Severity.HIGH: "#d33",
+    Severity.MEDIUM: "#d98a00",
+    Severity.LOW: "#2b8ac4",
+    Severity.INFO: "#8892a0",
+}
 
 
 def h(text: str) -> str:
@@ -36,28 +56,54 @@ def content_security_policy() -> str:
 
 
 def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> str:
+    out = io.StringIO()
+    write(result, rules, out, top)
+    return out.getvalue()
+
+
+def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, top: int = 5) -> None:
+    """Write the page to a text stream; the findings' data goes out one finding at a time."""
     title = f"stackaudit report: {h(result.run.project)}"
-    body = "\n".join(
-        [
-            _header(result),
-            _top(result, rules, top),
-            _findings(result, rules),
-            _coverage(result),
-            _history(result, rules),
-        ]
-    )
-    return (
+    out.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
-        f"<script>{JS}</script>\n</body>\n</html>\n"
+        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
     )
+    for part in (_header(result), _top(result, rules, top), _charts(result), _groups(result, rules)):
+        out.write(part + "\n")
+    out.write(_findings(result) + "\n")
+    out.write(_coverage(result) + "\n")
+    out.write(_fixed(result) + "\n")
+    html_data.write(result, rules, out)
+    out.write(f"<script>{JS}</script>\n</body>\n</html>\n")
 
 
 def _sev(severity: Severity) -> str:
     return f'<span class="sev sev-{int(severity)}">{severity.label}</span>'
+
+
+def _capped(items: tuple[str, ...], each: str) -> str:
+    """``each`` formatted per item (at most LIST_ITEMS of them), then "and N more"."""
+    parts = [each.format(h(item)) for item in items[:LIST_ITEMS]]
+    if len(items) > LIST_ITEMS:
+        parts.append(each.format(f"and {len(items) - LIST_ITEMS} more"))
+    return "".join(parts)
+
+
+def _verdict(result: AuditResult) -> list[str]:
+    gate = result.gate
+    if gate is None:
+        return []
+    cls, word = ("pass", "passed") if gate.passed else ("fail", "failed")
+    parts = [
+        f'<div class="gate {cls}" id="gate">Gate {word} (threshold {h(gate.threshold)}; '
+        f"{c.gate_count(gate, h)})</div>"
+    ]
+    if gate.reasons:
+        parts.append(f'<ul class="reasons">{_capped(gate.reasons, "<li>{}</li>")}</ul>')
+    return parts
 
 
 def _header(result: AuditResult) -> str:
@@ -72,25 +118,15 @@ def _header(result: AuditResult) -> str:
         f"stackaudit {h(run.tool_version)}",
         f"{run.files_analysed} of {run.files_total} files analysed in {c.num(run.duration_s)} s",
     ]
-    parts = ["<header>", "<h1>stackaudit report</h1>", f'<p class="meta">{" · ".join(meta)}</p>']
+    parts = ["<header>", "<h1>stackaudit report</h1>", *_verdict(result)]
     sev = ", ".join(f"{k} {s.label}" for s, k in n.by_severity if k)
     parts.append(
-        f'<p id="totals"><strong>{n.total}</strong> findings, <strong>{n.new}</strong> new'
+        f'<p id="totals"><strong>{n.total}</strong> findings, <strong>{n.new}</strong> new since the last run'
         + (f" ({sev})" if sev else "")
         + "</p>"
     )
-    gate = result.gate
-    if gate is not None:
-        cls, word = ("pass", "passed") if gate.passed else ("fail", "failed")
-        reasons = "".join(f"<li>{h(r)}</li>" for r in gate.reasons)
-        base = f", baseline {h(gate.baseline)}" if gate.baseline else ""
-        parts.append(
-            f'<div class="gate {cls}" id="gate">Gate {word} (threshold {h(gate.threshold)}{base};'
-            f" {gate.new_findings} new findings over it)</div>"
-        )
-        if reasons:
-            parts.append(f"<ul>{reasons}</ul>")
-    parts.extend(f'<div class="notice">{h(notice)}</div>' for notice in run.notices)
+    parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
+    parts.append(_capped(run.notices, '<div class="notice">{}</div>'))
     parts.append("</header>")
     return "\n".join(parts)
 
@@ -100,84 +136,78 @@ def _top(result: AuditResult, rules: Mapping[str, RuleMeta], top: int) -> str:
     for rank, item in enumerate(result.findings[:top], 1):
         f = item.finding
         owner = h(item.owner) if item.owner else "unowned"
+        vuln = (
+            f'<div class="small">{h(c.vulnerability_text(f.vulnerability))}</div>' if f.vulnerability else ""
+        )
         cards.append(
             f'<li class="card"><div><span class="score">{c.num(item.score.value)}</span> '
             f"#{rank} {_sev(f.severity)}</div><div><strong>{h(f.rule_id)}</strong> "
-            f'{h(c.rule_title(rules, f))}</div><div class="loc">{h(c.location_text(f))}</div>'
+            f'{h(c.rule_title(rules, f))}</div><div class="loc">{h(c.location_text(f))}</div>{vuln}'
+            f'<div class="small">{h(c.clip(f.message, 240))}</div>'
             f'<div class="small">{owner} · {item.age_days} days · {item.status.value}</div></li>'
         )
     inner = f'<ol class="cards">{"".join(cards)}</ol>' if cards else "<p>No findings.</p>"
     return f'<section id="top-risks"><h2>{c.top_heading(top)}</h2>\n{inner}\n</section>'
 
 
-def _details(item: Assessment, rules: Mapping[str, RuleMeta]) -> str:
-    f = item.finding
-    out = [f"<details><summary>{h(f.message or f.rule_id)}</summary>"]
-    if f.snippet:
-        out.append(f"<pre>{h(f.snippet)}</pre>")
-    out.append(f"<p>{h(c.score_formula(item.score))}</p><dl>")
-    for name, value, reasons in c.score_factors(item.score):
-        why = "; ".join(h(r) for r in reasons) or "rule default"
-        out.append(f"<dt>{name} {c.num(value)}</dt><dd>{why}</dd>")
-    out.append("</dl>")
-    out.extend(_facts(item))
-    if f.trace:
-        steps = "".join(
-            f'<li><span class="kind">{h(s.kind)}</span> {h(str(s.location))} {h(s.note)}</li>'
-            for s in f.trace
+def _bars(title: str, rows: list[tuple[str, int, str]]) -> str:
+    """A small horizontal bar chart as inline SVG (attributes only: no style, no script)."""
+    peak = max((n for _, n, _ in rows), default=0) or 1
+    height = 22 * len(rows) + 8
+    bars = []
+    for i, (label, count, colour) in enumerate(rows):
+        y = 4 + 22 * i
+        width = round(BAR_WIDTH * count / peak)
+        bars.append(
+            f'<text x="0" y="{y + 14}" font-size="12">{h(label)}</text>'
+            f'<rect x="100" y="{y + 2}" width="{width}" height="16" fill="{colour}"></rect>'
+            f'<text x="{106 + width}" y="{y + 14}" font-size="12">{count}</text>'
         )
-        out.append(f'<p>Taint trace:</p><ol class="trace">{steps}</ol>')
-    if item.evidence:
-        evs = "".join(
-            f"<li>{h(e.kind.value)}{' on ' + h(e.endpoint) if e.endpoint else ''} "
-            f"({e.recorded_at.date().isoformat()}): {h(e.summary)}</li>"
-            for e in item.evidence
+    return (
+        f'<figure class="chart"><figcaption>{title}</figcaption>'
+        f'<svg role="img" aria-label="{title}" width="{BAR_WIDTH + 160}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg">{"".join(bars)}</svg></figure>'
+    )
+
+
+def _charts(result: AuditResult) -> str:
+    n = c.counts(result.findings)
+    severity = [(s.label, k, SEVERITY_COLOUR[s]) for s, k in n.by_severity]
+    category = [(cat.value, k, "#2f5fd0") for cat, k in n.by_category]
+    return (
+        '<section id="charts"><h2>At a glance</h2><div class="charts">'
+        f"{_bars('Findings by severity', severity)}{_bars('Findings by category', category)}</div>"
+        '<p class="small">Trend over stored runs: not drawn here, this report holds one run; '
+        "<code>stackaudit history</code> lists the project's runs.</p></section>"
+    )
+
+
+def _groups(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
+    groups: dict[str, list[Assessment]] = {}
+    for item in result.findings:
+        groups.setdefault(item.finding.rule_id, []).append(item)
+    rows = []
+    for rid, items in sorted(groups.items(), key=lambda kv: (-kv[1][0].score.value, kv[0])):
+        best = items[0]
+        paths = len({i.finding.location.path for i in items})
+        rows.append(
+            f'<tr><td><button type="button" class="rule" data-rule="{h(rid)}">{h(rid)}</button><br>'
+            f'<span class="small">{h(c.rule_title(rules, best.finding))}</span></td>'
+            f'<td>{_sev(best.finding.severity)}</td><td class="num">{len(items)}</td>'
+            f'<td class="num">{paths}</td><td class="num">{c.num(best.score.value)}</td>'
+            f'<td class="loc">{h(c.location_text(best.finding))}</td></tr>'
         )
-        out.append(f'<p>Runtime evidence:</p><ul class="evidence">{evs}</ul>')
-    meta = rules.get(f.rule_id)
-    if meta is not None and meta.doc:
-        out.append(f"<details><summary>Playbook</summary><pre>{h(meta.doc)}</pre></details>")
-    out.append("</details>")
-    return "".join(out)
-
-
-def _facts(item: Assessment) -> list[str]:
-    f = item.finding
-    facts: list[tuple[str, str]] = [
-        ("fingerprint", h(f.fingerprint)),
-        ("tool", h(f.tool)),
-        ("confidence", f.confidence.label),
-        ("context", f.context.value),
-    ]
-    if f.endpoint:
-        facts.append(("endpoint", h(f.endpoint)))
-    if f.location.symbol:
-        facts.append(("symbol", h(f.location.symbol)))
-    if f.cwe:
-        facts.append(("CWE", ", ".join(f"CWE-{n}" for n in f.cwe)))
-    if item.owner:
-        facts.append(("owner", h(item.owner) + (f" ({h(item.owner_source)})" if item.owner_source else "")))
-    facts.append(("first seen", f"{h(item.first_seen.date().isoformat())} ({item.age_days} days)"))
-    if f.related:
-        facts.append(("related", ", ".join(h(str(r)) for r in f.related)))
-    v = f.vulnerability
-    if v is not None:
-        vuln = [f"{h(v.package)} {h(v.version)}", h(v.id), *(h(a) for a in v.aliases)]
-        vuln += [f"CVSS {c.num(v.cvss_score)}"] if v.cvss_score is not None else []
-        vuln += [f"EPSS {v.epss:.1%}"] if v.epss is not None else []
-        vuln += ['<span class="kev">CISA KEV: exploited in the wild</span>'] if v.kev else []
-        vuln += [f"fixed in {h(', '.join(v.fixed_versions))}"] if v.fixed_versions else []
-        facts.append(("vulnerability", " · ".join(vuln)))
-    if f.fix:
-        facts.append(("fix", h(f.fix)))
-    if item.suppression:
-        facts.append(("suppression", h(item.suppression)))
-    return ["<dl>", *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts), "</dl>"]
-
-
-def _formula(item: Assessment) -> str:
-    s = item.score
-    return f"{c.num(s.impact.value)} {c.TIMES} {c.num(s.likelihood.value)} {c.DIVIDE} {c.num(s.effort.value)}"
+    if not rows:
+        return '<section id="groups"><h2>Findings by rule</h2><p>No findings.</p></section>'
+    head = (
+        "<thead><tr><th>Rule</th><th>Severity</th><th>Findings</th><th>Files</th>"
+        "<th>Highest score</th><th>Highest-scored location</th></tr></thead>"
+    )
+    return (
+        f'<section id="groups"><h2>Findings by rule ({len(rows)} rules)</h2>'
+        f'<p class="small">Choose a rule to list its findings below.</p>'
+        f'<table id="groups-table">{head}<tbody>{"".join(rows)}</tbody></table></section>'
+    )
 
 
 _COLUMNS = (
@@ -189,43 +219,10 @@ _COLUMNS = (
     ("owner", "text", "Owner"),
     ("age", "num", "Age (days)"),
     ("status", "text", "Status"),
-    ("finding", "", "Finding"),
 )
 
 
-def _row(rank: int, item: Assessment, rules: Mapping[str, RuleMeta]) -> str:
-    f = item.finding
-    owner = item.owner or ""
-    cells = [
-        f'<td class="num" data-v="{rank}">{rank}</td>',
-        f'<td class="num" data-v="{item.score.value}"><strong>{c.num(item.score.value)}</strong><br>'
-        f'<span class="small">{_formula(item)}</span></td>',
-        f'<td data-v="{int(f.severity)}">{_sev(f.severity)}</td>',
-        f'<td data-v="{h(f.rule_id)}"><strong>{h(f.rule_id)}</strong><br>'
-        f'<span class="small">{h(c.rule_title(rules, f))}</span></td>',
-        f'<td class="loc" data-v="{h(c.location_text(f))}">{h(c.location_text(f))}</td>',
-        f'<td data-v="{h(owner)}">{h(owner) if owner else "unowned"}</td>',
-        f'<td class="num" data-v="{item.age_days}">{item.age_days}</td>',
-        f'<td data-v="{item.status.value}">{item.status.value}</td>',
-        f"<td>{_details(item, rules)}</td>",
-    ]
-    return (
-        f'<tr class="finding" data-sev="{int(f.severity)}" data-cat="{f.category.value}">'
-        + "".join(cells)
-        + "</tr>"
-    )
-
-
-def _table(table_id: str, items: tuple[Assessment, ...], rules: Mapping[str, RuleMeta]) -> str:
-    heads = "".join(
-        f'<th data-key="{key}" data-type="{kind}">{label}</th>' if kind else f"<th>{label}</th>"
-        for key, kind, label in _COLUMNS
-    )
-    rows = "\n".join(_row(i, a, rules) for i, a in enumerate(items, 1))
-    return f'<table id="{table_id}"><thead><tr>{heads}</tr></thead><tbody>\n{rows}\n</tbody></table>'
-
-
-def _findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
+def _findings(result: AuditResult) -> str:
     sev = "".join(f'<option value="{int(s)}">{s.label} and above</option>' for s in Severity)
     cat = "".join(f'<option value="{k.value}">{k.value}</option>' for k in Category)
     controls = (
@@ -233,11 +230,19 @@ def _findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
         'aria-label="Filter findings">'
         f'<select id="sev" aria-label="Minimum severity">{sev}</select>'
         f'<select id="cat" aria-label="Category"><option value="">all categories</option>{cat}</select>'
+        '<label class="small"><input id="hidden" type="checkbox"> suppressed or accepted '
+        f"({len(result.suppressed)})</label>"
         '<span id="shown" class="small"></span></div>'
+    )
+    heads = "".join(f'<th data-key="{key}" data-type="{kind}">{label}</th>' for key, kind, label in _COLUMNS)
+    pager = (
+        '<div class="pager"><button type="button" id="prev">previous</button>'
+        '<span id="page" class="small"></span><button type="button" id="next">next</button></div>'
     )
     return (
         f'<section id="findings"><h2>All findings ({len(result.findings)})</h2>\n{controls}\n'
-        f"{_table('findings-table', result.findings, rules)}\n</section>"
+        f'<table id="findings-table"><thead><tr>{heads}<th>Finding</th></tr></thead><tbody></tbody></table>'
+        f"\n{pager}\n</section>"
     )
 
 
@@ -272,21 +277,14 @@ def _coverage(result: AuditResult) -> str:
     return "\n".join(out)
 
 
-def _history(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
-    out = []
-    if result.suppressed:
-        out.append(
-            f'<section id="suppressed"><details><summary>Suppressed or accepted '
-            f"({len(result.suppressed)})</summary>"
-            f"{_table('suppressed-table', result.suppressed, rules)}</details></section>"
-        )
-    if result.fixed:
-        rows = "".join(
-            f"<li>{h(x.rule_id)} in {h(x.path)} (first seen {x.first_seen.date().isoformat()})</li>"
-            for x in result.fixed
-        )
-        out.append(
-            f'<section id="fixed"><h2>Fixed since the last run ({len(result.fixed)})</h2>'
-            f"<ul>{rows}</ul></section>"
-        )
-    return "\n".join(out)
+def _fixed(result: AuditResult) -> str:
+    if not result.fixed:
+        return ""
+    rows = "".join(
+        f"<li>{h(x.rule_id)} in {h(x.path)} (first seen {x.first_seen.date().isoformat()})</li>"
+        for x in result.fixed
+    )
+    return (
+        f'<section id="fixed"><details><summary>Fixed since the last run ({len(result.fixed)})</summary>'
+        f"<ul>{rows}</ul></details></section>"
+    )

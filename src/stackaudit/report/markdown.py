@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from stackaudit.model import Assessment, AuditResult, RuleMeta
 from stackaudit.report import _common as c
@@ -20,10 +21,14 @@ from stackaudit.report import _common as c
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~!:])")
 _MD_LEADING = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 _BACKTICKS = re.compile(r"`+")
-# GitHub caps a PR comment at 65,536 characters: the all-findings table stops adding
-# rows past this many characters (and says so); the other sections are small and bounded.
-TABLE_BUDGET = 50_000
+# GitHub caps a PR comment (and a job summary) at 65,536 characters. Every list is capped
+# ("and N more") and the all-findings table gets what the other parts leave, so the whole
+# document stays under the cap whatever the result holds.
+MAX_CHARS = 65_536
+MARGIN = 600  # the table's own lines (details, header, the "more findings" note)
+LIST_ITEMS = 10  # gate reasons, notices, analyzer remarks shown before "and N more"
 SNIPPET_CHARS = 160  # longer snippets are shortened in table cells (the JSON/HTML keep them whole)
+CELL_CHARS = 200  # a rule title, path or message in a cell
 
 
 def md(text: str) -> str:
@@ -50,20 +55,29 @@ def code(text: str) -> str:
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+def _short(text: str, limit: int = SNIPPET_CHARS) -> str:
+    return c.clip(" ".join(text.split()), limit)
+
+
+def _capped[T](items: Sequence[T], line: Any, limit: int = LIST_ITEMS) -> list[str]:
+    """One line per item, at most ``limit`` of them, then "and N more"."""
+    lines = [line(item) for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"- and {len(items) - limit} more")
+    return lines
 
 
 def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> str:
-    parts = [
-        _headline(result),
-        _top_table(result, rules, top),
-        _all_findings(result, rules),
-        _not_analysed(result),
-        _footer(result),
-    ]
-    return "\n\n".join(p for p in parts if p) + "\n"
+    """The comment: verdict, top risks, then as many findings as the size cap leaves room for."""
+    head = [_headline(result), _top_table(result, rules, top)]
+    tail = [_not_analysed(result), _footer(result)]
+    used = sum(len(p) + 2 for p in (*head, *tail))
+    table = _all_findings(result, rules, MAX_CHARS - MARGIN - used)
+    return "\n\n".join(p for p in (*head, table, *tail) if p) + "\n"
+
+
+def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any) -> None:
+    out.write(render(result, rules))
 
 
 def _headline(result: AuditResult) -> str:
@@ -76,16 +90,15 @@ def _headline(result: AuditResult) -> str:
     else:
         title = f"## ❌ stackaudit gate failed ({md(gate.threshold)})"
     sev = ", ".join(f"{count} {s.label}" for s, count in n.by_severity if count)
-    lines = [title, "", f"**{n.new} new** of **{n.total} findings**" + (f" ({sev})" if sev else "")]
+    new = f"**{n.new} new since the last run**"
+    lines = [title, "", f"**{n.total} findings** · {new}" + (f" ({sev})" if sev else "")]
     if gate is not None:
-        lines[-1] += f" · {gate.new_findings} new over the threshold"
-        if gate.baseline:
-            lines[-1] += f" · baseline {md(gate.baseline)}"
-        lines.extend(f"- {md(reason)}" for reason in gate.reasons)
+        lines[-1] += f" · {c.gate_count(gate, md)}"
+        lines.extend(_capped(gate.reasons, lambda r: f"- {md(_short(r, CELL_CHARS))}"))
     run = result.run
     where = md(run.project) + (f" at {md(run.commit[:12])}" if run.commit else "")
     lines.extend(["", f"Project {where} · {run.files_analysed} of {run.files_total} files analysed"])
-    lines.extend(f"> ⚠️ {md(notice)}" for notice in run.notices)
+    lines.extend(_capped(run.notices, lambda n: f"> ⚠️ {md(_short(n, CELL_CHARS))}"))
     return "\n".join(lines)
 
 
@@ -95,8 +108,8 @@ def _row(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], extra: bool
         str(rank),
         c.num(item.score.value),
         f.severity.label,
-        f"{md(f.rule_id)}<br>{md(c.rule_title(rules, f))}",
-        md(c.location_text(f)),
+        f"{md(_short(f.rule_id, CELL_CHARS))}<br>{md(_short(c.rule_title(rules, f), CELL_CHARS))}",
+        md(_short(c.location_text(f), CELL_CHARS)),
         code(item.owner) if item.owner else "—",
         f"{item.age_days} d",
         item.status.value,
@@ -107,7 +120,7 @@ def _row(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], extra: bool
             for name, value, why in c.score_factors(item.score)
         )
         snippet = code(_short(f.snippet)) if f.snippet else ""
-        cells.extend([md(f.message) + (f"<br>{snippet}" if snippet else ""), reasons])
+        cells.extend([md(_short(f.message, CELL_CHARS * 2)) + (f"<br>{snippet}" if snippet else ""), reasons])
     return "| " + " | ".join(cells) + " |"
 
 
@@ -122,7 +135,7 @@ def _top_table(result: AuditResult, rules: Mapping[str, RuleMeta], top: int) -> 
     return "\n".join([f"### {c.top_heading(top)}", "", _HEAD, _SEP, *rows])
 
 
-def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
+def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta], budget: int) -> str:
     if not result.findings:
         return ""
     rows: list[str] = []
@@ -130,7 +143,7 @@ def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
     for rank, item in enumerate(result.findings, 1):
         row = _row(rank, item, rules, True)
         used += len(row) + 1
-        if used > TABLE_BUDGET:
+        if used > budget:
             break
         rows.append(row)
     total = len(result.findings)
@@ -158,11 +171,17 @@ def _not_analysed(result: AuditResult) -> str:
         "</summary>",
         "",
     ]
-    for record in problems:
-        why = f": {md(record.reason)}" if record.reason else ""
-        lines.append(f"- analyzer **{md(record.name)}** {record.state.value}{why}")
+    lines.extend(
+        _capped(
+            problems,
+            lambda r: (
+                f"- analyzer **{md(r.name)}** {r.state.value}"
+                + (f": {md(_short(r.reason, CELL_CHARS))}" if r.reason else "")
+            ),
+        )
+    )
     for reason, entries in groups:
-        shown = ", ".join(md(e.path) for e in entries[:5])
+        shown = ", ".join(md(_short(e.path, CELL_CHARS)) for e in entries[:5])
         more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
         lines.append(f"- {reason.value} ({len(entries)}): {shown}{more}")
     lines.extend(["", "</details>"])

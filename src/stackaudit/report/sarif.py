@@ -6,13 +6,21 @@ engines (ruff, zizmor, ...) in order of first appearance. Run-wide facts
 go on the stackaudit run, except an analyzer's own record, which goes on the
 run of the engine of the same name. Suppressed and accepted findings are
 written with a SARIF ``suppressions`` entry, so code scanning shows them closed.
+
+GitHub's limits are kept (``sarif_limits``): at most 25,000 results per run, 20 runs
+and 10 MB gzipped. The lowest-scored results are cut, the highest kept, and each run
+says what was cut (``properties`` and a notification). Every result's location has a
+``region.startLine`` (line 1 for a file-level or repository-level finding, at the file
+that would fix it when the finding names one in its ``fix_path`` property). The document
+is written result by result, never built whole in memory.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -24,12 +32,18 @@ from stackaudit.model import (
     Confidence,
     Finding,
     Location,
-    NotAnalysedReason,
     RuleMeta,
     Severity,
-    Status,
 )
 from stackaudit.report._common import tool_version
+from stackaudit.report.sarif_limits import Limits, Plan, ToolPlan, plan
+from stackaudit.report.sarif_tables import ANALYZER_LEVEL as ANALYZER_LEVEL
+from stackaudit.report.sarif_tables import LEVEL as LEVEL
+from stackaudit.report.sarif_tables import NOT_ANALYSED_LEVEL as NOT_ANALYSED_LEVEL
+from stackaudit.report.sarif_tables import PRECISION as PRECISION
+from stackaudit.report.sarif_tables import PROBLEM_SEVERITY as PROBLEM_SEVERITY
+from stackaudit.report.sarif_tables import SECURITY_SEVERITY as SECURITY_SEVERITY
+from stackaudit.report.sarif_tables import SUPPRESSION_KIND as SUPPRESSION_KIND
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -37,87 +51,65 @@ FINGERPRINT_KEY = "stackaudit/v1"
 
 JsonObject = dict[str, Any]
 
-# SARIF result level per severity.
-LEVEL: Mapping[Severity, str] = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "note",
-    Severity.INFO: "note",
-}
-
-# GitHub's security-severity (a CVSS-like number as a string). GitHub bands it:
-# > 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
-SECURITY_SEVERITY: Mapping[Severity, str] = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "8.0",
-    Severity.MEDIUM: "5.5",
-    Severity.LOW: "2.0",
-    Severity.INFO: "0.0",
-}
-
-# GitHub's problem.severity for results that are not security alerts.
-PROBLEM_SEVERITY: Mapping[Severity, str] = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "recommendation",
-    Severity.INFO: "recommendation",
-}
-
-PRECISION: Mapping[Confidence, str] = {
-    Confidence.HIGH: "high",
-    Confidence.MEDIUM: "medium",
-    Confidence.LOW: "low",
-}
-
-# Notification level for an analyzer record (an OK one only when it recorded a reason).
-ANALYZER_LEVEL: Mapping[AnalyzerState, str] = {
-    AnalyzerState.OK: "note",
-    AnalyzerState.SKIPPED: "note",
-    AnalyzerState.PARTIAL: "warning",
-    AnalyzerState.TIMEOUT: "error",
-    AnalyzerState.FAILED: "error",
-}
-
-# Notification level for a file that was not analysed.
-NOT_ANALYSED_LEVEL: Mapping[NotAnalysedReason, str] = {
-    NotAnalysedReason.BINARY: "note",
-    NotAnalysedReason.TOO_LARGE: "warning",
-    NotAnalysedReason.EMPTY: "note",
-    NotAnalysedReason.DECODE_ERROR: "warning",
-    NotAnalysedReason.SYNTAX_ERROR: "warning",
-    NotAnalysedReason.PERMISSION: "warning",
-    NotAnalysedReason.VANISHED: "note",
-    NotAnalysedReason.SYMLINK_OUTSIDE: "note",
-    NotAnalysedReason.SYMLINK_LOOP: "warning",
-    NotAnalysedReason.TIMEOUT: "warning",
-    NotAnalysedReason.PARTIAL: "warning",
-    NotAnalysedReason.MALFORMED: "warning",
-    NotAnalysedReason.UNSUPPORTED: "note",
-    NotAnalysedReason.ERROR: "error",
-}
-
-# SARIF suppression kind per status of a suppressed assessment.
-SUPPRESSION_KIND: Mapping[Status, str] = {
-    Status.SUPPRESSED: "inSource",
-    Status.ACCEPTED: "external",
-}
-
 _SECURITY_CATEGORIES = frozenset({"security", "supply-chain"})
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
-def render(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
-    return json.dumps(to_document(result, rules), indent=2, ensure_ascii=False) + "\n"
+def render(result: AuditResult, rules: Mapping[str, RuleMeta], limits: Limits | None = None) -> str:
+    out = io.StringIO()
+    write(result, rules, out, limits)
+    return out.getvalue()
 
 
-def to_document(result: AuditResult, rules: Mapping[str, RuleMeta]) -> JsonObject:
-    groups: dict[str, list[Assessment]] = {"stackaudit": []}
-    for item in (*result.findings, *result.suppressed):
-        groups.setdefault(item.finding.tool, []).append(item)
-    runs = [_tool_run(result, tool, items, rules) for tool, items in groups.items()]
-    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
+def write(
+    result: AuditResult, rules: Mapping[str, RuleMeta], out: io.TextIOBase | Any, limits: Limits | None = None
+) -> None:
+    """Write the SARIF document to ``out``, one result at a time, within GitHub's limits."""
+    chosen = plan(result, lambda item: _result_text(item, 0), limits or Limits())
+    out.write('{\n  "$schema": ' + json.dumps(SARIF_SCHEMA) + ',\n  "version": "2.1.0",\n  "runs": [\n')
+    for number, tool in enumerate(chosen.runs):
+        index = _rule_index(tool.kept)
+        skeleton = _tool_run(result, tool, chosen, rules, index)
+        head, tail = _split(json.dumps(skeleton, indent=2, ensure_ascii=False))
+        out.write(_indent(head, 4))
+        for position, item in enumerate(tool.kept):
+            out.write("\n        " if position == 0 else ",\n        ")
+            out.write(_result_text(item, index[item.finding.rule_id]))
+        out.write("\n      " if tool.kept else "")
+        out.write(_indent(tail, 4).lstrip() + ("," if number < len(chosen.runs) - 1 else "") + "\n")
+    out.write("  ]\n}\n")
+
+
+def to_document(
+    result: AuditResult, rules: Mapping[str, RuleMeta], limits: Limits | None = None
+) -> JsonObject:
+    doc: JsonObject = json.loads(render(result, rules, limits))
+    return doc
+
+
+_RESULTS_KEY = '"results": []'
+
+
+def _split(text: str) -> tuple[str, str]:
+    """The run's JSON around its (empty, last) results list: (up to ``"results": [``, from ``]``)."""
+    at = text.rindex(_RESULTS_KEY)
+    return text[: at + len(_RESULTS_KEY) - 1], text[at + len(_RESULTS_KEY) - 1 :]
+
+
+def _indent(text: str, width: int) -> str:
+    pad = " " * width
+    return "\n".join(pad + line for line in text.split("\n"))
+
+
+def _result_text(item: Assessment, rule_index: int) -> str:
+    return json.dumps(_result(item, rule_index), ensure_ascii=False, separators=(",", ":"))
+
+
+def _rule_index(items: Sequence[Assessment]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for item in items:
+        index.setdefault(item.finding.rule_id, len(index))
+    return index
 
 
 def uri(path: str) -> str:
@@ -194,16 +186,25 @@ def _region_end(loc: Location) -> JsonObject:
 
 
 def _physical(loc: Location, snippet: str = "") -> JsonObject:
+    """A file and region; a location without a line (a whole file) starts at line 1."""
     physical: JsonObject = {"artifactLocation": {"uri": uri(loc.path), "uriBaseId": SRCROOT}}
+    region: JsonObject = {"startLine": max(loc.line, 1)}
     if loc.line > 0:
-        region: JsonObject = {"startLine": loc.line}
         if loc.column > 0:
             region["startColumn"] = loc.column
         region.update(_region_end(loc))
-        if snippet:
-            region["snippet"] = {"text": snippet}
-        physical["region"] = region
+    if snippet:
+        region["snippet"] = {"text": snippet}
+    physical["region"] = region
     return physical
+
+
+def primary_location(finding: Finding) -> Location:
+    """Where a result points: a repository-level finding at the file that would fix it."""
+    fix_path = finding.prop("fix_path")
+    if fix_path and finding.location.line == 0:
+        return Location(fix_path, 1)
+    return finding.location
 
 
 def _location(
@@ -269,7 +270,7 @@ def _result(item: Assessment, rule_index: int) -> JsonObject:
         "ruleIndex": rule_index,
         "level": LEVEL[f.severity],
         "message": {"text": f.message or f.rule_id},
-        "locations": [_location(f.location, snippet=f.snippet)],
+        "locations": [_location(primary_location(f), snippet=f.snippet)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
     }
     if f.trace:
@@ -295,7 +296,7 @@ def _notification(level: str, text: str, ident: str, path: str | None = None) ->
     return out
 
 
-def _invocation(result: AuditResult, tool: str, tools: frozenset[str]) -> JsonObject:
+def _invocation(result: AuditResult, tool: str, tools: frozenset[str], cut: list[JsonObject]) -> JsonObject:
     notes: list[JsonObject] = []
     success = True
     for record in result.run.analyzers:
@@ -313,21 +314,39 @@ def _invocation(result: AuditResult, tool: str, tools: frozenset[str]) -> JsonOb
             )
         )
     if tool == "stackaudit":
-        for entry in result.run.not_analysed:
-            detail = f": {entry.detail}" if entry.detail else ""
-            notes.append(
-                _notification(
-                    NOT_ANALYSED_LEVEL[entry.reason],
-                    f"not analysed ({entry.reason.value}){detail}",
-                    f"not-analysed-{entry.reason.value}",
-                    entry.path,
-                )
-            )
+        notes.extend(_not_analysed_notes(result))
         notes.extend(_notification("warning", n, "run-notice") for n in result.run.notices)
+    notes.extend(cut)
     out: JsonObject = {"executionSuccessful": success}
     if notes:
         out["toolExecutionNotifications"] = notes
     return out
+
+
+MAX_NOT_ANALYSED_NOTES = 1000  # a huge tree must not fill the 10 MB with file notes
+
+
+def _not_analysed_notes(result: AuditResult) -> list[JsonObject]:
+    entries = result.run.not_analysed
+    notes = []
+    for entry in entries[:MAX_NOT_ANALYSED_NOTES]:
+        detail = f": {entry.detail}" if entry.detail else ""
+        notes.append(
+            _notification(
+                NOT_ANALYSED_LEVEL[entry.reason],
+                f"not analysed ({entry.reason.value}){detail}",
+                f"not-analysed-{entry.reason.value}",
+                entry.path,
+            )
+        )
+    if len(entries) > MAX_NOT_ANALYSED_NOTES:
+        more = len(entries) - MAX_NOT_ANALYSED_NOTES
+        notes.append(
+            _notification(
+                "note", f"and {more} more files not analysed (see the JSON report)", "not-analysed-more"
+            )
+        )
+    return notes
 
 
 def _driver(result: AuditResult, tool: str, rules: list[JsonObject]) -> JsonObject:
@@ -364,29 +383,58 @@ def _run_properties(result: AuditResult) -> JsonObject:
     return props
 
 
+def _cut_properties(tool: ToolPlan) -> JsonObject:
+    return {
+        "resultsTotal": tool.total,
+        "resultsIncluded": len(tool.kept),
+        "resultsCut": tool.total - len(tool.kept),
+        "cutBy": "score: the highest-scored results are kept",
+        "lowestScoreKept": tool.kept[-1].score.value if tool.kept else None,
+        "reasons": list(tool.reasons),
+    }
+
+
+def _cut_notes(tool: ToolPlan, chosen: Plan, is_first: bool) -> list[JsonObject]:
+    notes = []
+    if tool.total > len(tool.kept):
+        text = (
+            f"{tool.total - len(tool.kept)} of {tool.total} results not included "
+            f"({'; '.join(tool.reasons)}); the highest-scored {len(tool.kept)} are kept. "
+            "The JSON and HTML reports list every finding."
+        )
+        notes.append(_notification("warning", text, "results-cut"))
+    if is_first and chosen.dropped_tools:
+        names = ", ".join(f"{name} ({count})" for name, count in chosen.dropped_tools)
+        text = f"runs not included (GitHub accepts at most {chosen.limits.runs} runs per upload): {names}"
+        notes.append(_notification("warning", text, "runs-cut"))
+    return notes
+
+
 def _tool_run(
-    result: AuditResult, tool: str, items: list[Assessment], rules: Mapping[str, RuleMeta]
+    result: AuditResult, tool: ToolPlan, chosen: Plan, rules: Mapping[str, RuleMeta], index: Mapping[str, int]
 ) -> JsonObject:
-    index: dict[str, int] = {}
-    descriptors: list[JsonObject] = []
-    results: list[JsonObject] = []
-    for item in items:
-        rid = item.finding.rule_id
-        if rid not in index:
-            index[rid] = len(descriptors)
-            descriptors.append(_descriptor(item.finding, rules))
-        results.append(_result(item, index[rid]))
+    first: dict[str, Finding] = {}
+    for item in tool.kept:
+        first.setdefault(item.finding.rule_id, item.finding)
+    descriptors = [_descriptor(first[rid], rules) for rid in index]
     tools = frozenset(i.finding.tool for i in (*result.findings, *result.suppressed))
+    is_first = tool is chosen.runs[0]
+    cut = _cut_notes(tool, chosen, is_first)
     run: JsonObject = {
-        "tool": {"driver": _driver(result, tool, descriptors)},
-        "automationDetails": {"id": f"stackaudit/{result.run.project}/{tool}/{result.run.id}"},
-        "invocations": [_invocation(result, tool, tools)],
+        "tool": {"driver": _driver(result, tool.name, descriptors)},
+        "automationDetails": {"id": f"stackaudit/{result.run.project}/{tool.name}/{result.run.id}"},
+        "invocations": [_invocation(result, tool.name, tools, cut)],
         "columnKind": "unicodeCodePoints",
-        "results": results,
     }
     provenance = _provenance(result)
     if provenance:
         run["versionControlProvenance"] = provenance
-    if tool == "stackaudit":
-        run["properties"] = _run_properties(result)
+    props = _run_properties(result) if tool.name == "stackaudit" else {}
+    if tool.total > len(tool.kept):
+        props["stackaudit/cut"] = _cut_properties(tool)
+    if is_first and chosen.dropped_tools:
+        props["stackaudit/runsCut"] = [{"tool": n, "results": c} for n, c in chosen.dropped_tools]
+    if props:
+        run["properties"] = props
+    run["results"] = []  # written item by item after this skeleton (see ``write``)
     return run

@@ -4,6 +4,11 @@ Every repository string goes through ``esc()``: control characters are made
 visible (``\\x1b``) and Rich markup is escaped, so a file named
 ``[red]x\\x1b[2J.py`` prints literally and harmlessly. Emoji codes and Rich's
 automatic highlighting are off for the same reason (``:skull:`` stays text).
+
+Lines are never wrapped by us (``soft_wrap``): a rule id or a path is never split
+across lines, so it can be searched and copied from a CI log. On a wide terminal
+the top risks are a table; in a pipe, a CI log or a terminal narrower than
+``TABLE_WIDTH`` they are one line each.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ STATUS_STYLE: Mapping[Status, str] = {
 
 PATHS_PER_REASON = 3
 SNIPPET_LINES = 6
+TABLE_WIDTH = 120  # narrower than this (or not a terminal): one line per top risk, no table
+MESSAGE_CHARS = 300  # a longer message (an advisory's text) is cut at a word, with an ellipsis
 
 
 def esc(text: str) -> str:
@@ -50,7 +57,22 @@ def _t(markup: str) -> Text:
 
 
 def _line(console: Console, markup: str = "") -> None:
-    console.print(_t(markup), emoji=False, highlight=False, soft_wrap=False)
+    console.print(_t(markup), emoji=False, highlight=False, soft_wrap=True)
+
+
+def plain_layout(console: Console) -> bool:
+    """One line per top risk: in a pipe or CI log, or on a narrow terminal."""
+    return not console.is_terminal or console.width < TABLE_WIDTH
+
+
+def where(item: Assessment) -> str:
+    """The location, and for a vulnerable dependency its package, version and advisory id."""
+    f = item.finding
+    text = esc(c.location_text(f))
+    if f.vulnerability is not None:
+        v = f.vulnerability
+        text += f" · {esc(v.package)} {esc(v.version)} {esc(v.id)}"
+    return text
 
 
 def _sev(severity: Severity) -> str:
@@ -86,7 +108,7 @@ def _header(result: AuditResult, console: Console) -> None:
     _line(
         console,
         f"[bold]stackaudit[/] {esc(run.tool_version)} · {where} · "
-        f"[bold]{n.total}[/] findings ({n.new} new) · "
+        f"[bold]{n.total}[/] findings ({n.new} new since the last run) · "
         f"{run.files_analysed} of {run.files_total} files analysed in {c.num(run.duration_s)} s",
     )
 
@@ -96,6 +118,16 @@ def _top_risks(result: AuditResult, console: Console, top: int) -> None:
     _line(console, f"[bold underline]{c.top_heading(top)}[/]")
     if not result.findings:
         _line(console, "No findings.")
+        return
+    if plain_layout(console):
+        for rank, item in enumerate(result.findings[:top], 1):
+            owner = esc(item.owner) if item.owner else "[dim]unowned[/]"
+            _line(
+                console,
+                f"{rank:>2}. [bold]{c.num(item.score.value)}[/]  {_sev(item.finding.severity)}  "
+                f"[bold]{esc(item.finding.rule_id)}[/]  {where(item)}  "
+                f"{owner} · {item.age_days} d · {_status(item.status)}",
+            )
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("#", justify="right")
@@ -113,7 +145,7 @@ def _top_risks(result: AuditResult, console: Console, top: int) -> None:
             _t(f"[bold]{c.num(item.score.value)}[/]"),
             _t(_sev(f.severity)),
             _t(esc(f.rule_id)),
-            _t(esc(c.location_text(f))),
+            _t(where(item)),
             _t(esc(item.owner) if item.owner else "[dim]unowned[/]"),
             _t(str(item.age_days)),
             _t(_status(item.status)),
@@ -144,20 +176,20 @@ def _finding(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], console
         f"[bold]{rank:>2}. {c.num(item.score.value)}[/]  {_sev(f.severity)}  "
         f"[bold]{esc(f.rule_id)}[/]  {esc(c.rule_title(rules, f))}",
     )
-    where = esc(c.location_text(f))
+    place = where(item)
     if f.location.symbol:
-        where += f" in {esc(f.location.symbol)}"
+        place += f" in {esc(f.location.symbol)}"
     if f.endpoint:
-        where += f" · {esc(f.endpoint)}"
+        place += f" · {esc(f.endpoint)}"
     owner = esc(item.owner) if item.owner else "unowned"
     if item.owner and item.owner_source:
         owner += f" ({esc(item.owner_source)})"
     _line(
         console,
-        f"    {where} · {owner} · {item.age_days} d · {_status(item.status)}"
+        f"    {place} · {owner} · {item.age_days} d · {_status(item.status)}"
         + ("" if f.tool == "stackaudit" else f" · via {esc(f.tool)}"),
     )
-    _line(console, f"    {esc(f.message)}")
+    _line(console, f"    {esc(c.clip(f.message, MESSAGE_CHARS))}")
     lines = f.snippet.splitlines()
     for snippet_line in lines[:SNIPPET_LINES]:
         _line(console, f"    [dim]│[/] {esc(snippet_line)}")
@@ -180,6 +212,8 @@ def _extras(item: Assessment, console: Console) -> None:
         facts += ["[bold red]CISA KEV: exploited in the wild[/]"] if v.kev else []
         facts += [f"fixed in {esc(', '.join(v.fixed_versions))}"] if v.fixed_versions else []
         _line(console, "    Vulnerability: " + " · ".join(facts))
+        if v.summary:
+            _line(console, f"    Advisory: {esc(c.clip(' '.join(v.summary.split()), MESSAGE_CHARS))}")
     if f.trace:
         _line(console, "    Trace:")
         for step in f.trace:
@@ -228,10 +262,6 @@ def _gate(result: AuditResult, console: Console) -> None:
     if gate is None:
         return
     verdict = "[bold green]PASSED[/]" if gate.passed else "[bold red]FAILED[/]"
-    base = f", baseline {esc(gate.baseline)}" if gate.baseline else ""
-    _line(
-        console,
-        f"  Gate {verdict} (threshold {esc(gate.threshold)}{base}; {gate.new_findings} new findings over it)",
-    )
+    _line(console, f"  Gate {verdict} (threshold {esc(gate.threshold)}; {c.gate_count(gate, esc)})")
     for reason in gate.reasons:
         _line(console, f"    - {esc(reason)}")

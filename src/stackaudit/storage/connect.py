@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
 
 from stackaudit.storage.base import StoreError
-from stackaudit.storage.tables import metadata
+from stackaudit.storage.tables import RETIRED_TABLES, metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WRITE_OPTION = "stackaudit_write"
@@ -140,7 +140,8 @@ def _check_readable(path: Path) -> None:
 
 def _ours(table: str) -> bool:
     """A table stackaudit may find in its own file: the store's, the vulndb's (vuln_*), SQLite's."""
-    return table in metadata.tables or table == "alembic_version" or table.startswith(("vuln_", "sqlite_"))
+    known = table in metadata.tables or table in RETIRED_TABLES or table == "alembic_version"
+    return known or table.startswith(("vuln_", "sqlite_"))
 
 
 def create(url: URL, busy_timeout_s: float) -> Engine:

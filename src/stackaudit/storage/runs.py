@@ -1,4 +1,7 @@
-"""Runs: save a finished AuditResult in one transaction, load it back exactly, list and resolve."""
+"""Runs: save a finished AuditResult in one transaction, load it back exactly, list and resolve.
+
+The findings of a run live in ``spans`` (stored once, referenced by ranges of runs).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import sqlalchemy as sa
 from stackaudit.model import (
     AnalyzerRecord,
     AnalyzerState,
-    Assessment,
     AuditResult,
     FixedFinding,
     GateVerdict,
@@ -21,10 +23,10 @@ from stackaudit.model import (
     Run,
     Status,
 )
-from stackaudit.storage import history
+from stackaudit.storage import history, spans
 from stackaudit.storage.base import RunSummary, StoreError
 from stackaudit.storage.fastcodec import decode, encode
-from stackaudit.storage.tables import assessments, fixed_findings, run_analyzers, run_not_analysed, runs
+from stackaudit.storage.tables import fixed_findings, run_analyzers, run_not_analysed, runs
 
 MIN_PREFIX = 4
 
@@ -52,24 +54,6 @@ def _run_row(result: AuditResult) -> dict[str, Any]:
         "gate_json": None if result.gate is None else dumps(result.gate),
         "saved_at": datetime.now(UTC),
     }
-
-
-def _assessment_rows(run_id: str, items: tuple[Assessment, ...], suppressed: bool) -> list[dict[str, Any]]:
-    return [
-        {
-            "run_id": run_id,
-            "ordinal": i,
-            "suppressed": suppressed,
-            "fingerprint": a.finding.fingerprint,
-            "rule_id": a.finding.rule_id,
-            "path": a.finding.location.path,
-            "severity": int(a.finding.severity),
-            "score": a.score.value,
-            "status": a.status.value,
-            "data_json": dumps(a),
-        }
-        for i, a in enumerate(items)
-    ]
 
 
 def _child_rows(result: AuditResult) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
@@ -105,8 +89,6 @@ def _child_rows(result: AuditResult) -> list[tuple[sa.Table, list[dict[str, Any]
     return [
         (run_analyzers, analyzers),
         (run_not_analysed, not_analysed),
-        (assessments, _assessment_rows(run.id, result.findings, False)),
-        (assessments, _assessment_rows(run.id, result.suppressed, True)),
         (fixed_findings, fixed),
     ]
 
@@ -119,14 +101,20 @@ def save(conn: sa.Connection, result: AuditResult) -> None:
     if conn.execute(sa.select(runs.c.seq).where(runs.c.id == run.id)).first() is not None:
         raise StoreError(f"run {run.id} is already stored; runs are immutable")
     conn.execute(runs.insert(), _run_row(result))
+    seq = conn.execute(sa.select(runs.c.seq).where(runs.c.id == run.id)).scalar_one()
     for table, rows in _child_rows(result):
         if rows:
             conn.execute(table.insert(), rows)
+    previous = spans.previous_seq(conn, run.project, seq)
+    blob = spans.save(conn, (seq, run.project, run.started_at), previous, result.findings, result.suppressed)
+    if blob is not None:
+        conn.execute(runs.update().where(runs.c.seq == seq).values(order_blob=blob))
     history.upsert(conn, result)
 
 
-def _load_run(conn: sa.Connection, run_id: str) -> tuple[Run, GateVerdict | None]:
-    row = conn.execute(sa.select(runs.c.run_json, runs.c.gate_json).where(runs.c.id == run_id)).first()
+def _load_run(conn: sa.Connection, run_id: str) -> tuple[Run, GateVerdict | None, sa.Row[Any]]:
+    columns = (runs.c.seq, runs.c.project, runs.c.order_blob, runs.c.run_json, runs.c.gate_json)
+    row: sa.Row[Any] | None = conn.execute(sa.select(*columns).where(runs.c.id == run_id)).first()  # type: ignore[assignment]
     if row is None:
         raise StoreError(f"no stored run {run_id!r}")
     analyzers = tuple(
@@ -155,21 +143,14 @@ def _load_run(conn: sa.Connection, run_id: str) -> tuple[Run, GateVerdict | None
         decode(Run, json.loads(row.run_json)), analyzers=analyzers, not_analysed=not_analysed
     )
     gate = None if row.gate_json is None else decode(GateVerdict, json.loads(row.gate_json))
-    return run, gate
+    return run, gate, row
 
 
 def load(conn: sa.Connection, run_id: str) -> AuditResult:
     try:
-        run, gate = _load_run(conn, run_id)
-        query = (
-            sa.select(assessments.c.suppressed, assessments.c.data_json)
-            .where(assessments.c.run_id == run_id)
-            .order_by(assessments.c.suppressed, assessments.c.ordinal)
-        )
-        active: list[Assessment] = []
-        hidden: list[Assessment] = []
-        for row in conn.execute(query):
-            (hidden if row.suppressed else active).append(decode(Assessment, json.loads(row.data_json)))
+        run, gate, row = _load_run(conn, run_id)
+        blob = None if row.order_blob is None else bytes(row.order_blob)
+        active, hidden = spans.load(conn, (row.seq, row.project, run.started_at), blob)
         fixed = tuple(
             FixedFinding(fingerprint=r.fingerprint, rule_id=r.rule_id, path=r.path, first_seen=r.first_seen)
             for r in conn.execute(
@@ -180,7 +161,7 @@ def load(conn: sa.Connection, run_id: str) -> AuditResult:
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"stored run {run_id!r} cannot be decoded by this stackaudit: {exc}") from None
-    return AuditResult(run=run, findings=tuple(active), suppressed=tuple(hidden), fixed=fixed, gate=gate)
+    return AuditResult(run=run, findings=active, suppressed=hidden, fixed=fixed, gate=gate)
 
 
 def _newest_first(project: str) -> sa.Select[Any]:
@@ -224,8 +205,8 @@ def resolve(conn: sa.Connection, project: str, ref: str) -> str | None:
 
 def fingerprints(conn: sa.Connection, run_id: str) -> set[str]:
     """Every fingerprint present in the run, active or suppressed."""
-    query = sa.select(assessments.c.fingerprint).where(assessments.c.run_id == run_id)
-    return set(conn.execute(query).scalars())
+    row = conn.execute(sa.select(runs.c.seq, runs.c.project).where(runs.c.id == run_id)).first()
+    return set() if row is None else spans.fingerprints(conn, row.seq, row.project)
 
 
 def latest_for_commit(conn: sa.Connection, project: str, commit: str) -> str | None:
@@ -260,17 +241,26 @@ def _utc(value: datetime | str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def prune(conn: sa.Connection, project: str, keep: int) -> int:
-    """Delete all but the newest ``keep`` runs of a project (children cascade); history stays."""
-    newest = _newest_first(project).with_only_columns(runs.c.id).limit(max(keep, 0))
-    kept = set(conn.execute(newest).scalars())
-    doomed = [
-        rid
-        for rid in conn.execute(sa.select(runs.c.id).where(runs.c.project == project)).scalars()
-        if rid not in kept
-    ]
-    for part in history.chunks(doomed):
-        for table in (run_analyzers, run_not_analysed, assessments, fixed_findings):
+def prune(conn: sa.Connection, project: str, keep: int | None = None, before: datetime | None = None) -> int:
+    """Delete a project's runs beyond the newest ``keep`` and/or started before ``before``.
+
+    Children go with their run; spans and bodies no remaining run uses are collected;
+    the fingerprint history stays. Returns how many runs were deleted.
+    """
+    doomed: set[str] = set()
+    if keep is not None:
+        newest = _newest_first(project).with_only_columns(runs.c.id).limit(max(keep, 0))
+        kept = set(conn.execute(newest).scalars())
+        everything = conn.execute(sa.select(runs.c.id).where(runs.c.project == project)).scalars()
+        doomed.update(rid for rid in everything if rid not in kept)
+    if before is not None:
+        old = sa.select(runs.c.id).where(runs.c.project == project, runs.c.started_at < before)
+        doomed.update(conn.execute(old).scalars())
+    ordered = sorted(doomed)
+    for part in history.chunks(ordered):
+        for table in (run_analyzers, run_not_analysed, fixed_findings):
             conn.execute(table.delete().where(table.c.run_id.in_(part)))
         conn.execute(runs.delete().where(runs.c.id.in_(part)))
-    return len(doomed)
+    if ordered:
+        spans.collect(conn, project)
+    return len(ordered)

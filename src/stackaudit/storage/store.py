@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -164,10 +164,33 @@ class Store:
         with self._read("listing projects") as conn:
             return runs.projects(conn)
 
-    def prune_runs(self, project: str, keep: int) -> int:
-        """Delete all but the newest ``keep`` runs of ``project``; the history is kept. Returns how many."""
+    def prune_runs(self, project: str, keep: int | None = None, before: datetime | None = None) -> int:
+        """Delete runs of ``project`` beyond the newest ``keep`` and/or started before ``before``.
+
+        The history is kept; findings no remaining run uses go. Returns how many runs went.
+        """
         with self._write(f"pruning runs of {project}") as conn:
-            return runs.prune(conn, project, keep)
+            return runs.prune(conn, project, keep, before)
+
+    def apply_retention(self, project: str, runs: int | None, days: int | None, now: datetime) -> int:
+        """Prune by a retention setting (``[retention] runs / days``); nothing when both are None."""
+        if runs is None and days is None:
+            return 0
+        before = None if days is None else now - timedelta(days=days)
+        return self.prune_runs(project, keep=runs, before=before)
+
+    def size_bytes(self) -> int | None:
+        """The database's size on disk (SQLite: pages in use; PostgreSQL: the database), if known."""
+        with self._read("measuring the store") as conn:
+            if conn.dialect.name == "sqlite":
+                pages = conn.exec_driver_sql("PRAGMA page_count").scalar() or 0
+                free = conn.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+                size = conn.exec_driver_sql("PRAGMA page_size").scalar() or 0
+                return int((pages - free) * size)
+            if conn.dialect.name == "postgresql":
+                found = conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
+                return None if found is None else int(found)
+        return None
 
     def set_triage(
         self,

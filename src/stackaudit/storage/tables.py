@@ -2,6 +2,9 @@
 
 Model values are stored as JSON text made by ``stackaudit.model.codec``; the
 columns beside the JSON are the ones queries filter or sort on, and are indexed.
+A finding is stored once per distinct content (``finding_bodies``); runs refer to it
+through spans of consecutive runs (``finding_spans``), so an unchanged re-run adds
+a run row and nothing per finding (see ``storage/spans.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 metadata = sa.MetaData()
 
+# Tables of earlier schema revisions that a not-yet-migrated store still holds (0003 drops
+# ``assessments``): such a file is still recognised as ours, and then migrated.
+RETIRED_TABLES = frozenset({"assessments"})
+
 runs = sa.Table(
     "runs",
     metadata,
@@ -58,6 +65,7 @@ runs = sa.Table(
     sa.Column("run_json", sa.Text, nullable=False),
     sa.Column("gate_json", sa.Text),
     sa.Column("saved_at", UTCDateTime, nullable=False),
+    sa.Column("order_blob", sa.LargeBinary),  # rank order when it is not the canonical one
 )
 
 run_analyzers = sa.Table(
@@ -85,19 +93,30 @@ run_not_analysed = sa.Table(
     sa.Column("analyzer", sa.String(255)),
 )
 
-assessments = sa.Table(
-    "assessments",
+finding_bodies = sa.Table(
+    "finding_bodies",
     metadata,
-    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("ordinal", sa.Integer, primary_key=True),
-    sa.Column("suppressed", sa.Boolean, primary_key=True),
-    sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
-    sa.Column("rule_id", sa.String(255), nullable=False),
-    sa.Column("path", sa.Text, nullable=False),
-    sa.Column("severity", sa.Integer, nullable=False),
-    sa.Column("score", sa.Float, nullable=False),
-    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("data_json", sa.Text, nullable=False),
+    sa.UniqueConstraint("project", "digest", name="uq_finding_bodies_project_digest"),
+)
+
+# A span: one body, unchanged (same status, suppression, age offset) over consecutive runs of
+# its project, from run ``first_seq`` to ``last_seq`` (NULL: still present in the latest run).
+finding_spans = sa.Table(
+    "finding_spans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("body_id", sa.Integer, sa.ForeignKey("finding_bodies.id"), nullable=False),
+    sa.Column("suppressed", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("age_offset", sa.Integer, nullable=False),
+    sa.Column("first_seq", sa.Integer, nullable=False),
+    sa.Column("last_seq", sa.Integer),
 )
 
 fixed_findings = sa.Table(
@@ -155,4 +174,7 @@ evidence = sa.Table(
 sa.Index("ix_runs_project_started", runs.c.project, runs.c.started_at)
 sa.Index("ix_runs_project_commit", runs.c.project, runs.c.commit)
 sa.Index("ix_history_project_status", history.c.project, history.c.status)
+sa.Index("ix_finding_spans_project_last", finding_spans.c.project, finding_spans.c.last_seq)
+sa.Index("ix_finding_spans_project_first", finding_spans.c.project, finding_spans.c.first_seq)
+sa.Index("ix_finding_spans_body", finding_spans.c.body_id)
 sa.Index("ix_evidence_project_recorded", evidence.c.project, evidence.c.recorded_at)
