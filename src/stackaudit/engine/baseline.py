@@ -48,13 +48,26 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def export_git_ref(root: Path, commit: str, into: Path) -> Path:
-    """Export the tree at ``commit`` with ``git archive`` (nothing checked out, no hooks run)."""
-    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    """Export the tree at ``commit`` with ``git archive`` (nothing checked out, no hooks run).
+
+    ``root`` may be a subdirectory of the repository (one project of a monorepo): the archive
+    is made from the top level, limited to that subdirectory, and the returned path is the
+    subdirectory inside the export, so the baseline audits the same project as the run.
+    Run from a subdirectory, ``git archive`` would archive only that subdirectory at the top of
+    the tree, and the baseline would audit a folder that does not exist (everything "new").
+    """
+    top = _git(root, "rev-parse", "--show-toplevel").stdout.decode().strip()
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip().rstrip("/")
+    tree = into / "tree"
+    target = tree / prefix if prefix else tree
+    if prefix and not _exists_at(Path(top), commit, prefix):
+        target.mkdir(parents=True)  # the project did not exist then: everything in it is new
+        return target
     archive = into / "tree.tar"
     with archive.open("wb") as out:
         proc = subprocess.run(
-            ["git", "archive", "--format=tar", commit],
-            cwd=root,
+            ["git", "archive", "--format=tar", commit, *(["--", prefix] if prefix else [])],
+            cwd=top or root,
             stdout=out,
             stderr=subprocess.PIPE,
             timeout=300,
@@ -62,11 +75,15 @@ def export_git_ref(root: Path, commit: str, into: Path) -> Path:
         )
     if proc.returncode != 0:
         raise BaselineError(f"git archive {commit} failed: {proc.stderr.decode(errors='replace').strip()}")
-    tree = into / "tree"
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")
     archive.unlink()
-    return tree / prefix if prefix else tree
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _exists_at(top: Path, commit: str, prefix: str) -> bool:
+    return _git(top, "cat-file", "-e", f"{commit}:{prefix}").returncode == 0
 
 
 def resolve(
