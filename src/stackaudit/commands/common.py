@@ -9,10 +9,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stackaudit.analyzers import registry
-from stackaudit.config.loader import ConfigError, load_config
+from stackaudit.config.loader import ConfigError
+from stackaudit.config.loader import load as load_config
 from stackaudit.config.schema import Config
 from stackaudit.model import AuditResult
 from stackaudit.report import FORMATS, render
@@ -82,10 +84,14 @@ def exit_code(result: AuditResult) -> int:
 
 
 def load(root: Path, config_path: Path | None) -> Config:
+    """The project's config; warnings (two config files) go to stderr, errors exit 2."""
     try:
-        return load_config(root, config_path)
+        loaded = load_config(root, config_path)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    for warning in loaded.warnings:
+        err_console().print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    return loaded.config
 
 
 @contextmanager
