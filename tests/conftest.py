@@ -50,3 +50,10 @@ def shared_data() -> Path:
             pytest.fail(f"shared data missing at {SHARED_DATA}")
         pytest.skip("shared data not present")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_vulndb(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or write the user's vulnerability store or caches (~/.local/share, ~/.cache)."""
+    os.environ["STACKAUDIT_VULNDB"] = str(tmp_path_factory.mktemp("vulndb") / "vulndb.db")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))  # the rule catalogue
