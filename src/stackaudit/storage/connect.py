@@ -25,6 +25,7 @@ from stackaudit.storage.tables import metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WRITE_OPTION = "stackaudit_write"
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
@@ -37,15 +38,22 @@ OWN_DIRS = (".stackaudit", "stackaudit")
 
 
 def parse_url(url: str) -> URL:
-    """A SQLAlchemy URL; a plain path (no ``scheme://``) means a SQLite file at that path."""
-    if "://" not in url and url.strip():
+    """A SQLAlchemy URL; a plain path to a SQLite file (``x.db``, ``x.sqlite``) means that file."""
+    if "://" not in url and _looks_like_sqlite_file(url):
         return sa.URL.create("sqlite", database=str(Path(url).expanduser().resolve()))
     try:
         return sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
         shown = _PASSWORD.sub(r"\1***@", url)
         reason = _PASSWORD.sub(r"\1***@", str(exc))
-        raise StoreError(f"{shown!r} is not a database URL: {reason}") from None
+        hint = "" if "://" in url else " (for a SQLite file give a path ending in .db, or sqlite:///PATH)"
+        raise StoreError(f"{shown!r} is not a database URL: {reason}{hint}") from None
+
+
+def _looks_like_sqlite_file(text: str) -> bool:
+    """A plain path is taken as SQLite only when it names one, so a typo never becomes a new file."""
+    path = Path(text.strip()).expanduser()
+    return bool(text.strip()) and (path.suffix.lower() in SQLITE_SUFFIXES or path.is_file())
 
 
 def describe(url: URL) -> str:
