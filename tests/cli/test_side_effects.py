@@ -214,3 +214,17 @@ def test_ctrl_c_says_nothing_was_stored_and_exits_130(tmp_path: Path) -> None:
     assert "nothing was stored" in err and "Traceback" not in err
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_stages_after_the_file_bar_are_reported_with_counts(tmp_path: Path) -> None:
+    from stackaudit.config.schema import Config
+    from stackaudit.engine.pipeline import AuditOptions, run_audit
+
+    (tmp_path / "a.py").write_text(RISKY)
+    seen: list[tuple[str, int]] = []
+    options = AuditOptions(
+        tmp_path, Config(), db_url=str(tmp_path / "h.db"), jobs=1, only_analyzers=frozenset({"python-rules"})
+    )
+    run_audit(options, None, lambda name, count: seen.append((name, count)))
+    assert [name for name, _ in seen] == ["merging", "scoring", "owners", "storing"]
+    assert all(count == 1 for _, count in seen)

@@ -17,7 +17,7 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from stackaudit.config.schema import Config
     from stackaudit.model import AuditResult
@@ -171,15 +171,16 @@ class Feedback:
     """Progress for a run: the file bar, then the stages after it (merging, scoring …)."""
 
     bar: Progress | None = None
-    task: int = 0
+    task: TaskID | None = None
 
     def files(self, done: int, total: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)  # type: ignore[arg-type]
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, completed=done, total=total)
 
     def stage(self, name: str, count: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, description=f"{name} {count:,} items", completed=0, total=None)  # type: ignore[arg-type]
+        if self.bar is not None and self.task is not None:
+            # The file bar stays full; its label says which stage runs, on how many findings.
+            self.bar.update(self.task, description=f"{name} {count:,} findings", completed=1, total=1)
 
 
 @contextmanager
