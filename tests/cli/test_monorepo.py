@@ -93,3 +93,15 @@ def test_each_project_of_a_monorepo_has_its_own_identity(monorepo: Path) -> None
     assert api != web
     assert api == "mono/services/api"
     assert project_key(monorepo) == "mono"
+
+
+def test_git_history_findings_are_not_new_against_an_exported_baseline(
+    monorepo: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.json"
+    # HEAD itself, exported by git archive: the only difference is that the export has no history.
+    args = ["gate", str(monorepo), "--baseline", "HEAD", "--only", "ci-hardening", "--fail-on", "info"]
+    result = RUNNER.invoke(build_app(), [*args, "-f", "json", "-o", str(out), "--db", str(tmp_path / "h.db")])
+    report = json.loads(out.read_text())
+    assert any(f["location"]["path"] == ".git" for f in report["findings"])  # e.g. unsigned commits
+    assert result.exit_code == 0, report["gate"]

@@ -85,7 +85,19 @@ class RuleOverride(Section):
 # Keys read only after analysis (scoring, triage, gate, runtime commands): a change to them
 # never changes what an analyzer finds, so they stay out of every analyzer's cache key.
 RESULT_KEYS = frozenset(
-    {"fail_on", "ignore", "accept", "rules", "slo", "load", "nplusone", "regression", "jobs", "disable"}
+    {
+        "fail_on",
+        "ignore",
+        "accept",
+        "rules",
+        "slo",
+        "load",
+        "nplusone",
+        "regression",
+        "jobs",
+        "disable",
+        "retention",
+    }
 )
 
 

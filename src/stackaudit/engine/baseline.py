@@ -6,10 +6,11 @@ import json
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackaudit.model import Finding
 from stackaudit.storage.store import Store
 
 
@@ -21,6 +22,18 @@ class BaselineError(Exception):
 class Baseline:
     label: str
     fingerprints: frozenset[str]
+    exported: bool = False  # audited from ``git archive``: a tree without ``.git``
+
+
+def history_fingerprints(findings: Iterable[Finding]) -> frozenset[str]:
+    """Findings about the repository's git history (located at ``.git``, e.g. unsigned commits).
+
+    A baseline audited from ``git archive`` has no history, so it can never hold them: against
+    such a baseline they are taken as existing, never as new (they would fail every gate).
+    """
+    return frozenset(
+        f.fingerprint for f in findings if f.location.path == ".git" or f.location.path.startswith(".git/")
+    )
 
 
 def _from_file(path: Path) -> Baseline:
@@ -109,4 +122,4 @@ def resolve(
         return Baseline(f"{ref} ({commit[:12]}, stored run)", frozenset(store.run_fingerprints(stored)))
     with tempfile.TemporaryDirectory(prefix="stackaudit-baseline-") as tmp:
         tree = export_git_ref(root, commit, Path(tmp))
-        return Baseline(f"{ref} ({commit[:12]})", audit_tree(tree))
+        return Baseline(f"{ref} ({commit[:12]})", audit_tree(tree), exported=True)

@@ -131,6 +131,8 @@ def _gate(options: AuditOptions, result: AuditResult, store: Store, project: str
 
         base = baseline_mod.resolve(options.baseline, Path(result.run.root), store, project, audit_tree)
         fingerprints, label = base.fingerprints, base.label
+        if base.exported:
+            fingerprints |= baseline_mod.history_fingerprints(a.finding for a in result.findings)
     exploitable = _exploitable_predicate() if options.fail_on_exploitable else None
     return verdict(result.findings, threshold, fingerprints, label, exploitable)
 
