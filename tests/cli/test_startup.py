@@ -56,6 +56,18 @@ def test_explain_reads_the_rule_catalogue_without_importing_analyzers(tmp_path: 
     assert [m for m in json.loads(done.stdout) if m.startswith(("stackaudit.analyzers", "sqlalchemy"))] == []
 
 
+def test_explain_with_a_warm_catalogue_loads_no_pydantic_or_analyzer(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "XDG_CACHE_HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "stackaudit", "explain", "scale.no-timeout"], env=env, check=True)
+    probe = (
+        "import sys, json\nsys.argv = ['stackaudit', 'explain', 'scale.no-timeout']\n"
+        "import stackaudit.cli as cli\ncli.main()\nprint(json.dumps(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    modules = json.loads(done.stdout.splitlines()[-1])
+    assert [m for m in modules if m.startswith(("pydantic", "sqlalchemy", "stackaudit.analyzers"))] == []
+
+
 def test_the_catalogue_matches_the_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from stackaudit.analyzers import registry
     from stackaudit.commands import catalogue

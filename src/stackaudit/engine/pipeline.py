@@ -77,7 +77,8 @@ def _run_analyzers(
         files=disc.files,
         config=options.config,
         is_git=disc.is_git,
-        db_url=vuln.url if vuln.exists() else None,  # the vulnerability data (never created here)
+        # The vulnerability data: never created by an offline audit, only by one allowed online.
+        db_url=vuln.url if vuln.exists() or options.config.supply_chain.online else None,
         cache_dir=disc.root / ".stackaudit" / "cache",
         jobs=jobs,
     )
