@@ -101,7 +101,6 @@ class AuditTrailAnalyzer(FileAnalyzer):
     """Authentication, admin and export handlers must leave an audit trail."""
 
     name: ClassVar[str] = "audit-trail"
-    config_keys: ClassVar[tuple[str, ...] | None] = ("privilege",)
     version: ClassVar[str] = "1.0.0"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     languages: ClassVar[frozenset[str]] = frozenset({"python"})

@@ -31,9 +31,9 @@ class PythonRulesAnalyzer(FileAnalyzer):
     """Performance, scalability and SQL rules for Python source (see each family's module)."""
 
     name: ClassVar[str] = "python-rules"
-    config_keys: ClassVar[tuple[str, ...] | None] = ()
     version: ClassVar[str] = "1"
     languages: ClassVar[frozenset[str]] = frozenset({"python"})
+    config_keys: ClassVar[tuple[str, ...] | None] = ()
     rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)
     ruff_equivalents: ClassVar[Mapping[str, str]] = {
         "S113": "scale.no-timeout",  # requests call without timeout (we see session defaults)
