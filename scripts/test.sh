@@ -18,16 +18,22 @@ if [ -z "$PY" ]; then
     exit 2
   fi
 fi
-[ -x .venv/bin/python ] || $PY -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[test]"
+# STACKAUDIT_PYTHON=python3.13 (or a pyenv shim) runs the suite on another Python, in its own
+# venv (.venv-3.13) so the default .venv is never mixed; STACKAUDIT_VENV names the folder.
+VENV=${STACKAUDIT_VENV:-.venv}
+if [ -n "${STACKAUDIT_PYTHON:-}" ] && [ -z "${STACKAUDIT_VENV:-}" ]; then
+  VENV=.venv-$($PY -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+fi
+[ -x "$VENV/bin/python" ] || $PY -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+"$VENV/bin/python" -m pip install -q -e ".[test]"
 
 eval "$(bash scripts/services.sh)"
 export STACKAUDIT_TEST_PG_URL STACKAUDIT_TEST_PG_ADMIN_URL STACKAUDIT_TEST_REDIS_URL STACKAUDIT_TEST_CHROMIUM
 
 # Lint and types first: the test command keeps ruff and mypy clean.
-.venv/bin/ruff check src tests bench
-.venv/bin/ruff format --check src tests bench
-.venv/bin/mypy
+"$VENV/bin/ruff" check src tests bench
+"$VENV/bin/ruff" format --check src tests bench
+"$VENV/bin/mypy"
 
-.venv/bin/python -m pytest "$@"
+"$VENV/bin/python" -m pytest "$@"

@@ -47,6 +47,13 @@ def chromium() -> str:
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_vulndb(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or write the user's vulnerability store or caches (~/.local/share, ~/.cache)."""
+    os.environ["STACKAUDIT_VULNDB"] = str(tmp_path_factory.mktemp("vulndb") / "vulndb.db")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))  # the rule catalogue
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

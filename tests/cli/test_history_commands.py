@@ -96,4 +96,5 @@ def test_report_of_unknown_run(tmp_path: Path) -> None:
     code, out = _invoke(
         "report", "deadbeef", "--root", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'x.db'}"
     )
-    assert code == 2 and "no stored run" in out
+    assert code == 2 and "no history store at" in out and "x.db" in out
+    assert not (tmp_path / "x.db").exists()  # a read-only command never creates a store

@@ -114,7 +114,7 @@ def test_import_bad_path_fails_clearly(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         _app(), ["db", "import", str(tmp_path / "nope"), "--db", f"sqlite:///{tmp_path}/s.db"]
     )
-    assert result.exit_code == 1 and "no such file or directory" in result.output
+    assert result.exit_code == 2 and "no such file or directory" in result.output
 
 
 def test_update_downloads_exports_for_ecosystems_in_use(
@@ -135,7 +135,7 @@ def test_update_reports_unreachable_sources(tmp_path: Path, server: tuple[str, t
     url = f"sqlite:///{tmp_path / 's.db'}"
     args = ["db", "update", str(tmp_path), "--db", url, "--config", str(config), "--ecosystem", "npm"]
     result = CliRunner().invoke(_app(), args)
-    assert result.exit_code == 1 and "osv:npm: could not download" in result.output
+    assert result.exit_code == 2 and "osv:npm: could not download" in result.output
     assert {s.name for s in VulnDatabase(open_engine(url)).sources()} == {"kev", "epss"}  # the rest went on
 
 

@@ -122,6 +122,9 @@ class Analyzer(ABC):
     version: ClassVar[str]  # bump when results change: it is part of every cache key
     rules: ClassVar[tuple[RuleMeta, ...]]
     default_enabled: ClassVar[bool] = True  # False: runs only when named (e.g. secrets-history)
+    # The top-level config keys this analyzer reads: only they enter its cache key, so editing
+    # another section (or fail_on) keeps its cache warm. None: every key that can change analysis.
+    config_keys: ClassVar[tuple[str, ...] | None] = None
     # ruff code -> our rule, for problems this analyzer judges with more context than ruff's
     # pattern (data flow, session defaults). On a file it fully analysed it is authoritative:
     # ruff's findings of those codes there are dropped (engine/merge.py).

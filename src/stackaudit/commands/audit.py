@@ -1,18 +1,21 @@
-"""``stackaudit audit``, ``stackaudit gate``, ``stackaudit explain``, ``stackaudit rules``."""
+"""``stackaudit audit``, ``stackaudit gate``, ``stackaudit explain``, ``stackaudit rules``.
+
+Heavy modules (the engine, analyzers, storage, reports) are imported inside the command
+functions, so ``--help`` and ``explain`` never load them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from stackaudit.analyzers import registry
 from stackaudit.commands import common
-from stackaudit.engine.pipeline import AuditOptions, run_audit
+
+if TYPE_CHECKING:
+    from stackaudit.model import AuditResult
 
 PathArg = Annotated[Path, typer.Argument(help="Repository or directory to audit.", show_default=True)]
 FormatOpt = Annotated[
@@ -26,7 +29,8 @@ OutputOpt = Annotated[
 ]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", envvar="STACKAUDIT_CONFIG", help="Config file.")]
 DbOpt = Annotated[
-    str | None, typer.Option("--db", envvar="STACKAUDIT_DB", help="SQLAlchemy URL of the history store.")
+    str | None,
+    typer.Option("--db", envvar="STACKAUDIT_DB", help="History store: SQLAlchemy URL or SQLite file path."),
 ]
 FailOnOpt = Annotated[
     str | None, typer.Option("--fail-on", help="A severity (e.g. high) or score>=N; 'none' never fails.")
@@ -41,10 +45,29 @@ ExploitOpt = Annotated[
 ]
 
 
-def _analyzer_names(only: list[str] | None) -> frozenset[str] | None:
+@dataclass(frozen=True)
+class AuditArgs:
+    """The command line of ``audit`` and ``gate``, as given."""
+
+    path: Path
+    formats: list[str]
+    outputs: list[Path]
+    config: Path | None
+    db: str | None
+    baseline: str | None
+    fail_on: str | None
+    jobs: int | None
+    no_cache: bool
+    only: list[str]
+    exploitable: bool
+
+
+def _analyzer_names(only: list[str]) -> frozenset[str] | None:
     """``--only a,b --only c`` → {a, b, c}; an unknown name is an error, never an empty run."""
     if not only:
         return None
+    from stackaudit.analyzers import registry
+
     names = frozenset(n.strip() for item in only for n in item.split(",") if n.strip())
     known = {a.name for a in registry.all_analyzers()}
     unknown = sorted(names - known)
@@ -55,45 +78,54 @@ def _analyzer_names(only: list[str] | None) -> frozenset[str] | None:
     return names
 
 
-def _audit(
-    path: Path,
-    formats: list[str] | None,
-    outputs: list[Path] | None,
-    config: Path | None,
-    db: str | None,
-    baseline: str | None,
-    fail_on: str | None,
-    jobs: int | None,
-    no_cache: bool,
-    only: list[str] | None,
-    exploitable: bool,
-) -> None:
-    if not path.is_dir():
-        raise common.fail(f"{path}: not a directory")
-    pairs = common.pair_outputs(formats or [], outputs or [])
-    cfg = common.load(path, config)
-    if fail_on is not None:
-        try:
-            from stackaudit.engine.gate import Threshold
+def _check_db(db: str | None) -> None:
+    """A ``--db`` that cannot work fails before the audit (and never creates a mistyped folder)."""
+    if db is None:
+        return
+    from stackaudit.storage.connect import parse_url, preflight_sqlite, sqlite_file
+    from stackaudit.storage.store import StoreError
 
-            Threshold.parse(fail_on)
-        except ValueError as exc:
-            raise common.fail(f"--fail-on: {exc}") from None
+    try:
+        path = sqlite_file(parse_url(db))
+        if path is not None:
+            preflight_sqlite(path)
+    except StoreError as exc:
+        raise common.fail(f"--db: {exc}") from None
+
+
+def _audit(args: AuditArgs) -> None:
+    if not args.path.is_dir():
+        raise common.fail(f"{args.path}: not a directory")
+    pairs = common.pair_outputs(args.formats, args.outputs)
+    cfg = common.load(args.path, args.config)
+    common.check_fail_on(args.fail_on)
+    _check_db(args.db)
+    from stackaudit.engine.pipeline import AuditOptions, run_audit, store_url
+
     options = AuditOptions(
-        root=path,
+        root=args.path,
         config=cfg,
-        db_url=db,
-        jobs=jobs,
-        use_cache=not no_cache,
-        only_analyzers=_analyzer_names(only),
-        baseline=baseline,
-        fail_on=fail_on,
-        fail_on_exploitable=exploitable,
+        db_url=args.db,
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
+        only_analyzers=_analyzer_names(args.only),
+        baseline=args.baseline,
+        fail_on=args.fail_on,
+        fail_on_exploitable=args.exploitable,
     )
-    with common.progress_bar(True) as progress:
-        result = common.guarded(lambda: run_audit(options, progress))
-    common.emit(result, [f for f, _ in pairs], [o for _, o in pairs])
-    raise typer.Exit(common.exit_code(result))
+    done: list[AuditResult] = []
+    with common.interrupt_notice(lambda: bool(done)), common.progress_bar(True) as feedback:
+        done.append(common.guarded(lambda: run_audit(options, feedback.files, feedback.stage)))
+        feedback.stage("rendering", len(done[0].findings))
+        written = common.emit(done[0], [f for f, _ in pairs], [o for _, o in pairs])
+    common.print_verdict(done[0], written, _where(store_url(options)))
+    raise typer.Exit(common.exit_code(done[0]))
+
+
+def _where(url: str) -> str:
+    from stackaudit.storage.connect import describe, parse_url
+
+    return describe(parse_url(url))
 
 
 def audit(
@@ -112,7 +144,21 @@ def audit(
     fail_on_exploitable: ExploitOpt = False,
 ) -> None:
     """Audit a repository: every finding, ranked by Impact x Likelihood / Effort."""
-    _audit(path, format, output, config, db, baseline, fail_on, jobs, no_cache, only, fail_on_exploitable)
+    _audit(
+        AuditArgs(
+            path,
+            format or [],
+            output or [],
+            config,
+            db,
+            baseline,
+            fail_on,
+            jobs,
+            no_cache,
+            only or [],
+            fail_on_exploitable,
+        )
+    )
 
 
 def gate(
@@ -131,48 +177,86 @@ def gate(
     fail_on_exploitable: ExploitOpt = False,
 ) -> None:
     """The same audit, failing only on findings NEW since the baseline (exit 1)."""
-    _audit(path, format, output, config, db, baseline, fail_on, jobs, no_cache, only, fail_on_exploitable)
+    _audit(
+        AuditArgs(
+            path,
+            format or [],
+            output or [],
+            config,
+            db,
+            baseline,
+            fail_on,
+            jobs,
+            no_cache,
+            only or [],
+            fail_on_exploitable,
+        )
+    )
 
 
 def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. perf.n-plus-one")]) -> None:
     """Print a rule's documentation and playbook."""
-    rules = registry.rule_index().rules
+    from rich.console import Console
+
+    from stackaudit.commands import catalogue
+
+    rules = catalogue.rules()
     meta = rules.get(rule)
     if meta is None:
         close = [r for r in sorted(rules) if rule.lower() in r.lower()][:8]
         hint = f" Did you mean: {', '.join(close)}?" if close else " See `stackaudit rules`."
         raise common.fail(f"unknown rule {rule!r}.{hint}")
+    esc = common.escape
     console = Console(highlight=False)
-    console.print(f"[bold]{escape(meta.id)}[/]: {escape(meta.title)}")
+    console.print(f"[bold]{esc(meta.id)}[/]: {esc(meta.title)}")
     cwe = ", ".join(f"CWE-{c}" for c in meta.cwe) or "none"
     facts = (
-        f"category {meta.category.value} · severity {meta.severity.label} · CWE {cwe} · "
+        f"category {meta.category} · severity {meta.severity} · CWE {cwe} · "
         f"defaults: impact {meta.impact:g}, likelihood {meta.likelihood:g}, effort {meta.effort:g} day(s)"
     )
     console.print(facts, soft_wrap=True)
     console.print()
-    console.print(escape(meta.doc), soft_wrap=True)
-    if meta.fix:
+    doc = catalogue.plain(meta.doc)
+    console.print(esc(doc), soft_wrap=True)
+    has_fix = any(line.startswith("Fix:") for line in doc.splitlines())
+    if meta.fix and not has_fix:  # the playbook's own "Fix:" paragraph says it already
         console.print()
-        console.print(f"[bold]Fix:[/] {escape(meta.fix)}", soft_wrap=True)
+        console.print(f"[bold]Fix:[/] {esc(catalogue.plain(meta.fix))}", soft_wrap=True)
 
 
 def list_rules(
-    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Only this category (a prefix or perf/sec/scale/sca).")
+    ] = None,
 ) -> None:
     """List every rule with its category, severity and default score factors."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from stackaudit.commands import catalogue
+    from stackaudit.model.enums import Category
+
+    wanted = None
+    if category is not None:
+        known = {c.value for c in Category}
+        wanted = catalogue.category(category, known)
+        if wanted is None:
+            raise common.fail(
+                f"--category: unknown category {category!r} (expected one of: {', '.join(sorted(known))})"
+            )
+    esc = common.escape
     table = Table("rule", "category", "severity", "I", "L", "E", "title")
-    for rid, meta in sorted(registry.rule_index().rules.items()):
-        if category and meta.category.value != category:
+    for rid, meta in sorted(catalogue.rules().items()):
+        if wanted and meta.category != wanted:
             continue
         table.add_row(
-            escape(rid),
-            meta.category.value,
-            meta.severity.label,
+            esc(rid),
+            meta.category,
+            meta.severity,
             f"{meta.impact:g}",
             f"{meta.likelihood:g}",
             f"{meta.effort:g}",
-            escape(meta.title),
+            esc(meta.title),
         )
     Console(highlight=False).print(table)
 

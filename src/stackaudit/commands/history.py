@@ -7,22 +7,38 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from stackaudit.commands import common
-from stackaudit.model import Status
 
 RootOpt = Annotated[Path, typer.Option("--root", help="The audited project (its name keys the history).")]
-DbOpt = Annotated[str | None, typer.Option("--db", envvar="STACKAUDIT_DB", help="Store URL.")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", envvar="STACKAUDIT_DB", help="Store: SQLAlchemy URL or SQLite file path."),
+]
 
 
 def _url(root: Path, db: str | None) -> tuple[str, str]:
-    from stackaudit.storage.store import default_url, project_key
+    """The store URL and project key; a store that does not exist is an error naming where we looked.
+
+    These commands read (``triage`` writes one decision into an existing history): none of them
+    may create ``.stackaudit/`` or an empty database as a side effect of a wrong folder or path.
+    """
+    from stackaudit.storage.connect import missing_sqlite_file
+    from stackaudit.storage.store import StoreError, default_url, project_key
 
     resolved = root.resolve()
-    return db or default_url(resolved), project_key(resolved)
+    url = db or default_url(resolved)
+    try:
+        missing = missing_sqlite_file(url)
+    except StoreError as exc:
+        raise common.fail(f"--db: {exc}") from None
+    if missing is not None:
+        where = "--db" if db else f"the project at {resolved}"
+        raise common.fail(
+            f"no history store at {missing} (from {where}): audit the project first "
+            "(`stackaudit audit PATH`), or give --root/--db of an audited one"
+        )
+    return url, project_key(resolved)
 
 
 def report(
@@ -50,11 +66,16 @@ def report(
             return store.load_result(run_id)
 
     result = common.guarded(load)
-    common.emit(result, [f for f, _ in pairs], [o for _, o in pairs])  # type: ignore[arg-type]
+    written = common.emit(result, [f for f, _ in pairs], [o for _, o in pairs])  # type: ignore[arg-type]
+    for path in written:
+        common.err_console().print(f"wrote {common.escape(str(path))}", soft_wrap=True)
 
 
 def history(root: RootOpt = Path("."), db: DbOpt = None, limit: int = 20) -> None:
     """List the stored runs of a project, newest first: findings, new, fixed, gate."""
+    from rich.console import Console
+    from rich.table import Table
+
     from stackaudit.storage.store import Store
 
     url, project = _url(root, db)
@@ -63,10 +84,20 @@ def history(root: RootOpt = Path("."), db: DbOpt = None, limit: int = 20) -> Non
         with Store.open(url) as store:
             return store.runs(project, limit)
 
+    runs = common.guarded(load)
+    if not runs:
+        raise common.fail(f"no stored runs of project {project!r} in {url_shown(url)}")
     table = Table(
-        "run", "started", "commit", "findings", "new", "fixed", "gate", title=f"Runs of {escape(project)}"
+        "run",
+        "started",
+        "commit",
+        "findings",
+        "new",
+        "fixed",
+        "gate",
+        title=f"Runs of {common.escape(project)}",
     )
-    for r in common.guarded(load):
+    for r in runs:
         gate = "-" if r.gate_passed is None else ("passed" if r.gate_passed else "FAILED")
         table.add_row(
             r.id[:12],
@@ -81,7 +112,9 @@ def history(root: RootOpt = Path("."), db: DbOpt = None, limit: int = 20) -> Non
 
 
 def triage(
-    fingerprint: Annotated[str, typer.Argument(help="The finding's fingerprint (from any report).")],
+    fingerprint: Annotated[
+        str, typer.Argument(help="The finding's fingerprint, or a unique prefix of 8+ characters (as shown).")
+    ],
     accept_until: Annotated[
         str | None, typer.Option("--accept-until", help="Accept the risk until YYYY-MM-DD.")
     ] = None,
@@ -93,6 +126,7 @@ def triage(
     db: DbOpt = None,
 ) -> None:
     """Accept a risk until a date (it comes back after), re-open it, or assign its owner."""
+    from stackaudit.model import Status
     from stackaudit.storage.store import Store
 
     until = None
@@ -112,15 +146,19 @@ def triage(
     url, project = _url(root, db)
 
     def save() -> None:
-        with Store.open(url) as store:
-            if fingerprint not in store.history(project):
-                raise common.fail(f"no finding {fingerprint!r} in the history of {project!r}")
+        with Store.open(url) as store:  # an unknown or ambiguous prefix is a StoreError: exit 2
             store.set_triage(
                 project, fingerprint, status=status, owner=owner, until=until, by=by, reason=reason
             )
 
     common.guarded(save)
     typer.echo(f"recorded for {fingerprint}")
+
+
+def url_shown(url: str) -> str:
+    from stackaudit.storage.connect import describe, parse_url
+
+    return describe(parse_url(url))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from stackaudit.commands import common
 
@@ -52,6 +51,8 @@ def metrics(
         else:
             typer.echo(text)
     else:
+        from rich.console import Console
+
         print_terminal(report, Console(file=output.open("w") if output else None, highlight=False))
     if not report.readings:
         raise common.fail("no source could be read: " + "; ".join(report.errors))

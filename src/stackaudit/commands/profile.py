@@ -7,9 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from stackaudit.commands import common
 
@@ -56,6 +53,10 @@ def profile(
             )
         )
     else:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+
         table = Table(
             "share", "function", "location", title=f"Hot functions of PID {pid} ({result.samples} samples)"
         )

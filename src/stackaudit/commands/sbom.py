@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 FORMATS = ("cyclonedx", "spdx")
 
@@ -30,6 +28,9 @@ def sbom_command(
     ] = None,
 ) -> None:
     """Write a software bill of materials with licences, hashes and the dependency graph."""
+    from rich.console import Console
+    from rich.markup import escape
+
     from stackaudit.inventory.deps import EnvironmentNotReadable, build_inventory, environment_inventory, walk
     from stackaudit.inventory.sbom import SbomInput, render
 

@@ -7,9 +7,12 @@ reports → exit code. ``--staged`` is the pre-commit entry (see .pre-commit-hoo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from stackaudit.model import AuditResult
 
 TREE, STAGED, HISTORY = "secrets", "secrets-staged", "secrets-history"
 
@@ -43,19 +46,21 @@ def secrets(
     fail_on: FailOnOpt = None,
 ) -> None:
     """Find secrets: working tree by default, --staged for pre-commit, --history for every commit."""
-    from stackaudit.commands.common import emit, exit_code
-    from stackaudit.config.loader import ConfigError, load_config
+    from stackaudit.commands import common
     from stackaudit.engine.pipeline import AuditOptions, run_audit
 
     root = path.resolve()
     if not root.is_dir():
-        typer.echo(f"error: {path} is not a directory", err=True)
-        raise typer.Exit(2)
-    try:
-        cfg = load_config(root, config)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise common.fail(f"{path} is not a directory")
+    formats = fmt or ["terminal"]
+    outputs: list[Path | None] = [None if str(o) == "-" else o for o in (output or [])]
+    if len(outputs) > len(formats):
+        raise common.fail("give one --output per --format")
+    outputs += [None] * (len(formats) - len(outputs))
+    pairs = common.pair_outputs(formats, [])
+    del pairs  # validates the format names
+    common.check_fail_on(fail_on)
+    cfg = common.load(root, config)
     options = AuditOptions(
         root=root,
         config=cfg,
@@ -65,12 +70,12 @@ def secrets(
         fail_on=fail_on,
         record=not staged,  # a pre-commit check must not rewrite the history store
     )
-    result = run_audit(options)
-    formats = fmt or ["terminal"]
-    outputs: list[Path | None] = [None if str(o) == "-" else o for o in (output or [])]
-    outputs += [None] * (len(formats) - len(outputs))
-    emit(result, formats, outputs)
-    raise typer.Exit(exit_code(result))
+    done: list[AuditResult] = []
+    with common.interrupt_notice(lambda: bool(done) and options.record):
+        done.append(common.guarded(lambda: run_audit(options)))
+        written = common.emit(done[0], formats, outputs)
+    common.print_verdict(done[0], written, None)
+    raise typer.Exit(common.exit_code(done[0]))
 
 
 def register(app: typer.Typer) -> None:

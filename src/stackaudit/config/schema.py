@@ -6,6 +6,8 @@ Unknown keys are errors; every error names the file and the key (see loader.py).
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Literal
 
@@ -24,6 +26,7 @@ from stackaudit.config.sections.runtime import (
 from stackaudit.config.sections.secrets import SecretsConfig
 from stackaudit.config.sections.supply_chain import SupplyChainConfig
 from stackaudit.config.sections.taint import TaintConfig
+from stackaudit.model.enums import Severity
 
 DEFAULT_EXCLUDE = (
     ".git/**",
@@ -68,10 +71,36 @@ class RuleOverride(Section):
     """Per-rule overrides of the scoring factors and severity."""
 
     enabled: bool = True
-    severity: str | None = None
+    severity: str | None = None  # info|low|medium|high|critical: replaces the rule's default
     impact: float | None = Field(default=None, ge=1, le=10)
     likelihood: float | None = Field(default=None, ge=1, le=10)
     effort: float | None = Field(default=None, gt=0)
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity(cls, value: str | None) -> str | None:
+        if value is not None:
+            Severity.parse(value)  # raises ValueError naming the valid severities
+        return value
+
+
+# Keys read only after analysis (scoring, triage, gate, runtime commands): a change to them
+# never changes what an analyzer finds, so they stay out of every analyzer's cache key.
+RESULT_KEYS = frozenset(
+    {
+        "fail_on",
+        "ignore",
+        "accept",
+        "rules",
+        "slo",
+        "load",
+        "nplusone",
+        "regression",
+        "jobs",
+        "disable",
+        "retention",
+    }
+)
 
 
 class RetentionConfig(Section):
@@ -108,6 +137,25 @@ class Config(Section):
     regression: RegressionConfig = RegressionConfig()
     retention: RetentionConfig = RetentionConfig()
 
+    @field_validator("fail_on")
+    @classmethod
+    def _known_threshold(cls, value: str) -> str:
+        from stackaudit.engine.gate import Threshold  # the one parser of thresholds
+
+        Threshold.parse(value)  # raises ValueError naming the valid severities
+        return value
+
     def config_hash(self) -> str:
-        """A stable hash of the effective config, part of every cache key."""
+        """A stable hash of the whole effective config, recorded with each run."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+    def section_hash(self, keys: Iterable[str] | None) -> str:
+        """A stable hash of the named top-level keys only: an analyzer's part of a cache key.
+
+        ``None`` means every key that can change analysis (all but ``RESULT_KEYS``), the safe
+        default for an analyzer that does not declare what it reads.
+        """
+        wanted = sorted(set(type(self).model_fields) - RESULT_KEYS if keys is None else set(keys))
+        data = self.model_dump(mode="json", include=set(wanted))
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

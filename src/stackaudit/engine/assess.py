@@ -12,7 +12,7 @@ from stackaudit.engine.history import lifecycle
 from stackaudit.engine.owners import Owner
 from stackaudit.engine.score import ScoreInputs, score
 from stackaudit.engine.suppress import InlineSuppression, accepted, suppression_reason
-from stackaudit.model import Assessment, Evidence, Finding, RuleMeta, Status
+from stackaudit.model import Assessment, Evidence, Finding, RuleMeta, Severity, Status
 from stackaudit.storage.store import HistoryEntry
 
 
@@ -67,6 +67,7 @@ def assess(inp: AssessInputs) -> tuple[list[Assessment], list[Assessment]]:
     active: list[Assessment] = []
     quiet: list[Assessment] = []
     for finding in inp.findings:
+        finding = _with_severity(finding, inp.config)
         evidence = tuple(e for e in inp.evidence if evidence_matches(finding, e))
         result = score(
             ScoreInputs(
@@ -85,8 +86,8 @@ def assess(inp: AssessInputs) -> tuple[list[Assessment], list[Assessment]]:
             status=life.status,
             first_seen=life.first_seen,
             age_days=max(0, (inp.now - life.first_seen).days),
-            owner=entry.owner if entry is not None and entry.owner else None,
-            owner_source="triage" if entry is not None and entry.owner else "",
+            owner=_triaged_owner(entry),
+            owner_source="triage" if _triaged_owner(entry) else "",
             evidence=evidence,
         )
         reason = suppression_reason(finding, inp.marks, inp.config)
@@ -101,6 +102,21 @@ def assess(inp: AssessInputs) -> tuple[list[Assessment], list[Assessment]]:
         else:
             active.append(assessment)
     return rank(active), rank(quiet)
+
+
+def _triaged_owner(entry: HistoryEntry | None) -> str | None:
+    """Only an owner set by ``triage`` is kept from the history; CODEOWNERS and blame are resolved
+    afresh each run with their real source (the store copies them, which made every owner 'triage')."""
+    return entry.owner if entry is not None and entry.owner and entry.owner_from_triage else None
+
+
+def _with_severity(finding: Finding, config: Config) -> Finding:
+    """``[rules.ID] severity = ...`` replaces the severity the rule gave (the gate and score see it)."""
+    override = config.rules.get(finding.rule_id)
+    if override is None or override.severity is None:
+        return finding
+    severity = Severity.parse(override.severity)
+    return finding if severity == finding.severity else dataclasses.replace(finding, severity=severity)
 
 
 def _quiet(a: Assessment, status: Status, reason: str) -> Assessment:

@@ -6,10 +6,11 @@ import json
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackaudit.model import Finding
 from stackaudit.storage.store import Store
 
 
@@ -21,6 +22,18 @@ class BaselineError(Exception):
 class Baseline:
     label: str
     fingerprints: frozenset[str]
+    exported: bool = False  # audited from ``git archive``: a tree without ``.git``
+
+
+def history_fingerprints(findings: Iterable[Finding]) -> frozenset[str]:
+    """Findings about the repository's git history (located at ``.git``, e.g. unsigned commits).
+
+    A baseline audited from ``git archive`` has no history, so it can never hold them: against
+    such a baseline they are taken as existing, never as new (they would fail every gate).
+    """
+    return frozenset(
+        f.fingerprint for f in findings if f.location.path == ".git" or f.location.path.startswith(".git/")
+    )
 
 
 def _from_file(path: Path) -> Baseline:
@@ -48,13 +61,26 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def export_git_ref(root: Path, commit: str, into: Path) -> Path:
-    """Export the tree at ``commit`` with ``git archive`` (nothing checked out, no hooks run)."""
-    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    """Export the tree at ``commit`` with ``git archive`` (nothing checked out, no hooks run).
+
+    ``root`` may be a subdirectory of the repository (one project of a monorepo): the archive
+    is made from the top level, limited to that subdirectory, and the returned path is the
+    subdirectory inside the export, so the baseline audits the same project as the run.
+    Run from a subdirectory, ``git archive`` would archive only that subdirectory at the top of
+    the tree, and the baseline would audit a folder that does not exist (everything "new").
+    """
+    top = _git(root, "rev-parse", "--show-toplevel").stdout.decode().strip()
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip().rstrip("/")
+    tree = into / "tree"
+    target = tree / prefix if prefix else tree
+    if prefix and not _exists_at(Path(top), commit, prefix):
+        target.mkdir(parents=True)  # the project did not exist then: everything in it is new
+        return target
     archive = into / "tree.tar"
     with archive.open("wb") as out:
         proc = subprocess.run(
-            ["git", "archive", "--format=tar", commit],
-            cwd=root,
+            ["git", "archive", "--format=tar", commit, *(["--", prefix] if prefix else [])],
+            cwd=top or root,
             stdout=out,
             stderr=subprocess.PIPE,
             timeout=300,
@@ -62,11 +88,15 @@ def export_git_ref(root: Path, commit: str, into: Path) -> Path:
         )
     if proc.returncode != 0:
         raise BaselineError(f"git archive {commit} failed: {proc.stderr.decode(errors='replace').strip()}")
-    tree = into / "tree"
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")
     archive.unlink()
-    return tree / prefix if prefix else tree
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _exists_at(top: Path, commit: str, prefix: str) -> bool:
+    return _git(top, "cat-file", "-e", f"{commit}:{prefix}").returncode == 0
 
 
 def resolve(
@@ -92,4 +122,4 @@ def resolve(
         return Baseline(f"{ref} ({commit[:12]}, stored run)", frozenset(store.run_fingerprints(stored)))
     with tempfile.TemporaryDirectory(prefix="stackaudit-baseline-") as tmp:
         tree = export_git_ref(root, commit, Path(tmp))
-        return Baseline(f"{ref} ({commit[:12]})", audit_tree(tree))
+        return Baseline(f"{ref} ({commit[:12]})", audit_tree(tree), exported=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from stackaudit.inventory.codeowners import CodeOwners
 from stackaudit.model import Finding
+from stackaudit.storage.project import repo_top
 
 BLAME_TIMEOUT_S = 20.0
 BLAME_WORKERS = 4
@@ -50,15 +51,29 @@ def _blame(root: Path, path: str, lines: Sequence[int], timeout: float) -> dict[
     return result
 
 
+def _codeowners(root: Path) -> tuple[CodeOwners | None, str]:
+    """The CODEOWNERS that GitHub applies to ``root`` and the prefix of ``root`` in its repository.
+
+    GitHub reads CODEOWNERS at the repository's top level with patterns relative to it, so a
+    project in a subdirectory (a monorepo) is owned by the top-level file, matched on
+    ``sub/dir/path``. A project's own CODEOWNERS, when it has one, wins (a vendored repository).
+    """
+    own = CodeOwners.load(root)
+    top = repo_top(root.resolve())
+    if own is not None or top is None or top == root.resolve():
+        return own, ""
+    return CodeOwners.load(top), root.resolve().relative_to(top).as_posix() + "/"
+
+
 def resolve_owners(
     root: Path, findings: Sequence[Finding], is_git: bool, budget_s: float = BLAME_TIMEOUT_S
 ) -> dict[str, Owner]:
     """Owner by fingerprint. ``findings`` should come ranked: blame spends its budget on the top."""
-    codeowners = CodeOwners.load(root)
+    codeowners, prefix = _codeowners(root)
     owners: dict[str, Owner] = {}
     need_blame: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
-        names = codeowners.owners_for(finding.location.path) if codeowners else ()
+        names = codeowners.owners_for(prefix + finding.location.path) if codeowners else ()
         if names:
             owners[finding.fingerprint] = Owner(" ".join(names), "CODEOWNERS")
         elif is_git and finding.location.line > 0:

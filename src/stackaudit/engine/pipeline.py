@@ -15,20 +15,29 @@ from stackaudit.analyzers import registry
 from stackaudit.analyzers.base import FileAnalyzer, RepoAnalyzer, RepoContext
 from stackaudit.config.schema import Config
 from stackaudit.discovery.files import Discovery, discover
+from stackaudit.discovery.pyversion import newer_python_notice
 from stackaudit.engine import baseline as baseline_mod
 from stackaudit.engine.assess import AssessInputs, assess, rank, with_owners
 from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
 from stackaudit.engine.merge import authorities
+from stackaudit.engine.notices import headline, is_headline, vulndb_missing
 from stackaudit.engine.owners import resolve_owners
 from stackaudit.engine.postprocess import finalise, reported
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
 from stackaudit.model import AuditResult, Finding, GateVerdict, RuleMeta, Run
 from stackaudit.storage.store import HistoryEntry, Store, default_url, project_key
+from stackaudit.vulndb.connect import VulnStore
+from stackaudit.vulndb.connect import locate as locate_vulndb
 
 EVIDENCE_WINDOW = timedelta(days=30)
 ENGINE = "engine"  # the owner of the engine's own rules (suppressions without a reason)
 Progress = Callable[[int, int], None]
+Stage = Callable[[str, int], None]  # (stage name, items): shown after the file bar
+
+
+def _no_stage(_name: str, _count: int) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def select_analyzers(
 
 
 def _run_analyzers(
-    options: AuditOptions, disc: Discovery, store: Store, url: str, progress: Progress | None
+    options: AuditOptions, disc: Discovery, store: Store, vuln: VulnStore, progress: Progress | None
 ) -> RunnerOutput:
     files, repos = select_analyzers(options.config, options.only_analyzers)
     jobs = options.jobs or options.config.jobs or os.cpu_count() or 1
@@ -68,7 +77,8 @@ def _run_analyzers(
         files=disc.files,
         config=options.config,
         is_git=disc.is_git,
-        db_url=url,
+        # The vulnerability data: never created by an offline audit, only by one allowed online.
+        db_url=vuln.url if vuln.exists() or options.config.supply_chain.online else None,
         cache_dir=disc.root / ".stackaudit" / "cache",
         jobs=jobs,
     )
@@ -129,6 +139,8 @@ def _gate(options: AuditOptions, result: AuditResult, store: Store, project: str
 
         base = baseline_mod.resolve(options.baseline, Path(result.run.root), store, project, audit_tree)
         fingerprints, label = base.fingerprints, base.label
+        if base.exported:
+            fingerprints |= baseline_mod.history_fingerprints(a.finding for a in result.findings)
     exploitable = _exploitable_predicate() if options.fail_on_exploitable else None
     return verdict(result.findings, threshold, fingerprints, label, exploitable)
 
@@ -143,14 +155,30 @@ def store_url(options: AuditOptions) -> str:
     return options.db_url or default_url(options.root.resolve())
 
 
-def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditResult:
+def _notices(out: RunnerOutput, disc: Discovery, vuln: VulnStore) -> tuple[str, ...]:
+    """The runner's notices, led by those that change how the whole report reads."""
+    first = [
+        vulndb_missing(out.analyzers, vuln.where, vuln.origin),
+        newer_python_notice(disc.root, (*disc.not_analysed, *out.not_analysed)),
+    ]
+    lead = [n if n is None or is_headline(n) else headline(n) for n in first]
+    return tuple(dict.fromkeys([*(n for n in lead if n), *out.notices]))
+
+
+def run_audit(
+    options: AuditOptions, progress: Progress | None = None, stage: Stage | None = None
+) -> AuditResult:
+    """Audit ``options.root``; the run is stored in one transaction at the very end (or not at all)."""
     started = datetime.now(UTC)
     root = options.root.resolve()
     url = store_url(options)
+    stage = stage or _no_stage
+    vuln = locate_vulndb(None, options.config)
     with Store.open(url) as store:
         project = project_key(root)
         disc = discover(root, options.config)
-        out = _run_analyzers(options, disc, store, url, progress)
+        out = _run_analyzers(options, disc, store, vuln, progress)
+        stage("merging", len(out.findings))
         index = registry.rule_index()
         analysed = _analysed_by(out, disc)
         table = authorities(registry.all_analyzers())
@@ -159,6 +187,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         )
         findings = done.findings
         history = store.history(project)
+        stage("scoring", len(findings))
         active, quiet = assess(
             AssessInputs(
                 findings=findings,
@@ -170,6 +199,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
                 now=started,
             )
         )
+        stage("owners", len(active))
         owners = resolve_owners(root, [a.finding for a in active], disc.is_git)
         active = rank(with_owners(active, owners))
         rules_by_analyzer = {r.id: a.name for a in registry.all_analyzers() for r in a.rules}
@@ -193,11 +223,12 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
             not_analysed=tuple(sorted((*disc.not_analysed, *out.not_analysed), key=lambda n: n.path)),
             tool_versions=tuple((r.name, r.version) for r in out.analyzers),
             timings=out.timings,
-            notices=(*out.notices, *done.notices),
+            notices=(*_notices(out, disc, vuln), *done.notices),
         )
         result = AuditResult(run=run, findings=tuple(active), suppressed=tuple(quiet), fixed=fixed)
         result = dataclasses.replace(result, gate=_gate(options, result, store, project))
         if options.record:
+            stage("storing", len(result.findings) + len(result.suppressed))
             store.save_run(result)
             keep = options.config.retention
             store.apply_retention(project, keep.runs, keep.days, started)

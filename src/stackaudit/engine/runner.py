@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import defaultdict
@@ -26,6 +27,7 @@ from stackaudit.analyzers.base import (
     RepoResult,
     SourceFile,
 )
+from stackaudit.config.schema import Config
 from stackaudit.engine import cache
 from stackaudit.engine.reader import read_bytes
 from stackaudit.engine.suppress import InlineSuppression, NosecMark, parse_inline, parse_nosec
@@ -84,8 +86,9 @@ class _RepoOutcome:
         return cls(error=f"{type(exc).__name__}: {exc}", seconds=seconds)
 
 
-def _signature(analyzers: Sequence[type[FileAnalyzer]], config_hash: str) -> str:
-    return ";".join(f"{a.name}:{a.version}" for a in analyzers) + "|" + config_hash
+def _signature(analyzers: Sequence[type[FileAnalyzer]], config: Config) -> str:
+    """Each analyzer's name, version and hash of the config keys it reads (its own section)."""
+    return ";".join(f"{a.name}:{a.version}:{config.section_hash(a.config_keys)}" for a in analyzers)
 
 
 def _chunks(items: list[WorkItem], jobs: int) -> list[list[WorkItem]]:
@@ -135,9 +138,15 @@ def _noop() -> None:
     return None
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops the run and says so once
+    (otherwise every worker prints its own traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _new_pool(jobs: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_sigint)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
@@ -150,7 +159,6 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
 class Runner:
     def __init__(self, plan: RunnerPlan) -> None:
         self.plan = plan
-        self.config_hash = plan.ctx.config.config_hash()
         self.digests: dict[str, str] = {}
         self.findings: list[Finding] = []
         self.proofs: list[SafetyProof] = []
@@ -208,7 +216,7 @@ class Runner:
             if not applicable:
                 continue
             names = tuple(a.name for a in applicable)
-            sig = signature_of.setdefault(names, _signature(applicable, self.config_hash))
+            sig = signature_of.setdefault(names, _signature(applicable, self.plan.ctx.config))
             by_key[cache.file_key(item.file.path, self.digests[item.file.path], item.file.language, sig)] = (
                 item
             )
@@ -241,7 +249,8 @@ class Runner:
         if inputs is None or self.plan.cache is None:
             return None
         pairs = [(f.path, self.digests.get(f.path, "missing")) for f in inputs]
-        return cache.repo_key(analyzer.name, analyzer.version, self.config_hash, pairs)
+        section = self.plan.ctx.config.section_hash(analyzer.config_keys)
+        return cache.repo_key(analyzer.name, analyzer.version, section, pairs)
 
     def _repo_plan(self) -> list[tuple[type[RepoAnalyzer], str | None]]:
         """Take cached repo results; return the analyzers that must run, with their cache keys."""

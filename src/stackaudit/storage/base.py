@@ -25,6 +25,7 @@ class HistoryEntry:
     last_run: str
     status: Status  # new / open / reopened / fixed / accepted (suppressed when last seen so)
     owner: str | None = None
+    owner_from_triage: bool = False  # set by `stackaudit triage --owner`, not copied from a run
     accepted_until: date | None = None
     accepted_by: str | None = None
     reason: str | None = None

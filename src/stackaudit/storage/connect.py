@@ -25,18 +25,35 @@ from stackaudit.storage.tables import RETIRED_TABLES, metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WRITE_OPTION = "stackaudit_write"
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
 
 
+# stackaudit creates only its own folder for a store: ``.stackaudit`` in a project, ``stackaudit``
+# in the user data directory. Any other missing folder is most likely a typo in ``--db``, and
+# creating it would litter the audited tree, so it is an error naming the folder instead.
+OWN_DIRS = (".stackaudit", "stackaudit")
+
+
 def parse_url(url: str) -> URL:
+    """A SQLAlchemy URL; a plain path to a SQLite file (``x.db``, ``x.sqlite``) means that file."""
+    if "://" not in url and _looks_like_sqlite_file(url):
+        return sa.URL.create("sqlite", database=str(Path(url).expanduser().resolve()))
     try:
         return sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
         shown = _PASSWORD.sub(r"\1***@", url)
         reason = _PASSWORD.sub(r"\1***@", str(exc))
-        raise StoreError(f"{shown!r} is not a database URL: {reason}") from None
+        hint = "" if "://" in url else " (for a SQLite file give a path ending in .db, or sqlite:///PATH)"
+        raise StoreError(f"{shown!r} is not a database URL: {reason}{hint}") from None
+
+
+def _looks_like_sqlite_file(text: str) -> bool:
+    """A plain path is taken as SQLite only when it names one, so a typo never becomes a new file."""
+    path = Path(text.strip()).expanduser()
+    return bool(text.strip()) and (path.suffix.lower() in SQLITE_SUFFIXES or path.is_file())
 
 
 def describe(url: URL) -> str:
@@ -65,10 +82,7 @@ def preflight_sqlite(path: Path, settle_s: tuple[float, ...] = (0.05, 0.25)) -> 
     if path.is_dir():
         raise StoreError(f"{path}: is a directory, not a database file")
     if not path.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot create its directory: {exc.strerror}") from None
+        _make_parent(path)
         return
     for pause in (*settle_s, None):
         try:
@@ -78,6 +92,30 @@ def preflight_sqlite(path: Path, settle_s: tuple[float, ...] = (0.05, 0.25)) -> 
             if pause is None:
                 raise
             time.sleep(pause)
+
+
+def _make_parent(path: Path) -> None:
+    parent = path.parent
+    if parent.is_dir():
+        return
+    if parent.name not in OWN_DIRS:
+        raise StoreError(
+            f"{path}: the folder {parent} does not exist (nothing was created). Check the --db path; "
+            "a sqlite:/// URL with three slashes is relative to the current directory, four make it absolute"
+        )
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create its directory: {exc.strerror}") from None
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file a URL names when that file does not exist yet, else None.
+
+    Read-only commands use it to say where they looked instead of creating an empty store.
+    """
+    path = sqlite_file(parse_url(url))
+    return path if path is not None and not path.exists() else None
 
 
 def _check_file(path: Path) -> None:

@@ -42,6 +42,7 @@ def entry_from_row(row: sa.Row[Any]) -> HistoryEntry:
         last_run=row.last_run,
         status=Status(row.status),
         owner=row.owner,
+        owner_from_triage=bool(row.owner_from_triage),
         accepted_until=row.accepted_until,
         accepted_by=row.accepted_by,
         reason=row.reason,

@@ -48,12 +48,33 @@ def origin_url(root: Path) -> str | None:
     return None
 
 
+def repo_top(root: Path) -> Path | None:
+    """The nearest enclosing directory holding ``.git`` (the repository's top level), if any."""
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
 def project_key(root: Path) -> str:
-    """The origin remote's last path segment without ``.git``, else the directory name."""
-    url = origin_url(root)
+    """The repository's name (origin remote's last segment, else its folder), plus the subpath.
+
+    A subdirectory of a repository (one project of a monorepo) is ``repo/sub/path``, so two
+    projects of one repository, or two repositories with a ``backend/`` each, never share a history.
+    """
+    root = root.resolve()
+    top = repo_top(root) or root
+    name = _repo_name(top)
+    if top == root:
+        return name
+    return f"{name}/{root.relative_to(top).as_posix()}"
+
+
+def _repo_name(top: Path) -> str:
+    url = origin_url(top)
     if url:
         name = re.split(r"[/:\\]", url.rstrip("/"))[-1]
         name = name.removesuffix(".git")
         if name:
             return name
-    return root.resolve().name or "root"
+    return top.name or "root"

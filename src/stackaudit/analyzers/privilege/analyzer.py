@@ -43,6 +43,7 @@ class PrivilegeAnalyzer(FileAnalyzer):
     """Least privilege in the data layer (config, code, SQL and migrations)."""
 
     name: ClassVar[str] = "privilege"
+    config_keys: ClassVar[tuple[str, ...] | None] = ("privilege",)
     version: ClassVar[str] = "1.0.0"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     languages: ClassVar[frozenset[str]] = LANGUAGES

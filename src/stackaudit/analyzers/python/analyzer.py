@@ -33,6 +33,7 @@ class PythonRulesAnalyzer(FileAnalyzer):
     name: ClassVar[str] = "python-rules"
     version: ClassVar[str] = "3"
     languages: ClassVar[frozenset[str]] = frozenset({"python"})
+    config_keys: ClassVar[tuple[str, ...] | None] = ()
     rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)
     ruff_equivalents: ClassVar[Mapping[str, str]] = {
         "S113": "scale.no-timeout",  # requests call without timeout (we see session defaults)

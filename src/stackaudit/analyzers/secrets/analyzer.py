@@ -15,6 +15,7 @@ class SecretsAnalyzer(FileAnalyzer):
     """Provider tokens (checksum-verified where possible), keys, JWTs, URL passwords, generic assignments."""
 
     name: ClassVar[str] = "secrets"
+    config_keys: ClassVar[tuple[str, ...] | None] = ("secrets", "exclude", "extend_exclude", "max_file_size")
     version: ClassVar[str] = "1.0.0"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     languages: ClassVar[frozenset[str]] = frozenset()  # every text file

@@ -172,6 +172,7 @@ class TaintAnalyzer(RepoAnalyzer):
     """Cross-module taint tracking for Python web code, plus API misuse rules."""
 
     name = NAME
+    config_keys = ("taint", "analyzer_timeout_s")
     version = "1"
     rules = ALL_RULES
     cpu_bound = True  # pure-Python work over every module: a worker process of its own

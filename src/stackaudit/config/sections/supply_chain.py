@@ -17,6 +17,9 @@ class SupplyChainConfig(Section):
 
     licences: LicencePolicy = LicencePolicy()
     online: bool = False  # query the OSV API (never in tests)
+    # Where the vulnerability data lives (URL or SQLite path); default: one store per user.
+    # The STACKAUDIT_VULNDB environment variable wins over this (see vulndb/connect.py).
+    vulndb: str | None = None
     max_db_age_days: int = 30  # warn when the vulnerability data is older
     ignore_vulnerabilities: list[str] = []  # advisory ids accepted project-wide
     # Sources for `stackaudit db update` (and `online`); override for mirrors.
