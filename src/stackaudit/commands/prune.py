@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from stackaudit.commands import common
 
@@ -30,7 +28,11 @@ def prune(
     Without either option the project's ``[retention]`` setting is applied. Findings no
     remaining run refers to are removed; the fingerprint history (first seen, triage) stays.
     """
-    from stackaudit.storage.store import Store, default_url, project_key
+    from rich.console import Console
+    from rich.markup import escape
+
+    from stackaudit.commands.history import _url
+    from stackaudit.storage.store import Store
 
     resolved = root.resolve()
     if keep is None and older_than is None:
@@ -38,7 +40,7 @@ def prune(
         keep, older_than = retention.runs, retention.days
         if keep is None and older_than is None:
             raise common.fail("nothing to prune: give --keep N or --older-than DAYS, or set [retention]")
-    url, project = db or default_url(resolved), project_key(resolved)
+    url, project = _url(resolved, db)  # pruning never creates a store
     before = None if older_than is None else datetime.now(UTC) - timedelta(days=older_than)
 
     def run() -> tuple[int, int, str]:
