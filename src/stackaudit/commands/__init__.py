@@ -13,4 +13,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.regress",
     "stackaudit.commands.db",
     "stackaudit.commands.sbom",
+    "stackaudit.commands.dora",
 )
