@@ -14,4 +14,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.db",
     "stackaudit.commands.sbom",
     "stackaudit.commands.dora",
+    "stackaudit.commands.prcheck",
 )
