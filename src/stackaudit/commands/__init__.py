@@ -15,4 +15,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.sbom",
     "stackaudit.commands.dora",
     "stackaudit.commands.prcheck",
+    "stackaudit.commands.init",
 )
