@@ -16,4 +16,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.dora",
     "stackaudit.commands.prcheck",
     "stackaudit.commands.init",
+    "stackaudit.commands.schedule",
 )
