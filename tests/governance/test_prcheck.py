@@ -81,6 +81,20 @@ def test_demanded_items_follow_the_diff() -> None:
     assert demanded("uv.lock") == {ItemKey.ROLLBACK, ItemKey.THREATS}
     assert demanded("app/tokens.py") == {ItemKey.ROLLBACK, ItemKey.THREATS}  # path and `import jwt`
     assert demanded("app/shop/urls.py") == {ItemKey.ROLLBACK, ItemKey.LATENCY}  # Django urls by name
+    assert demanded("app/auth/forms.html", ".env.example") == {ItemKey.ROLLBACK, ItemKey.THREATS}
+    assert demanded("app/author_bio.html", "app/tokenizer.html") == {ItemKey.ROLLBACK}  # not auth words
+    assert demanded("AUTHORS") == set()
+
+
+def test_reading_a_secret_from_the_environment_demands_threat_vectors() -> None:
+    code = {
+        "app/settings.py": "import os\nSECRET = os.environ['DJANGO_SECRET_KEY']\n",
+        "app/mail.py": "import os\nHOST = os.getenv('SMTP_API_TOKEN', '')\n",
+        "app/plain.py": "import os\nDEBUG = os.getenv('DEBUG')\n",
+    }
+    for path, want in (("app/settings.py", True), ("app/mail.py", True), ("app/plain.py", False)):
+        reasons = demanded_items([path], code.get)
+        assert (ItemKey.THREATS in reasons) is want, path
 
 
 def test_the_template_init_writes_is_what_pr_check_reads() -> None:

@@ -22,14 +22,17 @@ VIEW_BASES = re.compile(r"(View|ViewSet|APIView|RequestHandler|Resource|Endpoint
 URL_CALLS = frozenset({"path", "re_path", "url", "add_url_rule", "add_route", "add_api_route"})
 MIGRATION_DIRS = frozenset({"migrations", "migration", "alembic", "migrate", "versions_sql"})
 _FLYWAY = re.compile(r"^[VU]\d+(?:[._]\d+)*__.+\.sql$")
+# Path words (split on / _ . -) that mark authentication or secrets handling; "author" is not auth.
 AUTH_WORDS = re.compile(
-    r"auth|login|logout|session|permission|oauth|jwt|passw|token|credential|secret|crypt|acl|rbac|sso|saml|csrf",
-    re.IGNORECASE,
+    r"^(auth|authn|authz|authenticat\w*|authoriz\w*|login|logout|signin|signup|sessions?|permissions?|"
+    r"oauth2?|oidc|jwt|passwords?|passwd|tokens?|credentials?|secrets?|crypto\w*|acls?|rbac|sso|saml|csrf|"
+    r"security|keys?|vault|\.?env)$"
 )
+SECRET_ENV = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL", re.IGNORECASE)
 AUTH_IMPORTS = re.compile(
     r"^(jwt|authlib|passlib|bcrypt|argon2|oauthlib|cryptography|hmac|secrets|itsdangerous|keyring|"
     r"django\.contrib\.auth|flask_login|flask_jwt_extended|fastapi\.security|rest_framework\.authentication|"
-    r"rest_framework\.permissions)\b"
+    r"rest_framework\.permissions|hvac|google\.cloud\.secretmanager)\b"
 )
 MANIFESTS = re.compile(
     r"^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|pyproject\.toml|setup\.(py|cfg)|Pipfile(\.lock)?|"
@@ -108,8 +111,35 @@ def _handler_signal(tree: ast.AST) -> str | None:
     return None
 
 
+def is_auth_path(path: str) -> bool:
+    """A path whose words name authentication or secrets handling (``app/auth/views.py``, ``.env``)."""
+    return any(AUTH_WORDS.match(word) for word in re.split(r"[/_.-]+", path.lower()) if word) or (
+        PurePosixPath(path).name.startswith(".env")
+    )
+
+
+def _secret_env_read(node: ast.AST) -> str | None:
+    """``os.getenv("API_TOKEN")`` / ``os.environ["DB_PASSWORD"]``: the code handles a secret."""
+    name: ast.expr | None = None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr in {"getenv", "get"} and node.args:
+            name = node.args[0]
+    elif (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "environ"
+    ):
+        name = node.slice
+    if isinstance(name, ast.Constant) and isinstance(name.value, str) and SECRET_ENV.search(name.value):
+        return f"reads secret {name.value} from the environment"
+    return None
+
+
 def _auth_import(tree: ast.AST) -> str | None:
     for node in ast.walk(tree):
+        secret = _secret_env_read(node)
+        if secret:
+            return secret
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -151,7 +181,7 @@ def demanded_items(changed: Sequence[str], read: Callable[[str], str | None]) ->
             add(ItemKey.MIGRATIONS, f"{path}: migration")
         if MANIFESTS.match(p.name):
             add(ItemKey.THREATS, f"{path}: dependency manifest or lock")
-        elif not is_doc(path) and (AUTH_WORDS.search(path) or p.name.startswith(".env")):
+        elif not is_doc(path) and is_auth_path(path):
             add(ItemKey.THREATS, f"{path}: authentication or secrets path")
         if p.suffix == ".py" and not is_migration(path):
             handler, auth = _python_signals(path, read(path))
