@@ -253,3 +253,53 @@ def test_bad_incident_file_and_usage_errors(tmp_path: Path) -> None:
     assert _cli("dora", str(repo), cwd=tmp_path).returncode == 2  # neither --tags nor --deploys
     proc = _cli("dora", str(repo), "--tags", "release-*", cwd=tmp_path)
     assert proc.returncode == 2 and "no annotated tag matches 'release-*'" in proc.stderr
+
+
+def test_window_keeps_the_earlier_deployment_as_delimiter(tmp_path: Path) -> None:
+    _tagged_history(tmp_path)
+    result = run(DoraOptions(repo=tmp_path, tags="v*", since=datetime(2025, 2, 1, tzinfo=UTC), until=UNTIL))
+    w = result.window
+    assert (w.deployments, w.days, w.changes) == (2, 28, 2)  # v1.4 (merge, 6d) and v1.5 (hotfix, 2h)
+    assert (w.lead_time_median, w.failed_deployments, w.recovery_median) == (3 * D + H, 1, 3 * H)
+    assert [m.label for m in result.months] == ["2025-02"]
+
+
+def test_deploy_log_without_git_still_counts_incidents(tmp_path: Path) -> None:
+    (tmp_path / "deploys.json").write_text(
+        json.dumps(
+            {
+                "deployments": [
+                    {
+                        "id": "a",
+                        "time": "2025-05-01T00:00:00",
+                        "commit": "abc1234",
+                        "environment": "prod",
+                        "status": "ok",
+                    },
+                    {
+                        "id": "b",
+                        "time": "2025-05-02T00:00:00",
+                        "commit": "def5678",
+                        "environment": "prod",
+                        "status": "ok",
+                    },
+                ]
+            }
+        )
+    )
+    (tmp_path / "inc.csv").write_text(
+        "id,opened,resolved,deployment\nI1,2025-05-02T01:00:00,2025-05-02T01:30:00,def5678\n"
+    )
+    result = run(
+        DoraOptions(
+            repo=tmp_path,
+            deploys=tmp_path / "deploys.json",
+            incidents=tmp_path / "inc.csv",
+            until=datetime(2025, 5, 3, tzinfo=UTC),
+        )
+    )
+    w = result.window
+    assert (w.deployments, w.days, w.changes, w.lead_time_median) == (2, 2, 0, None)  # no git: no lead time
+    assert (w.change_failure_rate, w.recovery_median) == (0.5, timedelta(minutes=30))
+    assert dict(w.bands)["recovery_time"] == Band.ELITE and dict(w.bands)["lead_time"] is None
+    assert any("not a git repository" in n for n in result.notes)
