@@ -179,3 +179,10 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     proc = _cli("pr-check", "--event", str(event), "--repo", "repo", cwd=tmp_path)
     assert proc.returncode == 2 and "fetch-depth: 0" in proc.stderr
     assert _cli("pr-check", cwd=tmp_path).returncode == 2
+
+
+def test_unparsable_python_falls_back_to_the_path() -> None:
+    """Found by the fuzz campaign: deep brackets make CPython's parser raise MemoryError."""
+    deep = "i" + "{" * 300 + "\n"
+    assert set(demanded_items(["app/views.py"], lambda _p: deep)) == {ItemKey.ROLLBACK, ItemKey.LATENCY}
+    assert set(demanded_items(["app/helpers.py"], lambda _p: deep)) == {ItemKey.ROLLBACK}

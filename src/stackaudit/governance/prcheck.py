@@ -159,7 +159,8 @@ def _python_signals(path: str, source: str | None) -> tuple[str | None, str | No
         return by_name, None
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        # CPython raises MemoryError ("parser stack overflowed") on deeply nested brackets
         return by_name, None
     handler = _handler_signal(tree)
     auth = _auth_import(tree)
