@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from stackaudit.governance.dora.model import Band, DoraResult, Metrics
+from stackaudit.governance.dora.model import DoraResult, Metrics
 from stackaudit.report.markdown import md
 
 JSON_SCHEMA_VERSION = "1.0"
@@ -134,6 +134,7 @@ def to_json(result: DoraResult) -> str:
         "failures": [
             {
                 "deployment": f.deployment_id,
+                "deployed": f.deployed.isoformat(),
                 "failed_at": f.failed_at.isoformat(),
                 "recovered": None if f.recovered is None else f.recovered.isoformat(),
                 "reasons": list(f.reasons),
@@ -170,6 +171,3 @@ def to_markdown(result: DoraResult) -> str:
     if result.notes:
         lines += ["", *(f"- {md(n)}" for n in result.notes)]
     return "\n".join(lines) + "\n"
-
-
-__all__ = ["Band", "definitions", "duration", "print_terminal", "to_json", "to_markdown"]
