@@ -135,7 +135,7 @@ def gate(
 
 
 def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. perf.n-plus-one")]) -> None:
-    """Print a rule's documentation and playbook; ``playbook:NAME`` prints a symptom playbook."""
+    """Print a rule's documentation and playbook; playbook:NAME prints a symptom playbook."""
     if rule.startswith("playbook:"):
         from stackaudit.governance.playbooks import explain_playbook
 
