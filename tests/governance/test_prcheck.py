@@ -54,6 +54,7 @@ def _none(_: str) -> str | None:
         ("- [x] Rollback plan: revert", "ticked box: Rollback plan: revert"),
         ("* [X] roll back by redeploying v1.2", "ticked box: roll back by redeploying v1.2"),
         ("## Rollback plan\n\nRedeploy the previous tag.\n", "section: Rollback plan"),
+        ("## Rollback plan\r\n\r\nRedeploy.\r\n", "section: Rollback plan"),  # GitHub sends CRLF bodies
         ("## Rollback plan\n<!-- How to undo -->\n\n## Other\ntext", None),
         ("## Rollback plan\nTBD\n", None),
         ("## Rollback plan\nN/A\n- [ ] Rollback plan\n", None),
