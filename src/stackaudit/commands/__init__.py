@@ -14,4 +14,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.db",
     "stackaudit.commands.sbom",
     "stackaudit.commands.prune",
+    "stackaudit.commands.dora",
+    "stackaudit.commands.prcheck",
+    "stackaudit.commands.init",
+    "stackaudit.commands.schedule",
 )

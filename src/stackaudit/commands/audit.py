@@ -195,7 +195,12 @@ def gate(
 
 
 def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. perf.n-plus-one")]) -> None:
-    """Print a rule's documentation and playbook."""
+    """Print a rule's documentation and playbook; playbook:NAME prints a symptom playbook."""
+    if rule.startswith("playbook:"):
+        from stackaudit.governance.playbooks import explain_playbook
+
+        explain_playbook(rule.removeprefix("playbook:"))
+        return
     from rich.console import Console
 
     from stackaudit.commands import catalogue

@@ -1,0 +1,102 @@
+"""``stackaudit dora``: the four DORA keys from git tags or a deploy log (written out, not stored)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from stackaudit.commands import common
+from stackaudit.governance.dora import bands
+from stackaudit.governance.dora.compute import DoraOptions, run
+from stackaudit.governance.dora.model import DoraInputError, DoraResult
+from stackaudit.governance.dora.render import print_terminal, to_json, to_markdown
+
+FORMATS = ("terminal", "json", "markdown")
+
+
+def _when(option: str, raw: str | None, end_of_day: bool) -> datetime | None:
+    """``YYYY-MM-DD`` (``--until`` includes that whole day) or an ISO 8601 time, as UTC."""
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise common.fail(f"{option}: bad date {raw!r} (expected YYYY-MM-DD or ISO 8601)") from None
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if end_of_day and len(raw) == 10:
+        value += timedelta(days=1)
+    return value
+
+
+def _write(result: DoraResult, fmt: str, output: Path | None) -> None:
+    if fmt == "terminal":
+        if output is None:
+            print_terminal(result, Console(highlight=False))
+            return
+        with output.open("w", encoding="utf-8") as handle:
+            print_terminal(result, Console(file=handle, highlight=False, width=160))
+        return
+    text = to_json(result) if fmt == "json" else to_markdown(result)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+def dora(
+    path: Annotated[Path, typer.Argument(help="The git repository.")] = Path("."),
+    tags: Annotated[
+        str | None, typer.Option("--tags", help="Deployments = annotated tags matching this glob.")
+    ] = None,
+    deploys: Annotated[
+        Path | None,
+        typer.Option("--deploys", help="Deploy log CSV/JSON: id, time, commit, environment, status."),
+    ] = None,
+    incidents: Annotated[
+        Path | None, typer.Option("--incidents", help="Incidents CSV/JSON: id, opened, resolved, deployment.")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Window start (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Window end, inclusive (YYYY-MM-DD).")] = None,
+    environment: Annotated[
+        str | None, typer.Option("--environment", help="Only deploy-log rows of this environment.")
+    ] = None,
+    band_year: Annotated[
+        int,
+        typer.Option(
+            "--band-year", help=f"DORA report year of the bands ({', '.join(map(str, bands.BAND_TABLES))})."
+        ),
+    ] = bands.DEFAULT_YEAR,
+    format: Annotated[str, typer.Option("--format", "-f", help="terminal|json|markdown.")] = "terminal",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+) -> None:
+    """DORA metrics per month and over the window: frequency, lead time, change failure rate, recovery."""
+    if (tags is None) == (deploys is None):
+        raise common.fail("give exactly one of --tags GLOB and --deploys FILE")
+    if format not in FORMATS:
+        raise common.fail(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
+    if not path.is_dir():
+        raise common.fail(f"{path}: not a directory")
+    opts = DoraOptions(
+        repo=path,
+        tags=tags,
+        deploys=deploys,
+        incidents=incidents,
+        since=_when("--since", since, False),
+        until=_when("--until", until, True),
+        environment=environment,
+        band_year=band_year,
+    )
+    try:
+        result = run(opts)
+    except DoraInputError as exc:
+        raise common.fail(str(exc)) from None
+    common.guarded(lambda: _write(result, format, output))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dora")(dora)
