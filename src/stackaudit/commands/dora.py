@@ -7,13 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from stackaudit.commands import common
 from stackaudit.governance.dora import bands
-from stackaudit.governance.dora.compute import DoraOptions, run
 from stackaudit.governance.dora.model import DoraInputError, DoraResult
-from stackaudit.governance.dora.render import print_terminal, to_json, to_markdown
 
 FORMATS = ("terminal", "json", "markdown")
 
@@ -33,6 +30,10 @@ def _when(option: str, raw: str | None, end_of_day: bool) -> datetime | None:
 
 
 def _write(result: DoraResult, fmt: str, output: Path | None) -> None:
+    from rich.console import Console
+
+    from stackaudit.governance.dora.render import print_terminal, to_json, to_markdown
+
     if fmt == "terminal":
         if output is None:
             print_terminal(result, Console(highlight=False))
@@ -81,6 +82,8 @@ def dora(
         raise common.fail(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
     if not path.is_dir():
         raise common.fail(f"{path}: not a directory")
+    from stackaudit.governance.dora.compute import DoraOptions, run
+
     opts = DoraOptions(
         repo=path,
         tags=tags,

@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from stackaudit.commands import common
 from stackaudit.governance.prcheck import PrCheck, check
-from stackaudit.governance.prreport import print_terminal, to_markdown
 from stackaudit.governance.prsource import (
     PrInput,
     PrInputError,
@@ -34,6 +32,10 @@ def _input(event: Path | None, body_file: Path | None, base: str | None, head: s
 
 
 def _write(result: PrCheck, fmt: str, output: Path | None) -> None:
+    from rich.console import Console
+
+    from stackaudit.governance.prreport import print_terminal, to_markdown
+
     print_terminal(result, Console(highlight=False, stderr=output is None and fmt != "terminal"))
     if fmt == "markdown":
         text = to_markdown(result)
