@@ -143,7 +143,7 @@ def _analyse_module(program: Program, mod: ModuleInfo) -> None:
     ]
     for func in functions:
         if program.hinted(func):
-            program.summary(func, 0)
+            program.summary(func)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import sinks
+from stackaudit.analyzers.taint import closures, sinks
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.folding import fold_str_method
 from stackaudit.analyzers.taint.modules import dotted
@@ -22,6 +22,7 @@ from stackaudit.analyzers.taint.values import (
     deep,
     dict_val,
     flatten,
+    join_many,
     tainted,
 )
 
@@ -44,6 +45,13 @@ class CallArgs:
         self.args = [it.expr(a) for a in node.args]
         self.kwargs = {kw.arg or "**": it.expr(kw.value) for kw in node.keywords}
 
+    @classmethod
+    def of(cls, node: ast.Call, args: list[Val], kwargs: dict[str, Val] | None = None) -> CallArgs:
+        """Arguments already evaluated: a callback called by ``map``/``filter`` with an element."""
+        made = cls.__new__(cls)
+        made.node, made.receiver, made.args, made.kwargs = node, None, args, kwargs or {}
+        return made
+
     def get(self, position: int | None, keyword: str | None = None) -> Val | None:
         if position is not None and 0 <= position < len(self.args):
             return self.args[position]
@@ -60,6 +68,11 @@ class CallArgs:
 
 def call(it: Interp, node: ast.Call) -> Val:
     func = node.func
+    local = it.env.get(func.id) if isinstance(func, ast.Name) else None
+    if isinstance(func, ast.Lambda):
+        local = it.expr(func)
+    if local is not None and closures.is_closure(local):
+        return closures.call(it, local, CallArgs(it, node, None))
     qn = it.qualname(func)
     receiver: Val | None = None
     method = func.attr if isinstance(func, ast.Attribute) else None
@@ -74,6 +87,8 @@ def call(it: Interp, node: ast.Call) -> Val:
     elif qn is None and not isinstance(func, ast.Name):
         it.expr(func)
     args = CallArgs(it, node, receiver)
+    if qn in _CALLBACKS and len(node.args) >= 2:
+        return _callback(it, node, qn, args)
     if qn is not None:
         return _qualified_call(it, node, qn, args)
     if method is not None and receiver is not None:
@@ -81,6 +96,29 @@ def call(it: Interp, node: ast.Call) -> Val:
         if own is not None:
             return it.prog.apply_summary(it, node, own, args)
         return _method_call(it, node, method, receiver, args)
+    return tainted(args.all_taints())
+
+
+_CALLBACKS = frozenset({"map", "filter"})
+
+
+def _callback(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
+    """``map(f, xs)`` / ``filter(f, xs)``: ``f`` is called with an element of each iterable."""
+    elements = [join_many(v.items) if v.items else Val(taints=flatten(v)) for v in args.args[1:]]
+    result = call_value(it, node, node.args[0], args.args[0], elements)
+    if qn == "filter":
+        return Val(taints=flatten(args.args[1]))
+    return Val(taints=flatten(result))
+
+
+def call_value(it: Interp, node: ast.Call, func: ast.expr, value: Val, values: list[Val]) -> Val:
+    """Call the function that ``func`` (evaluated to ``value``) names, with evaluated arguments."""
+    args = CallArgs.of(node, values)
+    if closures.is_closure(value):
+        return closures.call(it, value, args)
+    qn = it.qualname(func)
+    if qn is not None:
+        return _qualified_call(it, node, qn, args)
     return tainted(args.all_taints())
 
 
