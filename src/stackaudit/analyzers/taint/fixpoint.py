@@ -41,9 +41,10 @@ class _Solver:
         if old is None:
             new = env
         else:
-            new = join_states(old, env, widening=self.visits[target] >= WIDEN_AFTER)
-            if same_states(old, new):
+            joined = join_states(old, env, widening=self.visits[target] >= WIDEN_AFTER)
+            if joined is None:
                 return
+            new = joined
         self.states[target] = new
         if target not in self.queued:
             self.queued.add(target)
@@ -82,26 +83,31 @@ def run(it: Interp, graph: Graph) -> bool:
     return final is None
 
 
-def join_states(old: Env, new: Env, *, widening: bool = False) -> Env:
-    """Join two states at a meeting point; a name bound on one side only keeps its flows, not its constant."""
-    out: Env = {}
-    for key in old.keys() | new.keys():
-        a, b = old.get(key), new.get(key)
-        if a is None or b is None:
-            v = a if b is None else b
-            assert v is not None
-            value = Val(v.taints, items=v.items, keys=v.keys, prefix=v.prefix, tag=v.tag)
-        else:
-            value = join(a, b)
-        if widening and (a is None or not same(a, value)):
+def join_states(old: Env, new: Env, *, widening: bool = False) -> Env | None:
+    """``old`` joined with ``new`` at a meeting point, or None when that adds nothing to ``old``.
+
+    A name bound on one side only keeps its flows, not its constant (it may be unbound).
+    """
+    out: Env | None = None
+    get = old.get
+    for key in [k for k, v in new.items() if get(k) is not v]:  # most names are shared objects
+        a, b = get(key), new[key]
+        value = _unbound(b) if a is None else join(a, b)
+        if a is not None and same(a, value):
+            continue
+        if widening:
             value = widen(value)
+        if out is None:
+            out = dict(old)
         out[key] = value
+    for key in old.keys() - new.keys() if len(old) != len(new) or out is not None else ():
+        a = old[key]
+        if a.is_const:
+            if out is None:
+                out = dict(old)
+            out[key] = _unbound(a)
     return out
 
 
-def same_states(a: Env, b: Env) -> bool:
-    if a is b:
-        return True
-    if a.keys() != b.keys():
-        return False
-    return all(same(a[key], b[key]) for key in a)
+def _unbound(v: Val) -> Val:
+    return Val(v.taints, items=v.items, keys=v.keys, prefix=v.prefix, tag=v.tag) if v.is_const else v
