@@ -177,3 +177,27 @@ def test_mutual_recursion_reaches_a_fixed_point(tmp_path: Path) -> None:
     )
     write(tmp_path, {"app.py": HEAD + code})
     assert _sinks(tmp_path) == [("sec.command-injection", 14)]
+
+
+# ---- package re-exports ----------------------------------------------------------------------------
+def test_names_re_exported_by_a_package_init_resolve_to_their_definitions(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models/__init__.py": "from .user import User\nfrom app.models.queries import run as run_query\n"
+            "from .shell import *\n",
+            "app/models/user.py": "import sqlite3\nclass User:\n    def find(self, name):\n"
+            "        sqlite3.connect('x').execute('SELECT ' + name)\n",
+            "app/models/queries.py": "import os\ndef run(q):\n    os.system(q)\n",
+            "app/models/shell.py": "import subprocess\nfrom subprocess import call as sh\n",
+            "app/views.py": "from flask import Flask, request\nfrom app.models import User, run_query, sh\n"
+            "app = Flask(__name__)\n@app.route('/v')\ndef v():\n    run_query(request.args['q'])\n"
+            "    User().find(request.args['n'])\n    sh(request.args['c'], shell=True)\n",
+        },
+    )
+    assert _found(tmp_path) == [
+        ("sec.command-injection", "app/models/queries.py", 3),
+        ("sec.command-injection", "app/views.py", 8),
+        ("sec.sql-injection", "app/models/user.py", 4),
+    ]

@@ -9,6 +9,7 @@ import ast
 import bisect
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS
@@ -226,6 +227,61 @@ def add_import(
     for alias in stmt.names:
         if alias.name != "*":
             aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif base:
+            aliases[f"{STAR}{base}"] = base  # not an identifier: never shadows a real name
+
+
+STAR = "*"  # alias-key prefix of a star import's module
+MAX_REEXPORT_HOPS = 8
+
+
+def resolve_export(lookup: Callable[[str], ModuleInfo | None], qn: str) -> str:
+    """The definition a dotted name refers to, following re-exports of the repository's modules.
+
+    ``from app.models import User`` where ``app/models/__init__.py`` says ``from .user import
+    User`` (or ``from .user import *``) names ``app.models.user.User``; a repository module that
+    re-exports a library name (``from subprocess import call as sh``) leads to the library's
+    name, so the sink and source tables see it. Names a module defines itself stop the walk.
+    """
+    for _ in range(MAX_REEXPORT_HOPS):
+        parts = qn.split(".")
+        found = next(
+            (
+                (i, mod)
+                for i in range(len(parts) - 1, 0, -1)
+                if (mod := lookup(".".join(parts[:i]))) is not None
+            ),
+            None,
+        )
+        if found is None:
+            return qn
+        i, mod = found
+        name, rest = parts[i], parts[i + 1 :]
+        if name in mod.functions or name in mod.classes or name in mod.consts:
+            return qn
+        target = mod.aliases.get(name) or _star_source(lookup, mod, name)
+        if target is None:
+            return qn
+        resolved = ".".join([target, *rest])
+        if resolved == qn:
+            return qn
+        qn = resolved
+    return qn
+
+
+def _star_source(lookup: Callable[[str], ModuleInfo | None], mod: ModuleInfo, name: str) -> str | None:
+    for key, base in mod.aliases.items():
+        if not key.startswith(STAR):
+            continue
+        source = lookup(base)
+        if source is not None and (
+            name in source.functions
+            or name in source.classes
+            or name in source.consts
+            or name in source.aliases
+        ):
+            return f"{base}.{name}"
+    return None
 
 
 def _add_router(mod: ModuleInfo, stmt: ast.Assign) -> None:

@@ -22,7 +22,13 @@ from stackaudit.analyzers.taint.calls import CallArgs
 from stackaudit.analyzers.taint.closures import Closure
 from stackaudit.analyzers.taint.exprs import join_all
 from stackaudit.analyzers.taint.interp import Interp
-from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, flask_param_converters, source_hint
+from stackaudit.analyzers.taint.modules import (
+    FuncInfo,
+    ModuleInfo,
+    flask_param_converters,
+    resolve_export,
+    source_hint,
+)
 from stackaudit.analyzers.taint.rules import TAINT_RULES
 from stackaudit.analyzers.taint.scc import Tarjan
 from stackaudit.analyzers.taint.sinks import pick
@@ -70,6 +76,7 @@ class Program:
         self.closures: dict[str, Closure] = {}
         self.active_closures: list[str] = []
         self._scc = Tarjan()
+        self._canonical: dict[str, str] = {}
         self._hinted: dict[str, bool] = {}
         self._globals: dict[str, dict[str, Val]] = {}
         self.partial: dict[str, str] = {}
@@ -77,20 +84,24 @@ class Program:
 
     # ---- names -------------------------------------------------------------------------
     def canonical(self, qn: str) -> str:
-        return qn
+        """The name's definition, through package re-exports (``from app.models import User``)."""
+        found = self._canonical.get(qn)
+        if found is None:
+            found = self._canonical[qn] = resolve_export(self.module, qn)
+        return found
 
     def module(self, name: str) -> ModuleInfo | None:
         return self.modules.get(name) or self._suffixes.get(name)
 
     def module_const(self, qn: str) -> object:
-        mod_name, _, attr = qn.rpartition(".")
+        mod_name, _, attr = self.canonical(qn).rpartition(".")
         mod = self.module(mod_name) if mod_name else None
         if mod is None or attr not in mod.consts:
             return NO_CONST
         return mod.consts[attr]
 
     def resolve_function(self, it: Interp, func: ast.expr, qn: str) -> FuncInfo | None:
-        mod_name, _, attr = qn.rpartition(".")
+        mod_name, _, attr = self.canonical(qn).rpartition(".")
         mod = self.module(mod_name) if mod_name else None
         if mod is not None:
             return mod.functions.get(attr)
@@ -102,7 +113,7 @@ class Program:
 
     def resolve_class(self, qn: str) -> str | None:
         """The tag of instances of a repository class (``class:module:Name``), or None."""
-        mod_name, _, cls = qn.rpartition(".")
+        mod_name, _, cls = self.canonical(qn).rpartition(".")
         mod = self.module(mod_name) if mod_name else None
         return f"class:{mod.name}:{cls}" if mod is not None and cls in mod.classes else None
 
