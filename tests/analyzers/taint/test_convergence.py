@@ -7,17 +7,23 @@ import random
 from pathlib import Path
 
 from stackaudit.config.sections.taint import TaintConfig
+from stackaudit.model import Finding
 from tests.analyzers.taint.helpers import run_taint, write
 
 HEAD = "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n"
 
 
 def _found(root: Path, config: TaintConfig | None = None) -> list[tuple[str, str, int]]:
-    return sorted((f.rule_id, f.location.path, f.location.line) for f in run_taint(root, config).findings)
+    findings = run_taint(root, config).findings
+    return sorted((f.rule_id, f.location.path, f.location.line) for f in findings if _confirmed(f))
+
+
+def _confirmed(finding: Finding) -> bool:
+    return ("origin", "confirmed") in finding.properties
 
 
 def _sinks(root: Path) -> list[tuple[str, int]]:
-    return sorted((f.rule_id, f.location.line) for f in run_taint(root).findings)
+    return sorted((f.rule_id, f.location.line) for f in run_taint(root).findings if _confirmed(f))
 
 
 # ---- definition order ------------------------------------------------------------------------------
@@ -59,7 +65,8 @@ def test_results_do_not_depend_on_definition_order(tmp_path: Path) -> None:
 
 def test_call_depth_still_bounds_sinks_far_down(tmp_path: Path) -> None:
     write(tmp_path, {"app.py": _chain_module(["f1", "f2", "f3", "f4", "f5", "deep"])})
-    assert _found(tmp_path) == []  # 5 calls down, default max_call_depth 4
+    (cut,) = run_taint(tmp_path).findings  # 5 calls down, default max_call_depth 4: not confirmed
+    assert dict(cut.properties)["origin"] == "unconfirmed"
     assert _found(tmp_path, TaintConfig(max_call_depth=5)) == [("sec.command-injection", "app.py", 13)]
 
 

@@ -205,7 +205,23 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     if qn in ("dict",) and not args.args:
         keys = tuple(args.kwargs.items())
         return dict_val(keys if "**" not in args.kwargs else None)
-    return tainted(args.all_taints(), tag=tag)
+    taints = args.all_taints()
+    if not taints and not tag and "." in qn and not node.args and not node.keywords:
+        return _unknown(it, node, qn)
+    return tainted(taints, tag=tag)
+
+
+def _unknown(it: Interp, node: ast.Call, name: str) -> Val:
+    """The result of a call that takes nothing the analysis knows: not a source, nor a constant.
+
+    Only library calls without arguments (``os.getcwd()``, ``settings.load()``): a call on
+    constants and cleaned values computes from safe data, and a method of a local value may
+    be a string method of a validated input, so both stay clean as they always did here.
+
+    Carried as an origin of its own so that a dangerous sink (a shell, ``eval``, ``pickle``)
+    it reaches is reported as unconfirmed, and a site it reaches is never "proven safe".
+    """
+    return Val(taints=frozenset({it.new_taint(SourceKind.UNKNOWN, node, f"the result of {name}()")}))
 
 
 def _sanitised(args: CallArgs, cwes: frozenset[int]) -> Val:
@@ -242,7 +258,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         if folded is not NO_CONST:
             return const(folded)
     if method in _DB_RESULTS and _is_query_chain(node.func):
-        return CLEAN  # rows read back from the database: data at rest, not this request's input
+        # rows read back from the database: data at rest, not this request's input (second order)
+        return Val(taints=frozenset({it.new_taint(SourceKind.STORED, node, "a database row")}))
     if method in _LOOKUPS and not receiver.tag:
         default = args.args[1:] + [v for k, v in args.kwargs.items() if k == "default"]
         return tainted(cap(flatten(receiver).union(*(flatten(d) for d in default))))

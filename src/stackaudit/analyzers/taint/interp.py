@@ -21,6 +21,7 @@ from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.exprs import join_all, truthy
 from stackaudit.analyzers.taint.folding import fold_binop
 from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, add_import, dotted
+from stackaudit.analyzers.taint.origins import SAFE_CONFIGURATION, noun
 from stackaudit.analyzers.taint.values import (
     CLEAN,
     CONFIGURED_HOST,
@@ -194,6 +195,32 @@ class Interp:
         for alias in node.names:
             self.env.pop((alias.asname or alias.name).split(".")[0], None)
         return False
+
+    # ---- sink sites: proofs and unknown origins -----------------------------------------
+    def observe_sink(
+        self, sink: tb.Sink, values: list[Val], taints: frozenset[Taint], node: ast.Call
+    ) -> None:
+        """Classify what reached a sink: a traced flow (reported already), a proof, or an unknown origin."""
+        cwe = sink.cwe
+        loc = self.loc(node)
+        key = (cwe, loc.path, loc.line, loc.column)
+        sites = self.prog.sites
+        if any(t.reaches(cwe) for t in taints):
+            sites.veto(key)
+            return
+        if not values:
+            if sink.kind in SAFE_CONFIGURATION:
+                sites.prove(key, loc, SAFE_CONFIGURATION[sink.kind])
+            return
+        what = noun(cwe)
+        if taints:
+            sites.prove(key, loc, f"{what} passes a sanitiser or validation for CWE-{cwe}")
+        elif any(flatten(v) for v in values):
+            sites.prove(key, loc, f"{what} has a fixed scheme and host")
+        elif all(v.is_const for v in values):
+            sites.prove(key, loc, f"{what} is a constant")
+        else:  # built from constants and cleaned parts, or from names the analysis does not follow
+            sites.veto(key)
 
     # ---- assignment --------------------------------------------------------------------
     def assign(self, target: ast.expr, value: Val, node: ast.AST) -> None:

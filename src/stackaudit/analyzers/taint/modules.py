@@ -20,6 +20,14 @@ SOURCE_HINT = re.compile(
 )
 
 
+# A function whose text mentions none of these calls no sink that is dangerous whatever its
+# input's origin: it cannot hold a parameter of unknown origin worth reporting.
+SINK_HINT = re.compile(
+    r"os\.system|os\.popen|shell\s*=\s*True|\beval\(|\bexec\(|pickle|marshal|dill\.|jsonpickle|"
+    r"yaml\.(?:unsafe_)?load|\.executescript\(|\.execute(?:many)?\(|etree\.|XMLParser"
+)
+
+
 def source_hint(extra_sources: list[str]) -> re.Pattern[str]:
     """SOURCE_HINT plus the leaf names of configured extra sources."""
     leaves = sorted({name.rsplit(".", 1)[-1] for name in extra_sources if name})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
@@ -23,12 +24,15 @@ from stackaudit.analyzers.taint.closures import Closure
 from stackaudit.analyzers.taint.exprs import join_all
 from stackaudit.analyzers.taint.interp import Interp
 from stackaudit.analyzers.taint.modules import (
+    SINK_HINT,
     FuncInfo,
     ModuleInfo,
     flask_param_converters,
     resolve_export,
     source_hint,
 )
+from stackaudit.analyzers.taint.origins import UNKNOWN_ORIGIN_CWES, Origin, of_taint
+from stackaudit.analyzers.taint.proofs import Sites
 from stackaudit.analyzers.taint.rules import TAINT_RULES
 from stackaudit.analyzers.taint.scc import Tarjan
 from stackaudit.analyzers.taint.sinks import pick
@@ -46,12 +50,13 @@ from stackaudit.analyzers.taint.values import (
     tainted,
 )
 from stackaudit.config.sections.taint import TaintConfig
-from stackaudit.model import CodeContext, Finding, TraceStep
+from stackaudit.model import CodeContext, Confidence, Finding, Location, TraceStep
 
 MAX_STACK = 48  # functions being analysed at once; deeper call chains are cut (file partial)
 MAX_ROUNDS = 8  # passes over a call cycle; summaries only grow, so they settle well before
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_SECOND_HAND = frozenset({SourceKind.STORED, SourceKind.UNKNOWN})
 _CONTEXT = {SourceKind.REQUEST: CodeContext.HANDLER, SourceKind.CLI: CodeContext.SCRIPT}
 
 
@@ -81,6 +86,11 @@ class Program:
         self._globals: dict[str, dict[str, Val]] = {}
         self.partial: dict[str, str] = {}
         self.findings: dict[tuple[int, str, int, int], Finding] = {}
+        self._ranks: dict[tuple[int, str, int, int], int] = {}
+        self.sites = Sites()
+        self.called: set[str] = set()
+        self._calls: Counter[str] | None = None
+        self._defs: Counter[str] = Counter()
 
     # ---- names -------------------------------------------------------------------------
     def canonical(self, qn: str) -> str:
@@ -150,6 +160,13 @@ class Program:
         summaries happen to exist, so a call's result does not depend on analysis order.
         """
         return self.hinted(func)
+
+    def sink_hinted(self, func: FuncInfo) -> bool:
+        """Whether the function mentions a sink that is dangerous whatever its input's origin.
+
+        Such functions are roots too: a parameter no caller fills is an unknown origin there.
+        """
+        return func.hinted(SINK_HINT)
 
     def hinted(self, func: FuncInfo) -> bool:
         cached = self._hinted.get(func.qualname)
@@ -268,6 +285,7 @@ class Program:
         return tainted(frozenset({Taint(SourceKind.PARAM, origin, param=index)}))
 
     def apply_summary(self, it: Interp, node: ast.Call, target: FuncInfo, args: CallArgs) -> Val:
+        self.called.add(target.qualname)
         incoming = args.all_taints()
         if not incoming and not self.reaches_source(target):
             return CLEAN
@@ -289,27 +307,90 @@ class Program:
             apply_write(it, target, args, bound, write, step)
         return _substitute(summary.ret, bound, step)
 
-    # ---- findings ----------------------------------------------------------------------
-    def record(self, hit: SinkHit) -> None:
-        key = (hit.cwe, hit.location.path, hit.location.line, hit.location.column)
-        if key in self.findings:
+    # ---- findings, origins, proofs ------------------------------------------------------
+    def record(self, hit: SinkHit, has_caller: bool = False) -> None:
+        """A finding for a flow that reached a sink; a better-known origin replaces a worse one."""
+        origin = of_taint(hit.taint, hit.cwe, has_caller)
+        if (
+            not origin.confirmed
+            and hit.taint.kind is SourceKind.STORED
+            and hit.cwe not in UNKNOWN_ORIGIN_CWES
+        ):
             return
-        rule = TAINT_RULES[hit.cwe]
         taint = hit.taint
         trace = (taint.origin, *taint.steps, TraceStep(hit.location, f"reaches {hit.label}", "sink"))
         source = taint.origin.note
-        self.findings[key] = rule.finding(
+        self._add(
+            hit.cwe,
             hit.location,
-            f"{rule.title}: {source} reaches {hit.label}",
+            origin,
+            f"{source} reaches {hit.label}",
             hit.snippet,
-            confidence=taint.kind.confidence,
-            trace=trace,
-            context=_CONTEXT.get(taint.kind, CodeContext.LIBRARY),
-            endpoint=taint.endpoint,
-            properties=(("source", source), ("source_kind", taint.kind.name.lower())),
+            trace,
+            taint.kind,
+            taint.endpoint,
         )
 
+    def _add(
+        self,
+        cwe: int,
+        location: Location,
+        origin: Origin,
+        what: str,
+        snippet: str,
+        trace: tuple[TraceStep, ...],
+        kind: SourceKind | None,
+        endpoint: str | None,
+    ) -> None:
+        key = (cwe, location.path, location.line, location.column)
+        self.sites.veto(key)
+        known = self._ranks.get(key)
+        if known is not None and known <= origin.rank:
+            return
+        self._ranks[key] = origin.rank
+        rule = TAINT_RULES[cwe]
+        source_kind = kind.name.lower() if kind is not None else "unknown"
+        self.findings[key] = rule.finding(
+            location,
+            f"{rule.title}: {what}",
+            snippet,
+            confidence=origin.confidence or (kind.confidence if kind is not None else Confidence.LOW),
+            trace=trace,
+            context=_CONTEXT.get(kind, CodeContext.LIBRARY) if kind is not None else CodeContext.LIBRARY,
+            endpoint=endpoint,
+            properties=(
+                ("source", trace[0].note if trace else what),
+                ("source_kind", source_kind),
+                ("origin", "confirmed" if origin.confirmed else "unconfirmed"),
+                ("origin_reason", origin.reason),
+            ),
+        )
 
+    def finish(self) -> None:
+        """After every root: parameters that reach a dangerous sink, for functions no traced flow fills."""
+        candidates = []
+        for qn, summary in self.summaries.items():
+            has_caller = qn in self.called or self._mentioned(qn)
+            for hit in summary.hits:
+                if hit.cwe in UNKNOWN_ORIGIN_CWES and hit.taint.kind is SourceKind.PARAM:
+                    candidates.append((has_caller, -hit.hops, qn, hit))
+        # the outermost function a parameter comes from names the origin (no caller first, longest chain)
+        for has_caller, _, _, hit in sorted(candidates, key=lambda c: c[:3]):
+            self.record(hit, has_caller)
+
+    def _mentioned(self, qn: str) -> bool:
+        """Is the function called anywhere besides its definition (a caller the analysis did not reach)?"""
+        if self._calls is None:  # one pass over the repository's text, only when a candidate needs it
+            self._calls, self._defs = Counter(), Counter()
+            for mod in self.modules.values():
+                self._calls.update(_CALLED.findall(mod.text))
+                self._defs.update(_DEFINED.findall(mod.text))
+        name = qn.rsplit(".", 1)[-1]
+        return self._calls[name] > self._defs[name]
+
+
+_CALLED = re.compile(r"\b(\w+)\s*\(")
+_DEFINED = re.compile(r"\bdef\s+(\w+)\s*\(")
 _VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
 
 

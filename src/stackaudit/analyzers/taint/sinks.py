@@ -34,6 +34,7 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
         taints = taints | flatten(value)
     if taints:
         report(it, sink.cwe, taints, args.node, label)
+    it.observe_sink(sink, values, taints, args.node)  # proof of safety, or a value of unknown origin
 
 
 def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:

@@ -29,10 +29,17 @@ class SourceKind(IntEnum):
     CLI = 2  # sys.argv, input()
     ENV = 3  # environment variables
     FILE = 4  # file contents
+    STORED = 5  # a database row: data at rest, written by whoever could write it (second order)
+    UNKNOWN = 6  # the result of a library call the analysis cannot follow: an origin nobody traced
 
     @property
     def confidence(self) -> Confidence:
         return Confidence.HIGH if self in (SourceKind.REQUEST, SourceKind.CLI) else Confidence.LOW
+
+    @property
+    def remote(self) -> bool:
+        """An untrusted remote source: a flow from it is a *confirmed* finding."""
+        return self is SourceKind.REQUEST
 
 
 ALL_CWES: frozenset[int] = frozenset({-1})  # marker: cleaned for every sink class
