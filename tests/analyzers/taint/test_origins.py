@@ -108,3 +108,9 @@ def test_no_proof_for_a_value_of_unknown_origin(tmp_path: Path) -> None:
     write(tmp_path, {"jobs.py": "import pickle\n\ndef load(blob):\n    return pickle.loads(blob)\n"})
     result = run_taint(tmp_path)
     assert result.proofs == () and [f.rule_id for f in result.findings] == ["sec.unsafe-deserialization"]
+
+
+def test_second_hand_origins_are_not_reported_for_paths_urls_and_html(tmp_path: Path) -> None:
+    body = "import uuid, tempfile\nopen(tempfile.gettempdir() + '/x')\nreturn '<b>' + str(uuid.uuid4())"
+    write(tmp_path, _route(body))
+    assert run_taint(tmp_path).findings == ()

@@ -311,12 +311,10 @@ class Program:
     def record(self, hit: SinkHit, has_caller: bool = False) -> None:
         """A finding for a flow that reached a sink; a better-known origin replaces a worse one."""
         origin = of_taint(hit.taint, hit.cwe, has_caller)
-        if (
-            not origin.confirmed
-            and hit.taint.kind is SourceKind.STORED
-            and hit.cwe not in UNKNOWN_ORIGIN_CWES
-        ):
-            return
+        if hit.taint.kind in _SECOND_HAND and hit.cwe not in UNKNOWN_ORIGIN_CWES:
+            return  # a path, URL or HTML fragment from the database or a library: noise, not signal
+        if hit.taint.kind is SourceKind.UNKNOWN and hit.cwe == tb.SQL:
+            return  # an object a library built (an ORM select) is a parameterised query as often as not
         taint = hit.taint
         trace = (taint.origin, *taint.steps, TraceStep(hit.location, f"reaches {hit.label}", "sink"))
         source = taint.origin.note
