@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.taint.api_rules import API_HINT, check_module
 from stackaudit.analyzers.taint.interp import BudgetExceeded
-from stackaudit.analyzers.taint.modules import SINK_HINT, ModuleInfo, build_module, source_hint
+from stackaudit.analyzers.taint.modules import ModuleInfo, build_module, mentions_sink, source_hint
 from stackaudit.analyzers.taint.program import Program
 from stackaudit.analyzers.taint.ruff_merge import RUFF_EQUIVALENTS
 from stackaudit.analyzers.taint.rules import ALL_RULES
@@ -92,7 +92,7 @@ class _KeepTrees:
         self.kept: set[str] = set()
 
     def __call__(self, mod: ModuleInfo) -> bool:
-        needed = bool(self.hint.search(mod.text) or API_HINT.search(mod.text) or SINK_HINT.search(mod.text))
+        needed = bool(self.hint.search(mod.text) or API_HINT.search(mod.text) or mentions_sink(mod.text))
         needed = needed or any(f.is_route for f in mod.functions_all())
         if not needed or len(mod.text) > self.left:
             return False

@@ -28,6 +28,7 @@ from stackaudit.analyzers.taint.modules import (
     FuncInfo,
     ModuleInfo,
     flask_param_converters,
+    mentions_sink,
     resolve_export,
     source_hint,
 )
@@ -89,8 +90,7 @@ class Program:
         self._ranks: dict[tuple[int, str, int, int], int] = {}
         self.sites = Sites()
         self.called: set[str] = set()
-        self._calls: Counter[str] | None = None
-        self._defs: Counter[str] = Counter()
+        self._sink_modules: dict[str, bool] = {}
 
     # ---- names -------------------------------------------------------------------------
     def canonical(self, qn: str) -> str:
@@ -166,7 +166,11 @@ class Program:
 
         Such functions are roots too: a parameter no caller fills is an unknown origin there.
         """
-        return func.hinted(SINK_HINT)
+        mod = func.module
+        mentions = self._sink_modules.get(mod.name)
+        if mentions is None:
+            mentions = self._sink_modules[mod.name] = mentions_sink(mod.text)
+        return mentions and func.hinted(SINK_HINT)
 
     def hinted(self, func: FuncInfo) -> bool:
         cached = self._hinted.get(func.qualname)
@@ -366,29 +370,35 @@ class Program:
 
     def finish(self) -> None:
         """After every root: parameters that reach a dangerous sink, for functions no traced flow fills."""
-        candidates = []
-        for qn, summary in self.summaries.items():
-            has_caller = qn in self.called or self._mentioned(qn)
-            for hit in summary.hits:
-                if hit.cwe in UNKNOWN_ORIGIN_CWES and hit.taint.kind is SourceKind.PARAM:
-                    candidates.append((has_caller, -hit.hops, qn, hit))
+        candidates = [
+            (qn, hit)
+            for qn, summary in self.summaries.items()
+            for hit in summary.hits
+            if hit.cwe in UNKNOWN_ORIGIN_CWES and hit.taint.kind is SourceKind.PARAM
+        ]
+        mentioned = self._mentioned({qn.rsplit(".", 1)[-1] for qn, _ in candidates})
+        ordered = []
+        for qn, hit in candidates:
+            has_caller = qn in self.called or qn.rsplit(".", 1)[-1] in mentioned
+            ordered.append((has_caller, -hit.hops, qn, hit))
         # the outermost function a parameter comes from names the origin (no caller first, longest chain)
-        for has_caller, _, _, hit in sorted(candidates, key=lambda c: c[:3]):
+        for has_caller, _, _, hit in sorted(ordered, key=lambda c: c[:3]):
             self.record(hit, has_caller)
 
-    def _mentioned(self, qn: str) -> bool:
-        """Is the function called anywhere besides its definition (a caller the analysis did not reach)?"""
-        if self._calls is None:  # one pass over the repository's text, only when a candidate needs it
-            self._calls, self._defs = Counter(), Counter()
-            for mod in self.modules.values():
-                self._calls.update(_CALLED.findall(mod.text))
-                self._defs.update(_DEFINED.findall(mod.text))
-        name = qn.rsplit(".", 1)[-1]
-        return self._calls[name] > self._defs[name]
+    def _mentioned(self, names: set[str]) -> set[str]:
+        """Which of these functions are called somewhere besides their definition (a caller not analysed)?"""
+        if not names:
+            return set()
+        called: Counter[str] = Counter()
+        defined: Counter[str] = Counter()
+        alternatives = "|".join(sorted(map(re.escape, names)))
+        calls = re.compile(rf"\b(def\s+)?({alternatives})\s*\(")
+        for mod in self.modules.values():
+            for match in calls.finditer(mod.text):
+                (defined if match.group(1) else called)[match.group(2)] += 1
+        return {name for name in names if called[name] > 0}
 
 
-_CALLED = re.compile(r"\b(\w+)\s*\(")
-_DEFINED = re.compile(r"\bdef\s+(\w+)\s*\(")
 _VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
 
 
