@@ -125,10 +125,13 @@ def analyse_modules(
             _analyse_module(program, mod)
             api.extend(check_module(mod))
         except BudgetExceeded:
+            program.abandon()
             program.mark_partial(mod.path, f"stopped at taint.file_time_limit_s={config.file_time_limit_s}")
         except RecursionError:
+            program.abandon()
             program.mark_partial(mod.path, "nesting too deep for the analyzer")
         except Exception as exc:  # a bug on one file must not cost the others their findings
+            program.abandon()
             errors[mod.path] = f"taint analyzer error: {type(exc).__name__}"
     program.deadline = float("inf")
     program.finish()

@@ -178,6 +178,14 @@ class Program:
             cached = self._hinted[func.qualname] = func.hinted(self.hint)
         return cached
 
+    def abandon(self) -> None:
+        """An analysis cut short (time bound, recursion): drop the half-solved call cycles.
+
+        Their functions get no summary now; the next call to them solves them afresh.
+        """
+        self._scc = Tarjan()
+        self.active_closures.clear()
+
     def summary(self, func: FuncInfo) -> Summary | None:
         """The function's summary; an approximation while its call cycle is still being solved.
 
