@@ -208,3 +208,17 @@ def test_names_re_exported_by_a_package_init_resolve_to_their_definitions(tmp_pa
         ("sec.command-injection", "app/views.py", 8),
         ("sec.sql-injection", "app/models/user.py", 4),
     ]
+
+
+def test_a_framework_audited_as_a_repository_keeps_the_names_the_tables_know(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "django/__init__.py": "",
+            "django/http/__init__.py": "from django.http.response import HttpResponseRedirect\n",
+            "django/http/response.py": "class HttpResponseRedirect:\n    pass\n",
+            "app/views.py": "from django.http import HttpResponseRedirect\n\n"
+            "def go(request):\n    return HttpResponseRedirect(request.GET['next'])\n",
+        },
+    )
+    assert _found(tmp_path) == [("sec.open-redirect", "app/views.py", 4)]

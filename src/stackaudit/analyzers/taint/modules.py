@@ -262,15 +262,21 @@ STAR = "*"  # alias-key prefix of a star import's module
 MAX_REEXPORT_HOPS = 8
 
 
-def resolve_export(lookup: Callable[[str], ModuleInfo | None], qn: str) -> str:
+def resolve_export(
+    lookup: Callable[[str], ModuleInfo | None], qn: str, known: Callable[[str], bool] = bool
+) -> str:
     """The definition a dotted name refers to, following re-exports of the repository's modules.
 
     ``from app.models import User`` where ``app/models/__init__.py`` says ``from .user import
     User`` (or ``from .user import *``) names ``app.models.user.User``; a repository module that
     re-exports a library name (``from subprocess import call as sh``) leads to the library's
-    name, so the sink and source tables see it. Names a module defines itself stop the walk.
+    name, so the sink and source tables see it. Names a module defines itself, and names
+    ``known`` to the tables (a framework audited as a repository re-exports its own API),
+    stop the walk.
     """
     for _ in range(MAX_REEXPORT_HOPS):
+        if known(qn):
+            return qn  # a name the tables know (``django.http.HttpResponseRedirect``) stays as written
         parts = qn.split(".")
         found = next(
             (

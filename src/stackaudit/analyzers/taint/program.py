@@ -57,6 +57,20 @@ MAX_STACK = 48  # functions being analysed at once; deeper call chains are cut (
 MAX_ROUNDS = 8  # passes over a call cycle; summaries only grow, so they settle well before
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_TABLE_NAMES = frozenset(
+    {
+        *tb.FUNCTION_SINKS,
+        *tb.SANITIZERS,
+        *tb.SOURCE_CALLS,
+        *tb.SOURCE_NAMES,
+        *tb.TAGGING_CALLS,
+        *tb.REQUEST_OBJECTS,
+        *tb.SESSION_OBJECTS,
+        *tb.YAML_SAFE_LOADERS,
+        *tb.XML_PARSERS,
+        *tb.EXIT_CALLS,
+    }
+)
 _SECOND_HAND = frozenset({SourceKind.STORED, SourceKind.UNKNOWN})
 _CONTEXT = {SourceKind.REQUEST: CodeContext.HANDLER, SourceKind.CLI: CodeContext.SCRIPT}
 
@@ -97,8 +111,16 @@ class Program:
         """The name's definition, through package re-exports (``from app.models import User``)."""
         found = self._canonical.get(qn)
         if found is None:
-            found = self._canonical[qn] = resolve_export(self.module, qn)
+            found = self._canonical[qn] = resolve_export(self.module, qn, self._known)
         return found
+
+    def _known(self, qn: str) -> bool:
+        return (
+            qn in _TABLE_NAMES
+            or qn in self.extra_sources
+            or qn in self.extra_sinks
+            or qn in self.extra_sanitizers
+        )
 
     def module(self, name: str) -> ModuleInfo | None:
         return self.modules.get(name) or self._suffixes.get(name)
