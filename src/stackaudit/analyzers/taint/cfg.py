@@ -112,10 +112,14 @@ class _Builder:
 
     def _if(self, stmt: ast.stmt, cur: Block) -> Block:
         assert isinstance(stmt, ast.If)
-        body, orelse, after = self.new(), self.new(), self.new()
-        cur.test, cur.on_true, cur.on_false = stmt.test, body.index, orelse.index
+        body = self.new()
+        orelse = self.new() if stmt.orelse else None
+        after = self.new()
+        false_target = orelse if orelse is not None else after  # no else: the false edge joins directly
+        cur.test, cur.on_true, cur.on_false = stmt.test, body.index, false_target.index
         self.link(self.seq(stmt.body, body), after)
-        self.link(self.seq(stmt.orelse, orelse), after)
+        if orelse is not None:
+            self.link(self.seq(stmt.orelse, orelse), after)
         return after
 
     def _while(self, stmt: ast.stmt, cur: Block) -> Block:
