@@ -7,6 +7,13 @@ from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.taint import closures, sinks
 from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.containers import (
+    MUTATORS,
+    container_method,
+    delete_item,
+    load_item,
+    store_item,
+)
 from stackaudit.analyzers.taint.folding import fold_str_method
 from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import (
@@ -18,7 +25,6 @@ from stackaudit.analyzers.taint.values import (
     Val,
     cap,
     const,
-    container,
     deep,
     dict_val,
     flatten,
@@ -249,8 +255,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
     if method == "resolve" and receiver.tag == "path":
         return Val(taints=flatten(receiver), tag="normpath")
     path = _receiver_path(node)
-    if path is not None and (receiver.items is not None or receiver.keys is not None or method in _MUTATORS):
-        result = _container_method(it, path, method, receiver, args)
+    if path is not None and (receiver.items is not None or receiver.keys is not None or method in MUTATORS):
+        result = container_method(it, path, method, receiver, args)
         if result is not None:
             return result
     if receiver.is_const and all(a.is_const for a in args.args) and not args.kwargs:
@@ -307,7 +313,6 @@ def _is_query_chain(func: ast.expr) -> bool:
 
 _LOOKUPS = frozenset({"get", "setdefault", "pop"})  # mapping reads: the key selects, the value is the map's
 _KEEP_PREFIX = frozenset({"strip", "rstrip", "encode", "decode", "format"})
-_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "setdefault"})
 
 
 def _gate(it: Interp, msink: tb.MethodSink, receiver: Val) -> bool:
@@ -321,173 +326,6 @@ def _gate(it: Interp, msink: tb.MethodSink, receiver: Val) -> bool:
 def _receiver_path(node: ast.Call) -> str | None:
     func = node.func
     return dotted(func.value) if isinstance(func, ast.Attribute) else None
-
-
-def _container_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
-    a = args.args
-    if cur.items is not None:
-        items = list(cur.items)
-        if method == "append" and len(a) == 1:
-            it.env[path] = container((*items, a[0]), cur.taints)
-            return CLEAN
-        if method == "insert" and len(a) == 2 and isinstance(a[0].const, int):
-            items.insert(a[0].const, a[1])
-            it.env[path] = container(tuple(items), cur.taints)
-            return CLEAN
-        if method == "pop" and items and (not a or isinstance(a[0].const, int)):
-            index = a[0].const if a else -1
-            if isinstance(index, int) and -len(items) <= index < len(items):
-                popped = items.pop(index)
-                it.env[path] = container(tuple(items), cur.taints)
-                return popped
-        if method == "remove" and len(a) == 1 and a[0].is_const:
-            for i, item in enumerate(items):
-                if item.is_const and item.const == a[0].const:
-                    del items[i]
-                    it.env[path] = container(tuple(items), cur.taints)
-                    return CLEAN
-        if method == "clear":
-            it.env[path] = container(())
-            return CLEAN
-        if method == "extend" and len(a) == 1 and a[0].items is not None:
-            it.env[path] = container((*items, *a[0].items), cur.taints)
-            return CLEAN
-        if method == "copy":
-            return cur
-    if cur.keys is not None:
-        result = _dict_method(it, path, method, cur, args)
-        if result is not None:
-            return result
-    if method in _MUTATORS:
-        it.env[path] = Val(taints=cap(flatten(cur) | args.all_taints()), tag=cur.tag)
-        if cur.tag == "session" and method in ("update", "setdefault"):
-            return CLEAN
-        return Val(taints=flatten(cur)) if method == "pop" else CLEAN
-    return None
-
-
-def _dict_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
-    a = args.args
-    keys = dict(cur.keys or ())
-    if method in ("get", "pop") and a and a[0].is_const:
-        default = a[1] if len(a) > 1 else const(None)
-        found = keys.get(a[0].const) if _hashable(a[0].const) else None
-        if method == "pop" and found is not None:
-            del keys[a[0].const]
-            it.env[path] = dict_val(tuple(keys.items()), cur.taints)
-        value = found if found is not None else default
-        return (
-            Val(
-                taints=cap(value.taints | cur.taints),
-                const=value.const,
-                items=value.items,
-                keys=value.keys,
-                prefix=value.prefix,
-                tag=value.tag,
-            )
-            if cur.taints
-            else value
-        )
-    if method == "update" and len(a) == 1 and a[0].keys is not None:
-        keys.update(dict(a[0].keys))
-        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
-        return CLEAN
-    if method == "update" and not a and args.kwargs and "**" not in args.kwargs:
-        keys.update(args.kwargs)
-        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
-        return CLEAN
-    if method in ("keys",):
-        return CLEAN
-    if method in ("values", "items"):
-        return Val(taints=flatten(cur))
-    if method == "copy":
-        return cur
-    return None
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-# ---- subscripts --------------------------------------------------------------------------
-def load_item(it: Interp, node: ast.Subscript) -> Val:
-    base = it.expr(node.value)
-    if isinstance(node.slice, ast.Slice):
-        it.expr(node.slice.lower)
-        it.expr(node.slice.upper)
-        return tainted(flatten(base), tag=base.tag)
-    key = it.expr(node.slice)
-    if base.tag == "request":
-        return it.request_attr(node, "item")
-    if base.keys is not None and key.is_const and _hashable(key.const):
-        found = dict(base.keys).get(key.const)
-        if found is None:
-            return tainted(base.taints)
-        return (
-            found
-            if not base.taints
-            else Val(
-                cap(found.taints | base.taints), found.const, found.items, found.keys, found.prefix, found.tag
-            )
-        )
-    index = key.const
-    if base.items is not None and isinstance(index, int) and -len(base.items) <= index < len(base.items):
-        item = base.items[index]
-        return item if not base.taints else Val(cap(item.taints | base.taints), tag=item.tag)
-    if base.is_const and key.is_const:
-        try:
-            value = base.const[key.const]  # type: ignore[index]
-        except RecursionError:
-            raise
-        except Exception:  # audited constants can fail to fold in any way
-            return CLEAN
-        return const(value)
-    # A tainted key only selects among the container's own values: the result carries the container's taint.
-    return Val(taints=flatten(base), tag="file" if base.tag == "file" else "")
-
-
-def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> None:
-    base_val = it.expr(target.value)
-    key = it.expr(target.slice)
-    sinks.check_store(it, target, base_val, value)
-    path = dotted(target.value)
-    if path is None:
-        return
-    if base_val.keys is not None and key.is_const and _hashable(key.const):
-        keys = dict(base_val.keys)
-        keys[key.const] = value
-        it.env[path] = dict_val(tuple(keys.items()), base_val.taints)
-        return
-    if (
-        base_val.items is not None
-        and isinstance(key.const, int)
-        and -len(base_val.items) <= key.const < len(base_val.items)
-    ):
-        items = list(base_val.items)
-        items[key.const] = value
-        it.env[path] = container(tuple(items), base_val.taints)
-        return
-    it.env[path] = Val(taints=cap(flatten(base_val) | flatten(value)), tag=base_val.tag)
-
-
-def delete_item(it: Interp, target: ast.Subscript) -> None:
-    path = dotted(target.value)
-    if path is None or path not in it.env:
-        return
-    cur = it.env[path]
-    key = it.expr(target.slice)
-    if cur.keys is not None and key.is_const and _hashable(key.const):
-        it.env[path] = dict_val(tuple((k, v) for k, v in cur.keys if k != key.const), cur.taints)
-    elif (
-        cur.items is not None and isinstance(key.const, int) and -len(cur.items) <= key.const < len(cur.items)
-    ):
-        items = list(cur.items)
-        del items[key.const]
-        it.env[path] = container(tuple(items), cur.taints)
 
 
 def check_return(it: Interp, node: ast.Return, value: Val) -> None:

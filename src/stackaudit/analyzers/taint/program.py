@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
 
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
 from stackaudit.analyzers.taint.closures import Closure
 from stackaudit.analyzers.taint.exprs import join_all
+from stackaudit.analyzers.taint.findings import Findings
 from stackaudit.analyzers.taint.interp import Interp
 from stackaudit.analyzers.taint.modules import (
     SINK_HINT,
@@ -32,9 +32,7 @@ from stackaudit.analyzers.taint.modules import (
     resolve_export,
     source_hint,
 )
-from stackaudit.analyzers.taint.origins import UNKNOWN_ORIGIN_CWES, Origin, of_taint
 from stackaudit.analyzers.taint.proofs import Sites
-from stackaudit.analyzers.taint.rules import TAINT_RULES
 from stackaudit.analyzers.taint.scc import Tarjan
 from stackaudit.analyzers.taint.sinks import pick
 from stackaudit.analyzers.taint.summary import BOTTOM, SinkHit, Summary, apply_write, extend, writes
@@ -51,7 +49,7 @@ from stackaudit.analyzers.taint.values import (
     tainted,
 )
 from stackaudit.config.sections.taint import TaintConfig
-from stackaudit.model import CodeContext, Confidence, Finding, Location, TraceStep
+from stackaudit.model import Finding, TraceStep
 
 MAX_STACK = 48  # functions being analysed at once; deeper call chains are cut (file partial)
 MAX_ROUNDS = 8  # passes over a call cycle; summaries only grow, so they settle well before
@@ -71,8 +69,6 @@ _TABLE_NAMES = frozenset(
         *tb.EXIT_CALLS,
     }
 )
-_SECOND_HAND = frozenset({SourceKind.STORED, SourceKind.UNKNOWN})
-_CONTEXT = {SourceKind.REQUEST: CodeContext.HANDLER, SourceKind.CLI: CodeContext.SCRIPT}
 
 
 class Program:
@@ -100,9 +96,7 @@ class Program:
         self._hinted: dict[str, bool] = {}
         self._globals: dict[str, dict[str, Val]] = {}
         self.partial: dict[str, str] = {}
-        self.findings: dict[tuple[int, str, int, int], Finding] = {}
-        self._ranks: dict[tuple[int, str, int, int], int] = {}
-        self.sites = Sites()
+        self.out = Findings()
         self.called: set[str] = set()
         self._sink_modules: dict[str, bool] = {}
 
@@ -341,92 +335,21 @@ class Program:
             apply_write(it, target, args, bound, write, step)
         return _substitute(summary.ret, bound, step)
 
-    # ---- findings, origins, proofs ------------------------------------------------------
-    def record(self, hit: SinkHit, has_caller: bool = False) -> None:
-        """A finding for a flow that reached a sink; a better-known origin replaces a worse one."""
-        origin = of_taint(hit.taint, hit.cwe, has_caller)
-        if hit.taint.kind in _SECOND_HAND and hit.cwe not in UNKNOWN_ORIGIN_CWES:
-            return  # a path, URL or HTML fragment from the database or a library: noise, not signal
-        if hit.taint.kind is SourceKind.UNKNOWN and hit.cwe == tb.SQL:
-            return  # an object a library built (an ORM select) is a parameterised query as often as not
-        taint = hit.taint
-        trace = (taint.origin, *taint.steps, TraceStep(hit.location, f"reaches {hit.label}", "sink"))
-        source = taint.origin.note
-        self._add(
-            hit.cwe,
-            hit.location,
-            origin,
-            f"{source} reaches {hit.label}",
-            hit.snippet,
-            trace,
-            taint.kind,
-            taint.endpoint,
-        )
+    # ---- findings --------------------------------------------------------------------
+    @property
+    def findings(self) -> dict[tuple[int, str, int, int], Finding]:
+        return self.out.found
 
-    def _add(
-        self,
-        cwe: int,
-        location: Location,
-        origin: Origin,
-        what: str,
-        snippet: str,
-        trace: tuple[TraceStep, ...],
-        kind: SourceKind | None,
-        endpoint: str | None,
-    ) -> None:
-        key = (cwe, location.path, location.line, location.column)
-        self.sites.veto(key)
-        known = self._ranks.get(key)
-        if known is not None and known <= origin.rank:
-            return
-        self._ranks[key] = origin.rank
-        rule = TAINT_RULES[cwe]
-        source_kind = kind.name.lower() if kind is not None else "unknown"
-        self.findings[key] = rule.finding(
-            location,
-            f"{rule.title}: {what}",
-            snippet,
-            confidence=origin.confidence or (kind.confidence if kind is not None else Confidence.LOW),
-            trace=trace,
-            context=_CONTEXT.get(kind, CodeContext.LIBRARY) if kind is not None else CodeContext.LIBRARY,
-            endpoint=endpoint,
-            properties=(
-                ("source", trace[0].note if trace else what),
-                ("source_kind", source_kind),
-                ("origin", "confirmed" if origin.confirmed else "unconfirmed"),
-                ("origin_reason", origin.reason),
-            ),
-        )
+    @property
+    def sites(self) -> Sites:
+        return self.out.sites
+
+    def record(self, hit: SinkHit) -> None:
+        self.out.record(hit)
 
     def finish(self) -> None:
-        """After every root: parameters that reach a dangerous sink, for functions no traced flow fills."""
-        candidates = [
-            (qn, hit)
-            for qn, summary in self.summaries.items()
-            for hit in summary.hits
-            if hit.cwe in UNKNOWN_ORIGIN_CWES and hit.taint.kind is SourceKind.PARAM
-        ]
-        mentioned = self._mentioned({qn.rsplit(".", 1)[-1] for qn, _ in candidates})
-        ordered = []
-        for qn, hit in candidates:
-            has_caller = qn in self.called or qn.rsplit(".", 1)[-1] in mentioned
-            ordered.append((has_caller, -hit.hops, qn, hit))
-        # the outermost function a parameter comes from names the origin (no caller first, longest chain)
-        for has_caller, _, _, hit in sorted(ordered, key=lambda c: c[:3]):
-            self.record(hit, has_caller)
-
-    def _mentioned(self, names: set[str]) -> set[str]:
-        """Which of these functions are called somewhere besides their definition (a caller not analysed)?"""
-        if not names:
-            return set()
-        called: Counter[str] = Counter()
-        defined: Counter[str] = Counter()
-        alternatives = "|".join(sorted(map(re.escape, names)))
-        calls = re.compile(rf"\b(def\s+)?({alternatives})\s*\(")
-        for mod in self.modules.values():
-            for match in calls.finditer(mod.text):
-                (defined if match.group(1) else called)[match.group(2)] += 1
-        return {name for name in names if called[name] > 0}
+        """After every root: parameters no traced flow fills that reach a dangerous sink."""
+        self.out.finish(self.summaries, self.called, list(self.modules.values()))
 
 
 _VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
