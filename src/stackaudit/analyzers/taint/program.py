@@ -51,7 +51,9 @@ from stackaudit.analyzers.taint.values import (
 from stackaudit.config.sections.taint import TaintConfig
 from stackaudit.model import Finding, TraceStep
 
-MAX_STACK = 48  # functions being analysed at once; deeper call chains are cut (file partial)
+MAX_STACK = (
+    32  # functions being analysed at once (about 15 Python frames each); deeper chains are cut (file partial)
+)
 MAX_ROUNDS = 8  # passes over a call cycle; summaries only grow, so they settle well before
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
