@@ -222,3 +222,15 @@ def test_a_framework_audited_as_a_repository_keeps_the_names_the_tables_know(tmp
         },
     )
     assert _found(tmp_path) == [("sec.open-redirect", "app/views.py", 4)]
+
+
+def test_a_closure_that_fills_a_free_container_writes_back(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": _route("d = {}\ndef put():\n    d['k'] = v\nput()\nos.system(d['k'])")})
+    assert _sinks(tmp_path) == [("sec.command-injection", 11)]
+    write(tmp_path, {"app.py": _route("d = {}\ndef put():\n    d['k'] = 'ls'\nput()\nos.system(d['k'])")})
+    assert _sinks(tmp_path) == []
+
+
+def test_filter_keeps_the_elements_taint(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": _route("xs = list(filter(lambda s: s, v.split()))\nos.system(xs[0])")})
+    assert _sinks(tmp_path) == [("sec.command-injection", 8)]
