@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from pathlib import Path
 
@@ -117,3 +118,32 @@ def test_an_analyzer_bug_on_one_file_costs_only_that_file(
     assert [(n.path, n.reason) for n in result.not_analysed] == [("bad.py", NotAnalysedReason.ERROR)]
     assert result.state is AnalyzerState.PARTIAL
     assert [f.location.path for f in result.findings] == ["ok.py"]
+
+
+def test_a_file_cut_by_the_time_bound_leaves_no_half_solved_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stackaudit.analyzers.taint import interp
+
+    helper = "import os\ndef run(x):\n    os.system(x)\n"
+    cut = (
+        "from helper import run\nfrom flask import request\ndef mid(x):\n    run(x)\n    boom()\n"
+        "def a():\n    mid(request.args['a'])\n"
+    )
+    other = "from a import mid\nfrom flask import request\ndef b():\n    mid(request.args['b'])\n"
+    write(tmp_path, {"helper.py": helper, "a.py": cut, "b.py": other})
+    real = interp.Interp.stmt
+    fired: list[bool] = []
+
+    def stmt(self, node):  # type: ignore[no-untyped-def]
+        if not fired and self.mod.path == "a.py" and "boom" in ast.unparse(node):
+            fired.append(True)  # the time bound runs out once, inside mid(), called from a()
+            raise interp.BudgetExceeded
+        return real(self, node)
+
+    monkeypatch.setattr(interp.Interp, "stmt", stmt)
+    result = run_taint(tmp_path)
+    assert {n.path for n in result.not_analysed} == {"a.py"}
+    (finding,) = [f for f in result.findings if ("origin", "confirmed") in f.properties]
+    assert (finding.location.path, finding.location.line) == ("helper.py", 3)
+    assert "passed to mid()" in [step.note for step in finding.trace]

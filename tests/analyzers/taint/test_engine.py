@@ -128,7 +128,10 @@ def test_call_depth_is_configurable(tmp_path: Path) -> None:
     chain += "def f2(x):\n    f3(x)\ndef f1(x):\n    f2(x)\n"
     write(tmp_path, {"app.py": _handler("f1(v)") + chain})
     assert _rules(tmp_path, TaintConfig(max_call_depth=4)) == [("sec.command-injection", 12)]
-    assert _rules(tmp_path, TaintConfig(max_call_depth=1)) == []
+    (cut,) = run_taint(
+        tmp_path, TaintConfig(max_call_depth=1)
+    ).findings  # the flow is cut: f3's own parameter
+    assert ("origin", "unconfirmed") in cut.properties and cut.confidence is Confidence.LOW
 
 
 def test_env_and_cli_sources(tmp_path: Path) -> None:
@@ -136,8 +139,11 @@ def test_env_and_cli_sources(tmp_path: Path) -> None:
         tmp_path, {"job.py": "import os, sys\nos.system(os.environ['CMD'])\nos.system('ls ' + sys.argv[1])\n"}
     )
     env, cli = run_taint(tmp_path).findings
-    assert env.confidence is Confidence.LOW and cli.confidence is Confidence.HIGH
+    assert env.confidence is Confidence.LOW and cli.confidence is Confidence.LOW  # local input, not remote
     assert cli.context is CodeContext.SCRIPT
+    assert ("origin", "unconfirmed") in env.properties and ("origin", "unconfirmed") in cli.properties
+    reasons = dict(env.properties)["origin_reason"], dict(cli.properties)["origin_reason"]
+    assert "environment variable" in reasons[0] and "local command-line program" in reasons[1]
 
 
 def test_fastapi_typed_parameters(tmp_path: Path) -> None:
@@ -194,10 +200,17 @@ def test_django_views_and_helpers(tmp_path: Path) -> None:
             "def page(request, name):\n    os.system(name)\n    return HttpResponse(t.render({'n': name}))\n",
         },
     )
-    assert [(f.rule_id, f.location.path) for f in run_taint(tmp_path).findings] == [
+    found = run_taint(tmp_path).findings
+    assert [(f.rule_id, f.location.path) for f in found if ("origin", "confirmed") in f.properties] == [
         ("sec.command-injection", "shop/pages.py"),
         ("sec.command-injection", "shop/views.py"),
     ]
+    # a helper that takes the request along is not a view: its parameter is of unknown origin
+    (helper,) = [f for f in found if f.location.path == "shop/auth.py"]
+    assert dict(helper.properties)["origin"] == "unconfirmed"
+    assert dict(helper.properties)["origin_reason"] == (
+        "the command comes from parameter `user` of `login()`, which has no caller in the repository"
+    )
 
 
 def test_config_validation_names_the_bad_entry() -> None:
@@ -259,7 +272,10 @@ def test_redirect_to_a_site_relative_path(tmp_path: Path) -> None:
 
 
 def test_database_rows_and_selected_values_are_not_input(tmp_path: Path) -> None:
-    assert _one(tmp_path, "u = User.query.filter_by(name=v).first()\nos.system(u.home)") == []
+    write(tmp_path, {"app.py": _handler("u = User.query.filter_by(name=v).first()\nos.system(u.home)")})
+    (row,) = run_taint(tmp_path).findings  # second order: kept, unconfirmed, never as request input
+    assert dict(row.properties)["origin"] == "unconfirmed" and row.confidence is Confidence.LOW
+    assert "database row" in dict(row.properties)["origin_reason"]
     assert (
         _one(tmp_path, "cmds = {'a': 'ls', 'b': 'df'}\nos.system(cmds.get(v, 'ls'))\nos.system(cmds[v])")
         == []

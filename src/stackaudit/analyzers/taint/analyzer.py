@@ -15,12 +15,12 @@ from pathlib import Path
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.taint.api_rules import API_HINT, check_module
 from stackaudit.analyzers.taint.interp import BudgetExceeded
-from stackaudit.analyzers.taint.modules import ModuleInfo, build_module, source_hint
+from stackaudit.analyzers.taint.modules import ModuleInfo, build_module, mentions_sink, source_hint
 from stackaudit.analyzers.taint.program import Program
 from stackaudit.analyzers.taint.ruff_merge import RUFF_EQUIVALENTS
 from stackaudit.analyzers.taint.rules import ALL_RULES
 from stackaudit.config.sections.taint import TaintConfig
-from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason
+from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason, SafetyProof
 
 NAME = "taint"
 
@@ -76,6 +76,7 @@ class Outcome:
     findings: list[Finding]
     partial: dict[str, str]  # path -> which bound cut it short
     errors: dict[str, str]  # path -> the analyzer bug it hit (the rest of the run is unaffected)
+    proofs: tuple[SafetyProof, ...] = ()  # sink sites proven safe
 
 
 # Syntax trees kept in memory between parsing and analysis, counted in characters of source
@@ -92,7 +93,7 @@ class _KeepTrees:
         self.kept: set[str] = set()
 
     def __call__(self, mod: ModuleInfo) -> bool:
-        needed = bool(self.hint.search(mod.text) or API_HINT.search(mod.text))
+        needed = bool(self.hint.search(mod.text) or API_HINT.search(mod.text) or mentions_sink(mod.text))
         needed = needed or any(f.is_route for f in mod.functions_all())
         if not needed or len(mod.text) > self.left:
             return False
@@ -129,13 +130,17 @@ def analyse_modules(
             _analyse_module(program, mod)
             api.extend(check_module(mod))
         except BudgetExceeded:
+            program.abandon()
             program.mark_partial(mod.path, f"stopped at taint.file_time_limit_s={config.file_time_limit_s}")
         except RecursionError:
+            program.abandon()
             program.mark_partial(mod.path, "nesting too deep for the analyzer")
         except Exception as exc:  # a bug on one file must not cost the others their findings
+            program.abandon()
             errors[mod.path] = f"taint analyzer error: {type(exc).__name__}"
     program.deadline = float("inf")
-    return Outcome([*program.findings.values(), *api], program.partial, errors)
+    program.finish()
+    return Outcome([*program.findings.values(), *api], program.partial, errors, program.sites.proofs())
 
 
 def _analyse_module(program: Program, mod: ModuleInfo) -> None:
@@ -147,8 +152,8 @@ def _analyse_module(program: Program, mod: ModuleInfo) -> None:
         *mod.nested,
     ]
     for func in functions:
-        if program.hinted(func):
-            program.summary(func, 0)
+        if program.hinted(func) or program.sink_hinted(func):
+            program.summary(func)
 
 
 @contextmanager
@@ -209,4 +214,4 @@ class TaintAnalyzer(RepoAnalyzer):
         state = AnalyzerState.PARTIAL if cut else AnalyzerState.OK
         reason = f"{cut} file(s) analysed partially" if cut else ""
         findings = sorted(outcome.findings, key=lambda f: f.sort_key)
-        return RepoResult(tuple(findings), not_analysed, state, reason)
+        return RepoResult(tuple(findings), not_analysed, state, reason, proofs=outcome.proofs)

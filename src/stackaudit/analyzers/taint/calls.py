@@ -5,8 +5,15 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import guards, sinks
+from stackaudit.analyzers.taint import closures, guards, sinks
 from stackaudit.analyzers.taint import tables as tb
+from stackaudit.analyzers.taint.containers import (
+    MUTATORS,
+    container_method,
+    delete_item,
+    load_item,
+    store_item,
+)
 from stackaudit.analyzers.taint.folding import fold_str_method
 from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import (
@@ -18,10 +25,10 @@ from stackaudit.analyzers.taint.values import (
     Val,
     cap,
     const,
-    container,
     deep,
     dict_val,
     flatten,
+    join_many,
     tainted,
 )
 
@@ -44,6 +51,13 @@ class CallArgs:
         self.args = [it.expr(a) for a in node.args]
         self.kwargs = {kw.arg or "**": it.expr(kw.value) for kw in node.keywords}
 
+    @classmethod
+    def of(cls, node: ast.Call, args: list[Val], kwargs: dict[str, Val] | None = None) -> CallArgs:
+        """Arguments already evaluated: a callback called by ``map``/``filter`` with an element."""
+        made = cls.__new__(cls)
+        made.node, made.receiver, made.args, made.kwargs = node, None, args, kwargs or {}
+        return made
+
     def get(self, position: int | None, keyword: str | None = None) -> Val | None:
         if position is not None and 0 <= position < len(self.args):
             return self.args[position]
@@ -60,6 +74,11 @@ class CallArgs:
 
 def call(it: Interp, node: ast.Call) -> Val:
     func = node.func
+    local = it.env.get(func.id) if isinstance(func, ast.Name) else None
+    if isinstance(func, ast.Lambda):
+        local = it.expr(func)
+    if local is not None and closures.is_closure(local):
+        return closures.call(it, local, CallArgs(it, node, None))
     qn = it.qualname(func)
     receiver: Val | None = None
     method = func.attr if isinstance(func, ast.Attribute) else None
@@ -74,6 +93,8 @@ def call(it: Interp, node: ast.Call) -> Val:
     elif qn is None and not isinstance(func, ast.Name):
         it.expr(func)
     args = CallArgs(it, node, receiver)
+    if qn in _CALLBACKS and len(node.args) >= 2:
+        return _callback(it, node, qn, args)
     if qn is not None:
         return _qualified_call(it, node, qn, args)
     if method is not None and receiver is not None:
@@ -81,6 +102,29 @@ def call(it: Interp, node: ast.Call) -> Val:
         if own is not None:
             return it.prog.apply_summary(it, node, own, args)
         return _method_call(it, node, method, receiver, args)
+    return tainted(args.all_taints())
+
+
+_CALLBACKS = frozenset({"map", "filter"})
+
+
+def _callback(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
+    """``map(f, xs)`` / ``filter(f, xs)``: ``f`` is called with an element of each iterable."""
+    elements = [join_many(v.items) if v.items else Val(taints=flatten(v)) for v in args.args[1:]]
+    result = call_value(it, node, node.args[0], args.args[0], elements)
+    if qn == "filter":
+        return Val(taints=flatten(args.args[1]))
+    return Val(taints=flatten(result))
+
+
+def call_value(it: Interp, node: ast.Call, func: ast.expr, value: Val, values: list[Val]) -> Val:
+    """Call the function that ``func`` (evaluated to ``value``) names, with evaluated arguments."""
+    args = CallArgs.of(node, values)
+    if closures.is_closure(value):
+        return closures.call(it, value, args)
+    qn = it.qualname(func)
+    if qn is not None:
+        return _qualified_call(it, node, qn, args)
     return tainted(args.all_taints())
 
 
@@ -169,7 +213,23 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     if qn in ("dict",) and not args.args:
         keys = tuple(args.kwargs.items())
         return dict_val(keys if "**" not in args.kwargs else None)
-    return tainted(args.all_taints(), tag=tag)
+    taints = args.all_taints()
+    if not taints and not tag and "." in qn and not node.args and not node.keywords:
+        return _unknown(it, node, qn)
+    return tainted(taints, tag=tag)
+
+
+def _unknown(it: Interp, node: ast.Call, name: str) -> Val:
+    """The result of a call that takes nothing the analysis knows: not a source, nor a constant.
+
+    Only library calls without arguments (``os.getcwd()``, ``settings.load()``): a call on
+    constants and cleaned values computes from safe data, and a method of a local value may
+    be a string method of a validated input, so both stay clean as they always did here.
+
+    Carried as an origin of its own so that a dangerous sink (a shell, ``eval``, ``pickle``)
+    it reaches is reported as unconfirmed, and a site it reaches is never "proven safe".
+    """
+    return Val(taints=frozenset({it.new_taint(SourceKind.UNKNOWN, node, f"the result of {name}()")}))
 
 
 def _sanitised(args: CallArgs, cwes: frozenset[int]) -> Val:
@@ -200,8 +260,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
     if method == "resolve" and receiver.tag == "path":
         return Val(taints=flatten(receiver), tag="normpath")
     path = _receiver_path(node)
-    if path is not None and (receiver.items is not None or receiver.keys is not None or method in _MUTATORS):
-        result = _container_method(it, path, method, receiver, args)
+    if path is not None and (receiver.items is not None or receiver.keys is not None or method in MUTATORS):
+        result = container_method(it, path, method, receiver, args)
         if result is not None:
             return result
     if receiver.is_const and all(a.is_const for a in args.args) and not args.kwargs:
@@ -209,7 +269,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         if folded is not NO_CONST:
             return const(folded)
     if (method in _DB_RESULTS or method in tb.QUERYSET_METHODS) and _is_query_chain(node.func):
-        return CLEAN  # rows read back from the database: data at rest, not this request's input
+        # rows read back from the database: data at rest, not this request's input (second order)
+        return Val(taints=frozenset({it.new_taint(SourceKind.STORED, node, "a database row")}))
     if method == "get" and any(k.arg == "type" and tb.typed(k.value) for k in node.keywords):
         return CLEAN  # request.args.get("page", type=int): converted by the framework
     if method in _LOOKUPS and not receiver.tag:
@@ -268,7 +329,6 @@ def _request_name(node: ast.expr) -> bool:
 
 _LOOKUPS = frozenset({"get", "setdefault", "pop"})  # mapping reads: the key selects, the value is the map's
 _KEEP_PREFIX = frozenset({"strip", "rstrip", "encode", "decode", "format"})
-_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "setdefault"})
 
 
 def _gate(it: Interp, msink: tb.MethodSink, receiver: Val) -> bool:
@@ -282,173 +342,6 @@ def _gate(it: Interp, msink: tb.MethodSink, receiver: Val) -> bool:
 def _receiver_path(node: ast.Call) -> str | None:
     func = node.func
     return dotted(func.value) if isinstance(func, ast.Attribute) else None
-
-
-def _container_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
-    a = args.args
-    if cur.items is not None:
-        items = list(cur.items)
-        if method == "append" and len(a) == 1:
-            it.env[path] = container((*items, a[0]), cur.taints)
-            return CLEAN
-        if method == "insert" and len(a) == 2 and isinstance(a[0].const, int):
-            items.insert(a[0].const, a[1])
-            it.env[path] = container(tuple(items), cur.taints)
-            return CLEAN
-        if method == "pop" and items and (not a or isinstance(a[0].const, int)):
-            index = a[0].const if a else -1
-            if isinstance(index, int) and -len(items) <= index < len(items):
-                popped = items.pop(index)
-                it.env[path] = container(tuple(items), cur.taints)
-                return popped
-        if method == "remove" and len(a) == 1 and a[0].is_const:
-            for i, item in enumerate(items):
-                if item.is_const and item.const == a[0].const:
-                    del items[i]
-                    it.env[path] = container(tuple(items), cur.taints)
-                    return CLEAN
-        if method == "clear":
-            it.env[path] = container(())
-            return CLEAN
-        if method == "extend" and len(a) == 1 and a[0].items is not None:
-            it.env[path] = container((*items, *a[0].items), cur.taints)
-            return CLEAN
-        if method == "copy":
-            return cur
-    if cur.keys is not None:
-        result = _dict_method(it, path, method, cur, args)
-        if result is not None:
-            return result
-    if method in _MUTATORS:
-        it.env[path] = Val(taints=cap(flatten(cur) | args.all_taints()), tag=cur.tag)
-        if cur.tag == "session" and method in ("update", "setdefault"):
-            return CLEAN
-        return Val(taints=flatten(cur)) if method == "pop" else CLEAN
-    return None
-
-
-def _dict_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
-    a = args.args
-    keys = dict(cur.keys or ())
-    if method in ("get", "pop") and a and a[0].is_const:
-        default = a[1] if len(a) > 1 else const(None)
-        found = keys.get(a[0].const) if _hashable(a[0].const) else None
-        if method == "pop" and found is not None:
-            del keys[a[0].const]
-            it.env[path] = dict_val(tuple(keys.items()), cur.taints)
-        value = found if found is not None else default
-        return (
-            Val(
-                taints=cap(value.taints | cur.taints),
-                const=value.const,
-                items=value.items,
-                keys=value.keys,
-                prefix=value.prefix,
-                tag=value.tag,
-            )
-            if cur.taints
-            else value
-        )
-    if method == "update" and len(a) == 1 and a[0].keys is not None:
-        keys.update(dict(a[0].keys))
-        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
-        return CLEAN
-    if method == "update" and not a and args.kwargs and "**" not in args.kwargs:
-        keys.update(args.kwargs)
-        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
-        return CLEAN
-    if method in ("keys",):
-        return CLEAN
-    if method in ("values", "items"):
-        return Val(taints=flatten(cur))
-    if method == "copy":
-        return cur
-    return None
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-# ---- subscripts --------------------------------------------------------------------------
-def load_item(it: Interp, node: ast.Subscript) -> Val:
-    base = it.expr(node.value)
-    if isinstance(node.slice, ast.Slice):
-        it.expr(node.slice.lower)
-        it.expr(node.slice.upper)
-        return tainted(flatten(base), tag=base.tag)
-    key = it.expr(node.slice)
-    if base.tag == "request":
-        return it.request_attr(node, "item")
-    if base.keys is not None and key.is_const and _hashable(key.const):
-        found = dict(base.keys).get(key.const)
-        if found is None:
-            return tainted(base.taints)
-        return (
-            found
-            if not base.taints
-            else Val(
-                cap(found.taints | base.taints), found.const, found.items, found.keys, found.prefix, found.tag
-            )
-        )
-    index = key.const
-    if base.items is not None and isinstance(index, int) and -len(base.items) <= index < len(base.items):
-        item = base.items[index]
-        return item if not base.taints else Val(cap(item.taints | base.taints), tag=item.tag)
-    if base.is_const and key.is_const:
-        try:
-            value = base.const[key.const]  # type: ignore[index]
-        except RecursionError:
-            raise
-        except Exception:  # audited constants can fail to fold in any way
-            return CLEAN
-        return const(value)
-    # A tainted key only selects among the container's own values: the result carries the container's taint.
-    return Val(taints=flatten(base), tag="file" if base.tag == "file" else "")
-
-
-def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> None:
-    base_val = it.expr(target.value)
-    key = it.expr(target.slice)
-    sinks.check_store(it, target, base_val, value)
-    path = dotted(target.value)
-    if path is None:
-        return
-    if base_val.keys is not None and key.is_const and _hashable(key.const):
-        keys = dict(base_val.keys)
-        keys[key.const] = value
-        it.env[path] = dict_val(tuple(keys.items()), base_val.taints)
-        return
-    if (
-        base_val.items is not None
-        and isinstance(key.const, int)
-        and -len(base_val.items) <= key.const < len(base_val.items)
-    ):
-        items = list(base_val.items)
-        items[key.const] = value
-        it.env[path] = container(tuple(items), base_val.taints)
-        return
-    it.env[path] = Val(taints=cap(flatten(base_val) | flatten(value)), tag=base_val.tag)
-
-
-def delete_item(it: Interp, target: ast.Subscript) -> None:
-    path = dotted(target.value)
-    if path is None or path not in it.env:
-        return
-    cur = it.env[path]
-    key = it.expr(target.slice)
-    if cur.keys is not None and key.is_const and _hashable(key.const):
-        it.env[path] = dict_val(tuple((k, v) for k, v in cur.keys if k != key.const), cur.taints)
-    elif (
-        cur.items is not None and isinstance(key.const, int) and -len(cur.items) <= key.const < len(cur.items)
-    ):
-        items = list(cur.items)
-        del items[key.const]
-        it.env[path] = container(tuple(items), cur.taints)
 
 
 def check_return(it: Interp, node: ast.Return, value: Val) -> None:

@@ -1,8 +1,10 @@
 """The intra-procedural interpreter: statements and expressions over abstract values.
 
-Flow-sensitive: branches run on copies of the environment and are joined; a
-branch that ends (return, raise, abort) does not flow on; a condition that
-constant folding decides runs only its live branch; loops run their body twice.
+Flow-sensitive: a function body becomes a control-flow graph (``cfg.py``) and one
+worklist fixpoint (``fixpoint.py``) runs its blocks, joining states where paths meet
+and widening at blocks visited often, so loops run to a fixed point. A path that ends
+(return, raise, abort) does not flow on; a condition that constant folding decides
+feeds only its live branch; guards refine the state on each branch.
 Expressions live in ``exprs.py``, calls and sinks in ``calls.py``/``sinks.py``, guards
 (allow-lists, validators) in ``guards.py``.
 """
@@ -14,11 +16,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import calls, exprs, guards
+from stackaudit.analyzers.taint import calls, cfg, closures, exprs, fixpoint, guards
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.exprs import join_all, truthy
 from stackaudit.analyzers.taint.folding import fold_binop
 from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, add_import, dotted
+from stackaudit.analyzers.taint.origins import SAFE_CONFIGURATION, noun
 from stackaudit.analyzers.taint.values import (
     CLEAN,
     CONFIGURED_HOST,
@@ -58,7 +61,10 @@ class Interp:
         self.hits: list[SinkHit] = []
         self.expr_depth = 0
         self.yields = False
-        self.loop_exits: list[list[Env]] = []
+        self.exits: dict[int, Env] = {}  # state at each return (the last visit's)
+        self.rebound: set[str] = (
+            set()
+        )  # names assigned in this body (a parameter rebound is not the caller's)
         self.derived: dict[str, str] = {}  # name -> the variable it was computed from by a call
         self.symbol = func.symbol if func else None
 
@@ -79,8 +85,47 @@ class Interp:
 
     # ---- statements ------------------------------------------------------------------
     def block(self, stmts: list[ast.stmt]) -> bool:
-        """Run statements; True when every path through them ends (return/raise/abort)."""
-        return any(self.stmt(stmt) for stmt in stmts)
+        """Run statements to a fixed point; True when every path through them ends (return/raise/abort).
+
+        ``self.env`` is the state on entry and, afterwards, the state at the end of the body.
+        """
+        return fixpoint.run(self, cfg.build(stmts))
+
+    def run_block(self, block: cfg.Block) -> bool:
+        """Run one block's instructions on ``self.env``; True when a statement ended the path."""
+        for instr in block.instrs:
+            if isinstance(instr, ast.stmt):
+                if self.stmt(instr):
+                    return True
+            else:
+                self._synthetic(instr)
+        return False
+
+    def branch(self, test: ast.expr) -> list[tuple[bool, Env]]:
+        """The states on the live successors of a condition: folded, or refined by the guards."""
+        value = self.expr(test)
+        if value.is_const:
+            return [(truthy(value.const), self.env)]
+        on_true, on_false = guards.refine(self, test)
+        return [(True, {**self.env, **on_true}), (False, {**self.env, **on_false})]
+
+    def _synthetic(self, instr: cfg.Instr) -> None:
+        if isinstance(instr, cfg.Evaluate):
+            self.env[instr.slot] = self.expr(instr.expr)
+        elif isinstance(instr, cfg.BindElement):
+            seq = self.env.get(instr.slot, CLEAN)
+            element = join_all(seq.items) if seq.items else Val(taints=flatten(seq), tag=_elem_tag(seq))
+            self.assign(instr.target, element, instr.node)
+        elif isinstance(instr, cfg.BindWith):
+            value = self.expr(instr.item.context_expr)
+            if instr.item.optional_vars is not None:
+                self.assign(instr.item.optional_vars, value, instr.item.context_expr)
+        elif isinstance(instr, cfg.BindExcept):
+            self.env[instr.name] = CLEAN
+        elif isinstance(instr, cfg.BindCapture):
+            subject = Val(taints=flatten(self.env.get(instr.slot, CLEAN)))
+            for name in _pattern_names(instr.pattern):
+                self.env[name] = subject
 
     def stmt(self, node: ast.stmt) -> bool:
         if time.monotonic() > self.prog.deadline:
@@ -118,6 +163,7 @@ class Interp:
         value = self.expr(node.value) if node.value is not None else const(None)
         calls.check_return(self, node, value)
         self.returns.append(value)
+        self.exits[id(node)] = self.env
         return True
 
     def _raise(self, node: ast.stmt) -> bool:
@@ -126,81 +172,11 @@ class Interp:
             self.expr(node.exc)
         return True
 
-    def _if(self, node: ast.stmt) -> bool:
-        assert isinstance(node, ast.If)
-        test = self.expr(node.test)
-        if test.is_const:
-            return self.block(node.body if truthy(test.const) else node.orelse)
-        on_true, on_false = guards.refine(self, node.test)
-        return self.branches([(node.body, on_true), (node.orelse, on_false)])
-
-    def branches(self, arms: list[tuple[list[ast.stmt], Env]]) -> bool:
-        """Run each arm on a copy of the environment (plus its refinements); join the survivors."""
-        start = self.env
-        survivors: list[Env] = []
-        for body, refinements in arms:
-            self.env = {**start, **refinements}
-            if not self.block(body):
-                survivors.append(self.env)
-        if not survivors:
-            self.env = start
-            return True
-        self.env = join_envs(survivors)
+    def _def(self, node: ast.stmt) -> bool:
+        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        self.env[node.name] = closures.define(self, node)
+        self.rebound.add(node.name)
         return False
-
-    def _while(self, node: ast.stmt) -> bool:
-        assert isinstance(node, ast.While)
-        test = self.expr(node.test)
-        if test.is_const and not truthy(test.const):
-            return self.block(node.orelse)
-        self._loop(node.body)
-        return False
-
-    def _loop(self, body: list[ast.stmt]) -> None:
-        for _ in range(2):
-            before = self.env
-            self.env = dict(before)
-            self.loop_exits.append([])
-            ended = self.block(body)
-            exits = self.loop_exits.pop()  # states at `break`/`continue` flow on too
-            self.env = join_envs([before, *([] if ended else [self.env]), *exits])
-
-    def _for(self, node: ast.stmt) -> bool:
-        assert isinstance(node, ast.For | ast.AsyncFor)
-        seq = self.expr(node.iter)
-        element = join_all(seq.items) if seq.items else Val(taints=flatten(seq), tag=_elem_tag(seq))
-        before = dict(self.env)
-        self.assign(node.target, element, node)
-        self._loop(node.body)
-        self.env = join_envs([before, self.env])
-        self.block(node.orelse)
-        return False
-
-    def _with(self, node: ast.stmt) -> bool:
-        assert isinstance(node, ast.With | ast.AsyncWith)
-        for item in node.items:
-            value = self.expr(item.context_expr)
-            if item.optional_vars is not None:
-                self.assign(item.optional_vars, value, item.context_expr)
-        return self.block(node.body)
-
-    def _try(self, node: ast.stmt) -> bool:
-        assert isinstance(node, ast.Try | ast.TryStar)
-        start = dict(self.env)
-        ended = self.block(node.body)
-        if not ended:
-            ended = self.block(node.orelse)
-        after_body = self.env
-        survivors = [] if ended else [after_body]
-        for handler in node.handlers:
-            self.env = join_envs([start, after_body])
-            if handler.name:
-                self.env[handler.name] = CLEAN
-            if not self.block(handler.body):
-                survivors.append(self.env)
-        self.env = join_envs(survivors) if survivors else start
-        final_ends = self.block(node.finalbody)
-        return final_ends or not survivors
 
     def _delete(self, node: ast.stmt) -> bool:
         assert isinstance(node, ast.Delete)
@@ -211,16 +187,6 @@ class Interp:
                 calls.delete_item(self, target)
         return False
 
-    def _match(self, node: ast.stmt) -> bool:
-        assert isinstance(node, ast.Match)
-        subject = self.expr(node.subject)
-        arms: list[tuple[list[ast.stmt], Env]] = []
-        for case in node.cases:
-            binds = {n: Val(taints=flatten(subject)) for n in _pattern_names(case.pattern)}
-            arms.append((case.body, binds))
-        arms.append(([], {}))
-        return self.branches(arms)
-
     def _import(self, node: ast.stmt) -> bool:
         assert isinstance(node, ast.Import | ast.ImportFrom)
         if self.aliases is self.mod.aliases:
@@ -230,9 +196,36 @@ class Interp:
             self.env.pop((alias.asname or alias.name).split(".")[0], None)
         return False
 
+    # ---- sink sites: proofs and unknown origins -----------------------------------------
+    def observe_sink(
+        self, sink: tb.Sink, values: list[Val], taints: frozenset[Taint], node: ast.Call
+    ) -> None:
+        """Classify what reached a sink: a traced flow (reported already), a proof, or an unknown origin."""
+        cwe = sink.cwe
+        loc = self.loc(node)
+        key = (cwe, loc.path, loc.line, loc.column)
+        sites = self.prog.sites
+        if any(t.reaches(cwe) for t in taints):
+            sites.veto(key)
+            return
+        if not values:
+            if sink.kind in SAFE_CONFIGURATION:
+                sites.prove(key, loc, SAFE_CONFIGURATION[sink.kind])
+            return
+        what = noun(cwe)
+        if taints:
+            sites.prove(key, loc, f"{what} passes a sanitiser or validation for CWE-{cwe}")
+        elif any(flatten(v) for v in values):
+            sites.prove(key, loc, f"{what} has a fixed scheme and host")
+        elif all(v.is_const for v in values):
+            sites.prove(key, loc, f"{what} is a constant")
+        else:  # built from constants and cleaned parts, or from names the analysis does not follow
+            sites.veto(key)
+
     # ---- assignment --------------------------------------------------------------------
     def assign(self, target: ast.expr, value: Val, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
+            self.rebound.add(target.id)
             self.env[target.id] = _with_step(value, self.loc(node), f"assigned to {target.id}")
             source = getattr(node, "value", None)
             if isinstance(source, ast.Call) and source.args and isinstance(source.args[0], ast.Name):
@@ -275,6 +268,8 @@ class Interp:
             if self.expr_depth > self.prog.max_expression_depth:
                 self.prog.mark_partial(self.mod.path, "expression nesting beyond taint.max_expression_depth")
                 return CLEAN
+            if type(node) is ast.Lambda:
+                return closures.define(self, node)
             method = exprs.EXPR_TABLE.get(type(node))
             return method(self, node) if method else CLEAN
         finally:
@@ -334,13 +329,6 @@ class Interp:
         return tainted(flatten(left) | flatten(right), prefix=prefix, tag=tag)
 
 
-def _terminates(it: Interp, node: ast.stmt) -> bool:
-    """``break``/``continue``: this path leaves the loop body; its state joins at the loop."""
-    if it.loop_exits:
-        it.loop_exits[-1].append(dict(it.env))
-    return True
-
-
 def _with_step(value: Val, location: Location, note: str) -> Val:
     if not value.taints or len(value.taints) > 2:
         return value
@@ -390,18 +378,9 @@ _STMT_TABLE: dict[type, Callable[[Interp, ast.stmt], bool]] = {
     ast.Expr: Interp._expr_stmt,
     ast.Return: Interp._return,
     ast.Raise: Interp._raise,
-    ast.If: Interp._if,
-    ast.While: Interp._while,
-    ast.For: Interp._for,
-    ast.AsyncFor: Interp._for,
-    ast.With: Interp._with,
-    ast.AsyncWith: Interp._with,
-    ast.Try: Interp._try,
-    ast.TryStar: Interp._try,
     ast.Delete: Interp._delete,
-    ast.Match: Interp._match,
-    ast.Break: _terminates,
-    ast.Continue: _terminates,
+    ast.FunctionDef: Interp._def,
+    ast.AsyncFunctionDef: Interp._def,
     ast.Import: Interp._import,
     ast.ImportFrom: Interp._import,
 }

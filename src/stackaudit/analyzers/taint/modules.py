@@ -9,6 +9,7 @@ import ast
 import bisect
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS
@@ -17,6 +18,33 @@ from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS
 SOURCE_HINT = re.compile(
     r"request|argv|input\(|environ|getenv|\.read\(|Request|def \w+\(self, request|Query\(|Form\(|Body\("
 )
+
+
+# A function whose text mentions none of these calls no sink that is dangerous whatever its
+# input's origin: it cannot hold a parameter of unknown origin worth reporting.
+# SQL (``.execute(``) is left out on purpose: data-access layers pass queries through many
+# helpers, and analysing each of them as a root costs more than it shows (peers report those).
+SINK_HINT = re.compile(
+    r"os\.system|os\.popen|shell\s*=\s*True|\beval\(|\bexec\(|pickle\.|marshal\.|dill\.|jsonpickle|"
+    r"yaml\.(?:unsafe_)?load\(|XMLParser\("
+)
+_SINK_WORDS = (
+    "system",
+    "popen",
+    "shell",
+    "eval(",
+    "exec(",
+    "pickle.",
+    "marshal.",
+    "dill.",
+    "yaml.",
+    "XMLParser(",
+)
+
+
+def mentions_sink(text: str) -> bool:
+    """A cheap first test for SINK_HINT: plain substring searches, which most modules fail."""
+    return any(word in text for word in _SINK_WORDS) and SINK_HINT.search(text) is not None
 
 
 def source_hint(extra_sources: list[str]) -> re.Pattern[str]:
@@ -226,6 +254,67 @@ def add_import(
     for alias in stmt.names:
         if alias.name != "*":
             aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif base:
+            aliases[f"{STAR}{base}"] = base  # not an identifier: never shadows a real name
+
+
+STAR = "*"  # alias-key prefix of a star import's module
+MAX_REEXPORT_HOPS = 8
+
+
+def resolve_export(
+    lookup: Callable[[str], ModuleInfo | None], qn: str, known: Callable[[str], bool] = bool
+) -> str:
+    """The definition a dotted name refers to, following re-exports of the repository's modules.
+
+    ``from app.models import User`` where ``app/models/__init__.py`` says ``from .user import
+    User`` (or ``from .user import *``) names ``app.models.user.User``; a repository module that
+    re-exports a library name (``from subprocess import call as sh``) leads to the library's
+    name, so the sink and source tables see it. Names a module defines itself, and names
+    ``known`` to the tables (a framework audited as a repository re-exports its own API),
+    stop the walk.
+    """
+    for _ in range(MAX_REEXPORT_HOPS):
+        if known(qn):
+            return qn  # a name the tables know (``django.http.HttpResponseRedirect``) stays as written
+        parts = qn.split(".")
+        found = next(
+            (
+                (i, mod)
+                for i in range(len(parts) - 1, 0, -1)
+                if (mod := lookup(".".join(parts[:i]))) is not None
+            ),
+            None,
+        )
+        if found is None:
+            return qn
+        i, mod = found
+        name, rest = parts[i], parts[i + 1 :]
+        if name in mod.functions or name in mod.classes or name in mod.consts:
+            return qn
+        target = mod.aliases.get(name) or _star_source(lookup, mod, name)
+        if target is None:
+            return qn
+        resolved = ".".join([target, *rest])
+        if resolved == qn:
+            return qn
+        qn = resolved
+    return qn
+
+
+def _star_source(lookup: Callable[[str], ModuleInfo | None], mod: ModuleInfo, name: str) -> str | None:
+    for key, base in mod.aliases.items():
+        if not key.startswith(STAR):
+            continue
+        source = lookup(base)
+        if source is not None and (
+            name in source.functions
+            or name in source.classes
+            or name in source.consts
+            or name in source.aliases
+        ):
+            return f"{base}.{name}"
+    return None
 
 
 def _add_router(mod: ModuleInfo, stmt: ast.Assign) -> None:

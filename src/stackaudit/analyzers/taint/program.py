@@ -1,31 +1,46 @@
-"""The whole-repository view: modules, lazily computed function summaries, findings.
+"""The whole-repository view: modules, function summaries, findings.
 
-A function's summary says which parameters flow to its return value and which
-reach a sink inside it (directly or through its own callees, up to
-``taint.max_call_depth``). Summaries are computed on demand, once, and reused
-by every caller; recursion and depth beyond the bound fall back to "the result
-carries whatever the arguments carry".
+A function's summary says which parameters flow to its return value, which reach
+a sink inside it (directly or through its callees, each sink hit counting the calls
+between the function and the sink), and which parameters' contents it writes into.
+Summaries are computed on demand, bottom-up over the strongly connected components
+of the call graph as calls discover it (Tarjan's algorithm run along the analysis:
+a call to a function still being analysed is a back edge; the component's root
+re-runs its members until their summaries stop changing). A summary does not depend
+on who asked for it first, so results do not depend on the order functions are
+defined in. ``taint.max_call_depth`` bounds how many calls down a sink is reported;
+it filters flows, never a summary.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.analyzers.taint import entrypoints
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.calls import CallArgs
+from stackaudit.analyzers.taint.closures import Closure
 from stackaudit.analyzers.taint.exprs import join_all
+from stackaudit.analyzers.taint.findings import Findings
 from stackaudit.analyzers.taint.interp import Interp
-from stackaudit.analyzers.taint.modules import FuncInfo, ModuleInfo, flask_param_converters, source_hint
-from stackaudit.analyzers.taint.rules import TAINT_RULES
+from stackaudit.analyzers.taint.modules import (
+    SINK_HINT,
+    FuncInfo,
+    ModuleInfo,
+    flask_param_converters,
+    mentions_sink,
+    resolve_export,
+    source_hint,
+)
+from stackaudit.analyzers.taint.proofs import Sites
+from stackaudit.analyzers.taint.scc import Tarjan
 from stackaudit.analyzers.taint.sinks import pick
+from stackaudit.analyzers.taint.summary import BOTTOM, SinkHit, Summary, apply_write, extend, writes
 from stackaudit.analyzers.taint.values import (
     ALL_CWES,
     CLEAN,
-    MAX_STEPS,
     NO_CONST,
     SourceKind,
     Taint,
@@ -36,26 +51,28 @@ from stackaudit.analyzers.taint.values import (
     tainted,
 )
 from stackaudit.config.sections.taint import TaintConfig
-from stackaudit.model import CodeContext, Finding, Location, TraceStep
+from stackaudit.model import Finding, TraceStep
 
-
-@dataclass(frozen=True, slots=True)
-class SinkHit:
-    cwe: int
-    taint: Taint
-    location: Location
-    snippet: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    ret: Val
-    hits: tuple[SinkHit, ...]  # sinks reached by a parameter (symbolic taint)
-
+MAX_STACK = (
+    32  # functions being analysed at once (about 15 Python frames each); deeper chains are cut (file partial)
+)
+MAX_ROUNDS = 8  # passes over a call cycle; summaries only grow, so they settle well before
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_CONTEXT = {SourceKind.REQUEST: CodeContext.HANDLER, SourceKind.CLI: CodeContext.SCRIPT}
+_TABLE_NAMES = frozenset(
+    {
+        *tb.FUNCTION_SINKS,
+        *tb.SANITIZERS,
+        *tb.SOURCE_CALLS,
+        *tb.SOURCE_NAMES,
+        *tb.TAGGING_CALLS,
+        *tb.REQUEST_OBJECTS,
+        *tb.SESSION_OBJECTS,
+        *tb.YAML_SAFE_LOADERS,
+        *tb.XML_PARSERS,
+        *tb.EXIT_CALLS,
+    }
+)
 
 
 class Program:
@@ -77,28 +94,45 @@ class Program:
         self.deadline = float("inf")
         self.root: Path | None = None  # the repository's directory: templates are read from it
         self.summaries: dict[str, Summary] = {}
-        self._in_progress: set[str] = set()
+        self.closures: dict[str, Closure] = {}
+        self.active_closures: list[str] = []
+        self._scc = Tarjan()
+        self._canonical: dict[str, str] = {}
         self._hinted: dict[str, bool] = {}
         self._globals: dict[str, dict[str, Val]] = {}
         self.partial: dict[str, str] = {}
-        self.findings: dict[tuple[int, str, int, int], Finding] = {}
+        self.out = Findings()
+        self.called: set[str] = set()
+        self._sink_modules: dict[str, bool] = {}
 
     # ---- names -------------------------------------------------------------------------
     def canonical(self, qn: str) -> str:
-        return qn
+        """The name's definition, through package re-exports (``from app.models import User``)."""
+        found = self._canonical.get(qn)
+        if found is None:
+            found = self._canonical[qn] = resolve_export(self.module, qn, self._known)
+        return found
+
+    def _known(self, qn: str) -> bool:
+        return (
+            qn in _TABLE_NAMES
+            or qn in self.extra_sources
+            or qn in self.extra_sinks
+            or qn in self.extra_sanitizers
+        )
 
     def module(self, name: str) -> ModuleInfo | None:
         return self.modules.get(name) or self._suffixes.get(name)
 
     def module_const(self, qn: str) -> object:
-        mod_name, _, attr = qn.rpartition(".")
+        mod_name, _, attr = self.canonical(qn).rpartition(".")
         mod = self.module(mod_name) if mod_name else None
         if mod is None or attr not in mod.consts:
             return NO_CONST
         return mod.consts[attr]
 
     def resolve_function(self, it: Interp, func: ast.expr, qn: str) -> FuncInfo | None:
-        mod_name, _, attr = qn.rpartition(".")
+        mod_name, _, attr = self.canonical(qn).rpartition(".")
         mod = self.module(mod_name) if mod_name else None
         if mod is not None:
             return mod.functions.get(attr)
@@ -110,7 +144,7 @@ class Program:
 
     def resolve_class(self, qn: str) -> str | None:
         """The tag of instances of a repository class (``class:module:Name``), or None."""
-        mod_name, _, cls = qn.rpartition(".")
+        mod_name, _, cls = self.canonical(qn).rpartition(".")
         mod = self.module(mod_name) if mod_name else None
         return f"class:{mod.name}:{cls}" if mod is not None and cls in mod.classes else None
 
@@ -140,37 +174,101 @@ class Program:
         return kept
 
     # ---- summaries ---------------------------------------------------------------------
+    def reaches_source(self, func: FuncInfo) -> bool:
+        """Whether calling ``func`` with clean arguments can return something tainted.
+
+        Decided from the function's text alone (it mentions a source), never from which
+        summaries happen to exist, so a call's result does not depend on analysis order.
+        """
+        return self.hinted(func)
+
+    def sink_hinted(self, func: FuncInfo) -> bool:
+        """Whether the function mentions a sink that is dangerous whatever its input's origin.
+
+        Such functions are roots too: a parameter no caller fills is an unknown origin there.
+        """
+        mod = func.module
+        mentions = self._sink_modules.get(mod.name)
+        if mentions is None:
+            mentions = self._sink_modules[mod.name] = mentions_sink(mod.text)
+        return mentions and func.hinted(SINK_HINT)
+
     def hinted(self, func: FuncInfo) -> bool:
         cached = self._hinted.get(func.qualname)
         if cached is None:
             cached = self._hinted[func.qualname] = func.hinted(self.hint) or entrypoints.is_entry(self, func)
         return cached
 
-    def summary(self, func: FuncInfo, depth: int) -> Summary | None:
-        done = self.summaries.get(func.qualname)
+    def abandon(self) -> None:
+        """An analysis cut short (time bound, recursion): drop the half-solved call cycles.
+
+        Their functions get no summary now; the next call to them solves them afresh.
+        """
+        self._scc = Tarjan()
+        self.active_closures.clear()
+
+    def summary(self, func: FuncInfo) -> Summary | None:
+        """The function's summary; an approximation while its call cycle is still being solved.
+
+        None when the chain of functions being analysed is already ``MAX_STACK`` deep.
+        """
+        qn = func.qualname
+        done = self.summaries.get(qn)
         if done is not None:
             return done
-        if depth > self.max_call_depth or func.qualname in self._in_progress:
-            return None
-        self._in_progress.add(func.qualname)
+        scc = self._scc
+        if qn not in scc.index:
+            if len(scc.stack) >= MAX_STACK:
+                self.mark_partial(func.module.path, f"call chain deeper than {MAX_STACK} functions")
+                scc.truncated.update(scc.stack)  # what they compute now is cut: never cached
+                return None
+            finished = self._solve(func)
+            if finished is not None:
+                return finished
+        scc.back_edge(qn)
+        return scc.approx.get(qn, BOTTOM)
+
+    def _solve(self, func: FuncInfo) -> Summary | None:
+        """Tarjan's visit of ``func``; as the root of a component, iterate it to a fixed point.
+
+        Returns the final summary when ``func`` closes its component, None inside a larger one.
+        """
+        scc = self._scc
+        qn = func.qualname
+        scc.enter(qn)
         try:
-            it = Interp(self, func.module, func, depth)
-            self._bind_params(it, func)
-            it.block(func.node.body)
+            for _ in range(MAX_ROUNDS):
+                scc.record(qn, self._analyse(func))
+                if scc.low[qn] < scc.index[qn]:
+                    return None  # a member of a larger component: its root iterates
+                members = scc.members(qn)
+                if not scc.changed.intersection(members) or (len(members) == 1 and qn not in scc.cyclic):
+                    break
+                scc.restart(qn, members)
+            own = scc.approx[qn]
+            for member, summary, cut in scc.finish(qn):
+                if not cut:
+                    self.summaries[member] = summary
+            return own
         finally:
-            self._in_progress.discard(func.qualname)
+            scc.leave(qn)
+
+    def _analyse(self, func: FuncInfo) -> Summary:
+        it = Interp(self, func.module, func, 0)
+        initial = self._bind_params(it, func)
+        it.block(func.node.body)
         ret = join_all(it.returns) if it.returns else const(None)
         if it.yields:
             ret = Val(taints=flatten(ret))
-        params = tuple(h for h in it.hits if h.taint.kind == SourceKind.PARAM)
+        params: dict[tuple[object, ...], SinkHit] = {}
         for hit in it.hits:
-            if hit.taint.kind != SourceKind.PARAM:
+            if hit.taint.kind == SourceKind.PARAM:
+                params.setdefault(hit.key, hit)
+            else:
                 self.record(hit)
-        result = Summary(ret, params)
-        self.summaries[func.qualname] = result
-        return result
+        return Summary(ret, tuple(params.values()), writes(it, initial))
 
-    def _bind_params(self, it: Interp, func: FuncInfo) -> None:
+    def _bind_params(self, it: Interp, func: FuncInfo) -> dict[str, tuple[int, Val]]:
         args = func.node.args
         positional = [*args.posonlyargs, *args.args]
         names = [*positional, *args.kwonlyargs]
@@ -184,12 +282,16 @@ class Program:
         defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d})
         converters = flask_param_converters(func.route_path) if func.is_route else {}
         view = _django_view(func, positional)
+        initial: dict[str, tuple[int, Val]] = {}
         for index, arg in enumerate(names):
-            it.env[arg.arg] = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
+            value = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
+            it.env[arg.arg] = value
+            initial[arg.arg] = (index, value)
         for extra in (args.vararg, args.kwarg):
             if extra is not None:  # **kwargs of a GraphQL resolver or a task: input; else unknown
                 decided = entrypoints.param_value(self, it, func, len(names), extra, view=False)
                 it.env[extra.arg] = decided if decided is not None else CLEAN
+        return initial
 
     def _param_value(
         self,
@@ -220,44 +322,43 @@ class Program:
         return tainted(frozenset({Taint(SourceKind.PARAM, origin, param=index)}))
 
     def apply_summary(self, it: Interp, node: ast.Call, target: FuncInfo, args: CallArgs) -> Val:
+        self.called.add(target.qualname)
         incoming = args.all_taints()
-        if not incoming and target.qualname not in self.summaries and not self.hinted(target):
+        if not incoming and not self.reaches_source(target):
             return CLEAN
-        summary = self.summary(target, it.depth + 1)
+        summary = self.summary(target)
         if summary is None:
             return tainted(incoming)
         bound = _bind_args(target, args, it)
         step = TraceStep(it.loc(node), f"passed to {target.node.name}()")
         for hit in summary.hits:
             arg = bound.get(hit.taint.param)
-            if arg is None:
+            if arg is None or hit.hops + 1 > self.max_call_depth:
                 continue
             for taint in pick(flatten(arg), hit.cwe):
                 if hit.cwe in hit.taint.cleaned:
                     continue
-                flowed = _extend(taint, step, hit.taint)
-                it.hits.append(SinkHit(hit.cwe, flowed, hit.location, hit.snippet, hit.label))
+                flowed = extend(taint, step, hit.taint)
+                it.hits.append(SinkHit(hit.cwe, flowed, hit.location, hit.snippet, hit.label, hit.hops + 1))
+        for write in summary.writes:
+            apply_write(it, target, args, bound, write, step)
         return _substitute(summary.ret, bound, step)
 
-    # ---- findings ----------------------------------------------------------------------
+    # ---- findings --------------------------------------------------------------------
+    @property
+    def findings(self) -> dict[tuple[int, str, int, int], Finding]:
+        return self.out.found
+
+    @property
+    def sites(self) -> Sites:
+        return self.out.sites
+
     def record(self, hit: SinkHit) -> None:
-        key = (hit.cwe, hit.location.path, hit.location.line, hit.location.column)
-        if key in self.findings:
-            return
-        rule = TAINT_RULES[hit.cwe]
-        taint = hit.taint
-        trace = (taint.origin, *taint.steps, TraceStep(hit.location, f"reaches {hit.label}", "sink"))
-        source = taint.origin.note
-        self.findings[key] = rule.finding(
-            hit.location,
-            f"{rule.title}: {source} reaches {hit.label}",
-            hit.snippet,
-            confidence=taint.kind.confidence,
-            trace=trace,
-            context=_CONTEXT.get(taint.kind, CodeContext.LIBRARY),
-            endpoint=taint.endpoint,
-            properties=(("source", source), ("source_kind", taint.kind.name.lower())),
-        )
+        self.out.record(hit)
+
+    def finish(self) -> None:
+        """After every root: parameters no traced flow fills that reach a dangerous sink."""
+        self.out.finish(self.summaries, self.called, list(self.modules.values()))
 
 
 _VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
@@ -309,11 +410,6 @@ def _bind_args(target: FuncInfo, args: CallArgs, it: Interp) -> dict[int, Val]:
     return bound
 
 
-def _extend(taint: Taint, step: TraceStep, inner: Taint) -> Taint:
-    steps = (*taint.steps, step, *inner.steps)[:MAX_STEPS]
-    return replace(taint, steps=steps, cleaned=taint.cleaned | inner.cleaned)
-
-
 def _substitute(ret: Val, bound: dict[int, Val], step: TraceStep) -> Val:
     if not ret.taints and ret.items is None and ret.keys is None:
         return ret
@@ -324,7 +420,7 @@ def _substitute(ret: Val, bound: dict[int, Val], step: TraceStep) -> Val:
             continue
         arg = bound.get(t.param)
         if arg is not None:
-            taints = taints | {_extend(a, step, t) for a in flatten(arg)}
+            taints = taints | {extend(a, step, t) for a in flatten(arg)}
     items = tuple(_substitute(i, bound, step) for i in ret.items) if ret.items is not None else None
     keys = tuple((k, _substitute(v, bound, step)) for k, v in ret.keys) if ret.keys is not None else None
     if not taints and items is None and keys is None:
@@ -347,3 +443,6 @@ def _parse_extra_sanitizers(entries: list[str]) -> dict[str, frozenset[int]]:
         name, sep, cwes = entry.partition(":")
         out[name.strip()] = frozenset(int(c) for c in cwes.split(",")) if sep else ALL_CWES
     return out
+
+
+__all__ = ["Program", "SinkHit", "Summary"]

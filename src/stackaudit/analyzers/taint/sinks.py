@@ -45,6 +45,7 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
         report(it, sink.cwe, taints, args.node, label)
     elif label in _MARK_SAFE and values and _stored(it, args):
         unconfirmed(it, tb.XSS, args.node, f"a stored value is marked safe by {label}")
+    it.observe_sink(sink, values, taints, args.node)  # proof of safety, or a value of unknown origin
 
 
 _MARK_SAFE = frozenset(

@@ -5,17 +5,20 @@ may reach it, its constant value when known (for folding and for killing taint
 on reassignment), precise list/tuple items and constant-key dict entries, the
 constant prefix of a built string (a fixed ``https://host/`` prefix makes a URL
 safe from SSRF), and a small ``tag`` for typed objects (request, session, …).
-Taints compare by identity: they are shared by reference as values flow.
+Values compare structurally (``same``), and a taint's identity is its flow (kind, origin,
+parameter, what it was cleaned for), not its trace: the fixpoint in ``fixpoint.py`` stops
+when nothing but a longer trace of the same flow would change.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from stackaudit.model import Confidence, Location, TraceStep
 
-MAX_TAINTS = 4  # per value: bounded memory, the first few flows are enough
+MAX_TAINTS = 4  # real sources per value: bounded memory, the first few flows are enough
+MAX_PARAMS = 8  # symbolic parameter taints per value, kept apart so that they never crowd out a real source
 MAX_STEPS = 10  # per trace
 MAX_ITEMS = 64  # precise containers beyond this become imprecise
 
@@ -26,10 +29,17 @@ class SourceKind(IntEnum):
     CLI = 2  # sys.argv, input()
     ENV = 3  # environment variables
     FILE = 4  # file contents
+    STORED = 5  # a database row: data at rest, written by whoever could write it (second order)
+    UNKNOWN = 6  # the result of a library call the analysis cannot follow: an origin nobody traced
 
     @property
     def confidence(self) -> Confidence:
         return Confidence.HIGH if self in (SourceKind.REQUEST, SourceKind.CLI) else Confidence.LOW
+
+    @property
+    def remote(self) -> bool:
+        """An untrusted remote source: a flow from it is a *confirmed* finding."""
+        return self is SourceKind.REQUEST
 
 
 ALL_CWES: frozenset[int] = frozenset({-1})  # marker: cleaned for every sink class
@@ -40,12 +50,35 @@ RELATIVE_PATH = frozenset({STARTS_WITH_SLASH, NOT_DOUBLE_SLASH})
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Taint:
+    """One flow from a source. Equal to another taint of the same flow whatever its trace."""
+
     kind: SourceKind
     origin: TraceStep
     steps: tuple[TraceStep, ...] = ()
     cleaned: frozenset[int] = frozenset()  # CWEs this flow was sanitised for
     param: int = -1  # PARAM: the parameter index
     endpoint: str | None = None  # the route the source was read in
+    key: tuple[object, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        loc = self.origin.location
+        rank = (self.kind == SourceKind.PARAM, -int(self.kind.confidence), int(self.kind))
+        key = (
+            *rank,
+            self.param,
+            loc.path,
+            loc.line,
+            loc.column,
+            self.origin.note,
+            tuple(sorted(self.cleaned)),
+        )
+        object.__setattr__(self, "key", key)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, Taint) and self.key == other.key)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
     def step(self, location: Location, note: str) -> Taint:
         if len(self.steps) >= MAX_STEPS:
@@ -98,9 +131,26 @@ CLEAN = Val()
 
 
 def cap(taints: frozenset[Taint]) -> frozenset[Taint]:
+    """Bound a value's taints: the best real sources first, then parameters apart.
+
+    Deterministic (ordered by the flow's key), so a join followed by a cap only ever
+    trades a kept flow for a better one: the fixpoint cannot cycle through caps.
+    """
     if len(taints) <= MAX_TAINTS:
         return taints
-    return frozenset(sorted(taints, key=lambda t: (t.kind, t.origin.location.line))[:MAX_TAINTS])
+    ordered = sorted(taints, key=_KEY)
+    real = [t for t in ordered if t.kind != SourceKind.PARAM][:MAX_TAINTS]
+    params = [t for t in ordered if t.kind == SourceKind.PARAM][:MAX_PARAMS]
+    if len(real) + len(params) == len(taints):
+        return taints
+    return frozenset((*real, *params))
+
+
+def _key(t: Taint) -> tuple[object, ...]:
+    return t.key
+
+
+_KEY = _key
 
 
 def union(*vals: Val) -> frozenset[Taint]:
@@ -205,3 +255,56 @@ def deep(v: Val) -> Val:
     if v.items is None and v.keys is None:
         return v
     return Val(taints=flatten(v), tag=v.tag)
+
+
+def same(a: Val, b: Val) -> bool:
+    """Structural equality of abstract values: the fixpoint's stopping test."""
+    if a is b:
+        return True
+    if a.taints != b.taints or a.prefix != b.prefix or a.tag != b.tag or not _same_const(a.const, b.const):
+        return False
+    if (a.items is None) != (b.items is None) or (a.keys is None) != (b.keys is None):
+        return False
+    if (
+        a.items is not None
+        and b.items is not None
+        and (len(a.items) != len(b.items) or not all(map(same, a.items, b.items)))
+    ):
+        return False
+    if a.keys is not None and b.keys is not None:
+        if len(a.keys) != len(b.keys):
+            return False
+        return all(ka == kb and same(va, vb) for (ka, va), (kb, vb) in zip(a.keys, b.keys, strict=True))
+    return True
+
+
+def _same_const(a: object, b: object) -> bool:
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # audited constants can fail to compare in any way
+        return False
+
+
+def widen(v: Val) -> Val:
+    """Jump to the top of the shape domain: what the value may hold, as plain taint.
+
+    Applied at a block visited many times: constants, prefixes and precise containers
+    can change on every turn of a loop; a set of capped taints cannot grow for ever.
+    """
+    if v.items is None and v.keys is None and not v.is_const and not v.prefix:
+        return v
+    return Val(taints=flatten(v), tag=v.tag)
+
+
+def join_many(values: tuple[Val, ...] | list[Val]) -> Val:
+    """The join of several values (CLEAN for none)."""
+    if not values:
+        return CLEAN
+    result = values[0]
+    for v in values[1:]:
+        result = join(result, v)
+    return result

@@ -1,0 +1,188 @@
+"""Containers: precise list/tuple items and constant-key dict entries through methods and subscripts.
+
+``xs.append(v)``, ``d.update(k=v)``, ``d.pop("k")``, ``xs[0] = v``, ``del d["k"]``: the
+container stays precise while its keys and indexes are constants, so a value removed,
+overwritten or stored under another key is told apart from the tainted one.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from stackaudit.analyzers.taint import sinks
+from stackaudit.analyzers.taint.modules import dotted
+from stackaudit.analyzers.taint.values import CLEAN, Val, cap, const, container, dict_val, flatten, tainted
+
+if TYPE_CHECKING:
+    from stackaudit.analyzers.taint.calls import CallArgs
+    from stackaudit.analyzers.taint.interp import Interp
+
+MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "setdefault"})
+
+
+def container_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
+    a = args.args
+    if cur.items is not None:
+        items = list(cur.items)
+        if method == "append" and len(a) == 1:
+            it.env[path] = container((*items, a[0]), cur.taints)
+            return CLEAN
+        if method == "insert" and len(a) == 2 and isinstance(a[0].const, int):
+            items.insert(a[0].const, a[1])
+            it.env[path] = container(tuple(items), cur.taints)
+            return CLEAN
+        if method == "pop" and items and (not a or isinstance(a[0].const, int)):
+            index = a[0].const if a else -1
+            if isinstance(index, int) and -len(items) <= index < len(items):
+                popped = items.pop(index)
+                it.env[path] = container(tuple(items), cur.taints)
+                return popped
+        if method == "remove" and len(a) == 1 and a[0].is_const:
+            for i, item in enumerate(items):
+                if item.is_const and item.const == a[0].const:
+                    del items[i]
+                    it.env[path] = container(tuple(items), cur.taints)
+                    return CLEAN
+        if method == "clear":
+            it.env[path] = container(())
+            return CLEAN
+        if method == "extend" and len(a) == 1 and a[0].items is not None:
+            it.env[path] = container((*items, *a[0].items), cur.taints)
+            return CLEAN
+        if method == "copy":
+            return cur
+    if cur.keys is not None:
+        result = _dict_method(it, path, method, cur, args)
+        if result is not None:
+            return result
+    if method in MUTATORS:
+        it.env[path] = Val(taints=cap(flatten(cur) | args.all_taints()), tag=cur.tag)
+        if cur.tag == "session" and method in ("update", "setdefault"):
+            return CLEAN
+        return Val(taints=flatten(cur)) if method == "pop" else CLEAN
+    return None
+
+
+def _dict_method(it: Interp, path: str, method: str, cur: Val, args: CallArgs) -> Val | None:
+    a = args.args
+    keys = dict(cur.keys or ())
+    if method in ("get", "pop") and a and a[0].is_const:
+        default = a[1] if len(a) > 1 else const(None)
+        found = keys.get(a[0].const) if _hashable(a[0].const) else None
+        if method == "pop" and found is not None:
+            del keys[a[0].const]
+            it.env[path] = dict_val(tuple(keys.items()), cur.taints)
+        value = found if found is not None else default
+        return (
+            Val(
+                taints=cap(value.taints | cur.taints),
+                const=value.const,
+                items=value.items,
+                keys=value.keys,
+                prefix=value.prefix,
+                tag=value.tag,
+            )
+            if cur.taints
+            else value
+        )
+    if method == "update" and len(a) == 1 and a[0].keys is not None:
+        keys.update(dict(a[0].keys))
+        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
+        return CLEAN
+    if method == "update" and not a and args.kwargs and "**" not in args.kwargs:
+        keys.update(args.kwargs)
+        it.env[path] = dict_val(tuple(keys.items()), cur.taints)
+        return CLEAN
+    if method in ("keys",):
+        return CLEAN
+    if method in ("values", "items"):
+        return Val(taints=flatten(cur))
+    if method == "copy":
+        return cur
+    return None
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+# ---- subscripts --------------------------------------------------------------------------
+def load_item(it: Interp, node: ast.Subscript) -> Val:
+    base = it.expr(node.value)
+    if isinstance(node.slice, ast.Slice):
+        it.expr(node.slice.lower)
+        it.expr(node.slice.upper)
+        return tainted(flatten(base), tag=base.tag)
+    key = it.expr(node.slice)
+    if base.tag == "request":
+        return it.request_attr(node, "item")
+    if base.keys is not None and key.is_const and _hashable(key.const):
+        found = dict(base.keys).get(key.const)
+        if found is None:
+            return tainted(base.taints)
+        return (
+            found
+            if not base.taints
+            else Val(
+                cap(found.taints | base.taints), found.const, found.items, found.keys, found.prefix, found.tag
+            )
+        )
+    index = key.const
+    if base.items is not None and isinstance(index, int) and -len(base.items) <= index < len(base.items):
+        item = base.items[index]
+        return item if not base.taints else Val(cap(item.taints | base.taints), tag=item.tag)
+    if base.is_const and key.is_const:
+        try:
+            value = base.const[key.const]  # type: ignore[index]
+        except RecursionError:
+            raise
+        except Exception:  # audited constants can fail to fold in any way
+            return CLEAN
+        return const(value)
+    # A tainted key only selects among the container's own values: the result carries the container's taint.
+    return Val(taints=flatten(base), tag="file" if base.tag == "file" else "")
+
+
+def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> None:
+    base_val = it.expr(target.value)
+    key = it.expr(target.slice)
+    sinks.check_store(it, target, base_val, value)
+    path = dotted(target.value)
+    if path is None:
+        return
+    if base_val.keys is not None and key.is_const and _hashable(key.const):
+        keys = dict(base_val.keys)
+        keys[key.const] = value
+        it.env[path] = dict_val(tuple(keys.items()), base_val.taints)
+        return
+    if (
+        base_val.items is not None
+        and isinstance(key.const, int)
+        and -len(base_val.items) <= key.const < len(base_val.items)
+    ):
+        items = list(base_val.items)
+        items[key.const] = value
+        it.env[path] = container(tuple(items), base_val.taints)
+        return
+    it.env[path] = Val(taints=cap(flatten(base_val) | flatten(value)), tag=base_val.tag)
+
+
+def delete_item(it: Interp, target: ast.Subscript) -> None:
+    path = dotted(target.value)
+    if path is None or path not in it.env:
+        return
+    cur = it.env[path]
+    key = it.expr(target.slice)
+    if cur.keys is not None and key.is_const and _hashable(key.const):
+        it.env[path] = dict_val(tuple((k, v) for k, v in cur.keys if k != key.const), cur.taints)
+    elif (
+        cur.items is not None and isinstance(key.const, int) and -len(cur.items) <= key.const < len(cur.items)
+    ):
+        items = list(cur.items)
+        del items[key.const]
+        it.env[path] = container(tuple(items), cur.taints)
