@@ -17,6 +17,7 @@ from stackaudit.analyzers.taint.values import (
     CLEAN,
     NOT_DOUBLE_SLASH,
     STARTS_WITH_SLASH,
+    SourceKind,
     Taint,
     Val,
     flatten,
@@ -131,9 +132,14 @@ def _equal_to_server_value(it: Interp, left: ast.expr, right: ast.expr) -> Env:
         if name is None or (name not in it.env and not isinstance(subject, ast.Attribute)):
             continue
         value = it.expr(other)
-        if value.is_const or (not flatten(value) and _computed(other)):
+        if value.is_const or (_no_input(value) and _computed(other)):
             return {name: CLEAN}
     return {}
+
+
+def _no_input(value: Val) -> bool:
+    """Nothing from this request in it: only data at rest (database rows) or no taint at all."""
+    return all(t.kind is SourceKind.STORED for t in flatten(value))
 
 
 def _computed(node: ast.expr) -> bool:
@@ -152,7 +158,7 @@ def _is_constant_collection(it: Interp, node: ast.expr) -> bool:
         return True  # membership tests a dict's keys, which are constants here
     if isinstance(node, ast.Set | ast.List | ast.Tuple):
         return all(isinstance(e, ast.Constant) for e in node.elts)
-    if not flatten(value) and not isinstance(node, ast.Constant):
+    if _no_input(value) and not isinstance(node, ast.Constant):
         return True  # os.listdir(...), a query's rows, config["SUPPORTED_LANGUAGES"]: no input in it
     return _looks_constant_name(node)
 
