@@ -29,6 +29,7 @@ CONCURRENT = 8
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
+        (tmp_path / "store").mkdir()
         yield f"sqlite:///{tmp_path / 'store' / 'stackaudit.db'}"
         return
     yield from _fresh_pg_schema(request.getfixturevalue("pg_url"))
