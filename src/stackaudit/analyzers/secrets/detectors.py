@@ -133,6 +133,30 @@ def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
         return None
     if "://" not in m.group(0) and shannon_entropy(value) < 3.0:
         return None  # curl -u: only literal, password-looking values
+    return _url_verdict(m, ctx)
+
+
+_LOCAL_HOST = re.compile(
+    r"(?i)(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|host\.docker\.internal|[\w-]+\.local|[\w-]+\.test"
+    r"|db|database|postgres(?:ql)?|mysql|mariadb|redis|mongo(?:db)?|rabbitmq|amqp)(?::\d+)?$"
+)
+_COMMENT = re.compile(r"\s*(?:#|//|--|;|\*|/\*|<!--|(?i:rem)\s)")
+
+
+def line_is_comment(text: str, pos: int) -> bool:
+    """The line holding ``pos`` starts with a comment marker (``#``, ``//``, ``--``, ``;``, ``*``)."""
+    return bool(_COMMENT.match(text, text.rfind("\n", 0, pos) + 1))
+
+
+def _url_verdict(m: re.Match[str], ctx: ScanContext) -> Verdict:
+    """Local development URLs are medium; commented out as well, low (a sample, not a live secret)."""
+    host = m.groupdict().get("host") or ""
+    local = bool(host) and bool(_LOCAL_HOST.match(host))
+    commented = line_is_comment(ctx.text, m.start())
+    if local and commented:
+        return Verdict("context", Severity.LOW, Confidence.LOW)
+    if local or commented:
+        return Verdict("context", Severity.MEDIUM, Confidence.MEDIUM)
     return Verdict("context")
 
 

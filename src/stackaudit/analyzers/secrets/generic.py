@@ -92,6 +92,12 @@ def _lines_with_keywords(text: str, lowered: str, has: Callable[[str], bool]) ->
 _VALUE_WORDS = re.compile(r"(?i)token|secret|passw|api_?key")  # "Bad-Token", "my-secret-value"
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # FORBIDDEN_VALUE2: a constant's name
 _FILENAME = re.compile(r"\.(?:html?|txt|json|ya?ml|py|js|css|pem|key|crt|cfg|ini|toml|xml|csv|sql|j2)$")
+# A type or schema name (GraphQL ``UUIDFilterInput``, TypeScript ``string``, OpenAPI ``String!``):
+# CamelCase words of letters only, optionally a list or non-null marker.
+_TYPE_NAME = re.compile(r"\[?(?:[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+$)+\]?[!?]?")
+# a user/login name assigned within a few lines: the password next to it is a credential pair
+_USER_KEY = re.compile(r"(?i)(?:user(?:name)?|login|e-?mail|account|uid|user_?id|client_?id)[\"']?\s*[:=]")
+_PASSWORD_KEY = re.compile(r"(?i)pass|pwd")
 _DIGEST_KEY = re.compile(r"(?i)hash|digest|sha|checksum|fingerprint|md5|etag|commit|rev|salt|nonce")
 
 
@@ -114,8 +120,11 @@ class ValueFilter:
     policy: PlaceholderPolicy
     min_entropy: float
 
-    def keep(self, key: str, value: str, quoted: bool) -> bool:
-        if len(value) < 8 or value.isdigit() or self.policy.is_placeholder(value):
+    def keep(self, key: str, value: str, quoted: bool, paired: bool = False) -> bool:
+        """``paired``: a user name sits on a neighbouring line, so a weaker password still counts."""
+        if len(value) < (6 if paired else 8) or value.isdigit() or self.policy.is_placeholder(value):
+            return False
+        if _TYPE_NAME.fullmatch(value):
             return False
         if _VALUE_WORDS.search(value) or _CONSTANT.fullmatch(value) or _FILENAME.search(value):
             return False
@@ -125,15 +134,34 @@ class ValueFilter:
             return False
         if looks_like_code(value, quoted) or looks_like_path(value):
             return False
-        if not quoted and (self.language in QUOTED_LANGUAGES or looks_like_identifier(value)):
-            return False
+        prose_pair = paired and self.language == "markdown" and _char_classes(value) >= 2
+        if (
+            not quoted
+            and not prose_pair
+            and (self.language in QUOTED_LANGUAGES or looks_like_identifier(value))
+        ):
+            return False  # unquoted code is not a literal; prose "user: x / password: y" in docs is
         if value.startswith(("http:", "https:", "!", "&", "*", "@", "-", "#")):
             return False
         entropy = shannon_entropy(value)
+        if paired and _char_classes(value) >= 2 and entropy >= 2.0:
+            return True
         if _char_classes(value) < 2 and not (len(value) >= 20 and entropy >= 3.8):
             return False  # one character class: a word or a name, not a credential
         # a short random value cannot reach the full threshold: n characters carry at most log2(n) bits
         return entropy >= min(self.min_entropy, math.log2(len(value)) - 0.7)
+
+
+def _user_nearby(text: str, start: int, end: int, lines: int = 3) -> bool:
+    """A user/login key on this line or up to ``lines`` lines above or below."""
+    lo = start
+    for _ in range(lines):
+        lo = text.rfind("\n", 0, max(0, lo - 1)) + 1
+    hi = end
+    for _ in range(lines):
+        nxt = text.find("\n", hi + 1)
+        hi = len(text) if nxt < 0 else nxt
+    return bool(_USER_KEY.search(text, lo, hi))
 
 
 def find_generic(
@@ -158,7 +186,8 @@ def find_generic(
                 value = m.group(group)
                 if _KEY_NOISE.search(key) or "badge.svg?token=" in line:
                     continue  # codecov-style badge tokens are public read-only graph tokens
-                if not values.keep(key, value, quoted):
+                paired = bool(_PASSWORD_KEY.search(key)) and _user_nearby(text, start, end)
+                if not values.keep(key, value, quoted, paired):
                     continue
                 entropy = shannon_entropy(value)
                 yield GenericHit(start + m.start(group), start + m.end(group), key, value, entropy)

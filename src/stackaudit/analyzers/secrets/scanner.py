@@ -7,9 +7,12 @@ import hashlib
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.secrets import rules
+from stackaudit.analyzers.secrets.cli import cli_detectors
 from stackaudit.analyzers.secrets.detectors import Detector, ScanContext, Verdict, provider_detectors
-from stackaudit.analyzers.secrets.generic import find_generic
+from stackaudit.analyzers.secrets.generic import KEYWORDS, find_generic
+from stackaudit.analyzers.secrets.keywords import KeywordIndex
 from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
+from stackaudit.analyzers.secrets.table import table_detectors
 from stackaudit.model import Confidence, RuleMeta, Severity
 
 
@@ -68,19 +71,32 @@ class Scanner:
 
     def __init__(self, settings: ScanSettings | None = None) -> None:
         self.settings = settings or ScanSettings()
-        self.detectors: tuple[Detector, ...] = provider_detectors()
+        builtin = provider_detectors()
+        cut = next(i for i, d in enumerate(builtin) if d.rule is rules.PASSWORD_URL)
+        # most specific first: checksummed/builtin providers, the table, then URL and CLI passwords
+        self.detectors: tuple[Detector, ...] = (
+            *builtin[:cut],
+            *table_detectors(),
+            *builtin[cut:],
+            *cli_detectors(),
+        )
+        # generic keywords are common words: a plain ``in`` each is cheaper than automaton hits
+        self.index = KeywordIndex(kw for d in self.detectors for kw in d.keywords if kw not in KEYWORDS)
 
     def scan(self, text: str, language: str = "text") -> list[SecretMatch]:
         lowered = text.lower()
         ctx = ScanContext(text, language, self.settings.policy, self.settings.min_entropy)
         raws: list[_Raw] = []
         rejected: list[tuple[int, int]] = []
+        present = self.index.present(lowered)
         seen: dict[str, bool] = {}
 
         def has(keyword: str) -> bool:  # each keyword costs at most one substring search per file
             found = seen.get(keyword)
             if found is None:
-                found = seen[keyword] = keyword in lowered
+                found = seen[keyword] = keyword in present or (
+                    keyword not in self.index.keywords and keyword in lowered
+                )
             return found
 
         for priority, det in enumerate(self.detectors):
@@ -140,8 +156,12 @@ def _materialise(text: str, raws: list[_Raw]) -> list[SecretMatch]:
         pos = text.find("\n", pos + 1)
     redactions = {r.start: (r.end, redact(r.value, r.prefix_len)) for r in raws}
     out: list[SecretMatch] = []
+    reported: set[tuple[int, str]] = set()
     for r in raws:
         line_idx = bisect.bisect_right(line_starts, r.start) - 1
+        if (line_idx, r.value) in reported:
+            continue  # one finding per secret and line, whatever the number of detectors that fire
+        reported.add((line_idx, r.value))
         end_idx = bisect.bisect_right(line_starts, max(r.start, r.end - 1)) - 1
         out.append(
             SecretMatch(
