@@ -73,6 +73,7 @@ def cli_detectors() -> tuple[Detector, ...]:
             _flag,
             2,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             g,
@@ -83,6 +84,7 @@ def cli_detectors() -> tuple[Detector, ...]:
             _flag,
             2,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             g,
@@ -103,6 +105,7 @@ def cli_detectors() -> tuple[Detector, ...]:
             _flag,
             2,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             g,
@@ -129,6 +132,7 @@ def cli_detectors() -> tuple[Detector, ...]:
             _flag,
             2,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             g,
@@ -139,6 +143,7 @@ def cli_detectors() -> tuple[Detector, ...]:
             _flag,
             2,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             u,
@@ -147,6 +152,7 @@ def cli_detectors() -> tuple[Detector, ...]:
             _basic_auth,
             0,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             g,
@@ -155,5 +161,6 @@ def cli_detectors() -> tuple[Detector, ...]:
             _bearer,
             2,
             veto=False,
+            line_scoped=True,
         ),
     )

@@ -57,6 +57,7 @@ class Detector:
     boundary: bool = False  # the match must not follow a word character (checked in code, so the
     #                         pattern keeps its literal prefix and the regex engine's fast scan)
     veto: bool = True  # a rejected match (bad checksum, placeholder) also silences the generic detector
+    line_scoped: bool = False  # a keyword is always on the matched line: match only the lines holding one
 
 
 def _placeholder_check(verified: str, m: re.Match[str], ctx: ScanContext) -> Verdict | None:
@@ -312,6 +313,7 @@ def provider_detectors() -> tuple[Detector, ...]:
             ),
             _twilio_token,
             0,
+            line_scoped=True,
         ),
         Detector(
             rules.AWS_KEY,
@@ -329,6 +331,7 @@ def provider_detectors() -> tuple[Detector, ...]:
             ),
             _aws_secret,
             0,
+            line_scoped=True,
         ),
         Detector(
             rules.JWT,
@@ -364,6 +367,7 @@ def provider_detectors() -> tuple[Detector, ...]:
             _conn_string,
             0,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             rules.GENERIC,
@@ -372,5 +376,6 @@ def provider_detectors() -> tuple[Detector, ...]:
             _cli_password,
             2,
             veto=False,
+            line_scoped=True,
         ),
     )

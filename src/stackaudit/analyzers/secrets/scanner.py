@@ -82,6 +82,24 @@ class Scanner:
         )
         # generic keywords are common words: a plain ``in`` each is cheaper than automaton hits
         self.index = KeywordIndex(kw for d in self.detectors for kw in d.keywords if kw not in KEYWORDS)
+        self.always = tuple(i for i, d in enumerate(self.detectors) if not d.keywords)
+        self.by_keyword: dict[str, tuple[int, ...]] = {}
+        for i, det in enumerate(self.detectors):
+            for kw in det.keywords:
+                self.by_keyword[kw] = (*self.by_keyword.get(kw, ()), i)
+        self.plain = tuple(kw for kw in self.by_keyword if kw not in self.index.keywords)
+
+    def _runnable(self, lowered: str, present: set[str]) -> list[int]:
+        """Detectors to run on this text, in priority order: those without keywords, and those
+        with a keyword the text holds (the set is built from the few keywords found, so the
+        cost does not grow with the number of providers)."""
+        chosen = set(self.always)
+        for kw in present:
+            chosen.update(self.by_keyword.get(kw, ()))
+        for kw in self.plain:
+            if kw in lowered:
+                chosen.update(self.by_keyword[kw])
+        return sorted(chosen)
 
     def scan(self, text: str, language: str = "text") -> list[SecretMatch]:
         lowered = text.lower()
@@ -94,15 +112,14 @@ class Scanner:
         def has(keyword: str) -> bool:  # each keyword costs at most one substring search per file
             found = seen.get(keyword)
             if found is None:
-                found = seen[keyword] = keyword in present or (
-                    keyword not in self.index.keywords and keyword in lowered
-                )
+                found = seen[keyword] = keyword in lowered
             return found
 
-        for priority, det in enumerate(self.detectors):
-            if det.keywords and not any(has(kw) for kw in det.keywords):
-                continue
-            for m in det.pattern.finditer(text):
+        lines = _KeywordLines(text, lowered)
+        for priority in self._runnable(lowered, present):
+            det = self.detectors[priority]
+            spans = lines.of(det.keywords) if det.line_scoped else ((0, len(text)),)
+            for m in (m for lo, hi in spans for m in det.pattern.finditer(text, lo, hi)):
                 if det.boundary and _after_word(text, m.start()):
                     continue
                 verdict = det.validate(m, ctx)
@@ -122,6 +139,36 @@ class Scanner:
                 last = len(self.detectors)
                 raws.append(_Raw(rules.GENERIC, hit.start, hit.end, hit.value, verdict, 2, last))
         return _materialise(text, _resolve_overlaps(raws))
+
+
+class _KeywordLines:
+    """The lines holding a keyword, found once per keyword and file (line-scoped detectors match
+    only those, so a case-insensitive or literal-less pattern never scans the whole file)."""
+
+    def __init__(self, text: str, lowered: str) -> None:
+        self.text, self.lowered = text, lowered
+        self.cache: dict[str, set[int]] = {}
+
+    def _starts(self, keyword: str) -> set[int]:
+        starts = self.cache.get(keyword)
+        if starts is None:
+            starts = set()
+            pos = self.lowered.find(keyword)
+            while pos >= 0:
+                line = self.lowered.rfind("\n", 0, pos) + 1
+                starts.add(line)
+                nxt = self.lowered.find("\n", pos)
+                pos = -1 if nxt < 0 else self.lowered.find(keyword, nxt)
+            self.cache[keyword] = starts
+        return starts
+
+    def of(self, keywords: tuple[str, ...]) -> list[tuple[int, int]]:
+        starts = set().union(*(self._starts(kw) for kw in keywords))
+        out = []
+        for start in sorted(starts):
+            end = self.text.find("\n", start)
+            out.append((start, len(self.text) if end < 0 else end))
+        return out
 
 
 def _after_word(text: str, start: int) -> bool:

@@ -15,6 +15,8 @@ from stackaudit.model import Confidence
 # A failed check rejects the match only where the check is certain to pass on every real token
 # (a bech32 checksum; a Discord bot id in base64). Elsewhere a failed decode only lowers confidence.
 STRICT_CHECKS = frozenset({"bech32", "discord"})
+# rows whose keyword is a context word that may sit on another line than the token
+KEYWORD_ANYWHERE = frozenset({"octopus", "infisical", "salesforce", "dropbox", "beamer", "discord"})
 _TAIL = r"(?![A-Za-z0-9_\-])"
 
 
@@ -73,6 +75,7 @@ def table_detectors() -> tuple[Detector, ...]:
             partial(_validate, p),
             prefix_len=0 if p.near else 4,
             boundary=not p.near,
+            line_scoped=p.id not in KEYWORD_ANYWHERE,
         )
         for p in PROVIDERS
     )
