@@ -110,9 +110,20 @@ POSITIVE = [
     ("secret.generic", "Log in as user: admin / password: Summer22 on the staging box.\n", "markdown"),
     ("secret.generic", "spring.datasource.username=app\nspring.datasource.password=Kettle99\n", "ini"),
     ("secret.generic", f'  String password = "{PW}";\n', "text"),
+    ("secret.generic", f"<server><id>nexus</id><password>{PW}</password></server>\n", "xml"),
+    ("secret.generic", f'<add key="DbPassword" value="{rnd(ALNUM, 14)}"/>\n', "xml"),
+    ("secret.generic", f"DB_PASS={rnd(ALNUM, 14)}\n", "dotenv"),
+    ("secret.generic", f"```yaml\nsmtp:\n  password: {PW}\n```\n", "markdown"),
 ]
 
 NEGATIVE = [
+    ("ui placeholder", f'<input placeholder="syt_bWF1Ym90_{rnd(ALNUM, 20)}_{rnd(ALNUM, 6)}">\n', "html"),
+    ("otpauth uri", "otpauth://totp/Example:alice@google.com?issuer=Example&digits=6\n", "text"),
+    ("python pass statement", "    pass\n", "python"),
+    ("bypass flag", f'bypass = "{rnd(ALNUM, 12)}"\n', "python"),
+    ("format template", '"pass": "{0}{1}".format(pin, otp)\n', "python"),
+    ("snake name value", "CREDENTIAL_ALGORITHMS = 'webauthn_public_key_algorithms'\n", "python"),
+    ("translated prose", 'msgstr "IndexedSecret: Challenge-Response Token"\n', "text"),
     ("graphql schema", "  checkoutToken: UUIDFilterInput\n  apiKey: String!\n", "text"),
     ("typescript type", "  token: string;\n  password?: string | null;\n", "typescript"),
     ("openapi schema", "password:\n  type: string\n  format: password\n", "yaml"),
@@ -278,3 +289,14 @@ def test_local_development_urls_rank_low() -> None:
     assert [m.severity for m in commented] == [Severity.LOW]
     assert [m.severity for m in local] == [Severity.MEDIUM]
     assert [m.severity for m in remote] == [Severity.HIGH]
+
+
+def test_tests_and_docs_rank_one_step_lower_unless_proven() -> None:
+    from stackaudit.analyzers.secrets.findings import to_finding
+
+    generic = Scanner().scan(f'DB_PASSWORD = "{PW}"\n', "python")[0]
+    token = Scanner().scan(f'TOKEN = "{GH}"\n', "python")[0]
+    assert to_finding(generic, "app/settings.py", "python").severity is Severity.MEDIUM
+    assert to_finding(generic, "tests/test_login.py", "python").severity is Severity.LOW
+    assert to_finding(generic, "docs/setup.md", "markdown").severity is Severity.LOW
+    assert to_finding(token, "tests/test_sync.py", "python").severity is Severity.CRITICAL  # checksum-proven

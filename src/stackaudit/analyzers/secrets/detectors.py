@@ -132,6 +132,8 @@ def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
         return None  # u:p@h, app:pw@db: documentation shorthand, not a credential
     if value.startswith(("$", "%", "{", "*")) or "example.com" in m.group(0):
         return None
+    if ctx.text[max(0, m.start() - 8) : m.start()].endswith(("otpauth", "motp")):
+        return None  # otpauth://totp/Issuer:account@host: a label and an account, no password
     if "://" not in m.group(0) and shannon_entropy(value) < 3.0:
         return None  # curl -u: only literal, password-looking values
     return _url_verdict(m, ctx)

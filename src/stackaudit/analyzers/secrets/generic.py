@@ -22,7 +22,7 @@ from stackaudit.analyzers.secrets.placeholders import (
     looks_like_path,
 )
 
-KEYWORDS: tuple[str, ...] = ("passw", "pwd", "secret", "token", "credential", '"auth"', "_auth=")
+KEYWORDS: tuple[str, ...] = ("pass", "pwd", "secret", "token", "credential", '"auth"', "_auth=")
 # "key" is common; only occurrences preceded by one of these count (api_key, signingKey, …)
 KEY_PREFIXES: tuple[str, ...] = (
     "api",
@@ -40,13 +40,18 @@ KEY_PREFIXES: tuple[str, ...] = (
 _KEY = (
     r"(?P<key>[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
     r"|auth[_-]?key|private[_-]?key|credentials?|(?:signing|encryption|fernet|master|hmac)[_-]?key)"
-    r"[A-Za-z0-9_.\-]*|(?<![\w.-])_?auth(?![\w.-]))"
+    r"[A-Za-z0-9_.\-]*|(?<![\w.-])_?auth(?![\w.-])"
+    r"|[A-Za-z0-9_.\-]*[_.\-](?i:pass)(?![A-Za-z])[A-Za-z0-9_.\-]*|(?<![\w.-])(?i:pass)(?![\w.-]))"
 )
 _VALUE = (
     r"(?:(?P<q>\\?[\"'`])(?P<qv>[^\s\"'`\\]{6,512})(?P=q)"
     r"|(?P<uv>[^\s\"'`\\,;(){}\[\]<>]{6,200})(?=[\s,;)}\]\"']|$))"
 )
 ASSIGNMENT = re.compile(_KEY + r"(?:\\?[\"'])?\]?\s*(?::=|=>|(?<![=!<>])[:=](?!=))\s*" + _VALUE)
+# <password>…</password> (Maven settings.xml, Spring XML) and <add key="DbPassword" value="…"/> (.NET)
+_XML_KEY = r"[\w.:-]*(?i:password|passwd|pwd|secret|token|api[_-]?key|apikey)[\w.:-]*"
+XML_ELEMENT = re.compile(rf"<(?P<key>{_XML_KEY})>(?P<q>)(?P<qv>[^<\s]{{6,200}})</")
+XML_ADD_KEY = re.compile(rf"<add\s+key=\"(?P<key>{_XML_KEY})\"\s+value=(?P<q>\")(?P<qv>[^\"]{{6,200}})\"")
 DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s+" + _KEY + r"\s+" + _VALUE, re.IGNORECASE)
 
 # Key names that hold something other than a secret value.
@@ -89,12 +94,14 @@ def _lines_with_keywords(text: str, lowered: str, has: Callable[[str], bool]) ->
         yield start, (end if end >= 0 else len(text))
 
 
-_VALUE_WORDS = re.compile(r"(?i)token|secret|passw|api_?key")  # "Bad-Token", "my-secret-value"
+_VALUE_WORDS = re.compile(r"(?i)token|secret|passw|api_?key|credential")  # "Bad-Token", "my-secret-value"
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # FORBIDDEN_VALUE2: a constant's name
 _FILENAME = re.compile(r"\.(?:html?|txt|json|ya?ml|py|js|css|pem|key|crt|cfg|ini|toml|xml|csv|sql|j2)$")
 # A type or schema name (GraphQL ``UUIDFilterInput``, TypeScript ``string``, OpenAPI ``String!``):
 # CamelCase words of letters only, optionally a list or non-null marker.
 _TYPE_NAME = re.compile(r"\[?(?:[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+$)+\]?[!?]?")
+_WORDS = re.compile(r"[A-Za-z][a-z]+(?:[-_][A-Za-z][a-z]+)+")
+_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+){2,}")  # webauthn_user_verification: a name, quoted or not
 # a user/login name assigned within a few lines: the password next to it is a credential pair
 _USER_KEY = re.compile(r"(?i)(?:user(?:name)?|login|e-?mail|account|uid|user_?id|client_?id)[\"']?\s*[:=]")
 _PASSWORD_KEY = re.compile(r"(?i)pass|pwd")
@@ -124,8 +131,12 @@ class ValueFilter:
         """``paired``: a user name sits on a neighbouring line, so a weaker password still counts."""
         if len(value) < (6 if paired else 8) or value.isdigit() or self.policy.is_placeholder(value):
             return False
-        if _TYPE_NAME.fullmatch(value):
-            return False
+        if (
+            _TYPE_NAME.fullmatch(value)
+            or _SNAKE_NAME.fullmatch(value)
+            or (not quoted and (not value.isascii() or _WORDS.fullmatch(value)))
+        ):
+            return False  # a type name; unquoted prose ("Challenge-Response", translated text)
         if _VALUE_WORDS.search(value) or _CONSTANT.fullmatch(value) or _FILENAME.search(value):
             return False
         if any(word in key.lower() for word in ("test", "fake", "dummy", "example", "sample", "mock")):
@@ -134,7 +145,8 @@ class ValueFilter:
             return False
         if looks_like_code(value, quoted) or looks_like_path(value):
             return False
-        prose_pair = paired and self.language == "markdown" and _char_classes(value) >= 2
+        classes = _char_classes(value)
+        prose_pair = self.language == "markdown" and (classes >= 3 or (paired and classes >= 2))
         if (
             not quoted
             and not prose_pair
@@ -173,7 +185,9 @@ def find_generic(
     min_entropy: float,
 ) -> Iterator[GenericHit]:
     """Assignments of literal secrets on the lines that hold a keyword (``has`` tests presence)."""
-    patterns = (DOCKER_ENV, ASSIGNMENT) if language == "dockerfile" else (ASSIGNMENT,)
+    patterns: tuple[re.Pattern[str], ...] = (ASSIGNMENT, XML_ELEMENT, XML_ADD_KEY)
+    if language == "dockerfile":
+        patterns = (DOCKER_ENV, *patterns)
     values = ValueFilter(language, policy, min_entropy)
     for start, end in _lines_with_keywords(text, lowered, has):
         line = text[start:end]

@@ -122,8 +122,8 @@ class Scanner:
             for m in (m for lo, hi in spans for m in det.pattern.finditer(text, lo, hi)):
                 if det.boundary and _after_word(text, m.start()):
                     continue
-                verdict = det.validate(m, ctx)
                 span = (m.start("secret"), m.end("secret"))
+                verdict = None if _shown_as_sample(lowered, span[0]) else det.validate(m, ctx)
                 if verdict is None:
                     if det.veto:
                         rejected.append(span)
@@ -169,6 +169,17 @@ class _KeywordLines:
             end = self.text.find("\n", start)
             out.append((start, len(self.text) if end < 0 else end))
         return out
+
+
+_SAMPLE_LABELS = ("placeholder", "example", "e.g.", "sample")
+
+
+def _shown_as_sample(lowered: str, start: int) -> bool:
+    """A value labelled as a sample just before it on its line (``placeholder: "syt_…"``,
+    ``e.g. ghp_…``, ``example_key = …``): UI hints and documentation, not credentials."""
+    line_start = lowered.rfind("\n", 0, start) + 1
+    before = lowered[max(line_start, start - 32) : start]
+    return any(label in before for label in _SAMPLE_LABELS)
 
 
 def _after_word(text: str, start: int) -> bool:
