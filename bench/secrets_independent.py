@@ -64,6 +64,7 @@ _NOT_CONTENT = (
     "unique_ids",
     "compiled",
     "have_fields",
+    "text_file",
     "comment_skipped",  # a tool option (include_comments=False), not a property of the text
 )
 
@@ -209,6 +210,9 @@ def _polarity(func: ast.FunctionDef) -> bool | None:
     return True
 
 
+_QUOTED_OR_TOKEN = re.compile(r"[\"']|[A-Za-z0-9_\-+/]{16,}")
+
+
 def pytest_cases(root: Path, source: str) -> Iterator[Case]:
     for path in sorted((root / "tests").glob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -226,7 +230,12 @@ def pytest_cases(root: Path, source: str) -> Iterator[Case]:
             if not func.name.startswith("test_") or any(w in func.name for w in _NOT_CONTENT):
                 continue
             polarity = _polarity(func)
-            for i, text in enumerate(_snippets(func, fenv)):
+            snippets = _snippets(func, fenv)
+            if (
+                polarity and len(snippets) > 1
+            ):  # a secret file next to a clean one: only the first is labelled
+                snippets = [t for t in snippets if _QUOTED_OR_TOKEN.search(t)]
+            for i, text in enumerate(snippets):
                 if polarity is not None and text.strip():
                     case_id = f"{source}:{path.stem}:{cls}.{func.name}:{i}"
                     yield Case(case_id, source, "test.py", text, None, polarity)

@@ -113,6 +113,12 @@ POSITIVE = [
     ("secret.generic", f"<server><id>nexus</id><password>{PW}</password></server>\n", "xml"),
     ("secret.generic", f'<add key="DbPassword" value="{rnd(ALNUM, 14)}"/>\n', "xml"),
     ("secret.generic", f"DB_PASS={rnd(ALNUM, 14)}\n", "dotenv"),
+    (
+        "secret.password-in-url",
+        f'DSN = "postgresql://admin:{rnd(ALNUM, 14)}@prod-db.internal/app"\n',
+        "python",
+    ),
+    ("secret.password-in-url", f"REDIS_URL=redis://root:{rnd(ALNUM, 14)}@cache.internal:6379/0\n", "dotenv"),
     ("secret.generic", f"```yaml\nsmtp:\n  password: {PW}\n```\n", "markdown"),
 ]
 

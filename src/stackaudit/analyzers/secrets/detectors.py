@@ -123,10 +123,18 @@ def _private_key(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     return Verdict("format")
 
 
+# Account names that placeholder lists hold as *passwords* but that are ordinary *user names*.
+_REAL_ACCOUNTS = frozenset({"admin", "root", "postgres", "default", "sa", "mysql", "redis", "guest"})
+
+
+def _placeholder_user(user: str, ctx: ScanContext) -> bool:
+    return bool(user) and user.lower() not in _REAL_ACCOUNTS and ctx.policy.is_placeholder(user)
+
+
 def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     """user:password in a URL or a ``curl -u`` argument; placeholders and user==password are not."""
     value, user = m.group("secret"), m.group("user")
-    if value == user or ctx.policy.is_placeholder(value) or (user and ctx.policy.is_placeholder(user)):
+    if value == user or ctx.policy.is_placeholder(value) or _placeholder_user(user, ctx):
         return None
     if len(value) < 4:
         return None  # u:p@h, app:pw@db: documentation shorthand, not a credential
