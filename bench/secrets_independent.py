@@ -327,6 +327,8 @@ def why_missed(case: Case) -> str:
     values = [v for v in _TOKEN.findall(case.text) if not v.startswith("-----")]
     if "PRIVATE KEY-----" in case.text and not re.search(r"[A-Za-z0-9+/]{64}", case.text):
         return "key header without a key body"
+    if "eyJzdWIiOiIxMjM0NTY3ODkw" in case.text:
+        return "the jwt.io sample token (sub 1234567890)"
     if any(policy.is_placeholder(v) for v in values):
         return "placeholder by policy (EXAMPLE, xxxx, 123456/abcdef runs, 'secret123', 'password')"
     if all(len(v) < 8 for v in values):

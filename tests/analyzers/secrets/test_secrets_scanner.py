@@ -113,6 +113,10 @@ POSITIVE = [
     ("secret.generic", f"<server><id>nexus</id><password>{PW}</password></server>\n", "xml"),
     ("secret.generic", f'<add key="DbPassword" value="{rnd(ALNUM, 14)}"/>\n', "xml"),
     ("secret.generic", f"DB_PASS={rnd(ALNUM, 14)}\n", "dotenv"),
+    ("secret.generic", f"define( 'DB_PASSWORD', '{PW}' );\n", "text"),
+    ("secret.generic", f"define('AUTH_KEY', '{rnd(ALNUM + '!@#%^&*', 64)}');\n", "text"),
+    ("secret.generic", f"CREATE USER app WITH PASSWORD '{PW}';\n", "sql"),
+    ("secret.generic", f"ALTER USER 'app'@'%' IDENTIFIED BY '{PW}';\n", "sql"),
     (
         "secret.password-in-url",
         f'DSN = "postgresql://admin:{rnd(ALNUM, 14)}@prod-db.internal/app"\n',
@@ -123,6 +127,8 @@ POSITIVE = [
 ]
 
 NEGATIVE = [
+    ("sql password variable", "CREATE USER app WITH PASSWORD :'app_password';\n", "sql"),
+    ("php define env", "define('DB_PASSWORD', getenv('DB_PASSWORD'));\n", "text"),
     ("ui placeholder", f'<input placeholder="syt_bWF1Ym90_{rnd(ALNUM, 20)}_{rnd(ALNUM, 6)}">\n', "html"),
     ("otpauth uri", "otpauth://totp/Example:alice@google.com?issuer=Example&digits=6\n", "text"),
     ("python pass statement", "    pass\n", "python"),

@@ -373,7 +373,7 @@ def provider_detectors() -> tuple[Detector, ...]:
         Detector(
             rules.PASSWORD_URL,
             ("password=", "pwd="),
-            _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"),
+            _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;&\"'\s]{4,128})"),
             _conn_string,
             0,
             veto=False,

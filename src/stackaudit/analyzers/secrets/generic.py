@@ -22,7 +22,7 @@ from stackaudit.analyzers.secrets.placeholders import (
     looks_like_path,
 )
 
-KEYWORDS: tuple[str, ...] = ("pass", "pwd", "secret", "token", "credential", '"auth"', "_auth=")
+KEYWORDS: tuple[str, ...] = ("pass", "pwd", "secret", "token", "credential", '"auth"', "_auth=", "identified")
 # "key" is common; only occurrences preceded by one of these count (api_key, signingKey, …)
 KEY_PREFIXES: tuple[str, ...] = (
     "api",
@@ -52,6 +52,15 @@ ASSIGNMENT = re.compile(_KEY + r"(?:\\?[\"'])?\]?\s*(?::=|=>|(?<![=!<>])[:=](?!=
 _XML_KEY = r"[\w.:-]*(?i:password|passwd|pwd|secret|token|api[_-]?key|apikey)[\w.:-]*"
 XML_ELEMENT = re.compile(rf"<(?P<key>{_XML_KEY})>(?P<q>)(?P<qv>[^<\s]{{6,200}})</")
 XML_ADD_KEY = re.compile(rf"<add\s+key=\"(?P<key>{_XML_KEY})\"\s+value=(?P<q>\")(?P<qv>[^\"]{{6,200}})\"")
+# PHP define('DB_PASSWORD', '…') (wp-config.php) and SQL CREATE/ALTER USER … IDENTIFIED BY / PASSWORD '…'
+PHP_DEFINE = re.compile(
+    r"define\(\s*['\"](?P<key>[\w.-]*(?i:password|passwd|pwd|secret|token|api_?key|auth_?key|_salt|_key))['\"]"
+    r"\s*,\s*(?P<q>['\"])(?P<qv>[^'\"\s]{6,512})(?P=q)"
+)
+SQL_PASSWORD = re.compile(
+    r"(?i:\b(?:create|alter)\s+(?:user|role|login)\b[^;\n]*?\b(?P<key>identified\s+by|password))"
+    r"\s*=?\s*(?P<q>')(?P<qv>[^'\s]{6,200})'"
+)
 DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s+" + _KEY + r"\s+" + _VALUE, re.IGNORECASE)
 
 # Key names that hold something other than a secret value.
@@ -185,7 +194,7 @@ def find_generic(
     min_entropy: float,
 ) -> Iterator[GenericHit]:
     """Assignments of literal secrets on the lines that hold a keyword (``has`` tests presence)."""
-    patterns: tuple[re.Pattern[str], ...] = (ASSIGNMENT, XML_ELEMENT, XML_ADD_KEY)
+    patterns: tuple[re.Pattern[str], ...] = (ASSIGNMENT, XML_ELEMENT, XML_ADD_KEY, PHP_DEFINE, SQL_PASSWORD)
     if language == "dockerfile":
         patterns = (DOCKER_ENV, *patterns)
     values = ValueFilter(language, policy, min_entropy)
