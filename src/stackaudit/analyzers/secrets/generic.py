@@ -173,6 +173,16 @@ class ValueFilter:
         return entropy >= min(self.min_entropy, math.log2(len(value)) - 0.7)
 
 
+# (pattern, lower-case literal the line must hold for the pattern to be tried)
+_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (ASSIGNMENT, ()),
+    (XML_ELEMENT, ("</",)),
+    (XML_ADD_KEY, ("<add",)),
+    (PHP_DEFINE, ("define",)),
+    (SQL_PASSWORD, ("create", "alter")),
+)
+
+
 def _user_nearby(text: str, start: int, end: int, lines: int = 3) -> bool:
     """A user/login key on this line or up to ``lines`` lines above or below."""
     lo = start
@@ -194,15 +204,17 @@ def find_generic(
     min_entropy: float,
 ) -> Iterator[GenericHit]:
     """Assignments of literal secrets on the lines that hold a keyword (``has`` tests presence)."""
-    patterns: tuple[re.Pattern[str], ...] = (ASSIGNMENT, XML_ELEMENT, XML_ADD_KEY, PHP_DEFINE, SQL_PASSWORD)
-    if language == "dockerfile":
-        patterns = (DOCKER_ENV, *patterns)
+    docker: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ((DOCKER_ENV, ()),)
+    patterns = (*docker, *_PATTERNS) if language == "dockerfile" else _PATTERNS
     values = ValueFilter(language, policy, min_entropy)
     for start, end in _lines_with_keywords(text, lowered, has):
         line = text[start:end]
         if len(line) > 2000:
             line = line[:2000]
-        for pattern in patterns:
+        low = lowered[start : start + len(line)]
+        for pattern, trigger in patterns:
+            if trigger and not any(t in low for t in trigger):
+                continue  # the rarer syntaxes run only on lines that can hold them
             for m in pattern.finditer(line):
                 quoted = m.group("q") is not None
                 key, group = m.group("key"), ("qv" if quoted else "uv")
