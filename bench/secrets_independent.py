@@ -358,7 +358,13 @@ def main() -> int:
         print(score([c for c in chosen if c.source == source], mine).row(f"  stackaudit / {source}"))
     print(score(chosen, mine).row("stackaudit secrets"))
     theirs = None if args.no_detect_secrets else detect_secrets(chosen)
-    print("detect-secrets: not run" if theirs is None else score(chosen, theirs).row("detect-secrets 1.x"))
+    if theirs is None:
+        print("detect-secrets: not run")
+    else:
+        for source in sorted({c.source for c in chosen}):
+            sub = [c for c in chosen if c.source == source]
+            print(score(sub, theirs).row(f"  detect-secrets / {source}"))
+        print(score(chosen, theirs).row("detect-secrets 1.x"))
     reasons = Counter(why_missed(c) for c in chosen if outcome(c, mine[c.id])[2])
     for reason, count in reasons.most_common():
         print(f"  missed {count:2d}: {reason}")
