@@ -113,6 +113,9 @@ POSITIVE = [
     ("secret.generic", f"<server><id>nexus</id><password>{PW}</password></server>\n", "xml"),
     ("secret.generic", f'<add key="DbPassword" value="{rnd(ALNUM, 14)}"/>\n', "xml"),
     ("secret.generic", f"DB_PASS={rnd(ALNUM, 14)}\n", "dotenv"),
+    ("secret.generic", "The admin password is Xk8s2PqL, change it after the first login.\n", "markdown"),
+    ("secret.generic", f"Log in as `admin` with password `{PW}`.\n", "markdown"),
+    ("secret.generic", f"Set the API key to `{rnd(ALNUM, 20)}` in the console.\n", "text"),
     ("secret.generic", f"define( 'DB_PASSWORD', '{PW}' );\n", "text"),
     ("secret.generic", f"define('AUTH_KEY', '{rnd(ALNUM + '!@#%^&*', 64)}');\n", "text"),
     ("secret.generic", f"CREATE USER app WITH PASSWORD '{PW}';\n", "sql"),
@@ -127,6 +130,9 @@ POSITIVE = [
 ]
 
 NEGATIVE = [
+    ("prose word", "The token is expired when the password is incorrect.\n", "markdown"),
+    ("prose hyphenated", "The password is JWT-encoded before storage.\n", "text"),
+    ("minified js prose", '"This is a top-10 common password":e.rank<=100?"top-100":"x"\n', "javascript"),
     ("sql password variable", "CREATE USER app WITH PASSWORD :'app_password';\n", "sql"),
     ("php define env", "define('DB_PASSWORD', getenv('DB_PASSWORD'));\n", "text"),
     ("ui placeholder", f'<input placeholder="syt_bWF1Ym90_{rnd(ALNUM, 20)}_{rnd(ALNUM, 6)}">\n', "html"),

@@ -61,6 +61,13 @@ SQL_PASSWORD = re.compile(
     r"(?i:\b(?:create|alter)\s+(?:user|role|login)\b[^;\n]*?\b(?P<key>identified\s+by|password))"
     r"\s*=?\s*(?P<q>')(?P<qv>[^'\s]{6,200})'"
 )
+# Prose in docs and comments: "the password is `Xk8s2…`", "password `Xk8s2…`", "API key: set to Xk8s2…"
+# (unquoted values need the verb and a digit, so "the token is expired" stays prose)
+_PROSE_KEY = r"(?P<key>(?i:password|passphrase|passwd|api[ _-]?key|access token|secret key))"
+PROSE = re.compile(
+    _PROSE_KEY + r"(?:\s+(?P<verb>(?i:is|was|will be|should be|set to|to|of))\b)?(?::\s*|\s+)"
+    r"(?:(?P<q>[`\"'])(?P<qv>[^\s`\"']{6,200})(?P=q)|(?<=\s)(?P<uv>[^\s`\"',;()<>.]{6,200})(?=[\s,;.)]|$))"
+)
 DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s+" + _KEY + r"\s+" + _VALUE, re.IGNORECASE)
 
 # Key names that hold something other than a secret value.
@@ -180,6 +187,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (XML_ADD_KEY, ("<add",)),
     (PHP_DEFINE, ("define",)),
     (SQL_PASSWORD, ("create", "alter")),
+    (PROSE, (" is ", " was ", " be ", " to ", " of ", "`", " key ", "password ")),
 )
 
 
@@ -219,6 +227,12 @@ def find_generic(
                 quoted = m.group("q") is not None
                 key, group = m.group("key"), ("qv" if quoted else "uv")
                 value = m.group(group)
+                if (
+                    pattern is PROSE
+                    and not quoted
+                    and not (m.group("verb") and any(c.isdigit() for c in value))
+                ):
+                    continue
                 if _KEY_NOISE.search(key) or "badge.svg?token=" in line:
                     continue  # codecov-style badge tokens are public read-only graph tokens
                 paired = bool(_PASSWORD_KEY.search(key)) and _user_nearby(text, start, end)
