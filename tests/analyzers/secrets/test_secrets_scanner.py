@@ -113,6 +113,7 @@ POSITIVE = [
     ("secret.generic", f"<server><id>nexus</id><password>{PW}</password></server>\n", "xml"),
     ("secret.generic", f'<add key="DbPassword" value="{rnd(ALNUM, 14)}"/>\n', "xml"),
     ("secret.generic", f"DB_PASS={rnd(ALNUM, 14)}\n", "dotenv"),
+    ("secret.generic", f'   "!mysql -u root -p{rnd(ALNUM, 12)} shop\\n",\n', "notebook"),
     ("secret.generic", "The admin password is Xk8s2PqL, change it after the first login.\n", "markdown"),
     ("secret.generic", f"Log in as `admin` with password `{PW}`.\n", "markdown"),
     ("secret.generic", f"Set the API key to `{rnd(ALNUM, 20)}` in the console.\n", "text"),
@@ -318,3 +319,9 @@ def test_tests_and_docs_rank_one_step_lower_unless_proven() -> None:
     assert to_finding(generic, "tests/test_login.py", "python").severity is Severity.LOW
     assert to_finding(generic, "docs/setup.md", "markdown").severity is Severity.LOW
     assert to_finding(token, "tests/test_sync.py", "python").severity is Severity.CRITICAL  # checksum-proven
+
+
+def test_notebook_cli_value_stops_at_the_escaped_newline() -> None:
+    pw = rnd(ALNUM, 12)
+    [match] = Scanner().scan(f'   "!sshpass -p {pw}\\n",\n', "notebook")
+    assert match.value == pw

@@ -57,7 +57,7 @@ def _bearer(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
 
 
 _Q = r"[\"']?"
-_VALUE = r"(?P<secret>[^\s\"'`$|;&<>]{6,128})"
+_VALUE = r"(?P<secret>[^\s\"'`$|;&<>\\]{6,128})"  # no backslash: notebooks escape their newlines
 
 
 def cli_detectors() -> tuple[Detector, ...]:

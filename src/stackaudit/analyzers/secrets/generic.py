@@ -115,7 +115,7 @@ _CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # FORBIDDEN_VALUE2: a 
 _FILENAME = re.compile(r"\.(?:html?|txt|json|ya?ml|py|js|css|pem|key|crt|cfg|ini|toml|xml|csv|sql|j2)$")
 # A type or schema name (GraphQL ``UUIDFilterInput``, TypeScript ``string``, OpenAPI ``String!``):
 # CamelCase words of letters only, optionally a list or non-null marker.
-_TYPE_NAME = re.compile(r"\[?(?:[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+$)+\]?[!?]?")
+_TYPE_NAME = re.compile(r"\[?(?:[A-Z]+(?=[A-Z][a-z]{2})|[A-Z]?[a-z]{2,}|[A-Z]+(?=\]|!|\?|$))+\]?[!?]?")
 _WORDS = re.compile(r"[A-Za-z][a-z]+(?:[-_][A-Za-z][a-z]+)+")
 _SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+){2,}")  # webauthn_user_verification: a name, quoted or not
 # a user/login name assigned within a few lines: the password next to it is a credential pair
