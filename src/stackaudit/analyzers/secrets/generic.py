@@ -187,7 +187,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (XML_ADD_KEY, ("<add",)),
     (PHP_DEFINE, ("define",)),
     (SQL_PASSWORD, ("create", "alter")),
-    (PROSE, (" is ", " was ", " be ", " to ", " of ", "`", " key ", "password ")),
+    (
+        PROSE,
+        (
+            "password ",
+            "passphrase ",
+            "passwd ",
+            "api key ",
+            "api_key ",
+            "api-key ",
+            "access token ",
+            "secret key ",
+        ),
+    ),
 )
 
 
