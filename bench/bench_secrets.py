@@ -9,18 +9,24 @@
 Each is timed end to end over the same files including reading them (detect-secrets reads its
 own), median of N runs, interleaved so machine noise hits all three alike. Prints ratios to the floor.
 
-Run: .venv/bin/python bench/bench_secrets.py [--repeat 3] [--no-detect-secrets]
+* ``--baseline REV``: the scanner as of a git revision (``git archive`` into a temporary
+  directory) and the working tree's scanner, each timed inside its own subprocess over the same
+  files, interleaved with the others: a before/after comparison on the same machine load.
+
+Run: .venv/bin/python bench/bench_secrets.py [--repeat 3] [--no-detect-secrets] [--baseline REV]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -101,10 +107,59 @@ def run_detect_secrets(root: Path, files: list[Path]) -> int:
     return sum(len(v) for v in json.loads(proc.stdout)["results"].values())
 
 
-def timed(fn: Callable[[Path, list[Path]], int], root: Path, files: list[Path]) -> tuple[float, int]:
+_SUBPROCESS_SCAN = """
+import sys, time
+from pathlib import Path
+from stackaudit.analyzers.secrets.scanner import Scanner
+from stackaudit.discovery.languages import language_of
+root = Path(sys.argv[1])
+files = [Path(line) for line in sys.stdin.read().splitlines()]
+start = time.perf_counter()
+scanner = Scanner()
+hits = 0
+for path in files:
+    text = path.read_bytes().decode("utf-8", "replace")
+    hits += len(scanner.scan(text, language_of(path.relative_to(root).as_posix())))
+print(time.perf_counter() - start, hits)
+"""
+
+
+def subprocess_runner(src: Path) -> Callable[[Path, list[Path]], tuple[float, int]]:
+    """Time the scanner of the source tree ``src`` inside a fresh interpreter (startup excluded)."""
+
+    def run(root: Path, files: list[Path]) -> tuple[float, int]:
+        proc = subprocess.run(
+            [sys.executable, "-c", _SUBPROCESS_SCAN, str(root)],
+            input="\n".join(str(p) for p in files),
+            env={**os.environ, "PYTHONPATH": str(src)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds, hits = proc.stdout.split()
+        return float(seconds), int(hits)
+
+    return run
+
+
+def export_revision(rev: str) -> Path:
+    """``git archive REV src`` into a temporary directory; returns its ``src``."""
+    out = Path(tempfile.mkdtemp(prefix="bench-secrets-"))
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "archive", rev, "src"], cwd=repo, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+    return out / "src"
+
+
+Runner = Callable[[Path, list[Path]], int | tuple[float, int]]
+
+
+def timed(fn: Runner, root: Path, files: list[Path]) -> tuple[float, int]:
     start = time.perf_counter()
-    hits = fn(root, files)
-    return time.perf_counter() - start, hits
+    result = fn(root, files)
+    if isinstance(result, tuple):
+        return result  # timed inside the subprocess
+    return time.perf_counter() - start, result
 
 
 def main() -> int:
@@ -113,15 +168,20 @@ def main() -> int:
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-detect-secrets", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", help="also time the scanner as of this git revision")
     args = parser.parse_args()
     root = django_source()
     files = text_files(root)
     size = sum(p.stat().st_size for p in files)
     print(f"corpus: {root.name}, {len(files)} text files, {size / 1e6:.1f} MB; median of {args.repeat} runs")
-    runners: dict[str, Callable[[Path, list[Path]], int]] = {
+    runners: dict[str, Runner] = {
         "floor (20 regexes)": run_floor,
         "stackaudit secrets": run_ours,
     }
+    if args.baseline:
+        here = Path(__file__).resolve().parent.parent / "src"
+        runners[f"stackaudit @ {args.baseline}"] = subprocess_runner(export_revision(args.baseline))
+        runners["stackaudit @ worktree"] = subprocess_runner(here)
     has_ds = (Path(sys.executable).parent / "detect-secrets").exists() or shutil.which("detect-secrets")
     if has_ds and not args.no_detect_secrets:
         runners["detect-secrets"] = run_detect_secrets
@@ -142,7 +202,7 @@ def main() -> int:
             "hits": hits[name],
         }
         print(
-            f"{name:22s} median {median:7.2f} s   {median / floor:5.2f}x floor   "
+            f"{name:28s} median {median:7.2f} s   {median / floor:5.2f}x floor   "
             f"runs {', '.join(f'{t:.2f}' for t in times[name])}   hits {hits[name]}"
         )
     out = Path(__file__).resolve().parent / "results"

@@ -12,9 +12,11 @@ import pytest
 from stackaudit.analyzers.base import FileInput, SourceFile
 from stackaudit.analyzers.secrets import SecretsAnalyzer
 from stackaudit.analyzers.secrets.checks import crc32_checksum, valid_crc32_token, valid_jwt
-from stackaudit.analyzers.secrets.rules import RULES
+from stackaudit.analyzers.secrets.providers import PROVIDERS
+from stackaudit.analyzers.secrets.rules import PROVIDER_RULES, RULES
 from stackaudit.analyzers.secrets.scanner import Scanner, redact
 from stackaudit.config.schema import Config
+from stackaudit.model import Severity
 
 R = random.Random(7)
 ALNUM = string.ascii_letters + string.digits
@@ -89,9 +91,64 @@ POSITIVE = [
     ("secret.generic", f'  "auths": {{"registry.internal": {{"auth": "{rnd(ALNUM, 28)}"}}}}\n', "json"),
     ("secret.generic", f"jwt.signing-key={rnd(ALNUM, 32)}\n", "ini"),
     ("secret.password-in-url", f'curl -u "deploy:{rnd(ALNUM, 12)}" https://ci.internal/build\n', "shell"),
+    # command lines and docs (issue 8, section 5)
+    ("secret.generic", f'$pw = ConvertTo-SecureString "{PW}" -AsPlainText -Force\n', "text"),
+    ("secret.generic", f'New-Object System.Net.NetworkCredential("svc", "{PW}")\n', "text"),
+    ("secret.generic", f"sshpass -p '{PW}' ssh deploy@10.0.0.5\n", "shell"),
+    ("secret.generic", f"mysql -u root -p{rnd(ALNUM, 12)} shop < dump.sql\n", "markdown"),
+    ("secret.generic", f"./manage.py createsuperuser --password {PW}\n", "markdown"),
+    ("secret.generic", f"keytool -importkeystore -storepass {rnd(ALNUM, 12)} -keystore app.jks\n", "shell"),
+    ("secret.generic", f"redis-cli -h cache -a {rnd(ALNUM, 16)} ping\n", "shell"),
+    ("secret.generic", f'echo "{rnd(ALNUM, 20)}" | docker login -u ci --password-stdin reg.io\n', "shell"),
+    ("secret.generic", f'curl -H "Authorization: Bearer {rnd(ALNUM, 40)}" https://api.x.io\n', "shell"),
+    (
+        "secret.password-in-url",
+        f"curl -H 'Authorization: Basic {base64.b64encode(b'svc:Zq8vLm2Pk4').decode()}' https://x.io\n",
+        "shell",
+    ),
+    ("secret.generic", "[db]\nusername = shop\npassword = Winter24\n", "ini"),
+    ("secret.generic", "Log in as user: admin / password: Summer22 on the staging box.\n", "markdown"),
+    ("secret.generic", "spring.datasource.username=app\nspring.datasource.password=Kettle99\n", "ini"),
+    ("secret.generic", f'  String password = "{PW}";\n', "text"),
+    ("secret.generic", f"<server><id>nexus</id><password>{PW}</password></server>\n", "xml"),
+    ("secret.generic", f'<add key="DbPassword" value="{rnd(ALNUM, 14)}"/>\n', "xml"),
+    ("secret.generic", f"DB_PASS={rnd(ALNUM, 14)}\n", "dotenv"),
+    ("secret.generic", f'   "!mysql -u root -p{rnd(ALNUM, 12)} shop\\n",\n', "notebook"),
+    ("secret.generic", "The admin password is Xk8s2PqL, change it after the first login.\n", "markdown"),
+    ("secret.generic", f"Log in as `admin` with password `{PW}`.\n", "markdown"),
+    ("secret.generic", f"Set the API key to `{rnd(ALNUM, 20)}` in the console.\n", "text"),
+    ("secret.generic", f"define( 'DB_PASSWORD', '{PW}' );\n", "text"),
+    ("secret.generic", f"define('AUTH_KEY', '{rnd(ALNUM + '!@#%^&*', 64)}');\n", "text"),
+    ("secret.generic", f"CREATE USER app WITH PASSWORD '{PW}';\n", "sql"),
+    ("secret.generic", f"ALTER USER 'app'@'%' IDENTIFIED BY '{PW}';\n", "sql"),
+    (
+        "secret.password-in-url",
+        f'DSN = "postgresql://admin:{rnd(ALNUM, 14)}@prod-db.internal/app"\n',
+        "python",
+    ),
+    ("secret.password-in-url", f"REDIS_URL=redis://root:{rnd(ALNUM, 14)}@cache.internal:6379/0\n", "dotenv"),
+    ("secret.generic", f"```yaml\nsmtp:\n  password: {PW}\n```\n", "markdown"),
 ]
 
 NEGATIVE = [
+    ("prose word", "The token is expired when the password is incorrect.\n", "markdown"),
+    ("prose hyphenated", "The password is JWT-encoded before storage.\n", "text"),
+    ("minified js prose", '"This is a top-10 common password":e.rank<=100?"top-100":"x"\n', "javascript"),
+    ("sql password variable", "CREATE USER app WITH PASSWORD :'app_password';\n", "sql"),
+    ("php define env", "define('DB_PASSWORD', getenv('DB_PASSWORD'));\n", "text"),
+    ("ui placeholder", f'<input placeholder="syt_bWF1Ym90_{rnd(ALNUM, 20)}_{rnd(ALNUM, 6)}">\n', "html"),
+    ("otpauth uri", "otpauth://totp/Example:alice@google.com?issuer=Example&digits=6\n", "text"),
+    ("python pass statement", "    pass\n", "python"),
+    ("bypass flag", f'bypass = "{rnd(ALNUM, 12)}"\n', "python"),
+    ("format template", '"pass": "{0}{1}".format(pin, otp)\n', "python"),
+    ("snake name value", "CREDENTIAL_ALGORITHMS = 'webauthn_public_key_algorithms'\n", "python"),
+    ("translated prose", 'msgstr "IndexedSecret: Challenge-Response Token"\n', "text"),
+    ("graphql schema", "  checkoutToken: UUIDFilterInput\n  apiKey: String!\n", "text"),
+    ("typescript type", "  token: string;\n  password?: string | null;\n", "typescript"),
+    ("openapi schema", "password:\n  type: string\n  format: password\n", "yaml"),
+    ("cli flag variable", 'mysql -u root -p"$MYSQL_PASSWORD" shop\n', "shell"),
+    ("cli flag prose", "pass it with --password <password> or --token <token>\n", "markdown"),
+    ("bearer placeholder", 'curl -H "Authorization: Bearer $API_TOKEN" https://x\n', "shell"),
     ("bad github checksum", f'TOKEN = "ghp_{rnd(ALNUM, 36)}"\n', "python"),
     ("placeholder github", 'TOKEN = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"\n', "python"),
     ("aws example", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "ini"),
@@ -148,7 +205,10 @@ def test_negative(name: str, text: str, language: str) -> None:
 
 
 def test_every_rule_has_a_positive_case() -> None:
-    assert {r.id for r in RULES} <= {rule for rule, _, _ in POSITIVE}
+    """Provider-table rules have theirs in test_secrets_providers.py (one sample per row)."""
+    table = {r.id for r in PROVIDER_RULES.values()}
+    assert {r.id for r in RULES} - table - {rule for rule, _, _ in POSITIVE} == set()
+    assert {f"secret.{p.id}" for p in PROVIDERS} == table
 
 
 def test_crc32_checksum_round_trip_and_corruption() -> None:
@@ -230,3 +290,38 @@ def test_analyzer_and_scanner_are_picklable() -> None:
         "secret.github-token"
     ]
     assert clone.analyze(FileInput(src, f"K={GH}\n"), Config()).findings
+
+
+def test_one_finding_per_secret_whatever_fires() -> None:
+    """A URL password also seen by the ``-u user:pass`` detector is reported once."""
+    pw = rnd(ALNUM, 14)
+    text = f"curl -u deploy:{pw} https://deploy:{pw}@ci.internal/build\n"
+    matches = Scanner().scan(text, "shell")
+    assert len({m.value_hash for m in matches}) == len(matches) == 1
+
+
+def test_local_development_urls_rank_low() -> None:
+    pw = rnd(ALNUM, 14)
+    commented = Scanner().scan(f"# postgres://app:{pw}@localhost/app\n", "python")
+    local = Scanner().scan(f'URL = "postgres://app:{pw}@localhost/app"\n', "python")
+    remote = Scanner().scan(f'URL = "postgres://app:{pw}@prod.db.internal/app"\n', "python")
+    assert [m.severity for m in commented] == [Severity.LOW]
+    assert [m.severity for m in local] == [Severity.MEDIUM]
+    assert [m.severity for m in remote] == [Severity.HIGH]
+
+
+def test_tests_and_docs_rank_one_step_lower_unless_proven() -> None:
+    from stackaudit.analyzers.secrets.findings import to_finding
+
+    generic = Scanner().scan(f'DB_PASSWORD = "{PW}"\n', "python")[0]
+    token = Scanner().scan(f'TOKEN = "{GH}"\n', "python")[0]
+    assert to_finding(generic, "app/settings.py", "python").severity is Severity.MEDIUM
+    assert to_finding(generic, "tests/test_login.py", "python").severity is Severity.LOW
+    assert to_finding(generic, "docs/setup.md", "markdown").severity is Severity.LOW
+    assert to_finding(token, "tests/test_sync.py", "python").severity is Severity.CRITICAL  # checksum-proven
+
+
+def test_notebook_cli_value_stops_at_the_escaped_newline() -> None:
+    pw = rnd(ALNUM, 12)
+    [match] = Scanner().scan(f'   "!sshpass -p {pw}\\n",\n', "notebook")
+    assert match.value == pw

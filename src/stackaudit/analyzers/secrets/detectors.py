@@ -57,6 +57,7 @@ class Detector:
     boundary: bool = False  # the match must not follow a word character (checked in code, so the
     #                         pattern keeps its literal prefix and the regex engine's fast scan)
     veto: bool = True  # a rejected match (bad checksum, placeholder) also silences the generic detector
+    line_scoped: bool = False  # a keyword is always on the matched line: match only the lines holding one
 
 
 def _placeholder_check(verified: str, m: re.Match[str], ctx: ScanContext) -> Verdict | None:
@@ -122,17 +123,51 @@ def _private_key(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     return Verdict("format")
 
 
+# Account names that placeholder lists hold as *passwords* but that are ordinary *user names*.
+_REAL_ACCOUNTS = frozenset({"admin", "root", "postgres", "default", "sa", "mysql", "redis", "guest"})
+
+
+def _placeholder_user(user: str, ctx: ScanContext) -> bool:
+    return bool(user) and user.lower() not in _REAL_ACCOUNTS and ctx.policy.is_placeholder(user)
+
+
 def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     """user:password in a URL or a ``curl -u`` argument; placeholders and user==password are not."""
     value, user = m.group("secret"), m.group("user")
-    if value == user or ctx.policy.is_placeholder(value) or (user and ctx.policy.is_placeholder(user)):
+    if value == user or ctx.policy.is_placeholder(value) or _placeholder_user(user, ctx):
         return None
     if len(value) < 4:
         return None  # u:p@h, app:pw@db: documentation shorthand, not a credential
     if value.startswith(("$", "%", "{", "*")) or "example.com" in m.group(0):
         return None
+    if ctx.text[max(0, m.start() - 8) : m.start()].endswith(("otpauth", "motp")):
+        return None  # otpauth://totp/Issuer:account@host: a label and an account, no password
     if "://" not in m.group(0) and shannon_entropy(value) < 3.0:
         return None  # curl -u: only literal, password-looking values
+    return _url_verdict(m, ctx)
+
+
+_LOCAL_HOST = re.compile(
+    r"(?i)(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|host\.docker\.internal|[\w-]+\.local|[\w-]+\.test"
+    r"|db|database|postgres(?:ql)?|mysql|mariadb|redis|mongo(?:db)?|rabbitmq|amqp)(?::\d+)?$"
+)
+_COMMENT = re.compile(r"\s*(?:#|//|--|;|\*|/\*|<!--|(?i:rem)\s)")
+
+
+def line_is_comment(text: str, pos: int) -> bool:
+    """The line holding ``pos`` starts with a comment marker (``#``, ``//``, ``--``, ``;``, ``*``)."""
+    return bool(_COMMENT.match(text, text.rfind("\n", 0, pos) + 1))
+
+
+def _url_verdict(m: re.Match[str], ctx: ScanContext) -> Verdict:
+    """Local development URLs are medium; commented out as well, low (a sample, not a live secret)."""
+    host = m.groupdict().get("host") or ""
+    local = bool(host) and bool(_LOCAL_HOST.match(host))
+    commented = line_is_comment(ctx.text, m.start())
+    if local and commented:
+        return Verdict("context", Severity.LOW, Confidence.LOW)
+    if local or commented:
+        return Verdict("context", Severity.MEDIUM, Confidence.MEDIUM)
     return Verdict("context")
 
 
@@ -288,6 +323,7 @@ def provider_detectors() -> tuple[Detector, ...]:
             ),
             _twilio_token,
             0,
+            line_scoped=True,
         ),
         Detector(
             rules.AWS_KEY,
@@ -305,6 +341,7 @@ def provider_detectors() -> tuple[Detector, ...]:
             ),
             _aws_secret,
             0,
+            line_scoped=True,
         ),
         Detector(
             rules.JWT,
@@ -336,10 +373,11 @@ def provider_detectors() -> tuple[Detector, ...]:
         Detector(
             rules.PASSWORD_URL,
             ("password=", "pwd="),
-            _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\s]{4,128})"),
+            _c(r"(?i:(?<![\w-])(?:password|pwd)\s*=\s*)(?P<secret>[^;&\"'\s]{4,128})"),
             _conn_string,
             0,
             veto=False,
+            line_scoped=True,
         ),
         Detector(
             rules.GENERIC,
@@ -348,5 +386,6 @@ def provider_detectors() -> tuple[Detector, ...]:
             _cli_password,
             2,
             veto=False,
+            line_scoped=True,
         ),
     )

@@ -10,7 +10,7 @@ import pathspec
 from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
 from stackaudit.analyzers.secrets.scanner import Scanner, ScanSettings, SecretMatch
 from stackaudit.config.schema import Config
-from stackaudit.model import CodeContext, Finding, Location
+from stackaudit.model import CodeContext, Finding, Location, Severity
 
 CONFIG_LANGUAGES = frozenset(
     {"yaml", "json", "toml", "ini", "dotenv", "dockerfile", "terraform", "requirements", "lock", "pem"}
@@ -27,6 +27,23 @@ def code_context(path: str, language: str) -> CodeContext:
     if language in {"shell", "make"} or "scripts" in p.parts:
         return CodeContext.SCRIPT
     return CodeContext.UNKNOWN
+
+
+_DOC_PARTS = frozenset({"docs", "doc", "documentation", "examples", "example", "samples"})
+_PROVEN = frozenset({"checksum", "decoded", "paired"})
+
+
+def calibrated_severity(match: SecretMatch, path: str, context: CodeContext) -> Severity:
+    """One step lower in tests, fixtures and documentation, unless the value proved itself
+    (a checksum, a decoded token, an AWS key pair): those are mostly samples, but a real token
+    pasted into a test is still a leak."""
+    if match.verified in _PROVEN or match.severity <= Severity.LOW:
+        return match.severity
+    p = PurePosixPath(path)
+    in_docs = p.suffix.lower() in {".md", ".rst", ".adoc"} or bool(_DOC_PARTS & set(p.parts[:-1]))
+    if context is CodeContext.TEST or in_docs:
+        return Severity(match.severity - 1)
+    return match.severity
 
 
 def settings_from(config: Config) -> ScanSettings:
@@ -63,12 +80,13 @@ def to_finding(
     """Build the finding; message and snippet carry only the redacted value."""
     message = f"{match.rule.title} {match.redacted} ({match.verified}){where}"
     props = (("detector", match.rule.id), ("verified", match.verified), ("secret_hash", match.value_hash))
+    context = code_context(path, language)
     return match.rule.finding(
         Location(path, match.line, match.column, match.end_line, match.end_column),
         message,
         match.snippet,
-        severity=match.severity,
+        severity=calibrated_severity(match, path, context),
         confidence=match.confidence,
-        context=code_context(path, language),
+        context=context,
         properties=(*props, *extra),
     )

@@ -88,7 +88,7 @@ PLACEHOLDER_VALUES: frozenset[str] = frozenset(
 
 _LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "5": "s", "$": "s", "3": "e", "1": "i"})
 _TEMPLATE = re.compile(
-    r"""\$\{[^}]*\}|\$\(|\{\{.*?\}\}|\{%|<[^<>]{1,60}>|%\([a-z_]+\)s|%s|\$[A-Z_][A-Z0-9_]*\b|\{[a-z_]*\}|\[\[""",
+    r"""\$\{[^}]*\}|\$\(|\{\{.*?\}\}|\{%|<[^<>]{1,60}>|%\([a-z_]+\)s|%s|\$[A-Z_][A-Z0-9_]*\b|\{[a-z_]*\}|\{\d+\}|\[\[""",
 )
 _REPEATED = re.compile(r"(.)\1{5,}")  # xxxxxx, ******, 000000
 _REPEATED_SHORT = re.compile(r"(.)\1{3,}")  # xxxx in a short value

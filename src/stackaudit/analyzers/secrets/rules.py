@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stackaudit.analyzers.secrets.providers import PROVIDERS, Provider
 from stackaudit.model import Category, Confidence, RuleMeta, Severity
 
 _ROTATE = (
@@ -193,6 +194,23 @@ GENERIC = _rule(
     likelihood=5.0,
 )
 
+
+def provider_rule(provider: Provider) -> RuleMeta:
+    """The rule of one provider-table row (``secret.<id>``)."""
+    kind = "next to a name that says" if provider.near else "recognised by its own format"
+    check = f", verified by its {provider.check} check" if provider.check else ""
+    return _rule(
+        f"secret.{provider.id}",
+        provider.name,
+        f"{provider.name}s {kind} it belongs to {provider.id.split('-')[0]}{check}.",
+        f"{provider.id.upper().replace('-', '_')}_TOKEN = …",
+        provider.severity,
+        Confidence.MEDIUM if provider.near else Confidence.HIGH,
+    )
+
+
+PROVIDER_RULES: dict[str, RuleMeta] = {p.id: provider_rule(p) for p in PROVIDERS}
+
 RULES: tuple[RuleMeta, ...] = (
     GITHUB,
     NPM,
@@ -211,4 +229,5 @@ RULES: tuple[RuleMeta, ...] = (
     PRIVATE_KEY,
     PASSWORD_URL,
     GENERIC,
+    *PROVIDER_RULES.values(),
 )

@@ -7,9 +7,12 @@ import hashlib
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.secrets import rules
+from stackaudit.analyzers.secrets.cli import cli_detectors
 from stackaudit.analyzers.secrets.detectors import Detector, ScanContext, Verdict, provider_detectors
-from stackaudit.analyzers.secrets.generic import find_generic
+from stackaudit.analyzers.secrets.generic import KEYWORDS, find_generic
+from stackaudit.analyzers.secrets.keywords import KeywordIndex
 from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
+from stackaudit.analyzers.secrets.table import table_detectors
 from stackaudit.model import Confidence, RuleMeta, Severity
 
 
@@ -68,13 +71,42 @@ class Scanner:
 
     def __init__(self, settings: ScanSettings | None = None) -> None:
         self.settings = settings or ScanSettings()
-        self.detectors: tuple[Detector, ...] = provider_detectors()
+        builtin = provider_detectors()
+        cut = next(i for i, d in enumerate(builtin) if d.rule is rules.PASSWORD_URL)
+        # most specific first: checksummed/builtin providers, the table, then URL and CLI passwords
+        self.detectors: tuple[Detector, ...] = (
+            *builtin[:cut],
+            *table_detectors(),
+            *builtin[cut:],
+            *cli_detectors(),
+        )
+        # generic keywords are common words: a plain ``in`` each is cheaper than automaton hits
+        self.index = KeywordIndex(kw for d in self.detectors for kw in d.keywords if kw not in KEYWORDS)
+        self.always = tuple(i for i, d in enumerate(self.detectors) if not d.keywords)
+        self.by_keyword: dict[str, tuple[int, ...]] = {}
+        for i, det in enumerate(self.detectors):
+            for kw in det.keywords:
+                self.by_keyword[kw] = (*self.by_keyword.get(kw, ()), i)
+        self.plain = tuple(kw for kw in self.by_keyword if kw not in self.index.keywords)
+
+    def _runnable(self, lowered: str, present: set[str]) -> list[int]:
+        """Detectors to run on this text, in priority order: those without keywords, and those
+        with a keyword the text holds (the set is built from the few keywords found, so the
+        cost does not grow with the number of providers)."""
+        chosen = set(self.always)
+        for kw in present:
+            chosen.update(self.by_keyword.get(kw, ()))
+        for kw in self.plain:
+            if kw in lowered:
+                chosen.update(self.by_keyword[kw])
+        return sorted(chosen)
 
     def scan(self, text: str, language: str = "text") -> list[SecretMatch]:
         lowered = text.lower()
         ctx = ScanContext(text, language, self.settings.policy, self.settings.min_entropy)
         raws: list[_Raw] = []
         rejected: list[tuple[int, int]] = []
+        present = self.index.present(lowered)
         seen: dict[str, bool] = {}
 
         def has(keyword: str) -> bool:  # each keyword costs at most one substring search per file
@@ -83,14 +115,15 @@ class Scanner:
                 found = seen[keyword] = keyword in lowered
             return found
 
-        for priority, det in enumerate(self.detectors):
-            if det.keywords and not any(has(kw) for kw in det.keywords):
-                continue
-            for m in det.pattern.finditer(text):
+        lines = _KeywordLines(text, lowered)
+        for priority in self._runnable(lowered, present):
+            det = self.detectors[priority]
+            spans = lines.of(det.keywords) if det.line_scoped else ((0, len(text)),)
+            for m in (m for lo, hi in spans for m in det.pattern.finditer(text, lo, hi)):
                 if det.boundary and _after_word(text, m.start()):
                     continue
-                verdict = det.validate(m, ctx)
                 span = (m.start("secret"), m.end("secret"))
+                verdict = None if _shown_as_sample(lowered, span[0]) else det.validate(m, ctx)
                 if verdict is None:
                     if det.veto:
                         rejected.append(span)
@@ -106,6 +139,47 @@ class Scanner:
                 last = len(self.detectors)
                 raws.append(_Raw(rules.GENERIC, hit.start, hit.end, hit.value, verdict, 2, last))
         return _materialise(text, _resolve_overlaps(raws))
+
+
+class _KeywordLines:
+    """The lines holding a keyword, found once per keyword and file (line-scoped detectors match
+    only those, so a case-insensitive or literal-less pattern never scans the whole file)."""
+
+    def __init__(self, text: str, lowered: str) -> None:
+        self.text, self.lowered = text, lowered
+        self.cache: dict[str, set[int]] = {}
+
+    def _starts(self, keyword: str) -> set[int]:
+        starts = self.cache.get(keyword)
+        if starts is None:
+            starts = set()
+            pos = self.lowered.find(keyword)
+            while pos >= 0:
+                line = self.lowered.rfind("\n", 0, pos) + 1
+                starts.add(line)
+                nxt = self.lowered.find("\n", pos)
+                pos = -1 if nxt < 0 else self.lowered.find(keyword, nxt)
+            self.cache[keyword] = starts
+        return starts
+
+    def of(self, keywords: tuple[str, ...]) -> list[tuple[int, int]]:
+        starts = set().union(*(self._starts(kw) for kw in keywords))
+        out = []
+        for start in sorted(starts):
+            end = self.text.find("\n", start)
+            out.append((start, len(self.text) if end < 0 else end))
+        return out
+
+
+_SAMPLE_LABELS = ("placeholder", "example", "e.g.", "sample")
+
+
+def _shown_as_sample(lowered: str, start: int) -> bool:
+    """A value labelled as a sample just before it on its line (``placeholder: "syt_…"``,
+    ``e.g. ghp_…``, ``example_key = …``): UI hints and documentation, not credentials."""
+    line_start = lowered.rfind("\n", 0, start) + 1
+    before = lowered[max(line_start, start - 32) : start]
+    return any(label in before for label in _SAMPLE_LABELS)
 
 
 def _after_word(text: str, start: int) -> bool:
@@ -140,8 +214,12 @@ def _materialise(text: str, raws: list[_Raw]) -> list[SecretMatch]:
         pos = text.find("\n", pos + 1)
     redactions = {r.start: (r.end, redact(r.value, r.prefix_len)) for r in raws}
     out: list[SecretMatch] = []
+    reported: set[tuple[int, str]] = set()
     for r in raws:
         line_idx = bisect.bisect_right(line_starts, r.start) - 1
+        if (line_idx, r.value) in reported:
+            continue  # one finding per secret and line, whatever the number of detectors that fire
+        reported.add((line_idx, r.value))
         end_idx = bisect.bisect_right(line_starts, max(r.start, r.end - 1)) - 1
         out.append(
             SecretMatch(

@@ -1,5 +1,4 @@
 """Rotate the service account keys (reads the old key from the environment)."""
-
 import json
 import os
 

@@ -1,5 +1,4 @@
 """Mirror release notes to GitHub."""
-
 from github import Github
 
 # TODO move to the secret store
@@ -16,9 +15,4 @@ def client(token: str | None = None) -> Github:
 def release(repo_name: str, tag: str) -> None:
     gh = client()
     repo = gh.get_repo(repo_name)
-    repo.create_git_release(
-        tag,
-        tag,
-        "automated",
-        target_commitish="501b95ac2a53c766f0193a345471774b6d8c40b3",
-    )
+    repo.create_git_release(tag, tag, "automated", target_commitish="501b95ac2a53c766f0193a345471774b6d8c40b3")

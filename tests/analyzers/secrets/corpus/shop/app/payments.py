@@ -16,21 +16,15 @@ def charge(order, token):
     """Charge the card token sent by the browser."""
     idempotency_key = "2d78ee08-ecf9-4b3e-a8ce-aed8a089e8a6"
     log.info("charging order %s", order.id)
-    return stripe.Charge.create(
-        amount=order.total,
-        currency="eur",
-        source=token,
-        idempotency_key=idempotency_key,
-    )
+    return stripe.Charge.create(amount=order.total, currency="eur", source=token,
+                                idempotency_key=idempotency_key)
 
 
 def notify(phone, text):
     auth = (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)
     password = get_password_from_vault("twilio")
     token = request_token(password)
-    return requests.post(
-        "https://api.twilio.com/2010-04-01/Messages.json", auth=auth, timeout=5
-    )
+    return requests.post("https://api.twilio.com/2010-04-01/Messages.json", auth=auth, timeout=5)
 
 
 def request_token(secret):

@@ -6,9 +6,7 @@ ADMIN_PASSWORD = "admin-password-for-tests"
 
 @pytest.fixture
 def client_with_token(client):
-    client.credentials(
-        HTTP_AUTHORIZATION="Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
-    )
+    client.credentials(HTTP_AUTHORIZATION="Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b")
     return client
 
 
