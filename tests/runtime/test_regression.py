@@ -20,6 +20,7 @@ from stackaudit.runtime.regression import (
     Outcome,
     PerfSample,
     SampleError,
+    combine,
     compare,
     measure_allocations,
     read_sample,
@@ -36,7 +37,28 @@ BASE = (20.0, 20.3, 19.8, 20.1, 20.2)
 def test_planted_20_percent_p95_regression_fails() -> None:
     v = compare(PerfSample("x", BASE), PerfSample("x", tuple(b * 1.2 for b in BASE)), CFG)
     assert v.outcome is Outcome.FAIL and v.metrics[0].change == pytest.approx(0.2, abs=0.01)
-    assert v.metrics[0].ci_low > 1 and v.metrics[0].p_value < 0.05
+    assert v.metrics[0].ci_low > 1.05 and v.metrics[0].p_value < 0.05
+
+
+def test_small_significant_drift_is_inconclusive_not_a_failure() -> None:
+    # the report's case: +7.6 %, ratio interval 1.035-1.127, Mann-Whitney p = 0.004 was a FAIL
+    base = (20.0, 20.4, 19.7, 20.2, 20.1, 19.9)
+    cur = (20.8, 22.9, 21.1, 22.6, 20.9, 21.9)
+    v = compare(PerfSample("x", base), PerfSample("x", cur), CFG)
+    m = v.metrics[0]
+    assert 1.0 < m.ci_low < 1.05 and m.p_value < 0.05
+    assert v.outcome is Outcome.INCONCLUSIVE and "does not clear +5%" in m.reason
+
+
+def test_sessions_widen_the_interval_with_the_drift_between_them() -> None:
+    one = combine([PerfSample("b", (20.0, 20.1, 19.9, 20.0, 20.2, 22.0, 22.1, 21.9, 22.0, 22.2))])
+    two = combine(
+        [PerfSample("b", (20.0, 20.1, 19.9, 20.0, 20.2)), PerfSample("b", (22.0, 22.1, 21.9, 22.0, 22.2))]
+    )
+    assert two.sessions == (0,) * 5 + (1,) * 5 and not one.sessions
+    cur = PerfSample("c", (25.0, 25.2, 24.9, 25.1, 25.0))
+    flat, nested = compare(one, cur, CFG).metrics[0], compare(two, cur, CFG).metrics[0]
+    assert nested.ci_high - nested.ci_low > flat.ci_high - flat.ci_low
 
 
 def test_rerun_within_noise_passes() -> None:

@@ -146,12 +146,10 @@ def outcome(report: LoadReport) -> int:
 def store(report: LoadReport, sink: Sink) -> None:
     """SLO verdicts as Evidence in the store (default: .stackaudit/stackaudit.db here)."""
     from stackaudit.runtime.load.store import save_evidence
-    from stackaudit.runtime.load.verdicts import to_evidence
+    from stackaudit.runtime.load.verdicts import incomplete_evidence, to_evidence
     from stackaudit.storage.base import StoreError
     from stackaudit.storage.project import project_key
     from stackaudit.storage.store import default_url
-
-    from stackaudit.runtime.load.verdicts import incomplete_evidence
 
     if not sink.store or not (report.verdicts or report.incomplete):
         return

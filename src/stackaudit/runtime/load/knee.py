@@ -22,6 +22,7 @@ with the headroom the CPU utilisation gives when it was measured.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def _slope(a: StepResult, b: StepResult) -> float:
 
 
 def _curved(done: Sequence[StepResult], r: int) -> bool:
-    flat_slopes = [_slope(a, b) for a, b in zip(done[: r - 1], done[1:r], strict=True)]
+    flat_slopes = [_slope(a, b) for a, b in itertools.pairwise(done[:r])]
     base = max(statistics.median(flat_slopes), 0.0) if flat_slopes else 0.0
     into = _slope(done[r - 1], done[r])
     return into > CURVATURE * base
@@ -93,7 +94,7 @@ def _bend(done: Sequence[StepResult], cfg: KneeSettings) -> tuple[int, list[str]
         later = done[r + 1 :]
         if later and not all(s.p95_ms > limit for s in later):
             continue  # a spike, not a bend
-        support = sorted({w for s in done[r:] for w in backing(s, flat, cfg)})
+        support = next((b for s in done[r:] if (b := backing(s, flat, cfg))), [])
         base = statistics.median(s.p95_ms for s in flat)
         if not later and not support and done[r].p95_ms - base <= 2 * (limit - base):
             continue  # a rise at the last step alone, with nothing else to back it
