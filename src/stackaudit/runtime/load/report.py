@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -114,31 +115,23 @@ def to_json(report: LoadReport) -> str:
     return json.dumps(to_dict(report), indent=2, sort_keys=False) + "\n"
 
 
-_COLUMNS = (
-    "step",
-    "endpoint",
-    "offered/s",
-    "achieved/s",
-    "p50 ms",
-    "p95 ms",
-    "p99 ms",
-    "errors",
-    "dropped",
-    "cpu",
-)
+_COLUMNS = ("#", "endpoint", "offer/s", "got/s", "p50", "p95", "p99", "errors", "drop", "cpu")
 
 
 def _steps_table(report: LoadReport) -> Table:
     """Numeric columns never wrap nor vanish: only the endpoint column folds, so an
     80-column CI log keeps every column, ``cpu`` included."""
     table = Table(
-        title=f"load {report.mode.value} on {escape(report.target)}", pad_edge=False, padding=(0, 1)
+        title=f"load {report.mode.value} on {escape(report.target)}",
+        caption="latency in ms; offer/s: offered req/s, got/s: achieved",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     for name in _COLUMNS:
         if name == "endpoint":
             table.add_column(name, justify="left", overflow="fold", min_width=6, ratio=1)
         else:
-            table.add_column(name, justify="right", no_wrap=True, min_width=len(name.split()[0]))
+            table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for s in report.steps:
         cpu = f"{s.cpu_utilisation:.0%}" if s.cpu_utilisation is not None else "-"
         mark = " [red]non-linear[/red]" if s.nonlinear else ""
