@@ -1,8 +1,9 @@
 """``stackaudit gate-perf --baseline FILE --current FILE``: the performance regression gate.
 
 Both files are ``stackaudit load --rate R --repeats N --format json`` reports or perf-sample
-JSON files (several --baseline / --current files are sessions, e.g. interleaved runs; the
-bootstrap then resamples sessions too) (``{"schema": "stackaudit.perf-sample", "p95_ms": [...], "alloc_peak_bytes": [...]}``).
+JSON files (``{"schema": "stackaudit.perf-sample", "p95_ms": [...], "alloc_peak_bytes": [...]}``).
+Several --baseline / --current files are sessions (e.g. interleaved runs): the bootstrap then
+resamples sessions too.
 Exit codes: 0 pass, 1 fail, 0 inconclusive (1 with --strict), 2 unreadable input or config.
 """
 

@@ -165,7 +165,10 @@ def compare_metric(
         outcome, why = Outcome.PASS, f"{metric} {change:+.1%}, within {threshold:.0%} even at the CI's end"
     else:
         outcome = Outcome.INCONCLUSIVE
-        why = f"{metric} {change:+.1%}: the difference is inside the spread (the interval does not clear +{threshold:.0%})"
+        why = (
+            f"{metric} {change:+.1%}: the difference is inside the spread "
+            f"(the interval does not clear +{threshold:.0%})"
+        )
     return MetricVerdict(metric, outcome, mb, mc, change, low, high, p, threshold, f"{why} ({spread})")
 
 
