@@ -64,8 +64,10 @@ class LoadConfig(Section):
 
 
 class NPlusOneConfig(Section):
-    min_repeats: int = 5
+    min_repeats: int = 5  # requests (middleware): Sentry's thresholds
     min_total_ms: float = 50.0
+    test_min_repeats: int = Field(default=10, ge=2)  # pytest runs: the repeat count decides ...
+    test_min_total_ms: float = Field(default=1.0, ge=0)  # ... the duration is secondary
 
 
 class RegressionConfig(Section):
