@@ -57,6 +57,8 @@ class NPlusOnePlugin:
         self.db_url: str | None = config.getoption("--stackaudit-db")
         self.capture = Capture()
         self.found: list[NPlusOne] = []
+        self.statements = 0  # captured in the call phase of every test
+        self.tests = 0
 
     def pytest_sessionstart(self) -> None:
         self.capture.__enter__()
@@ -67,6 +69,8 @@ class NPlusOnePlugin:
         # setUpTestData run inside it and are dropped by detect_in_tests
         with recording(item.nodeid) as recorder:
             yield
+        self.statements += len(recorder.events)
+        self.tests += 1
         self.found.extend(
             detect_in_tests(recorder.events, item.nodeid, self.min_repeats, self.min_ms, self.root)
         )
@@ -84,6 +88,7 @@ class NPlusOnePlugin:
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("stackaudit: runtime N+1")
+        terminalreporter.write_line(f"{self.statements} SQL statement(s) captured in {self.tests} test(s)")
         if not self.found:
             terminalreporter.write_line(
                 f"no N+1 pattern (>= {self.min_repeats} repeats, >= {self.min_ms:g} ms) in any test"
