@@ -204,3 +204,48 @@ def test_gate_unreadable_input_exits_2(tmp_path: Path) -> None:
         ["gate-perf", "--baseline", str(tmp_path / "b.json"), "--current", str(tmp_path / "missing.json")],
     )
     assert res.exit_code == 2 and "b.json" in res.output
+
+
+def test_interleaved_runs_are_compared_pair_by_pair() -> None:
+    """The machine slows down over the session (drift shared by each back-to-back pair):
+    independent bootstrap cannot call a +20 % change; the paired one can, and an identical
+    interleaved pair stays a pass or inconclusive."""
+    drift = [1.0, 1.25, 0.9, 1.4, 1.1, 0.95]
+    base = tuple(20.0 * d for d in drift)
+    slower = tuple(24.0 * d * (1 + 0.01 * (-1) ** i) for i, d in enumerate(drift))
+    same = tuple(20.0 * d * (1 + 0.01 * (-1) ** i) for i, d in enumerate(drift))
+    t_base = tuple(100.0 + 10 * i for i in range(6))
+    t_cur = tuple(105.0 + 10 * i for i in range(6))
+    b = PerfSample("b", base, started_at=t_base)
+    assert compare(PerfSample("b", base), PerfSample("c", slower), CFG).outcome is Outcome.INCONCLUSIVE
+    v = compare(b, PerfSample("c", slower, started_at=t_cur), CFG)
+    assert v.outcome is Outcome.FAIL and "interleaved pairs" in v.metrics[0].reason
+    assert compare(b, PerfSample("c", same, started_at=t_cur), CFG).outcome is not Outcome.FAIL
+    # runs that do not alternate in time are not paired
+    late = tuple(1000.0 + 10 * i for i in range(6))
+    assert "interleaved" not in compare(b, PerfSample("c", slower, started_at=late), CFG).metrics[0].reason
+
+
+def test_interleaved_load_reports_pair_through_gate_perf(tmp_path: Path) -> None:
+    def report(values: list[float], starts: list[float]) -> dict[str, object]:
+        return {
+            "schema": "stackaudit.load",
+            "target": "t",
+            "repeats_p95_ms": {"all": values},
+            "repeats_started_at": starts,
+        }
+
+    files = []
+    for i, (b, c) in enumerate([(20.0, 24.2), (25.0, 30.1), (18.0, 21.5), (28.0, 33.9)]):
+        for side, value, t in (("b", b, 10.0 * i), ("c", c, 10.0 * i + 5)):
+            path = tmp_path / f"{side}{i}.json"
+            path.write_text(json.dumps(report([value], [t])))
+            files.append((side, path))
+    args = [x for side, p in files for x in (("--baseline" if side == "b" else "--current"), str(p))]
+    app = typer.Typer()
+    regress.register(app)
+    app.command("noop")(lambda: None)
+    res = CliRunner().invoke(app, ["gate-perf", *args, "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert res.exit_code == 1 and doc["outcome"] == "fail", doc
+    assert "interleaved pairs" in doc["metrics"][0]["reason"]

@@ -13,7 +13,12 @@ its repeats (one value per repeated run or benchmark):
 - FAIL only when the WHOLE interval clears the minimum effect (its lower end above
   1 + threshold): a difference that might be noise plus a small real change is not a
   failure.  PASS when even the interval's upper end stays within the threshold.  Anything
-  else is INCONCLUSIVE, an answer of its own, never a pass or a fail.
+  else is INCONCLUSIVE, an answer of its own, never a pass or a fail;
+- interleaved runs (baseline and current repeats alternating in time, e.g. one
+  ``stackaudit load --repeats 1`` of each in turn, known from each repeat's start time) are
+  compared pair by pair: the interval is the bootstrap of the median per-pair ratio, with a
+  Wilcoxon signed-rank p-value.  The machine's drift, shared by the two runs of a pair,
+  cancels in their ratio: far more power on a busy machine, the same 5 % bar.
 
 A significant but small difference (the interval above 1 yet not above 1 + threshold) was a
 FAIL before; on identical setups on a busy machine it failed one comparison in four
@@ -64,6 +69,7 @@ class PerfSample:
     p95_ms: tuple[float, ...] = ()
     alloc_peak_bytes: tuple[float, ...] = ()
     sessions: tuple[int, ...] = ()  # session of each p95 repeat (several files); () = one session
+    started_at: tuple[float, ...] = ()  # epoch start of each p95 repeat, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +138,42 @@ def _p_value(base: Sequence[float], cur: Sequence[float]) -> float:
     return float(stats.mannwhitneyu(cur, base, alternative="greater").pvalue)
 
 
+def interleaved(base: PerfSample, cur: PerfSample) -> bool:
+    """Repeat i of the baseline and repeat i of the current ran back to back, before pair i+1:
+    the runs alternate, so each pair shared the machine's state of the moment."""
+    nb, nc = len(base.p95_ms), len(cur.p95_ms)
+    if nb != nc or nb < 2 or len(base.started_at) != nb or len(cur.started_at) != nc:
+        return False
+    b, c = sorted(base.started_at), sorted(cur.started_at)
+    return all(max(b[i], c[i]) < min(b[i + 1], c[i + 1]) for i in range(nb - 1))
+
+
+def _by_time(sample: PerfSample) -> list[float]:
+    return [v for _, v in sorted(zip(sample.started_at, sample.p95_ms, strict=True))]
+
+
+@dataclass(frozen=True, slots=True)
+class _Spread:
+    change: float
+    low: float
+    high: float
+    p_value: float
+    how: str
+
+
+def _paired_spread(base: Sequence[float], cur: Sequence[float], cfg: RegressionConfig) -> _Spread:
+    """Interleaved runs: the median of the per-pair ratios, bootstrapped over pairs.  The
+    drift both runs of a pair shared cancels in their ratio."""
+    ratios = np.asarray(cur, dtype=float) / np.maximum(np.asarray(base, dtype=float), 1e-12)
+    rng = np.random.default_rng(20260101)
+    boot = np.median(rng.choice(ratios, size=(cfg.bootstrap_rounds, len(ratios)), replace=True), axis=1)
+    low, high = np.percentile(boot, [50 * cfg.alpha, 100 - 50 * cfg.alpha])
+    logs = np.log(ratios)
+    p = float(stats.wilcoxon(logs, alternative="greater").pvalue) if np.any(logs != 0) else 1.0
+    how = f"paired over {len(ratios)} interleaved pairs, Wilcoxon p={p:.3g}"
+    return _Spread(float(np.median(ratios)) - 1, float(low), float(high), p, how)
+
+
 def compare_metric(
     metric: str,
     base: Sequence[float],
@@ -139,6 +181,7 @@ def compare_metric(
     threshold: float,
     cfg: RegressionConfig,
     groups: tuple[Sequence[int], Sequence[int]] = ((), ()),
+    paired: bool = False,
 ) -> MetricVerdict | None:
     """One metric's verdict; None when neither run measured it."""
     if not base and not cur:
@@ -154,10 +197,14 @@ def compare_metric(
         return MetricVerdict(
             metric, Outcome.INCONCLUSIVE, mb, mc, 0.0, 0.0, 0.0, 1.0, threshold, "baseline median is zero"
         )
-    change = mc / mb - 1
-    low, high = _bootstrap_ratio(base, cur, cfg.bootstrap_rounds, cfg.alpha, groups)
-    p = _p_value(base, cur)
-    spread = f"{1 - cfg.alpha:.0%} CI of the ratio {low:.3f}..{high:.3f}, Mann-Whitney p={p:.3g}"
+    if paired:
+        found = _paired_spread(base, cur, cfg)
+    else:
+        low, high = _bootstrap_ratio(base, cur, cfg.bootstrap_rounds, cfg.alpha, groups)
+        p = _p_value(base, cur)
+        found = _Spread(mc / mb - 1, low, high, p, f"Mann-Whitney p={p:.3g}")
+    change, low, high, p = found.change, found.low, found.high, found.p_value
+    spread = f"{1 - cfg.alpha:.0%} CI of the ratio {low:.3f}..{high:.3f}, {found.how}"
     if low - 1 > threshold:
         outcome = Outcome.FAIL
         why = f"{metric} up {change:+.1%}: the whole interval is above +{threshold:.0%}"
@@ -174,14 +221,16 @@ def compare_metric(
 
 def compare(baseline: PerfSample, current: PerfSample, thresholds: RegressionConfig) -> RegressionVerdict:
     """The gate's verdict on ``current`` against ``baseline``: the worst metric decides."""
+    paired = interleaved(baseline, current)
     found = [
         compare_metric(
             "p95_ms",
-            baseline.p95_ms,
-            current.p95_ms,
+            _by_time(baseline) if paired else baseline.p95_ms,
+            _by_time(current) if paired else current.p95_ms,
             thresholds.p95_threshold,
             thresholds,
             (baseline.sessions, current.sessions),
+            paired,
         ),
         compare_metric(
             "alloc_peak_bytes",
@@ -219,11 +268,15 @@ def sample_from_dict(data: Mapping[str, Any], endpoint: str = "all", where: str 
             str(data.get("name", "")),
             tuple(map(float, data.get("p95_ms", []))),
             tuple(map(float, data.get("alloc_peak_bytes", []))),
+            started_at=tuple(map(float, data.get("started_at", []))),
         )
     if data.get("schema") == "stackaudit.load":
         repeats = dict(data.get("repeats_p95_ms") or {})
+        started = tuple(map(float, data.get("repeats_started_at") or ()))
         if endpoint in repeats:
             values = tuple(map(float, repeats[endpoint]))
+            if len(started) == len(values):
+                return PerfSample(f"{data.get('target', '')} {endpoint}", values, (), (), started)
         elif endpoint == "all":
             values = tuple(float(s["p95_ms"]) for s in data.get("steps", []) if s.get("requests"))
         else:
@@ -239,11 +292,14 @@ def combine(samples: Sequence[PerfSample]) -> PerfSample:
     p95: list[float] = []
     sessions: list[int] = []
     alloc: list[float] = []
+    started: list[float] = []
     for i, sample in enumerate(samples):
         p95 += sample.p95_ms
         sessions += [i] * len(sample.p95_ms)
         alloc += sample.alloc_peak_bytes
-    return PerfSample(samples[0].name, tuple(p95), tuple(alloc), tuple(sessions))
+        started += sample.started_at
+    timed = tuple(started) if len(started) == len(p95) else ()
+    return PerfSample(samples[0].name, tuple(p95), tuple(alloc), tuple(sessions), timed)
 
 
 def read_sample(path: Path, endpoint: str = "all") -> PerfSample:
@@ -263,6 +319,7 @@ def sample_to_json(sample: PerfSample) -> str:
                 "schema": SAMPLE_SCHEMA,
                 "name": sample.name,
                 "p95_ms": list(sample.p95_ms),
+                "started_at": list(sample.started_at),
                 "alloc_peak_bytes": list(sample.alloc_peak_bytes),
             },
             indent=2,

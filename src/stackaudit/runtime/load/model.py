@@ -183,6 +183,7 @@ class LoadReport:
     trends: tuple[Trend, ...] = ()
     cost: Cost | None = None
     repeats_p95_ms: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    repeats_started_at: tuple[float, ...] = ()  # epoch of each repeat's first request (gate pairing)
     segments: int = 1
     partial: bool = False
     problems: tuple[str, ...] = ()

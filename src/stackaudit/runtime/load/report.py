@@ -108,6 +108,7 @@ def to_dict(report: LoadReport) -> dict[str, Any]:
         "trends": [_trend(t) for t in report.trends],
         "cost": _cost(report.cost),
         "repeats_p95_ms": {k: list(v) for k, v in report.repeats_p95_ms.items()},
+        "repeats_started_at": list(report.repeats_started_at),
     }
 
 

@@ -218,12 +218,14 @@ def _report(
         opts.load.currency,
     )
     repeats: dict[str, tuple[float, ...]] = {}
+    started: tuple[float, ...] = ()
     if opts.mode is Mode.CONSTANT:
         for i, endpoint in enumerate(opts.plan.endpoints):
             repeats[endpoint.name] = tuple(
                 latency(total.hists.get((str(s.index), f"ep:{i}"))).p95_ms for s in steps
             )
         repeats["all"] = tuple(s.p95_ms for s in steps)
+        started = tuple(round(total.first_ts.get(str(s.index), 0.0), 3) for s in steps)
     return LoadReport(
         mode=opts.mode,
         target=opts.plan.target,
@@ -234,6 +236,7 @@ def _report(
         trends=trends,
         cost=cost,
         repeats_p95_ms=repeats,
+        repeats_started_at=started,
         segments=opts.segments,
         partial=partial,
         problems=tuple(dict.fromkeys(problems)),
