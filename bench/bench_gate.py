@@ -22,8 +22,7 @@ previous rule (fail when the change is over 5 % and the CI's lower end is above 
 
     PYTHONPATH=src .venv/bin/python bench/bench_gate.py [--pairs 50] [--regressed 20]
         [--repeats 5] [--seconds 1] [--rate 100]                        # sequential, ~6 min
-    PYTHONPATH=src .venv/bin/python bench/bench_gate.py --interleaved --repeats 3 \
-        --regressed 15                                                     # ~7 min
+    PYTHONPATH=src .venv/bin/python bench/bench_gate.py --interleaved   # ~3 min (sliding windows)
 
 Prints every pair's change and CI, then the rates.  k6 steps last at least 1 s.
 """
