@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,14 +16,14 @@ from stackaudit.analyzers.base import FileAnalyzer, RepoAnalyzer, RepoContext
 from stackaudit.config.schema import Config
 from stackaudit.discovery.files import Discovery, discover
 from stackaudit.engine import baseline as baseline_mod
-from stackaudit.engine.assess import AssessInputs, assess, rank, with_owners
+from stackaudit.engine.assess import AssessInputs, assess, evidence_matches, evidence_uses, rank, with_owners
 from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
 from stackaudit.engine.merge import authorities
 from stackaudit.engine.owners import resolve_owners
 from stackaudit.engine.postprocess import finalise
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
-from stackaudit.model import AuditResult, Finding, GateVerdict, Run
+from stackaudit.model import AuditResult, Evidence, Finding, GateVerdict, Run
 from stackaudit.storage.store import HistoryEntry, Store, default_url, project_key
 
 EVIDENCE_WINDOW = timedelta(days=30)
@@ -132,6 +132,16 @@ def _exploitable_predicate() -> Callable[[Finding], bool]:
     return exploitable
 
 
+def _runtime_findings(
+    evidence: Sequence[Evidence], findings: Sequence[Finding], root: Path, disabled: frozenset[str]
+) -> list[Finding]:
+    """Runtime problems no static finding explains stand as ``runtime.*`` findings."""
+    from stackaudit.runtime.findings import evidence_findings
+
+    own = evidence_findings(evidence, findings, evidence_matches, root)
+    return [f for f in own if f.rule_id not in disabled]
+
+
 def store_url(options: AuditOptions) -> str:
     return options.db_url or default_url(options.root.resolve())
 
@@ -150,12 +160,14 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         table = authorities(registry.all_analyzers())
         findings = finalise(out.findings, out.suppressions, disabled, analysed, table)
         history = store.history(project)
+        evidence = store.evidence(project, since=started - EVIDENCE_WINDOW)
+        findings = [*findings, *_runtime_findings(evidence, findings, root, disabled)]
         active, quiet = assess(
             AssessInputs(
                 findings=findings,
                 rules=index.rules,
                 config=options.config,
-                evidence=store.evidence(project, since=started - EVIDENCE_WINDOW),
+                evidence=evidence,
                 history=history,
                 marks=out.suppressions,
                 now=started,
@@ -185,7 +197,13 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
             timings=out.timings,
             notices=out.notices,
         )
-        result = AuditResult(run=run, findings=tuple(active), suppressed=tuple(quiet), fixed=fixed)
+        result = AuditResult(
+            run=run,
+            findings=tuple(active),
+            suppressed=tuple(quiet),
+            fixed=fixed,
+            runtime=evidence_uses(evidence, [*active, *quiet]),
+        )
         result = dataclasses.replace(result, gate=_gate(options, result, store, project))
         if options.record:
             store.save_run(result)

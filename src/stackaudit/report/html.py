@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from stackaudit.model import Assessment, AuditResult, Category, RuleMeta, Severity
 from stackaudit.report import _common as c
+from stackaudit.report import runtime_section
 from stackaudit.report.html_assets import CSS, JS
 
 
@@ -38,13 +39,16 @@ def content_security_policy() -> str:
 def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> str:
     title = f"stackaudit report: {h(result.run.project)}"
     body = "\n".join(
-        [
+        part
+        for part in [
             _header(result),
             _top(result, rules, top),
             _findings(result, rules),
+            _runtime(result),
             _coverage(result),
             _history(result, rules),
         ]
+        if part  # the runtime section is empty without runtime evidence
     )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -243,6 +247,23 @@ def _findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
 
 def _files(count: int) -> str:
     return f"{count} file" + ("" if count == 1 else "s")
+
+
+def _runtime(result: AuditResult) -> str:
+    """Every runtime observation the audit read, and what it joined (runtime_section)."""
+    rows = runtime_section.rows(result)
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><td>{h(r.kind)}</td><td>{_sev(r.severity)}</td><td>{h(r.where)}</td>"
+        f"<td>{h(r.summary)}</td><td>{h(r.joined)}</td><td>{h(r.recorded_at)}</td></tr>"
+        for r in rows
+    )
+    return (
+        f'<section id="runtime"><h2>{runtime_section.TITLE}</h2>'
+        "<table><thead><tr><th>Kind</th><th>Severity</th><th>Where</th><th>Observation</th>"
+        f"<th>Joined</th><th>Recorded</th></tr></thead><tbody>{body}</tbody></table></section>"
+    )
 
 
 def _coverage(result: AuditResult) -> str:

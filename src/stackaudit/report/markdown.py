@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from stackaudit.model import Assessment, AuditResult, RuleMeta
 from stackaudit.report import _common as c
+from stackaudit.report import runtime_section
 
 # Markdown punctuation that can start emphasis, links, images, code, tables, strikethrough,
 # raw HTML or autolinks anywhere in a line; "#", "-", "+" and "1." only matter at the start.
@@ -60,6 +61,7 @@ def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> 
         _headline(result),
         _top_table(result, rules, top),
         _all_findings(result, rules),
+        _runtime(result),
         _not_analysed(result),
         _footer(result),
     ]
@@ -144,6 +146,24 @@ def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
             "",
         ]
     lines.append("</details>")
+    return "\n".join(lines)
+
+
+def _runtime(result: AuditResult) -> str:
+    """Every runtime observation the audit read, and what it joined (runtime_section)."""
+    rows = runtime_section.rows(result)
+    if not rows:
+        return ""
+    lines = [
+        f"<details><summary>{runtime_section.TITLE}: {len(rows)} observation(s)</summary>",
+        "",
+        "| kind | severity | where | observation | joined | recorded |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cells = [r.kind, r.severity.label, r.where, _short(r.summary), r.joined, r.recorded_at]
+        lines.append("| " + " | ".join(md(x) for x in cells) + " |")
+    lines.extend(["", "</details>"])
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ from stackaudit.model import (
     Severity,
     Status,
 )
+from stackaudit.report import runtime_section
 from stackaudit.report._common import tool_version
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -361,6 +362,18 @@ def _run_properties(result: AuditResult) -> JsonObject:
             "reasons": list(result.gate.reasons),
             "newFindings": result.gate.new_findings,
         }
+    if result.runtime:  # the runtime evidence section: every observation and what it joined
+        props["runtimeEvidence"] = [
+            {
+                "kind": r.kind,
+                "severity": r.severity.label,
+                "summary": r.summary,
+                "where": r.where,
+                "recordedAt": r.recorded_at,
+                "joined": r.joined,
+            }
+            for r in runtime_section.rows(result)
+        ]
     return props
 
 
