@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft4Validator, Draft202012Validator
 
 from stackaudit.model import Evidence
+from stackaudit.report import json_v1
 from stackaudit.runtime.load.model import Verdict
 from stackaudit.runtime.load.verdicts import incomplete_evidence
 from stackaudit.runtime.load.verdicts import to_evidence as load_evidence
@@ -130,7 +132,7 @@ def _audit(root: Path, db: str, fmt: str, out: Path) -> str:
     return out.read_text()
 
 
-def test_every_observation_shows_up_in_every_format(tmp_path: Path) -> None:
+def test_every_observation_shows_up_in_every_format(tmp_path: Path, shared_data: Path) -> None:
     root = tmp_path / "project"
     (root / "shop").mkdir(parents=True)
     (root / "shop" / "views.py").write_text(VIEWS)
@@ -141,6 +143,7 @@ def test_every_observation_shows_up_in_every_format(tmp_path: Path) -> None:
         store.add_evidence(stored)
 
     doc = json.loads(_audit(root, db, "json", tmp_path / "r.json"))
+    Draft202012Validator(json_v1.load_schema()).validate(doc)  # the versioned schema holds
     section = doc["runtime_evidence"]
     assert len(section) == len(stored) == 6
     rules = {f["rule_id"]: f for f in doc["findings"]}
@@ -159,6 +162,8 @@ def test_every_observation_shows_up_in_every_format(tmp_path: Path) -> None:
     assert all(j for s, j in joined.items() if not s.startswith(("incomplete", "p95 3 ms")))
 
     sarif = json.loads(_audit(root, db, "sarif", tmp_path / "r.sarif"))
+    sarif_schema = json.loads((shared_data / "sarif" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    Draft4Validator(sarif_schema).validate(sarif)
     runs = {r["tool"]["driver"]["name"]: r for r in sarif["runs"]}
     assert {r["ruleId"] for r in runs["stackaudit-runtime"]["results"]} >= {
         "runtime.hot-function",
