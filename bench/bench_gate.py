@@ -100,8 +100,9 @@ def alternating(work: Path, urls: tuple[str, str], cycles: int, rate: float, sec
             "timeUnit": "1s",
             "duration": f"{seconds:g}s",
             "startTime": f"{i * seconds:g}s",
-            "preAllocatedVUs": max(2, int(rate * 0.3)),
-            "maxVUs": 500,
+            # k6 initialises every scenario's VUs before the first starts: keep them few
+            "preAllocatedVUs": max(2, int(rate * 0.05)),
+            "maxVUs": 100,
             "exec": "a" if i % 2 == 0 else "b",
             "tags": {"step": str(i)},
         }
