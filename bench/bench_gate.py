@@ -143,7 +143,7 @@ def paired_blocks(
 
 
 def _old_rule_fails(m: MetricVerdict, threshold: float) -> bool:
-    return m.change > threshold and m.ci_low > 1
+    return bool(m.change > threshold and m.ci_low > 1)
 
 
 def judge(pairs: list[tuple[PerfSample, PerfSample]], label: str, cfg: RegressionConfig) -> Tally:
@@ -175,13 +175,17 @@ def _interleaved(args: argparse.Namespace) -> tuple[list[tuple[PerfSample, PerfS
     (_, a), (_, a2), (_, b) = procs
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            same = alternating(Path(tmp) / "a", (a, a2), args.pairs * args.repeats, args.rate, args.seconds)
-            slow = alternating(
-                Path(tmp) / "b", (a, b), args.regressed * args.repeats, args.rate, args.seconds
-            )
+            cycles = args.pairs + args.repeats - 1  # windows slide by one pair
+            same = alternating(Path(tmp) / "a", (a, a2), cycles, args.rate, args.seconds)
+            cycles = args.regressed + args.repeats - 1
+            slow = alternating(Path(tmp) / "b", (a, b), cycles, args.rate, args.seconds)
     finally:
         _stop([p for p, _ in procs])
-    return paired_blocks(same, args.repeats, args.seconds), paired_blocks(slow, args.repeats, args.seconds)
+    print(f"[gate-bench series] identical {same}\n[gate-bench series] regressed {slow}")
+    return (
+        paired_blocks(same, args.repeats, args.seconds, args.pairs),
+        paired_blocks(slow, args.repeats, args.seconds, args.regressed),
+    )
 
 
 def _stop(procs: list[subprocess.Popen[str]]) -> None:
