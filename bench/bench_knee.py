@@ -104,9 +104,9 @@ def main() -> None:
                     t.runs, t.new_right, t.old_right = t.runs + 1, t.new_right + new, t.old_right + old
     for kind, t in tallies.items():
         what = "knee within one step of 100 req/s" if kind == "saturating" else "false knees"
-        new = t.new_right if kind == "saturating" else t.runs - t.new_right
-        old = t.old_right if kind == "saturating" else t.runs - t.old_right
-        print(f"[knee-bench] {kind}: {what}: {new}/{t.runs} (previous rule {old}/{t.runs})")
+        now = t.new_right if kind == "saturating" else t.runs - t.new_right
+        before = t.old_right if kind == "saturating" else t.runs - t.old_right
+        print(f"[knee-bench] {kind}: {what}: {now}/{t.runs} (previous rule {before}/{t.runs})")
 
 
 if __name__ == "__main__":
