@@ -182,11 +182,11 @@ def test_gate_on_real_runs(tmp_path: Path, server_of: Callable[[float], Server])
 
 
 def _gate_attempt(work: Path, server_of: Callable[[float], Server]) -> str:
-    """One round of 7 interleaved repeats: baseline, +20 % and rerun in turn; asserts the
+    """One round of 10 interleaved repeats: baseline, +20 % and rerun in turn; asserts the
     rerun never fails; returns the +20 % outcome."""
     urls = {"baseline": server_of(20.0).url, "slower": server_of(24.0).url, "rerun": server_of(20.0).url}
     files: dict[str, list[Path]] = {name: [] for name in urls}
-    for i in range(7):
+    for i in range(10):
         for name, url in urls.items():
             files[name].append(_repeat(work, url, f"{name}{i}"))
     code, doc = _gate(files["baseline"], files["rerun"])
