@@ -21,8 +21,8 @@ Each pair goes through ``regression.compare`` (the gate) and, for comparison, th
 previous rule (fail when the change is over 5 % and the CI's lower end is above 1).
 
     PYTHONPATH=src .venv/bin/python bench/bench_gate.py [--pairs 50] [--regressed 20]
-        [--repeats 5] [--seconds 1] [--rate 100]                        # sequential, ~6 min
-    PYTHONPATH=src .venv/bin/python bench/bench_gate.py --interleaved   # ~3 min (sliding windows)
+        [--repeats 5] [--seconds 1] [--rate 100]                        # sequential, ~10 min here
+    PYTHONPATH=src .venv/bin/python bench/bench_gate.py --interleaved   # ~5 min here (sliding windows)
 
 Prints every pair's change and CI, then the rates.  k6 steps last at least 1 s.
 """
