@@ -20,7 +20,12 @@ Kinds:
   capacity), burning ``cpu_ms`` (0) of CPU per request so a PID probe sees the work;
 - ``drift``: latency ``service_ms`` + ``growth_ms_per_s`` x uptime, and ``leak_kb`` kept per
   request (RSS grows);
-- ``garbage``: answers every request with bytes that are not HTTP, then closes.
+- ``garbage``: answers every request with bytes that are not HTTP, then closes;
+- ``linear``: latency ``service_ms`` + ``per_rps_ms`` x the arrival rate of the last second
+  (latency linear in load: a slope, no knee);
+- ``status``: ``service_ms``, answered with HTTP status ``status`` (404 ...).
+
+Every request target (the raw bytes after the method) is kept in ``targets``.
 """
 
 from __future__ import annotations
@@ -85,12 +90,17 @@ class Behaviour:
     growth_ms_per_s: float = 0.0
     leak_kb: int = 0
     cpu_ms: float = 0.0
+    per_rps_ms: float = 0.1
+    status: int = 404
 
 
 @dataclass
 class Server:
     behaviour: Behaviour
     port: int = 0
+    host: str = "127.0.0.1"
+    targets: list[bytes] = field(default_factory=list)
+    _recent: list[float] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     _count: int = 0
@@ -104,7 +114,8 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def _due_at(self, arrival: float) -> float:
         b = self.behaviour
@@ -119,6 +130,10 @@ class Server:
         delay = b.service_ms
         if b.kind == "tail" and self._count % b.tail_every == 0:
             delay = b.tail_ms
+        if b.kind == "linear":
+            self._recent = [t for t in self._recent if t > arrival - 1.0]
+            self._recent.append(arrival)
+            delay += b.per_rps_ms * len(self._recent)
         if b.kind == "drift":
             delay += b.growth_ms_per_s * (arrival - self.started)
             self._leak.append(bytes(b.leak_kb * 1024))
@@ -165,9 +180,18 @@ class Server:
         buf = self._buffers[conn] + data
         while b"\r\n\r\n" in buf:
             head, buf = buf.split(b"\r\n\r\n", 1)
+            self.targets.append(head.split(b"\r\n", 1)[0].split(b" ")[1] if b" " in head else b"")
             close = b"connection: close" in head.lower() or self.behaviour.kind == "garbage"
             heapq.heappush(self._due, (self._due_at(arrival), self._count, conn, arrival, close))
         self._buffers[conn] = buf
+
+    def _response(self) -> bytes:
+        if self.behaviour.kind == "garbage":
+            return GARBAGE
+        if self.behaviour.kind == "status":
+            code = self.behaviour.status
+            return b"HTTP/1.1 %d Nope\r\nContent-Length: 2\r\n\r\nno" % code
+        return RESPONSE
 
     def _answer(self, sel: selectors.BaseSelector) -> None:
         now = time.time()
@@ -177,7 +201,7 @@ class Server:
                 continue
             try:
                 conn.setblocking(True)
-                conn.sendall(GARBAGE if self.behaviour.kind == "garbage" else RESPONSE)
+                conn.sendall(self._response())
                 conn.setblocking(False)
             except OSError:
                 self._close(sel, conn)
@@ -204,9 +228,10 @@ class Server:
         sel.close()
 
     def start(self) -> Server:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener.bind((self.host, self.port))
         listener.listen(1024)
         listener.setblocking(False)
         self._listener = listener

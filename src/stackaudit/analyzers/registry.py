@@ -44,5 +44,6 @@ def all_analyzers() -> tuple[type[Analyzer], ...]:
 
 def rule_index() -> RuleIndex:
     from stackaudit.engine.rules import ENGINE_RULES
+    from stackaudit.runtime.findings import RULES as RUNTIME_RULES
 
-    return RuleIndex.build(all_analyzers(), extra=ENGINE_RULES)
+    return RuleIndex.build(all_analyzers(), extra=(*ENGINE_RULES, *RUNTIME_RULES))

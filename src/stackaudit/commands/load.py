@@ -134,11 +134,11 @@ def emit(report: LoadReport, sink: Sink) -> None:
         rep.render(report, Console())
     else:
         with sink.output.open("w", encoding="utf-8") as handle:
-            rep.render(report, Console(file=handle, width=140))
+            rep.render(report, Console(file=handle, width=140, color_system=None))
 
 
 def outcome(report: LoadReport) -> int:
-    if report.partial:
+    if report.partial or report.incomplete is not None:
         return EXIT_PARTIAL
     return EXIT_SLO if any(not v.passed for v in report.verdicts) else EXIT_OK
 
@@ -146,18 +146,20 @@ def outcome(report: LoadReport) -> int:
 def store(report: LoadReport, sink: Sink) -> None:
     """SLO verdicts as Evidence in the store (default: .stackaudit/stackaudit.db here)."""
     from stackaudit.runtime.load.store import save_evidence
-    from stackaudit.runtime.load.verdicts import to_evidence
+    from stackaudit.runtime.load.verdicts import incomplete_evidence, to_evidence
     from stackaudit.storage.base import StoreError
     from stackaudit.storage.project import project_key
     from stackaudit.storage.store import default_url
 
-    if not report.verdicts or not sink.store:
+    if not sink.store or not (report.verdicts or report.incomplete):
         return
     root = Path.cwd()
+    if report.incomplete is not None:
+        items = [incomplete_evidence(report.incomplete, report.target, project_key(root))]
+    else:
+        items = to_evidence(report.verdicts, report.target, project_key(root))
     try:
-        save_evidence(
-            sink.db or default_url(root), to_evidence(report.verdicts, report.target, project_key(root))
-        )
+        save_evidence(sink.db or default_url(root), items)
     except StoreError as exc:
         typer.echo(f"warning: SLO verdicts not stored: {exc}", err=True)
 
@@ -246,7 +248,7 @@ def load_main(
         mode, specs = plan_shape(shape, cfg.load)
     except PlanError as exc:
         raise _fail(str(exc)) from None
-    workdir = raw_dir or Path(tempfile.mkdtemp(prefix="stackaudit-load-"))
+    workdir = (raw_dir or Path(tempfile.mkdtemp(prefix="stackaudit-load-"))).resolve()
     opts = RunOptions(
         plan,
         mode,

@@ -2,6 +2,8 @@
 
 Both files are ``stackaudit load --rate R --repeats N --format json`` reports or perf-sample
 JSON files (``{"schema": "stackaudit.perf-sample", "p95_ms": [...], "alloc_peak_bytes": [...]}``).
+Several --baseline / --current files are sessions (e.g. interleaved runs): the bootstrap then
+resamples sessions too.
 Exit codes: 0 pass, 1 fail, 0 inconclusive (1 with --strict), 2 unreadable input or config.
 """
 
@@ -17,8 +19,14 @@ import typer
 if TYPE_CHECKING:
     from stackaudit.runtime.regression import RegressionVerdict
 
-BaselineOpt = Annotated[Path, typer.Option("--baseline", help="Baseline load report or perf sample.")]
-CurrentOpt = Annotated[Path, typer.Option("--current", help="Current load report or perf sample.")]
+BaselineOpt = Annotated[
+    list[Path],
+    typer.Option("--baseline", help="Baseline load report or perf sample; repeat for several sessions."),
+]
+CurrentOpt = Annotated[
+    list[Path],
+    typer.Option("--current", help="Current load report or perf sample; repeat for several sessions."),
+]
 EndpointOpt = Annotated[str, typer.Option("--endpoint", help="Endpoint of a load report ('all').")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Inconclusive fails the gate too.")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="stackaudit.toml or pyproject.toml.")]
@@ -78,13 +86,15 @@ def gate_perf(
     fmt: FormatOpt = "terminal",
     output: OutputOpt = None,
 ) -> None:
-    """Fail on a p95 regression > 5 % or an allocation growth > 10 % outside the noise."""
+    """Fail when the whole CI of the p95 change clears +5 % (allocations +10 %); else pass or
+    inconclusive."""
     from stackaudit.config.loader import ConfigError, load_config
-    from stackaudit.runtime.regression import Outcome, SampleError, compare, read_sample
+    from stackaudit.runtime.regression import Outcome, SampleError, combine, compare, read_sample
 
     try:
         cfg = load_config(Path.cwd(), config)
-        base, cur = read_sample(baseline, endpoint), read_sample(current, endpoint)
+        base = combine([read_sample(p, endpoint) for p in baseline])
+        cur = combine([read_sample(p, endpoint) for p in current])
     except (ConfigError, SampleError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

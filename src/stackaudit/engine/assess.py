@@ -12,11 +12,15 @@ from stackaudit.engine.history import lifecycle
 from stackaudit.engine.owners import Owner
 from stackaudit.engine.score import ScoreInputs, score
 from stackaudit.engine.suppress import InlineSuppression, accepted, suppression_reason
-from stackaudit.model import Assessment, Evidence, Finding, RuleMeta, Severity, Status
+from stackaudit.model import Assessment, Evidence, EvidenceUse, Finding, RuleMeta, Severity, Status
+from stackaudit.runtime import findings as runtime_findings
 from stackaudit.storage.store import HistoryEntry
 
 
 def evidence_matches(finding: Finding, ev: Evidence) -> bool:
+    own = runtime_findings.joins(finding, ev)  # a runtime.* finding holds its own observations
+    if own is not None:
+        return own
     if ev.rule_hint is not None and ev.rule_hint != finding.rule_id:
         return False
     if ev.endpoint and finding.endpoint and ev.endpoint == finding.endpoint:
@@ -135,3 +139,13 @@ def with_owners(items: Sequence[Assessment], owners: Mapping[str, Owner]) -> lis
             a = dataclasses.replace(a, owner=owner.name, owner_source=owner.source)
         out.append(a)
     return out
+
+
+def evidence_uses(evidence: Sequence[Evidence], assessed: Sequence[Assessment]) -> tuple[EvidenceUse, ...]:
+    """Every observation with the findings it joined (the report's runtime section)."""
+    joined: dict[Evidence, list[str]] = {}
+    for a in assessed:
+        for ev in a.evidence:
+            joined.setdefault(ev, []).append(f"{a.finding.rule_id} at {a.finding.location}")
+    ordered = sorted(evidence, key=lambda e: (e.kind.value, -e.recorded_at.timestamp()))
+    return tuple(EvidenceUse(ev, tuple(joined.get(ev, ()))) for ev in ordered)

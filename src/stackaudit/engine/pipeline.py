@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ from stackaudit.config.schema import Config
 from stackaudit.discovery.files import Discovery, discover
 from stackaudit.discovery.pyversion import newer_python_notice
 from stackaudit.engine import baseline as baseline_mod
-from stackaudit.engine.assess import AssessInputs, assess, rank, with_owners
+from stackaudit.engine.assess import AssessInputs, assess, evidence_matches, evidence_uses, rank, with_owners
 from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
 from stackaudit.engine.merge import authorities
@@ -25,7 +25,7 @@ from stackaudit.engine.notices import headline, is_headline, vulndb_missing
 from stackaudit.engine.owners import resolve_owners
 from stackaudit.engine.postprocess import finalise, reported
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
-from stackaudit.model import AuditResult, Finding, GateVerdict, RuleMeta, Run
+from stackaudit.model import AuditResult, Evidence, Finding, GateVerdict, RuleMeta, Run
 from stackaudit.storage.store import HistoryEntry, Store, default_url, project_key
 from stackaudit.vulndb.connect import VulnStore
 from stackaudit.vulndb.connect import locate as locate_vulndb
@@ -151,6 +151,16 @@ def _exploitable_predicate() -> Callable[[Finding], bool]:
     return exploitable
 
 
+def _runtime_findings(
+    evidence: Sequence[Evidence], findings: Sequence[Finding], root: Path, disabled: frozenset[str]
+) -> list[Finding]:
+    """Runtime problems no static finding explains stand as ``runtime.*`` findings."""
+    from stackaudit.runtime.findings import evidence_findings
+
+    own = evidence_findings(evidence, findings, evidence_matches, root)
+    return [f for f in own if f.rule_id not in disabled]
+
+
 def store_url(options: AuditOptions) -> str:
     return options.db_url or default_url(options.root.resolve())
 
@@ -187,13 +197,16 @@ def run_audit(
         )
         findings = done.findings
         history = store.history(project)
+        evidence = store.evidence(project, since=started - EVIDENCE_WINDOW)
+        disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)
+        findings = [*findings, *_runtime_findings(evidence, findings, root, disabled)]
         stage("scoring", len(findings))
         active, quiet = assess(
             AssessInputs(
                 findings=findings,
                 rules=index.rules,
                 config=options.config,
-                evidence=store.evidence(project, since=started - EVIDENCE_WINDOW),
+                evidence=evidence,
                 history=history,
                 marks=out.suppressions,
                 now=started,
@@ -225,7 +238,13 @@ def run_audit(
             timings=out.timings,
             notices=(*_notices(out, disc, vuln), *done.notices),
         )
-        result = AuditResult(run=run, findings=tuple(active), suppressed=tuple(quiet), fixed=fixed)
+        result = AuditResult(
+            run=run,
+            findings=tuple(active),
+            suppressed=tuple(quiet),
+            fixed=fixed,
+            runtime=evidence_uses(evidence, [*active, *quiet]),
+        )
         result = dataclasses.replace(result, gate=_gate(options, result, store, project))
         if options.record:
             stage("storing", len(result.findings) + len(result.suppressed))

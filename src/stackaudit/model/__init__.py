@@ -1,7 +1,7 @@
 """Pure value types, no I/O."""
 
 from stackaudit.model.enums import Category, CodeContext, Confidence, Severity, Status
-from stackaudit.model.evidence import Evidence, EvidenceKind
+from stackaudit.model.evidence import Evidence, EvidenceKind, EvidenceUse
 from stackaudit.model.finding import Finding
 from stackaudit.model.fingerprint import fingerprint, normalise_snippet
 from stackaudit.model.location import Location, TraceStep
@@ -31,6 +31,7 @@ __all__ = [
     "Confidence",
     "Evidence",
     "EvidenceKind",
+    "EvidenceUse",
     "Factor",
     "Finding",
     "FixedFinding",

@@ -36,3 +36,13 @@ class Evidence:
     source: str = ""
     data_json: str = "{}"
     project: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceUse:
+    """One stored observation as the audit used it: the findings it joined ("rule at
+    path:line"; a ``runtime.*`` finding when it stands on its own), or none (a pass, an
+    incomplete run).  The report's runtime evidence section lists every one."""
+
+    evidence: Evidence
+    joined_to: tuple[str, ...] = ()

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from stackaudit.model.enums import Status
-from stackaudit.model.evidence import Evidence
+from stackaudit.model.evidence import Evidence, EvidenceUse
 from stackaudit.model.finding import Finding
 from stackaudit.model.score import Score
 
@@ -123,3 +123,4 @@ class AuditResult:
     suppressed: tuple[Assessment, ...] = ()
     fixed: tuple[FixedFinding, ...] = ()
     gate: GateVerdict | None = None
+    runtime: tuple[EvidenceUse, ...] = ()  # every stored runtime observation the audit read

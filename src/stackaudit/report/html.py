@@ -23,7 +23,7 @@ from typing import Any
 
 from stackaudit.model import Assessment, AuditResult, Category, RuleMeta, Severity
 from stackaudit.report import _common as c
-from stackaudit.report import html_data
+from stackaudit.report import html_data, runtime_section
 from stackaudit.report.html_assets import CSS, JS
 
 LIST_ITEMS = 10  # gate reasons and notices shown before "and N more"
@@ -74,6 +74,9 @@ def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, top: int
     for part in (_header(result), _top(result, rules, top), _charts(result), _groups(result, rules)):
         out.write(part + "\n")
     out.write(_findings(result) + "\n")
+    runtime = _runtime(result)
+    if runtime:  # the runtime section is empty without runtime evidence
+        out.write(runtime + "\n")
     out.write(_coverage(result) + "\n")
     out.write(_fixed(result) + "\n")
     html_data.write(result, rules, out)
@@ -248,6 +251,23 @@ def _findings(result: AuditResult) -> str:
 
 def _files(count: int) -> str:
     return f"{count} file" + ("" if count == 1 else "s")
+
+
+def _runtime(result: AuditResult) -> str:
+    """Every runtime observation the audit read, and what it joined (runtime_section)."""
+    rows = runtime_section.rows(result)
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><td>{h(r.kind)}</td><td>{_sev(r.severity)}</td><td>{h(r.where)}</td>"
+        f"<td>{h(r.summary)}</td><td>{h(r.joined)}</td><td>{h(r.recorded_at)}</td></tr>"
+        for r in rows
+    )
+    return (
+        f'<section id="runtime"><h2>{runtime_section.TITLE}</h2>'
+        "<table><thead><tr><th>Kind</th><th>Severity</th><th>Where</th><th>Observation</th>"
+        f"<th>Joined</th><th>Recorded</th></tr></thead><tbody>{body}</tbody></table></section>"
+    )
 
 
 def _coverage(result: AuditResult) -> str:

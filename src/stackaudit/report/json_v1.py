@@ -58,7 +58,7 @@ def render(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
 
 
 def to_document(result: AuditResult, rules: Mapping[str, RuleMeta]) -> JsonObject:
-    return {
+    doc: JsonObject = {
         "schema_version": SCHEMA_VERSION,
         "run": _run(result.run),
         "findings": [_assessment(a, rules) for a in result.findings],
@@ -66,6 +66,11 @@ def to_document(result: AuditResult, rules: Mapping[str, RuleMeta]) -> JsonObjec
         "fixed": [_fixed(f) for f in result.fixed],
         "gate": _gate(result.gate),
     }
+    if result.runtime:  # the runtime evidence section: every observation and what it joined
+        doc["runtime_evidence"] = [
+            {**_evidence(u.evidence), "joined_to": list(u.joined_to)} for u in result.runtime
+        ]
+    return doc
 
 
 def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any) -> None:

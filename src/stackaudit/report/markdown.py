@@ -15,6 +15,7 @@ from typing import Any
 
 from stackaudit.model import Assessment, AuditResult, RuleMeta
 from stackaudit.report import _common as c
+from stackaudit.report import runtime_section
 
 # Markdown punctuation that can start emphasis, links, images, code, tables, strikethrough,
 # raw HTML or autolinks anywhere in a line; "#", "-", "+" and "1." only matter at the start.
@@ -70,7 +71,7 @@ def _capped[T](items: Sequence[T], line: Any, limit: int = LIST_ITEMS) -> list[s
 def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> str:
     """The comment: verdict, top risks, then as many findings as the size cap leaves room for."""
     head = [_headline(result), _top_table(result, rules, top)]
-    tail = [_not_analysed(result), _footer(result)]
+    tail = [_runtime(result), _not_analysed(result), _footer(result)]
     used = sum(len(p) + 2 for p in (*head, *tail))
     table = _all_findings(result, rules, MAX_CHARS - MARGIN - used)
     return "\n\n".join(p for p in (*head, table, *tail) if p) + "\n"
@@ -157,6 +158,24 @@ def _all_findings(result: AuditResult, rules: Mapping[str, RuleMeta], budget: in
             "",
         ]
     lines.append("</details>")
+    return "\n".join(lines)
+
+
+def _runtime(result: AuditResult) -> str:
+    """Every runtime observation the audit read, and what it joined (runtime_section)."""
+    rows = runtime_section.rows(result)
+    if not rows:
+        return ""
+    lines = [
+        f"<details><summary>{runtime_section.TITLE}: {len(rows)} observation(s)</summary>",
+        "",
+        "| kind | severity | where | observation | joined | recorded |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cells = [r.kind, r.severity.label, r.where, _short(r.summary), r.joined, r.recorded_at]
+        lines.append("| " + " | ".join(md(x) for x in cells) + " |")
+    lines.extend(["", "</details>"])
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ from stackaudit.model import (
     RuleMeta,
     Severity,
 )
+from stackaudit.report import runtime_section
 from stackaudit.report._common import tool_version
 from stackaudit.report.sarif_limits import Limits, Plan, ToolPlan, plan
 from stackaudit.report.sarif_tables import ANALYZER_LEVEL as ANALYZER_LEVEL
@@ -380,6 +381,18 @@ def _run_properties(result: AuditResult) -> JsonObject:
             "reasons": list(result.gate.reasons),
             "newFindings": result.gate.new_findings,
         }
+    if result.runtime:  # the runtime evidence section: every observation and what it joined
+        props["runtimeEvidence"] = [
+            {
+                "kind": r.kind,
+                "severity": r.severity.label,
+                "summary": r.summary,
+                "where": r.where,
+                "recordedAt": r.recorded_at,
+                "joined": r.joined,
+            }
+            for r in runtime_section.rows(result)
+        ]
     return props
 
 

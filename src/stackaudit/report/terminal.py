@@ -23,6 +23,7 @@ from rich.text import Text
 
 from stackaudit.model import Assessment, AuditResult, RuleMeta, Severity, Status
 from stackaudit.report import _common as c
+from stackaudit.report import runtime_section
 
 SEVERITY_STYLE: Mapping[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -94,7 +95,21 @@ def print_report(
     _header(result, console)
     _top_risks(result, console, top)
     _ranked(result, rules, console, limit)
+    _runtime(result, console)
     _summary(result, console)
+
+
+def _runtime(result: AuditResult, console: Console) -> None:
+    """Every runtime observation the audit read, and what it joined (runtime_section)."""
+    rows = runtime_section.rows(result)
+    if not rows:
+        return
+    _line(console)
+    _line(console, f"[bold underline]{runtime_section.TITLE}[/] ({len(rows)})")
+    for r in rows:
+        where = f" {esc(r.where)}" if r.where else ""
+        _line(console, f"  {_sev(r.severity)} {esc(r.kind)}{where}: {esc(r.summary)}")
+        _line(console, f"    {esc(r.joined)} · {esc(r.recorded_at)}")
 
 
 def _header(result: AuditResult, console: Console) -> None:

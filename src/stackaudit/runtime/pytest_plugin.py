@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from stackaudit.runtime.nplusone.capture import Capture, recording
-from stackaudit.runtime.nplusone.detect import NPlusOne, detect
+from stackaudit.runtime.nplusone.detect import NPlusOne, detect_in_tests
 from stackaudit.runtime.nplusone.evidence import to_evidence
 
 
@@ -34,13 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--stackaudit-nplusone-min-repeats",
         type=int,
         default=None,
-        help="Default 5 (config nplusone.min_repeats).",
+        help="Default 10 (config nplusone.test_min_repeats).",
     )
     group.addoption(
         "--stackaudit-nplusone-min-ms",
         type=float,
         default=None,
-        help="Default 50 ms (config nplusone.min_total_ms).",
+        help="Default 1 ms (config nplusone.test_min_total_ms): in tests the repeat count decides.",
     )
 
 
@@ -50,21 +50,30 @@ class NPlusOnePlugin:
 
         self.root = Path(config.getoption("--stackaudit-root") or config.rootpath).resolve()
         settings = load_config(self.root).nplusone
-        self.min_repeats: int = config.getoption("--stackaudit-nplusone-min-repeats") or settings.min_repeats
+        repeats = config.getoption("--stackaudit-nplusone-min-repeats")
+        self.min_repeats: int = repeats or settings.test_min_repeats
         min_ms = config.getoption("--stackaudit-nplusone-min-ms")
-        self.min_ms: float = settings.min_total_ms if min_ms is None else min_ms
+        self.min_ms: float = settings.test_min_total_ms if min_ms is None else min_ms
         self.db_url: str | None = config.getoption("--stackaudit-db")
         self.capture = Capture()
         self.found: list[NPlusOne] = []
+        self.statements = 0  # captured in the call phase of every test
+        self.tests = 0
 
     def pytest_sessionstart(self) -> None:
         self.capture.__enter__()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        # only the call phase is recorded: fixtures run in the setup phase; unittest's setUp /
+        # setUpTestData run inside it and are dropped by detect_in_tests
         with recording(item.nodeid) as recorder:
             yield
-        self.found.extend(detect(recorder.events, item.nodeid, self.min_repeats, self.min_ms))
+        self.statements += len(recorder.events)
+        self.tests += 1
+        self.found.extend(
+            detect_in_tests(recorder.events, item.nodeid, self.min_repeats, self.min_ms, self.root)
+        )
 
     def pytest_sessionfinish(self) -> None:
         self.capture.__exit__(None, None, None)
@@ -79,6 +88,7 @@ class NPlusOnePlugin:
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("stackaudit: runtime N+1")
+        terminalreporter.write_line(f"{self.statements} SQL statement(s) captured in {self.tests} test(s)")
         if not self.found:
             terminalreporter.write_line(
                 f"no N+1 pattern (>= {self.min_repeats} repeats, >= {self.min_ms:g} ms) in any test"

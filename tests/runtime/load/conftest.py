@@ -26,8 +26,8 @@ def serve() -> Iterator[Callable[..., Server]]:
     """Start an in-thread loopback server: ``serve(kind="fixed", service_ms=20)``."""
     started: list[Server] = []
 
-    def start(**kw: object) -> Server:
-        server = Server(Behaviour(**kw)).start()  # type: ignore[arg-type]
+    def start(host: str = "127.0.0.1", **kw: object) -> Server:
+        server = Server(Behaviour(**kw), host=host).start()  # type: ignore[arg-type]
         started.append(server)
         return server
 

@@ -56,11 +56,11 @@ def test_timeouts_are_counted_as_errors(tmp_path: Path, serve: Callable[..., Ser
     report, _ = run_load(tmp_path, server.url, Mode.CONSTANT, (StepSpec(0, 10, 1.0),), load=load, slos=SLOS)
     step = report.steps[0]
     assert step.errors == step.requests > 0
-    assert any("request timeout" in p for p in report.problems)
+    assert any("request timed out" in p for p in report.problems)
     assert 290 <= step.p50_ms <= 600  # the client gave up at its timeout
 
 
-def test_k6_crash_keeps_earlier_steps_and_marks_partial(
+def test_k6_crash_is_an_incomplete_run_not_a_measurement(
     tmp_path: Path, serve: Callable[..., Server], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = serve(kind="fixed", service_ms=2)
@@ -74,8 +74,10 @@ def test_k6_crash_keeps_earlier_steps_and_marks_partial(
     report, _ = run_load(tmp_path, server.url, Mode.STEP, step_ladder(10, 30, 3, 1), slos=SLOS)
     assert report.partial and [s.partial for s in report.steps] == [False, True]
     assert report.steps[0].requests in (10, 11)  # k6 also starts one at the step's end
-    assert any(p.startswith("the k6 script raised an exception") for p in report.problems), report.problems
-    assert report.stopped_early is not None
+    assert any("the k6 script raised an exception" in p for p in report.problems), report.problems
+    assert report.incomplete is not None and "step 1" in report.incomplete
+    assert not report.verdicts and report.knee_rps is None and report.cost is None
+    assert report.stopped_early is None
 
 
 def test_real_k6_exit_code_for_a_script_error(tmp_path: Path) -> None:
@@ -103,9 +105,32 @@ def test_pid_exiting_mid_soak_is_partial(tmp_path: Path, spawn: Spawn) -> None:
         )
     finally:
         timer.cancel()
-    assert report.partial
+    assert report.partial and report.incomplete is not None
     assert any(f"process {proc.pid} is gone" in p for p in report.problems), report.problems
-    assert report.steps and report.steps[0].requests > 0  # what was measured is kept
+    assert report.steps and report.steps[0].requests > 0  # what was sent is shown ...
+    assert not report.verdicts and not report.trends  # ... but judged as nothing
+
+
+@pytest.mark.slow
+def test_server_killed_mid_step_run_gives_no_break_point_and_no_cost(tmp_path: Path, spawn: Spawn) -> None:
+    proc, url = spawn("fixed", "--service-ms", "2")
+    timer = threading.Timer(2.5, proc.kill)  # our own child, by its handle: dies in step 1
+    timer.start()
+    try:
+        report, _ = run_load(
+            tmp_path,
+            url,
+            Mode.STEP,
+            step_ladder(20, 60, 3, 2.0),
+            slos=SLOS,
+            load=LoadConfig(cpu_second_price=0.0001),
+            probe=ProcessProbe(proc.pid),
+        )
+    finally:
+        timer.cancel()
+    assert report.incomplete is not None, report.problems
+    assert not report.verdicts and report.cost is None and report.knee is None
+    assert not any("breaks at" in p for p in report.problems) and report.stopped_early is None
 
 
 def test_too_few_vus_drop_iterations_and_say_so(tmp_path: Path, serve: Callable[..., Server]) -> None:
@@ -113,4 +138,30 @@ def test_too_few_vus_drop_iterations_and_say_so(tmp_path: Path, serve: Callable[
     report, _ = run_load(tmp_path, server.url, Mode.STEP, (StepSpec(3, 50, 1.0),), load=LoadConfig(max_vus=2))
     step = report.steps[0]
     assert step.index == 3 and step.dropped > 20 and step.achieved_rps < step.offered_rps / 2
-    assert any("dropped" in p and "max_vus" in p for p in report.problems)
+    assert any("dropped" in p and "all 2 VUs (load.max_vus = 2) were busy" in p for p in report.problems)
+
+
+def test_dropped_iterations_with_vus_to_spare_do_not_blame_max_vus() -> None:
+    from stackaudit.runtime.load.runner import _dropped_advice
+
+    text = _dropped_advice(12, 40, 500)
+    assert "at most 40 of its 500 VUs" in text and "raise load.max_vus" not in text
+    assert "raise load.max_vus" in _dropped_advice(12, 500, 500)
+
+
+def test_without_slos_a_high_error_rate_fails_on_the_default_budget(
+    tmp_path: Path, serve: Callable[..., Server]
+) -> None:
+    server = serve(kind="garbage")
+    report, _ = run_load(tmp_path, server.url, Mode.CONSTANT, (StepSpec(0, 10, 1.0),))
+    assert report.incomplete is None
+    (verdict,) = report.verdicts
+    assert not verdict.passed and "against a 5.0% budget" in verdict.summary
+    off, _ = run_load(
+        tmp_path / "off",
+        server.url,
+        Mode.CONSTANT,
+        (StepSpec(0, 10, 1.0),),
+        load=LoadConfig(default_error_budget=1),
+    )
+    assert not off.verdicts

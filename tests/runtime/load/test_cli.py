@@ -232,3 +232,75 @@ def test_merge_of_missing_file_exits_2(tmp_path: Path) -> None:
         _app(), ["load", "merge", str(tmp_path / "nope.json"), "--plan", str(tmp_path / "p.json")]
     )
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_relative_raw_dir_works_and_keeps_the_raw_samples(
+    tmp_path: Path, serve: Callable[..., Server]
+) -> None:
+    """k6 runs with cwd=raw dir: a relative --raw-dir once made it crash (stored as an SLO failure)."""
+    server = serve(kind="fixed", service_ms=2)
+    res = CliRunner().invoke(
+        _app(),
+        [
+            "load",
+            "--target",
+            server.url,
+            "--rate",
+            "10",
+            "--duration",
+            "1",
+            "--raw-dir",
+            "raw/run1",
+            "--no-store",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "raw" / "run1" / "step_0.seg0.json").stat().st_size > 0
+    assert "incomplete" not in res.output.lower()
+
+
+def test_no_slo_run_at_full_error_rate_exits_1(tmp_path: Path, serve: Callable[..., Server]) -> None:
+    server = serve(kind="status", status=500, service_ms=1)
+    res = CliRunner().invoke(
+        _app(), ["load", "--target", server.url + "/boom", "--rate", "10", "--duration", "1", "--no-store"]
+    )
+    assert res.exit_code == 1, res.output
+    assert "500 Internal Server Error" in res.output
+
+
+def test_eighty_column_log_keeps_the_cpu_column_and_no_zero_price() -> None:
+    import io
+
+    from rich.console import Console
+
+    from stackaudit.runtime.load import report as rep
+    from stackaudit.runtime.load.analysis import cost
+    from stackaudit.runtime.load.model import EndpointStep, LoadReport, Mode, StepResult
+
+    row = EndpointStep("GET /a-rather-long/endpoint/name/{id}", 120.0, 119.5, 10.0, 20.0, 30.0, 0.0, 1195, 0)
+    step = StepResult(
+        0,
+        120.0,
+        10,
+        120.0,
+        119.5,
+        10.0,
+        20.0,
+        30.0,
+        0.0,
+        0,
+        1195,
+        0,
+        (row, row),
+        cpu_seconds=5.0,
+        cpu_utilisation=0.456,
+    )
+    report = LoadReport(
+        Mode.STEP, "http://127.0.0.1:8000", (step,), (), None, cost=cost(5.0, 1195, 0.0, "USD")
+    )
+    out = io.StringIO()
+    rep.render(report, Console(file=out, width=80, color_system=None))
+    text = out.getvalue()
+    assert "cpu" in text and "46%" in text, text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "USD" not in text and "CPU-ms per request" in text

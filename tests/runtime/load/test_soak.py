@@ -49,3 +49,22 @@ def test_steady_server_shows_no_drift(tmp_path: Path, spawn: Spawn) -> None:
     assert {t.metric for t in report.trends} >= {"p95_ms", "rss_bytes"}
     assert not any(t.drifting for t in report.trends)
     assert report.cost is None or report.cost.requests > 300
+
+
+def test_drift_beyond_the_configured_rate_fails_and_is_stored(tmp_path: Path, spawn: Spawn) -> None:
+    from stackaudit.runtime.load.verdicts import to_evidence
+
+    report = _soak(tmp_path, spawn, "drift", "--service-ms", "5", "--growth-ms-per-s", "8")
+    drift = {v.slo: v for v in report.verdicts if v.slo.startswith("soak drift")}
+    assert (
+        not drift["soak drift p95_ms"].passed
+        and "against a limit of 5 ms/min" in drift["soak drift p95_ms"].summary
+    )
+    assert drift["soak drift error_rate"].passed
+    ev = {e.summary: e for e in to_evidence(report.verdicts, report.target)}
+    assert any(s.startswith("soak p95_ms drifting") and e.severity.value >= 2 for s, e in ev.items())
+
+
+def test_steady_soak_passes_its_drift_verdicts(tmp_path: Path, spawn: Spawn) -> None:
+    report = _soak(tmp_path, spawn, "fixed", "--service-ms", "5")
+    assert all(v.passed for v in report.verdicts if v.slo.startswith("soak drift"))

@@ -380,7 +380,32 @@ def test_unknown_codes_still_read_well() -> None:
     assert k6.K6Outcome(2, "").problem() == "k6 crashed (exit 2)"
     assert k6.K6Outcome(None, "").problem() == "k6 did not finish in time and was stopped"
     assert k6.describe_error_code("9999") == "k6 error code 9999"
-    assert k6.describe_error_code("http 503") == "status 503"
+    assert k6.describe_error_code("http 503") == "503 Service Unavailable"
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("http 400", "400 Bad Request"),
+        ("http 404", "404 Not Found"),
+        ("1404", "404 Not Found"),
+        ("1400", "400 Bad Request"),
+        ("1500", "500 Internal Server Error"),
+        ("http 599", "HTTP status 599"),
+        ("1212", "connection refused (nothing listening)"),
+        ("1050", "request timed out"),
+    ],
+)
+def test_errors_are_named_as_http_says_them(code: str, words: str) -> None:
+    assert k6.describe_error_code(code) == words
+
+
+def test_an_http_answer_is_keyed_by_its_status_not_by_k6s_code() -> None:
+    from stackaudit.runtime.load.samples import error_key
+
+    assert error_key({"status": "404", "error_code": "1404"}) == "http 404"
+    assert error_key({"status": "0", "error_code": "1212"}) == "1212"
+    assert error_key({"status": "0"}) == "no answer"
 
 
 def test_segments_cover_the_whole_test() -> None:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import http.server
+import os
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -154,3 +157,92 @@ def test_prometheus_window_and_dead_source(prometheus_url: str, tmp_path: Path) 
 def test_reading_is_plain_data() -> None:
     r = Reading("redis", "cache hit ratio", 0.5, "ratio", Verdict.WASTEFUL, "x")
     assert r.verdict == "wasteful"
+
+
+@pytest.mark.redis
+def test_missing_postgres_driver_names_the_extra_and_keeps_redis(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """psycopg not installed (its import fails, as on a bare install): one source fails, the
+    other's readings stay, and the message says which extra to install."""
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # makes `import psycopg` raise ImportError
+    traffic = threading.Thread(target=_traffic, args=(redis_url, 170, 30))
+    traffic.start()
+    report = sample(
+        Targets(redis=redis_url, postgres="postgresql://u@127.0.0.1:1/db"),
+        0.3,
+        0.15,
+        "peak",
+        _sleep_until(traffic),
+    )
+    assert any("pip install 'stackaudit[postgres]'" in e for e in report.errors), report.errors
+    names = {r.name for r in report.readings}
+    assert "cache hit ratio" in names and not any(r.source == "postgres" for r in report.readings)
+
+
+def _sleep_until(worker: threading.Thread) -> Callable[[float], None]:
+    def sleep(seconds: float) -> None:
+        worker.join()
+        time.sleep(seconds)
+
+    return sleep
+
+
+@pytest.mark.redis
+def test_idle_window_is_too_little_traffic_not_peak(redis_url: str) -> None:
+    _traffic(redis_url, 500, 500)  # lifetime counters full of lookups, the window idle
+    report = sample(Targets(redis=redis_url, queues=()), 0.2, 0.1, "peak")
+    ratio = next(r for r in report.readings if r.name == "cache hit ratio")
+    assert ratio.value is None and ratio.verdict is Verdict.TOO_LITTLE_TRAFFIC
+    assert "too little traffic" in ratio.detail and "cumulative" not in ratio.detail
+    assert report.label == "too little traffic" and report.label_note and "idle" in report.label_note
+    assert not to_evidence(report, "proj")
+
+
+@pytest.mark.redis
+def test_busy_window_keeps_its_peak_label(redis_url: str) -> None:
+    traffic = threading.Thread(target=_traffic, args=(redis_url, 170, 30))
+    traffic.start()
+    report = sample(Targets(redis=redis_url, queues=()), 0.2, 0.1, "peak", _sleep_until(traffic))
+    rate = next(r for r in report.readings if r.name == "cache lookups per second")
+    ratio = next(r for r in report.readings if r.name == "cache hit ratio")
+    assert rate.value is not None and rate.value >= 1 and report.label == "peak"
+    assert ratio.value == pytest.approx(0.85, abs=0.02)
+
+
+def test_metrics_cli_without_psycopg_exits_0_with_redis_readings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    redis_url = os.environ.get("STACKAUDIT_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs STACKAUDIT_TEST_REDIS_URL")
+    import typer
+    from typer.testing import CliRunner
+
+    from stackaudit.commands import metrics as metrics_cmd
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    app = typer.Typer()
+    metrics_cmd.register(app)
+    app.command("noop")(lambda: None)
+    res = CliRunner().invoke(
+        app,
+        [
+            "metrics",
+            "--redis",
+            redis_url,
+            "--postgres",
+            "postgresql://u@127.0.0.1:1/db",
+            "--window",
+            "0.2",
+            "--interval",
+            "0.1",
+            "--format",
+            "json",
+            "--db",
+            f"sqlite:///{tmp_path / 'm.db'}",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "stackaudit[postgres]" in res.output and "internal error" not in res.output
+    assert '"source": "redis"' in res.output

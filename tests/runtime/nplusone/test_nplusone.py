@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import ForeignKey, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
 
-from stackaudit.runtime.nplusone.capture import Capture, QueryEvent, recording
-from stackaudit.runtime.nplusone.detect import detect
+from stackaudit.runtime.nplusone.capture import CallSite, Capture, QueryEvent, recording
+from stackaudit.runtime.nplusone.detect import detect, detect_in_tests
 from stackaudit.runtime.nplusone.fingerprint import normalise_sql, sql_fingerprint
 
 HERE = str(Path(__file__).resolve())
@@ -121,3 +121,43 @@ def test_psycopg_statements_are_captured(pg_url: str) -> None:
             cur.execute("SELECT %s::int + 1", (i,))
     assert len(rec.events) == 6
     assert len({e.fingerprint for e in rec.events}) == 1
+
+
+def _test_events(
+    count: int, ms: float, *, same: bool = True, setup: bool = False, path: str = "/app/shop/views.py"
+) -> list[QueryEvent]:
+    site = CallSite(path, 7, "order_names")
+    entry = CallSite("/app/tests/test_shop.py", 3, "test_names")
+    source = QueryEvent("SELECT * FROM orders", "src", 0.5, site, entry, setup, False)
+    loop = [
+        QueryEvent("SELECT name FROM customers WHERE id = ?", "fp", ms, site, entry, setup, same)
+        for _ in range(count)
+    ]
+    return [source, *loop]
+
+
+def test_sixty_queries_in_13_ms_are_an_n_plus_one_in_tests() -> None:
+    events = _test_events(60, 13 / 60)
+    assert not detect(events, "t", min_repeats=5, min_total_ms=50)  # the request threshold missed it
+    (found,) = detect_in_tests(events, "t")
+    assert found.count == 60 and found.total_ms == pytest.approx(13)
+
+
+def test_tests_mode_ignores_setup_test_code_writes_and_separate_calls() -> None:
+    assert not detect_in_tests(_test_events(60, 1.0, setup=True), "t")
+    assert not detect_in_tests(_test_events(60, 1.0, path="/app/tests/factories.py"), "t")
+    assert not detect_in_tests(_test_events(60, 1.0, same=False), "t")  # the test's own loop
+    inserts = [
+        QueryEvent(
+            "INSERT INTO t VALUES (?)",
+            "ins",
+            1.0,
+            CallSite("/app/shop/seed.py", 1, "seed"),
+            None,
+            False,
+            True,
+        )
+        for _ in range(60)
+    ]
+    assert not detect_in_tests(inserts, "t")
+    assert not detect_in_tests(_test_events(9, 5.0), "t")  # fewer than 10 repeats

@@ -47,6 +47,14 @@ class LoadConfig(Section):
     max_vus: int = Field(default=500, ge=1)  # upper bound of k6 VUs per step
     utilisation_knee: float = Field(default=0.70, gt=0, le=1)  # flag non-linear latency past this CPU
     stop_on_breach: bool = True  # stop a step run at the first step that breaks an SLO
+    # without any SLO, a run still fails (exit 1) above this error ratio; 1 turns it off
+    default_error_budget: float = Field(default=0.05, ge=0, le=1)
+    knee_min_rise: float = Field(default=0.5, gt=0)  # a knee needs p95 up 50 % over the flat steps
+    knee_min_rise_ms: float = Field(default=5.0, ge=0)  # ... and up at least this many ms
+    # soak drift that fails the run (exit 1): the whole CI of the slope must exceed these
+    soak_max_p95_drift_ms_per_min: float = Field(default=5.0, gt=0)
+    soak_max_error_drift_per_min: float = Field(default=0.005, gt=0)  # error ratio per minute
+    soak_max_rss_drift_mib_per_min: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="after")
     def _range(self) -> Self:
@@ -56,8 +64,10 @@ class LoadConfig(Section):
 
 
 class NPlusOneConfig(Section):
-    min_repeats: int = 5
+    min_repeats: int = 5  # requests (middleware): Sentry's thresholds
     min_total_ms: float = 50.0
+    test_min_repeats: int = Field(default=10, ge=2)  # pytest runs: the repeat count decides ...
+    test_min_total_ms: float = Field(default=1.0, ge=0)  # ... the duration is secondary
 
 
 class RegressionConfig(Section):

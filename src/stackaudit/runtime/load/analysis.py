@@ -9,9 +9,10 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from kneed import KneeLocator
+from hdrh.histogram import HdrHistogram
 from scipy import stats
 
+from stackaudit.runtime.load import knee
 from stackaudit.runtime.load.model import Cost, EndpointStep, LoadPlan, StepResult, StepSpec, Trend
 from stackaudit.runtime.load.samples import SampleSet, latency
 
@@ -25,6 +26,7 @@ class StepContext:
     cores: float = 1.0
     problems: tuple[str, ...] = ()
     partial: bool = False
+    incomplete: str | None = None  # why the step is not a measurement
 
 
 def step_result(plan: LoadPlan, samples: SampleSet, ctx: StepContext) -> StepResult:
@@ -51,6 +53,7 @@ def step_result(plan: LoadPlan, samples: SampleSet, ctx: StepContext) -> StepRes
                 errors=bad,
             )
         )
+    low, high = p95_interval(samples.hists.get((step, "all")))
     util = None
     if ctx.cpu_seconds is not None:
         util = round(ctx.cpu_seconds / seconds / ctx.cores, 4)
@@ -72,19 +75,15 @@ def step_result(plan: LoadPlan, samples: SampleSet, ctx: StepContext) -> StepRes
         cpu_utilisation=util,
         partial=ctx.partial,
         problems=ctx.problems,
+        p95_low_ms=low,
+        p95_high_ms=high,
+        peak_vus=samples.peak_vus.get(step, 0),
     )
 
 
 def find_knee(steps: Sequence[StepResult]) -> float | None:
-    """Kneedle (convex, increasing) on p95 against offered load; None below 3 usable steps."""
-    points = [(s.offered_rps, s.p95_ms) for s in steps if s.requests > 0]
-    if len(points) < 3:
-        return None
-    xs, ys = zip(*points, strict=True)
-    if max(ys) <= min(ys):
-        return None
-    locator = KneeLocator(list(xs), list(ys), curve="convex", direction="increasing", online=True)
-    return float(locator.knee) if locator.knee is not None else None
+    """The knee in req/s, only where the curve bends (``knee.find``); None otherwise."""
+    return knee.find(steps).knee_rps
 
 
 def flag_nonlinear(steps: Sequence[StepResult], knee_utilisation: float) -> tuple[StepResult, ...]:
@@ -167,7 +166,21 @@ def soak_trends(samples: SampleSet, rss: Sequence[tuple[float, int]]) -> tuple[T
 
 
 def cost(cpu_seconds: float | None, requests: int, price: float, currency: str) -> Cost | None:
+    """CPU per request; a money figure only when a price is set (never "0 USD")."""
     if cpu_seconds is None or requests <= 0:
         return None
     per = cpu_seconds / requests
+    if price <= 0:
+        return Cost(round(cpu_seconds, 4), requests, per, 0.0, None, None, currency)
     return Cost(round(cpu_seconds, 4), requests, per, price, per * price, per * price * 1e6, currency)
+
+
+def p95_interval(hist: HdrHistogram | None) -> tuple[float, float]:
+    """95 % CI of the p95 from its order statistic: ranks n*0.95 +- 1.96*sqrt(n*0.95*0.05)."""
+    if hist is None or hist.get_total_count() == 0:
+        return 0.0, 0.0
+    n = hist.get_total_count()
+    half = 1.96 * math.sqrt(n * 0.95 * 0.05)
+    low = max(0.0, 100 * (n * 0.95 - half) / n)
+    high = min(100.0, 100 * (n * 0.95 + half) / n)
+    return hist.get_value_at_percentile(low) / 1000, hist.get_value_at_percentile(high) / 1000

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
+from http import HTTPStatus
 from pathlib import Path
 
 from stackaudit.runtime.load.model import K6Missing
@@ -34,30 +35,52 @@ EXIT_CODES: dict[int, str] = {
 OK_CODES = frozenset({0, 99})
 STDERR_TAIL = 600
 
-# k6 error_code tag (https://grafana.com/docs/k6/latest/javascript-api/error-codes/).
+# k6 error_code tag of a request that got no HTTP answer, in plain words
+# (https://grafana.com/docs/k6/latest/javascript-api/error-codes/).  Codes 1400-1599 are
+# 1000 + an HTTP status: those are named by the status itself (see describe_error_code).
 ERROR_CODES: dict[str, str] = {
-    "1000": "generic error (for example an answer that is not HTTP)",
-    "1010": "non-TCP network error",
+    "1000": "unknown error (for example an answer that is not HTTP)",
+    "1010": "network error outside TCP",
     "1020": "invalid URL",
-    "1050": "request timeout",
-    "1100": "DNS error",
-    "1101": "no IP for the host",
-    "1200": "TCP error",
-    "1201": "broken pipe on write",
-    "1202": "unknown TCP error",
-    "1210": "dial error",
-    "1211": "dial timeout",
-    "1212": "connection refused",
-    "1220": "connection reset by peer",
+    "1050": "request timed out",
+    "1100": "DNS lookup failed",
+    "1101": "the host name has no IP address",
+    "1110": "IP address blocked by k6's blacklist",
+    "1111": "host name blocked by k6's blacklist",
+    "1200": "TCP connection error",
+    "1201": "connection closed while sending (broken pipe)",
+    "1202": "error while sending the request",
+    "1210": "could not connect",
+    "1211": "connection attempt timed out",
+    "1212": "connection refused (nothing listening)",
+    "1213": "could not connect (unknown reason)",
+    "1220": "connection reset by the server",
     "1300": "TLS error",
-    "1400": "HTTP/1 protocol error (the answer is not HTTP)",
+    "1310": "TLS certificate from an unknown authority",
+    "1311": "TLS certificate does not match the host name",
     "1600": "HTTP/2 error",
+    "1610": "HTTP/2 connection closed by the server (GOAWAY)",
+    "1630": "HTTP/2 stream error",
+    "1650": "HTTP/2 connection error",
+    "1701": "the response body could not be decompressed",
+    "no answer": "no answer (connection failed)",
 }
+
+
+def status_text(status: int) -> str:
+    """ "404 Not Found": the status code and its reason phrase, as HTTP says it."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP status {status}"
 
 
 def describe_error_code(code: str) -> str:
     if code.startswith("http "):
-        return f"status {code[5:]}"
+        status = code[5:]
+        return status_text(int(status)) if status.isdigit() else f"HTTP status {status}"
+    if code.isdigit() and 1400 <= int(code) < 1600:
+        return status_text(int(code) - 1000)
     return ERROR_CODES.get(code, f"k6 error code {code}")
 
 

@@ -117,6 +117,21 @@ class StepResult:
     nonlinear: bool = False  # latency grows non-linearly past the utilisation knee
     partial: bool = False
     problems: tuple[str, ...] = ()
+    p95_low_ms: float = 0.0  # 95 % order-statistic CI of this step's p95 (its own noise)
+    p95_high_ms: float = 0.0
+    peak_vus: int = 0  # most k6 VUs in use during the step (0: not reported)
+
+
+@dataclass(frozen=True, slots=True)
+class Knee:
+    """The knee of p95 against offered load, or why there is none (``knee.find``)."""
+
+    knee_rps: float | None  # where Kneedle places the bend; None: no knee
+    bend_rps: float | None  # first step whose p95 left the flat region
+    flat_up_to_rps: float | None  # highest step still in the flat region
+    reason: str
+    backing: tuple[str, ...] = ()  # utilisation, drops, errors that back the bend
+    headroom: str | None = None  # when there is no knee
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +167,8 @@ class Cost:
     requests: int
     cpu_seconds_per_request: float
     price_per_cpu_second: float
-    cost_per_request: float
-    cost_per_million: float
+    cost_per_request: float | None  # None when no price is set (no "0 USD")
+    cost_per_million: float | None
     currency: str
 
 
@@ -164,10 +179,13 @@ class LoadReport:
     steps: tuple[StepResult, ...]
     verdicts: tuple[Verdict, ...]
     knee_rps: float | None
+    knee: Knee | None = None
     trends: tuple[Trend, ...] = ()
     cost: Cost | None = None
     repeats_p95_ms: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    repeats_started_at: tuple[float, ...] = ()  # epoch of each repeat's first request (gate pairing)
     segments: int = 1
     partial: bool = False
     problems: tuple[str, ...] = ()
     stopped_early: str | None = None
+    incomplete: str | None = None  # why the run is not a measurement (k6 crash, target down, cut short)

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -53,9 +54,11 @@ def _step(step: StepResult) -> dict[str, Any]:
         "achieved_rps": step.achieved_rps,
         "p50_ms": _ms(step.p50_ms),
         "p95_ms": _ms(step.p95_ms),
+        "p95_ci_ms": [_ms(step.p95_low_ms), _ms(step.p95_high_ms)],
         "p99_ms": _ms(step.p99_ms),
         "error_rate": round(step.error_rate, 6),
         "dropped": step.dropped,
+        "peak_vus": step.peak_vus,
         "requests": step.requests,
         "errors": step.errors,
         "cpu_seconds": step.cpu_seconds,
@@ -96,13 +99,16 @@ def to_dict(report: LoadReport) -> dict[str, Any]:
         "segments": report.segments,
         "partial": report.partial,
         "stopped_early": report.stopped_early,
+        "incomplete": report.incomplete,
         "problems": list(report.problems),
         "knee_rps": report.knee_rps,
+        "knee": asdict(report.knee) if report.knee is not None else None,
         "verdicts": [_verdict(v) for v in report.verdicts],
         "steps": [_step(s) for s in report.steps],
         "trends": [_trend(t) for t in report.trends],
         "cost": _cost(report.cost),
         "repeats_p95_ms": {k: list(v) for k, v in report.repeats_p95_ms.items()},
+        "repeats_started_at": list(report.repeats_started_at),
     }
 
 
@@ -110,29 +116,27 @@ def to_json(report: LoadReport) -> str:
     return json.dumps(to_dict(report), indent=2, sort_keys=False) + "\n"
 
 
+_COLUMNS = ("#", "endpoint", "offer/s", "got/s", "p50", "p95", "p99", "errors", "drop", "cpu")
+
+
 def _steps_table(report: LoadReport) -> Table:
-    table = Table(title=f"load {report.mode.value} on {escape(report.target)}")
-    for name in (
-        "step",
-        "endpoint",
-        "offered/s",
-        "achieved/s",
-        "p50 ms",
-        "p95 ms",
-        "p99 ms",
-        "errors",
-        "dropped",
-        "cpu",
-    ):
-        table.add_column(
-            name,
-            justify="left" if name == "endpoint" else "right",
-            overflow="fold",
-            min_width=12 if name == "endpoint" else None,
-        )
+    """Numeric columns never wrap nor vanish: only the endpoint column folds, so an
+    80-column CI log keeps every column, ``cpu`` included."""
+    table = Table(
+        title=f"load {report.mode.value} on {escape(report.target)}",
+        caption="latency in ms; offer/s: offered req/s, got/s: achieved",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name in _COLUMNS:
+        if name == "endpoint":
+            table.add_column(name, justify="left", overflow="fold", min_width=6, ratio=1)
+        else:
+            table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for s in report.steps:
         cpu = f"{s.cpu_utilisation:.0%}" if s.cpu_utilisation is not None else "-"
         mark = " [red]non-linear[/red]" if s.nonlinear else ""
+        mark += " [yellow]incomplete[/yellow]" if s.partial else ""
         table.add_row(
             str(s.index),
             "[b]all[/b]" + mark,
@@ -162,11 +166,29 @@ def _steps_table(report: LoadReport) -> Table:
     return table
 
 
+def _knee_line(report: LoadReport) -> str:
+    k = report.knee
+    if k is None:
+        return "knee of p95 against offered load: not judged"
+    if k.knee_rps is not None:
+        return f"knee of p95 against offered load: {k.knee_rps:g} req/s ({escape(k.reason)})"
+    extra = f"; {escape(k.headroom)}" if k.headroom else ""
+    return f"knee of p95 against offered load: none - {escape(k.reason)}{extra}"
+
+
+def _cost_line(c: Cost) -> str:
+    line = f"cost: {c.cpu_seconds_per_request * 1000:.3f} CPU-ms per request"
+    if c.cost_per_million is None:
+        return line + " (set load.cpu_second_price for a money figure)"
+    return line + f", {c.cost_per_million:.4g} {escape(c.currency)} per million requests"
+
+
 def render(report: LoadReport, console: Console) -> None:
     console.print(_steps_table(report))
-    if report.mode is Mode.STEP:
-        knee = f"{report.knee_rps:g} req/s" if report.knee_rps is not None else "not found"
-        console.print(f"knee of p95 against offered load: {knee}")
+    if report.incomplete is not None:
+        console.print(f"[red]INCOMPLETE run[/red]: {escape(report.incomplete)} - no verdict, knee or cost")
+    elif report.mode is Mode.STEP:
+        console.print(_knee_line(report))
     for v in report.verdicts:
         tag = "[green]PASS[/green]" if v.passed else "[red]FAIL[/red]"
         console.print(f"{tag} {escape(v.slo)} ({escape(v.endpoint)}): {escape(v.summary)}")
@@ -177,11 +199,7 @@ def render(report: LoadReport, console: Console) -> None:
             f"(95 % CI {t.low:.4g}..{t.high:.4g}, p={t.p_value:.3g})"
         )
     if report.cost is not None:
-        c = report.cost
-        console.print(
-            f"cost: {c.cpu_seconds_per_request * 1000:.3f} CPU-ms per request, "
-            f"{c.cost_per_million:.4g} {escape(c.currency)} per million requests"
-        )
+        console.print(_cost_line(report.cost))
     if report.stopped_early:
         console.print(f"stopped early: {escape(report.stopped_early)}")
     for p in report.problems:

@@ -31,7 +31,7 @@ DIGITS = 3
 WINDOW_HIGHEST_US = 600_000_000
 WINDOW_DIGITS = 2
 _TIME = re.compile(r"^([0-9T:-]+)(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")
-_WANTED = ('"http_req_duration"', '"http_req_failed"', '"dropped_iterations"', '"journey_')
+_WANTED = ('"http_req_duration"', '"http_req_failed"', '"dropped_iterations"', '"journey_', '"vus"')
 
 
 def new_histogram(window: bool = False) -> HdrHistogram:
@@ -72,6 +72,7 @@ class SampleSet:
     windows: dict[int, HdrHistogram] = field(default_factory=dict)
     window_requests: Counter[int] = field(default_factory=Counter)
     window_errors: Counter[int] = field(default_factory=Counter)
+    peak_vus: dict[str, int] = field(default_factory=dict)
     first_ts: dict[str, float] = field(default_factory=dict)
     last_ts: dict[str, float] = field(default_factory=dict)
     bad_lines: int = 0
@@ -107,7 +108,11 @@ class SampleSet:
             self.errors[(step, "all")] += 1
             self.errors[(step, f"ep:{tags.get('ep', '?')}")] += 1
             self.window_errors[self._window(ts)] += 1
-            self.error_codes[tags.get("error_code") or f"http {tags.get('status', '?')}"] += 1
+            self.error_codes[error_key(tags)] += 1
+        elif metric == "vus":  # k6 reports VUs in use once a second, untagged by step
+            started = [s for s, t in self.first_ts.items() if t <= ts + 1]
+            run = max(started, key=lambda s: self.first_ts[s]) if started else "0"
+            self.peak_vus[run] = max(self.peak_vus.get(run, 0), int(value))
         elif metric == "dropped_iterations":
             self.dropped[step] += int(value)
         elif metric == "journey_duration":
@@ -136,10 +141,20 @@ class SampleSet:
         for step, ts in other.last_ts.items():
             self.last_ts[step] = max(self.last_ts.get(step, ts), ts)
         self.bad_lines += other.bad_lines
+        for step, vus in other.peak_vus.items():
+            self.peak_vus[step] = max(self.peak_vus.get(step, 0), vus)
 
     def steps(self) -> list[str]:
         seen = {s for s, _ in self.requests} | set(self.dropped)
         return sorted(seen, key=lambda s: (len(s), s))
+
+
+def error_key(tags: dict[str, str]) -> str:
+    """An HTTP answer is keyed by its status ("http 404"); no answer by k6's error code."""
+    status = tags.get("status", "")
+    if status and status != "0":
+        return f"http {status}"
+    return tags.get("error_code") or "no answer"
 
 
 def _scenario_step(scenario: str) -> str:

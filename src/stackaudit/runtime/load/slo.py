@@ -22,12 +22,32 @@ def parse_endpoint(text: str, key: str) -> Endpoint:
     return Endpoint(name=f"{method} {path}", method=method, path=path)
 
 
-def check_target(url: str) -> str:
-    """The base URL without a trailing slash; only http(s) with a host is accepted."""
+def split_target(url: str) -> tuple[str, str]:
+    """(origin, request target) of ``url``, both exactly as typed.
+
+    The origin is ``scheme://host[:port]`` (IPv6 hosts keep their brackets); the request
+    target is the rest up to the fragment (a fragment is never sent over HTTP): path,
+    query string and percent-escapes are passed through untouched, never re-encoded nor
+    cut by length arithmetic.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PlanError(f"--target: {url!r} is not an http(s) URL with a host")
-    return url.rstrip("/")
+    head = url.index("//") + 2
+    end = head + len(parts.netloc)
+    origin = url[:end]
+    rest = url[end:].split("#", 1)[0]
+    return origin, rest
+
+
+def check_target(url: str) -> str:
+    """The base URL without a trailing slash on its path; only http(s) with a host is accepted.
+
+    The query string and escapes stay as typed (a trailing slash is dropped only from the path).
+    """
+    origin, rest = split_target(url)
+    path, mark, query = rest.partition("?")
+    return origin + path.rstrip("/") + mark + query
 
 
 def validate_slos(slos: Mapping[str, SLOConfig]) -> None:
@@ -68,9 +88,17 @@ def build_plan(target: str, slos: Mapping[str, SLOConfig], load: LoadConfig) -> 
             ids = tuple(intern(s, f"slo.{name}.steps[{i}]") for i, s in enumerate(slo.steps))
             flows.append(Flow(name, ids, slo.weight, is_journey=True))
     if not flows:
-        path = urlsplit(base).path or "/"
-        base = base[: len(base) - len(urlsplit(base).path)] if urlsplit(base).path else base
-        flows.append(Flow("default", (intern(f"GET {path}", "--target"),), 1.0))
+        origin, rest = split_target(target)
+        request = rest if rest.startswith("/") else "/" + rest
+        path = request.partition("?")[0]
+        endpoints.append(Endpoint(name=f"GET {path}", method="GET", path=request))
+        flows.append(Flow("default", (0,), 1.0))
+        base = origin
+    elif "?" in base:
+        raise PlanError(
+            "--target: with SLOs the target is a base URL; put the query string in the SLO's "
+            'endpoint ("GET /orders?page=2")'
+        )
     return LoadPlan(base, tuple(endpoints), tuple(flows), load.request_timeout_s, load.max_vus)
 
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from stackaudit.config.sections.runtime import SLOConfig
+from stackaudit.config.sections.runtime import LoadConfig, SLOConfig
 from stackaudit.model import Evidence, EvidenceKind, Severity
-from stackaudit.runtime.load.model import LoadPlan, Mode, StepResult, Verdict
+from stackaudit.runtime.load.model import LoadPlan, Mode, StepResult, Trend, Verdict
 from stackaudit.runtime.load.samples import SampleSet, latency
 
 
@@ -144,6 +144,48 @@ def verdicts(
     return tuple(out)
 
 
+_DRIFT_LIMITS = (
+    ("p95_ms", "soak_max_p95_drift_ms_per_min", 1.0, "ms"),
+    ("error_rate", "soak_max_error_drift_per_min", 1.0, ""),
+    ("rss_bytes", "soak_max_rss_drift_mib_per_min", float(1 << 20), "MiB"),
+)
+
+
+def drift_verdicts(
+    plan: LoadPlan, trends: Sequence[Trend], load: LoadConfig, rate: float
+) -> tuple[Verdict, ...]:
+    """A soak trend whose whole 95 % CI of the slope exceeds the configured rate per minute
+    fails the run; a trend within it passes.  Both are stored as evidence."""
+    label = plan.endpoints[0].name if len(plan.endpoints) == 1 else "all endpoints"
+    out = []
+    for trend in trends:
+        limit_key = next((lim for metric, lim, _, _ in _DRIFT_LIMITS if metric == trend.metric), None)
+        if limit_key is None:
+            continue
+        scale, unit = next((sc, u) for m, _, sc, u in _DRIFT_LIMITS if m == trend.metric)
+        limit = float(getattr(load, limit_key))
+        low, slope = trend.low * 60 / scale, trend.slope * 60 / scale
+        failed = trend.drifting and low > limit
+        words = "drifting" if failed else "within the limit"
+        summary = (
+            f"soak {trend.metric} {words}: {slope:+.3g} {unit}/min (95 % CI from {low:+.3g}) "
+            f"against a limit of {limit:g} {unit}/min, at {rate:g} req/s"
+        ).replace("  ", " ")
+        measured = {"slope_per_min": slope, "ci_low_per_min": low, "p_value": trend.p_value}
+        out.append(
+            Verdict(
+                f"soak drift {trend.metric}",
+                label,
+                not failed,
+                rate,
+                measured,
+                {"max_per_min": limit},
+                summary,
+            )
+        )
+    return tuple(out)
+
+
 def severity(verdict: Verdict) -> Severity:
     if verdict.passed:
         return Severity.INFO
@@ -153,7 +195,7 @@ def severity(verdict: Verdict) -> Severity:
         if k in verdict.targets and verdict.targets[k] > 0
     ]
     budget = verdict.targets.get("error_budget", 0.0)
-    errors_bad = verdict.measured["error_rate"] > max(5 * budget, 0.05)
+    errors_bad = verdict.measured.get("error_rate", 0.0) > max(5 * budget, 0.05)
     return Severity.HIGH if errors_bad or any(r >= 2 for r in ratios) else Severity.MEDIUM
 
 
@@ -172,3 +214,17 @@ def to_evidence(verdict_list: Sequence[Verdict], target: str, project: str = "")
         )
         for v in verdict_list
     ]
+
+
+def incomplete_evidence(reason: str, target: str, project: str = "") -> Evidence:
+    """The record of a run that failed: never a measurement, so no endpoint nor location
+    (it joins no finding) and severity info; ``data_json`` says ``incomplete``."""
+    return Evidence(
+        kind=EvidenceKind.LOAD,
+        summary=f"incomplete load run on {target}: {reason}",
+        severity=Severity.INFO,
+        recorded_at=datetime.now(UTC),
+        source=f"stackaudit load {target}",
+        data_json=json.dumps({"incomplete": True, "reason": reason, "target": target}, sort_keys=True),
+        project=project,
+    )

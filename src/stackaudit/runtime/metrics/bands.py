@@ -14,6 +14,7 @@ class Verdict(StrEnum):
     OK = "ok"
     HIGH = "high"  # a pool or connection limit close to exhaustion
     NO_DATA = "no-data"
+    TOO_LITTLE_TRAFFIC = "too-little-traffic"  # the window saw too few lookups to judge a ratio
 
 
 # (lower bound inclusive, verdict, explanation), checked from the top.

@@ -22,6 +22,7 @@ EVIDENCE_SEVERITY: dict[Verdict, Severity | None] = {
     Verdict.TARGET: None,
     Verdict.OK: None,
     Verdict.NO_DATA: None,
+    Verdict.TOO_LITTLE_TRAFFIC: None,
 }
 
 
@@ -39,6 +40,7 @@ def to_json(report: MetricsReport) -> str:
     data = {
         "schema_version": "1.0",
         "label": report.label,
+        "label_note": report.label_note,
         "window_s": report.window_s,
         "samples": report.samples,
         "partial": bool(report.errors),
@@ -67,6 +69,8 @@ def print_terminal(report: MetricsReport, console: Console) -> None:
             escape(r.source), escape(r.name), show(r.value, r.unit), r.verdict.value, escape(r.detail)
         )
     console.print(table)
+    if report.label_note:
+        console.print(f"[yellow]label:[/] {escape(report.label_note)}")
     for error in report.errors:
         console.print(f"[yellow]not sampled:[/] {escape(error)}")
 

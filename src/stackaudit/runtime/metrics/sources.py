@@ -23,7 +23,19 @@ class Snapshot:
     values: dict[str, float]
 
 
+def _driver(module: str, source: str, extra: str) -> object:
+    """Import a source's driver; a missing one is a SourceError naming what to install,
+    so the other sources' readings are kept."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise SourceError(f"{source}: the {module} driver is not installed: pip install '{extra}'") from None
+
+
 def redis_snapshot(url: str, queues: Sequence[str]) -> Snapshot:
+    _driver("redis", f"redis {_safe_url(url)}", "redis>=5")
     import redis
 
     try:
@@ -54,6 +66,7 @@ def redis_snapshot(url: str, queues: Sequence[str]) -> Snapshot:
 _PG_QUERIES = {
     "blks_hit": "SELECT coalesce(sum(blks_hit), 0) FROM pg_stat_database",
     "blks_read": "SELECT coalesce(sum(blks_read), 0) FROM pg_stat_database",
+    "xacts": "SELECT coalesce(sum(xact_commit + xact_rollback), 0) FROM pg_stat_database",
     "connections": "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'",
     "max_connections": "SELECT setting::float FROM pg_settings WHERE name = 'max_connections'",
     "waiting": "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
@@ -61,6 +74,7 @@ _PG_QUERIES = {
 
 
 def postgres_snapshot(url: str) -> Snapshot:
+    _driver("psycopg", f"postgres {_safe_url(url)}", "stackaudit[postgres]")
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)

@@ -36,12 +36,67 @@ class QueryEvent:
     fingerprint: str
     duration_ms: float
     site: CallSite | None
+    # where the unit of work was entered from: the outermost non-library frame (in a test,
+    # the test's own line that led to the query)
+    entry: CallSite | None = None
+    in_setup: bool = False  # issued under setUp / setUpTestData / tearDown (test data, not the code)
+    same_call: bool = False  # the site is the same live frame as the previous statement's: one loop
 
 
 @dataclass
 class Recorder:
     unit: str
     events: list[QueryEvent] = field(default_factory=list)
+    last_frame: Any = None  # the previous statement's site frame (held, so identity is exact)
+
+
+# frames of test scaffolding: statements under them build or tear down test data
+SETUP_FUNCTIONS = frozenset(
+    {
+        "setUp",
+        "setUpClass",
+        "setUpTestData",
+        "tearDown",
+        "tearDownClass",
+        "asyncSetUp",
+        "asyncTearDown",
+        "_fixture_setup",
+        "_fixture_teardown",
+        "_pre_setup",
+        "_post_teardown",
+        "setup_method",
+        "teardown_method",
+        "setup_class",
+        "teardown_class",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StackFacts:
+    site: CallSite | None
+    site_frame: Any
+    entry: CallSite | None
+    in_setup: bool
+
+
+def stack_facts(prefixes: tuple[str, ...], skip: int = 2) -> StackFacts:
+    """One walk up the stack: the application site, the entry site and the setup flag."""
+    frame = sys._getframe(skip)
+    site: CallSite | None = None
+    site_frame: Any = None
+    entry: CallSite | None = None
+    in_setup = False
+    while frame is not None:
+        code = frame.f_code
+        in_setup = in_setup or code.co_name in SETUP_FUNCTIONS
+        if not code.co_filename.startswith(prefixes) and not code.co_filename.startswith("<"):
+            here = CallSite(code.co_filename, frame.f_lineno, code.co_qualname)
+            if site is None:
+                site, site_frame = here, frame
+            entry = here
+        frame = frame.f_back  # type: ignore[assignment]
+    return StackFacts(site, site_frame, entry, in_setup)
 
 
 _current: contextvars.ContextVar[Recorder | None] = contextvars.ContextVar(
@@ -78,9 +133,18 @@ class Capture:
         recorder = _current.get()
         if recorder is None:
             return
+        facts = stack_facts(self.prefixes, 3)
+        same = facts.site_frame is not None and facts.site_frame is recorder.last_frame
+        recorder.last_frame = facts.site_frame
         recorder.events.append(
             QueryEvent(
-                normalise_sql(sql), sql_fingerprint(sql), seconds * 1000.0, call_site(self.prefixes, 3)
+                normalise_sql(sql),
+                sql_fingerprint(sql),
+                seconds * 1000.0,
+                facts.site,
+                facts.entry,
+                facts.in_setup,
+                same,
             )
         )
 
@@ -222,3 +286,4 @@ def recording(unit: str) -> Iterator[Recorder]:
         yield recorder
     finally:
         _current.reset(token)
+        recorder.last_frame = None
