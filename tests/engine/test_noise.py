@@ -268,3 +268,21 @@ def test_turning_a_rule_off_fixes_nothing(tmp_path: Path) -> None:
     assert not reported("ruff.S105", Category.SECURITY, "tests/test_login.py", Config())
     assert reported("ruff.S105", Category.SECURITY, "app/login.py", Config())
     assert not reported("ruff.S101", Category.SECURITY, "app/login.py", Config())
+
+
+def test_one_secret_copied_into_several_files_is_one_leak() -> None:
+    """A browser key in a bundle, its minified copy and its source map: rotating it fixes all."""
+    key = RuleMeta(
+        id="secret.gcp-api-key", title="k", category=Category.SECURITY, severity=Severity.HIGH, doc="d"
+    )
+    copies = [
+        key.finding(
+            Location(p, 4), "Google Cloud API key", "AIza…sha256:1", properties=(("secret_hash", "sha256:1"),)
+        )
+        for p in ("static/timeline.js", "static/timeline.min.js", "static/timeline.js.map")
+    ]
+    other = key.finding(
+        Location("app.py", 1), "m", "AIza…sha256:2", properties=(("secret_hash", "sha256:2"),)
+    )
+    out = group([*copies, other])
+    assert sorted(f.prop("group_size") or "1" for f in out) == ["1", "3"]

@@ -94,12 +94,15 @@ def group_key(f: Finding) -> str | None:
     """The root cause a finding shares with others, or None when each finding is its own.
 
     Same package for known vulnerabilities; same manifest for dependencies no lock file
-    pins; same action for unpinned ``uses:``; same rule and call target for pattern
-    findings (a timeout missing on ``requests.get``). Data flows, secrets and sinks whose
-    input matters are each their own problem.
+    pins; same action for unpinned ``uses:``; the same secret value wherever it was copied;
+    same rule and call target for pattern findings (a timeout missing on ``requests.get``).
+    Data flows, distinct secrets and sinks whose input matters are each their own problem.
     """
     if f.vulnerability is not None:
         return f"package:{f.vulnerability.ecosystem}:{f.vulnerability.package.lower()}"
+    secret = f.prop("secret_hash")
+    if secret:  # one secret copied into several files (a bundle, its minified copy, a source map)
+        return f"secret:{secret}"  # is one leak: rotating it fixes every place
     if f.rule_id == "sca.unpinned-dependency":  # one cause: no lock file pins this manifest
         return f"manifest:{f.location.path}"
     if f.rule_id.endswith("unpinned-uses"):

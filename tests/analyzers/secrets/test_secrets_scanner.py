@@ -325,3 +325,16 @@ def test_notebook_cli_value_stops_at_the_escaped_newline() -> None:
     pw = rnd(ALNUM, 12)
     [match] = Scanner().scan(f'   "!sshpass -p {pw}\\n",\n', "notebook")
     assert match.value == pw
+
+
+def test_a_google_browser_key_in_client_side_code_is_low() -> None:
+    """Embedded in a page's script it is public by design; in server code it is a leak."""
+    from stackaudit.analyzers.secrets.findings import scanner_for, to_finding
+    from stackaudit.config.schema import Config
+
+    key = "AIza" + "SyB3kq9QwErTyUiOp4AsDfGhJkLzXcVbNmQ"
+    (match,) = scanner_for(Config()).scan(f'var apiKey = "{key}";\n', "javascript")
+    browser = to_finding(match, "static/js/timeline.js", "javascript")
+    server = to_finding(match, "app/settings.py", "python")
+    assert browser.severity.label == "low" and "referrer" in browser.message
+    assert server.severity > browser.severity

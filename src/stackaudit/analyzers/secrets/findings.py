@@ -46,6 +46,12 @@ def calibrated_severity(match: SecretMatch, path: str, context: CodeContext) -> 
     return match.severity
 
 
+# Keys made to be embedded in web pages (Google Maps/Places/Firebase web keys): found in files
+# served to browsers they are public by design, restricted by referrer; elsewhere a leak.
+_BROWSER_KEYS = frozenset({"secret.gcp-api-key"})
+_CLIENT_SIDE = frozenset({".js", ".mjs", ".cjs", ".map", ".jsx", ".tsx", ".vue", ".svelte", ".html", ".htm"})
+
+
 def settings_from(config: Config) -> ScanSettings:
     section = config.secrets
     return ScanSettings(PlaceholderPolicy.with_extra(section.extra_placeholders), section.min_entropy)
@@ -79,13 +85,17 @@ def to_finding(
 ) -> Finding:
     """Build the finding; message and snippet carry only the redacted value."""
     message = f"{match.rule.title} {match.redacted} ({match.verified}){where}"
+    severity = calibrated_severity(match, path, code_context(path, language))
+    if match.rule.id in _BROWSER_KEYS and PurePosixPath(path).suffix.lower() in _CLIENT_SIDE:
+        severity = Severity.LOW  # shipped to every browser by design: the risk is its restrictions
+        message += "; in client-side code a browser key is public: check its referrer and API restrictions"
     props = (("detector", match.rule.id), ("verified", match.verified), ("secret_hash", match.value_hash))
     context = code_context(path, language)
     return match.rule.finding(
         Location(path, match.line, match.column, match.end_line, match.end_column),
         message,
         match.snippet,
-        severity=calibrated_severity(match, path, context),
+        severity=severity,
         confidence=match.confidence,
         context=context,
         properties=(*props, *extra),
