@@ -115,7 +115,12 @@ class Interp:
         elif isinstance(instr, cfg.BindElement):
             seq = self.env.get(instr.slot, CLEAN)
             element = join_all(seq.items) if seq.items else Val(taints=flatten(seq), tag=_elem_tag(seq))
-            self.assign(instr.target, element, instr.node)
+            target = instr.target
+            if _enumerates(instr.node) and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+                self.assign(target.elts[0], CLEAN, instr.node)  # enumerate's index is a counter
+                self.assign(target.elts[1], element, instr.node)
+            else:
+                self.assign(target, element, instr.node)
         elif isinstance(instr, cfg.BindWith):
             value = self.expr(instr.item.context_expr)
             if instr.item.optional_vars is not None:
@@ -338,6 +343,12 @@ def _with_step(value: Val, location: Location, note: str) -> Val:
 
 def _as_load(target: ast.expr) -> ast.expr:
     return target
+
+
+def _enumerates(node: ast.AST) -> bool:
+    """``for i, x in enumerate(xs)``: the index is an int the loop counts, never input."""
+    it = getattr(node, "iter", None)
+    return isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate"
 
 
 def _elem_tag(seq: Val) -> str:

@@ -315,6 +315,16 @@ CLEANING_METHODS: dict[str, frozenset[int]] = {
     # Django Signer.unsign / itsdangerous: only what the server itself signed comes back
     "unsign": ALL_CWES,
     "unsign_object": ALL_CWES,
+    # SQLAlchemy column operators (``User.name.ilike(f"%{q}%")``) bind their operand as a query
+    # parameter: the expression they build carries no SQL text from it. (On a str, the same names
+    # return a bool, which carries no SQL either.)
+    **{
+        m: frozenset({SQL})
+        for m in (
+            "ilike like not_ilike not_like notilike notlike contains icontains startswith istartswith "
+            "endswith iendswith in_ not_in notin_ between regexp_match is_ is_not isnot"
+        ).split()
+    },
 }
 # Methods of an ORM query (``Model.objects.filter(...)``): what they yield is stored data, not this
 # request's input (the query's own sinks, raw()/extra(), are checked before).
