@@ -14,6 +14,7 @@ from stackaudit.analyzers.python.clients import classify
 from stackaudit.analyzers.python.deferred import emit_in
 from stackaudit.analyzers.python.family import Frame, Loop, RuleFamily
 from stackaudit.analyzers.python.names import (
+    chain_root,
     dotted,
     is_chunked_iterable,
     is_constant_iterable,
@@ -85,7 +86,8 @@ UNBOUNDED_CONCURRENCY = RuleMeta(
     Finds fan-out whose width is decided by the data: ``asyncio.gather(*[fetch(x) for x in
     items])`` (or a list of coroutines built that way) over a collection that is not a
     literal, and ``asyncio.create_task``/``ensure_future`` called once per message inside an
-    ``async for`` or ``while`` consumer loop, in a module that creates no
+    ``async for`` consumer loop or a ``while`` loop that awaits the next message
+    (``await queue.get()``, ``recv()``), in a module that creates no
     ``asyncio.Semaphore``/``BoundedSemaphore`` (a semaphore anywhere in the module is taken as
     the bound, since it usually lives in the coroutine being fanned out).
 
@@ -101,8 +103,10 @@ UNBOUNDED_CONCURRENCY = RuleMeta(
     process in fixed-size batches; or a fixed number of worker tasks reading an
     ``asyncio.Queue(maxsize=...)``. Coroutines that are direct calls on an httpx or aiohttp
     client (``client.get(u) for u in urls``) are not reported: the client's connection pool
-    (100 by default) bounds them. Executors without ``max_workers`` are reported by
-    ``scale.unbounded-queue``.
+    (100 by default) bounds them. Nor is a method called on each element
+    (``[p.start() for p in plugins]``) or a fan-out over a collection held on ``self``: that
+    is start-up or shut-down of objects the process manages, sized by configuration.
+    Executors without ``max_workers`` are reported by ``scale.unbounded-queue``.
     """,
 )
 
@@ -112,6 +116,10 @@ REQUEUE_EXPLICIT = frozenset({"nack", "reject", "basic_nack", "basic_reject"})
 DEAD_LETTER_WORDS = ("x-dead-letter", "x-death", "x-delivery-count", "dead_letter", "deadletter")
 GATHERS = frozenset({"asyncio.gather"})
 SPAWNS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+RECEIVE_METHODS = frozenset(
+    {"get", "recv", "receive", "read", "getone", "getmany", "get_message", "xread", "xreadgroup"}
+    | {"blpop", "brpop", "consume", "fetch", "receive_messages", "next", "__anext__"}
+)
 SEMAPHORES = frozenset(
     {"asyncio.Semaphore", "asyncio.BoundedSemaphore", "anyio.Semaphore", "anyio.CapacityLimiter"}
 )
@@ -217,7 +225,7 @@ class ResilienceRules(RuleFamily):
     def _data_comprehension(self, node: ast.expr) -> bool:
         if not isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
             return False
-        if isinstance(node.elt, ast.Call) and self._pooled(node.elt):
+        if isinstance(node.elt, ast.Call) and (self._pooled(node.elt) or _managed(node)):
             return False
         for gen in node.generators:
             it = self.walk.resolve(gen.iter)
@@ -243,7 +251,7 @@ class ResilienceRules(RuleFamily):
         for loop in reversed(self.walk.loops):
             if isinstance(loop.node, ast.AsyncFor):
                 return loop
-            if isinstance(loop.node, ast.While) and self.walk.in_async:
+            if isinstance(loop.node, ast.While) and self.walk.in_async and _receives(loop.node):
                 return loop
         return None
 
@@ -255,6 +263,30 @@ class ResilienceRules(RuleFamily):
         if not self._semaphore:
             for node, frame, what in self._fanouts:
                 emit_in(self.walk, UNBOUNDED_CONCURRENCY, node, frame, what)
+
+
+def _managed(node: ast.ListComp | ast.GeneratorExp | ast.SetComp) -> bool:
+    """``[p.start() for p in self.plugins]``: a method of each element, or a collection held on
+    ``self``/``cls``. That is a lifecycle fan-out over objects the process manages (plugins,
+    workers, connections), sized by configuration, not by incoming data."""
+    targets = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+    call = node.elt
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+        owner = call.func.value
+        if isinstance(owner, ast.Name) and owner.id in targets:
+            return True
+    roots = [chain_root(g.iter) for g in node.generators]
+    return all(isinstance(r, ast.Name) and r.id in {"self", "cls"} for r in roots)
+
+
+def _receives(loop: ast.AST) -> bool:
+    """A ``while`` loop that awaits the next message (``await queue.get()``, ``recv()`` …)."""
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and func.attr in RECEIVE_METHODS:
+                return True
+    return False
 
 
 def _drains(loop: ast.AST) -> bool:
