@@ -10,7 +10,7 @@ import ast
 
 from stackaudit.analyzers.python.family import RuleFamily
 from stackaudit.analyzers.python.names import dotted, has_splat
-from stackaudit.analyzers.python.orm import is_session
+from stackaudit.analyzers.python.orm import SESSION_NAMES, is_session
 from stackaudit.model import Category, CodeContext, Confidence, RuleMeta, Severity
 
 CLIENT_PER_REQUEST = RuleMeta(
@@ -181,12 +181,18 @@ class PerRequestRules(RuleFamily):
                 return True
         return False
 
+    def _session(self, recv: ast.expr) -> bool:
+        """An ORM session, by its constructor or, whatever built it (``with db_factory() as
+        db``), by a session-like name."""
+        name = (dotted(recv) or "").rsplit(".", 1)[-1].lower()
+        return is_session(self.walk, recv) or name in SESSION_NAMES
+
     def _write(self, node: ast.Call, func: ast.Attribute) -> None:
         loop = self.walk.data_loop()
         if loop is None:
             return
         method = func.attr
-        if method == "commit" and not node.args and is_session(self.walk, func.value):
+        if method == "commit" and not node.args and self._session(func.value):
             self.walk.emit(SINGLE_ROW_WRITES, node, "a commit per loop iteration", related=(loop.header,))
         elif method == "save" and isinstance(func.value, ast.Name) and func.value.id in loop.targets:
             self.walk.emit(
