@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from stackaudit.analyzers.python.clients import classify
+from stackaudit.analyzers.python.clients import Lib, classify
 from stackaudit.analyzers.python.deferred import emit_in
 from stackaudit.analyzers.python.family import Frame, RuleFamily
 from stackaudit.analyzers.python.names import dotted, keyword, string_value
@@ -58,6 +58,7 @@ NO_CIRCUIT_BREAKER = RuleMeta(
     """,
 )
 
+CLIENT_ROOTS = frozenset({"requests", "httpx", "aiohttp", "urllib", "urllib2", "boto3"})
 BREAKER_ROOTS = frozenset({"pybreaker", "aiobreaker", "purgatory", "circuitbreaker", "breaker_box"})
 
 
@@ -93,8 +94,8 @@ class BreakerRules(RuleFamily):
         if breaker or (name.startswith("tenacity.") and keyword(node, "stop") is not None):
             self._protected = True
         function = self.walk.function
-        if function is None:
-            return
+        if function is None or not self.walk.imports.roots & CLIENT_ROOTS:
+            return  # nothing imported that makes outbound calls: no dependency to track
         record = self._functions.get(id(function.node))
         if record is None:
             return
@@ -102,8 +103,8 @@ class BreakerRules(RuleFamily):
         if callee:
             record.calls.add(callee.removeprefix("self.").removeprefix("cls."))
         outbound = classify(self.walk, node)
-        if outbound is None:
-            return
+        if outbound is None or outbound.lib is Lib.SYNC_DB:
+            return  # a database is not what a breaker guards here (pools and timeouts do)
         local = outbound.client is not None and outbound.client.split(".", 1)[0] in function.assigns
         dep = self._host(node) if outbound.client is None or local else f"client {outbound.client}"
         if dep is not None:

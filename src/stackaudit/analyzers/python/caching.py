@@ -99,6 +99,7 @@ REDIS_CLIENTS = frozenset(
 )
 REDIS_TTL_KEYWORDS = ("ex", "px", "exat", "pxat", "keepttl")
 LOCK_METHODS = frozenset({"add", "lock", "setnx", "get_or_set"})
+CACHE_METHODS = LOCK_METHODS | {"get", "set", "expire", "pexpire", "expireat"}
 
 
 @dataclass(slots=True)
@@ -132,12 +133,12 @@ class CachingRules(RuleFamily):
 
     def on_call(self, node: ast.Call) -> None:
         func = node.func
+        if not isinstance(func, ast.Attribute) or func.attr not in CACHE_METHODS:
+            return
         function = self.walk.function
-        if function is None or not isinstance(func, ast.Attribute):
+        if function is None:
             return
         method = func.attr
-        if method not in {"get", "set", "expire", "pexpire", "expireat", *LOCK_METHODS}:
-            return
         kind = self._kind(func.value)
         if kind is None:
             return

@@ -8,6 +8,7 @@ for you (Celery ``autoretry_for``/``max_retries``, broker requeues) and ``asynci
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.python.clients import classify
@@ -20,7 +21,6 @@ from stackaudit.analyzers.python.names import (
     is_constant_iterable,
     is_none,
     keyword,
-    string_value,
 )
 from stackaudit.model import Category, Confidence, RuleMeta, Severity
 
@@ -113,7 +113,7 @@ UNBOUNDED_CONCURRENCY = RuleMeta(
 TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task"})
 REQUEUE_BY_DEFAULT = frozenset({"basic_nack", "basic_reject"})  # pika: requeue=True default
 REQUEUE_EXPLICIT = frozenset({"nack", "reject", "basic_nack", "basic_reject"})
-DEAD_LETTER_WORDS = ("x-dead-letter", "x-death", "x-delivery-count", "dead_letter", "deadletter")
+DEAD_LETTER = re.compile(r"(?i)x-dead-letter|x-death|x-delivery-count|dead_?letter")
 GATHERS = frozenset({"asyncio.gather"})
 SPAWNS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 RECEIVE_METHODS = frozenset(
@@ -140,7 +140,6 @@ class ResilienceRules(RuleFamily):
         super().__init__(walk)
         self._requeues: list[tuple[ast.Call, Frame | None, str]] = []
         self._fanouts: list[tuple[ast.Call, Frame | None, str]] = []
-        self._dead_letter = False
         self._semaphore = False
 
     # ---- Celery ----------------------------------------------------------------------------
@@ -203,15 +202,6 @@ class ResilienceRules(RuleFamily):
         elif func.attr in REQUEUE_BY_DEFAULT and requeue is None and len(node.args) < 3:
             self._requeues.append((node, self.walk.function, f"{func.attr}() requeues by default"))
 
-    def on_string(self, node: ast.Constant | ast.JoinedStr) -> None:
-        text = string_value(node) if isinstance(node, ast.Constant) else None
-        if text and any(word in text.lower() for word in DEAD_LETTER_WORDS):
-            self._dead_letter = True
-
-    def on_attribute(self, node: ast.Attribute) -> None:
-        if any(word in node.attr.lower() for word in DEAD_LETTER_WORDS):
-            self._dead_letter = True
-
     # ---- fan-out ---------------------------------------------------------------------------
     def _gather(self, node: ast.Call) -> None:
         for arg in node.args:
@@ -257,7 +247,7 @@ class ResilienceRules(RuleFamily):
 
     # ---- end of module -----------------------------------------------------------------------
     def finish(self) -> None:
-        if not self._dead_letter:
+        if self._requeues and not any(DEAD_LETTER.search(line) for line in self.walk.source.lines):
             for node, frame, what in self._requeues:
                 emit_in(self.walk, QUEUE_RETRY_UNBOUNDED, node, frame, f"{what} with no dead-letter queue")
         if not self._semaphore:
