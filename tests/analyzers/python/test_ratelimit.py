@@ -82,3 +82,18 @@ def test_a_global_limiter_anywhere_silences_the_rule(tmp_path: Path) -> None:
     )
     result = RateLimitAnalyzer().analyze_repo(RepoContext(project, files, Config(), is_git=False))
     assert result.findings == ()
+
+
+def test_a_module_that_does_not_parse_is_recorded_and_the_rest_analysed(tmp_path: Path) -> None:
+    project = ROOT / "positive" / "flask_app"
+    broken = tmp_path / "login_views.py"
+    broken.write_text("def login(:\n    pass\n")
+    files = (
+        SourceFile("auth.py", project / "auth.py", 1, "python"),
+        SourceFile("login_views.py", broken, 1, "python"),
+    )
+    result = RateLimitAnalyzer().analyze_repo(RepoContext(project, files, Config(), is_git=False))
+    assert [(n.path, n.reason.value, n.analyzer) for n in result.not_analysed] == [
+        ("login_views.py", "syntax-error", "rate-limit")
+    ]
+    assert {f.location.symbol for f in result.findings} == {"login", "forgot_password"}

@@ -18,7 +18,16 @@ from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, Sou
 from stackaudit.analyzers.python.family import Frame, RuleFamily
 from stackaudit.analyzers.python.names import dotted
 from stackaudit.analyzers.python.walker import Walk
-from stackaudit.model import Category, CodeContext, Confidence, Finding, RuleMeta, Severity
+from stackaudit.model import (
+    Category,
+    CodeContext,
+    Confidence,
+    Finding,
+    NotAnalysed,
+    NotAnalysedReason,
+    RuleMeta,
+    Severity,
+)
 
 NO_RATE_LIMIT_AUTH = RuleMeta(
     id="sec.no-rate-limit-auth",
@@ -275,12 +284,15 @@ class RateLimitAnalyzer(RepoAnalyzer):
         limited: set[str] = set()
         candidates: list[tuple[Finding, set[str]]] = []
         guard_trees: list[ast.Module] = []
+        skipped: list[NotAnalysed] = []
         for path, text in texts.items():
             has_limit, has_guard = bool(LIMIT_WORD.search(text)), bool(GUARD_TEXT.search(text))
             if not (has_limit or has_guard or CANDIDATE.search(text)):
                 continue
             tree = _parse(text, path)
             if tree is None:
+                reason = "does not parse: its handlers were not checked for a rate limit"
+                skipped.append(NotAnalysed(path, NotAnalysedReason.SYNTAX_ERROR, reason, self.name))
                 continue
             if has_limit:
                 limited |= _limited_symbols(tree)
@@ -294,7 +306,7 @@ class RateLimitAnalyzer(RepoAnalyzer):
             for f, refs in candidates
             if not (self._protected(refs, limited) or refs & guarded or _called_by_project(refs, texts))
         ]
-        return RepoResult(tuple(findings))
+        return RepoResult(tuple(findings), tuple(skipped))
 
     @staticmethod
     def _python_texts(files: tuple[SourceFile, ...]) -> dict[str, str]:
