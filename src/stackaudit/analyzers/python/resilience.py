@@ -48,7 +48,8 @@ QUEUE_RETRY_UNBOUNDED = RuleMeta(
       fixed ``default_retry_delay``, so all failed tasks come back in lock-step;
     * pika / kombu / aio-pika consumers that requeue a failed message
       (``basic_nack(tag)`` and ``basic_reject(tag)`` requeue by default,
-      ``requeue=True``, kombu ``message.requeue()``) in a module that declares no
+      ``requeue=True`` including aio-pika ``message.process(requeue=True)``, aio-pika
+      ``message.nack()`` which requeues by default, kombu ``message.requeue()``) in a module that declares no
       dead-letter exchange (``x-dead-letter-exchange``) and counts no deliveries
       (``x-death`` / ``x-delivery-count``).
 
@@ -112,7 +113,7 @@ UNBOUNDED_CONCURRENCY = RuleMeta(
 
 TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task"})
 REQUEUE_BY_DEFAULT = frozenset({"basic_nack", "basic_reject"})  # pika: requeue=True default
-REQUEUE_EXPLICIT = frozenset({"nack", "reject", "basic_nack", "basic_reject"})
+REQUEUE_EXPLICIT = frozenset({"nack", "reject", "basic_nack", "basic_reject", "process"})
 DEAD_LETTER = re.compile(r"(?i)x-dead-letter|x-death|x-delivery-count|dead_?letter")
 GATHERS = frozenset({"asyncio.gather"})
 SPAWNS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
@@ -193,14 +194,17 @@ class ResilienceRules(RuleFamily):
 
     def _requeue_call(self, node: ast.Call, func: ast.Attribute) -> None:
         requeue = keyword(node, "requeue")
-        if func.attr == "requeue" and not node.args and not node.keywords:
-            recv = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
-            if "message" in recv or recv in {"msg", "m"}:
-                self._requeues.append((node, self.walk.function, "message.requeue()"))
+        recv = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
+        on_message = "message" in recv or recv in {"msg", "m"}
+        if func.attr == "requeue" and not node.args and not node.keywords and on_message:
+            self._requeues.append((node, self.walk.function, "message.requeue()"))
         elif func.attr in REQUEUE_EXPLICIT and requeue is not None and _true(requeue.value):
             self._requeues.append((node, self.walk.function, f"{func.attr}(requeue=True)"))
         elif func.attr in REQUEUE_BY_DEFAULT and requeue is None and len(node.args) < 3:
             self._requeues.append((node, self.walk.function, f"{func.attr}() requeues by default"))
+        elif func.attr == "nack" and requeue is None and on_message and len(node.args) < 2:
+            # aio-pika: IncomingMessage.nack(multiple=False, requeue=True)
+            self._requeues.append((node, self.walk.function, "message.nack() requeues by default"))
 
     # ---- fan-out ---------------------------------------------------------------------------
     def _gather(self, node: ast.Call) -> None:
