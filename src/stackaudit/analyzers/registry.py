@@ -20,6 +20,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
     from stackaudit.analyzers.external.ruff import RuffAnalyzer
     from stackaudit.analyzers.external.zizmor import ZizmorAnalyzer
     from stackaudit.analyzers.migrations import MigrationsAnalyzer
+    from stackaudit.analyzers.python.ratelimit import RateLimitAnalyzer
     from stackaudit.analyzers.sca.analyzer import ScaAnalyzer
     from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
@@ -35,6 +36,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         TaintAnalyzer,
         AuditTrailAnalyzer,
         MigrationsAnalyzer,
+        RateLimitAnalyzer,
     )
 
 

@@ -6,11 +6,15 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult, NotAnalysable
+from stackaudit.analyzers.python.breaker import BreakerRules
+from stackaudit.analyzers.python.caching import CachingRules
 from stackaudit.analyzers.python.family import RuleFamily
 from stackaudit.analyzers.python.nplusone import NPlusOneRules
 from stackaudit.analyzers.python.outbound import OutboundRules
 from stackaudit.analyzers.python.pagination import PaginationRules
+from stackaudit.analyzers.python.perrequest import PerRequestRules
 from stackaudit.analyzers.python.queues import QueueRules
+from stackaudit.analyzers.python.resilience import ResilienceRules
 from stackaudit.analyzers.python.retry import RetryRules
 from stackaudit.analyzers.python.sql import SqlRules
 from stackaudit.analyzers.python.walker import Walk
@@ -24,6 +28,10 @@ FAMILIES: tuple[type[RuleFamily], ...] = (
     RetryRules,
     PaginationRules,
     SqlRules,
+    ResilienceRules,
+    PerRequestRules,
+    CachingRules,
+    BreakerRules,
 )
 
 
@@ -31,7 +39,7 @@ class PythonRulesAnalyzer(FileAnalyzer):
     """Performance, scalability and SQL rules for Python source (see each family's module)."""
 
     name: ClassVar[str] = "python-rules"
-    version: ClassVar[str] = "3"
+    version: ClassVar[str] = "4"
     languages: ClassVar[frozenset[str]] = frozenset({"python"})
     config_keys: ClassVar[tuple[str, ...] | None] = ()
     rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)
