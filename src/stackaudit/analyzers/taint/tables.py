@@ -320,10 +320,28 @@ CLEANING_METHODS: dict[str, frozenset[int]] = {
     # return a bool, which carries no SQL either.)
     **{
         m: frozenset({SQL})
-        for m in (
-            "ilike like not_ilike not_like notilike notlike contains icontains startswith istartswith "
-            "endswith iendswith in_ not_in notin_ between regexp_match is_ is_not isnot"
-        ).split()
+        for m in [
+            "ilike",
+            "like",
+            "not_ilike",
+            "not_like",
+            "notilike",
+            "notlike",
+            "contains",
+            "icontains",
+            "startswith",
+            "istartswith",
+            "endswith",
+            "iendswith",
+            "in_",
+            "not_in",
+            "notin_",
+            "between",
+            "regexp_match",
+            "is_",
+            "is_not",
+            "isnot",
+        ]
     },
 }
 # Methods of an ORM query (``Model.objects.filter(...)``): what they yield is stored data, not this
