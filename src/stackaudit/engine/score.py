@@ -153,6 +153,9 @@ def _workflow(finding: Finding, value: float, reasons: list[str]) -> float:
     if not facts:
         value -= 2
         reasons.append("the workflow references no secrets and its token is read-only")
+    if finding.rule_id.endswith("template-injection") and finding.prop("workflow_triggers") == "trusted":
+        value -= 3
+        reasons.append("triggered only by pushes, tags, schedules or manual runs: people with write access")
     action = finding.snippet.strip().removeprefix("uses:").strip()
     if finding.rule_id.endswith("unpinned-uses") and action.startswith(FIRST_PARTY_ACTIONS):
         value -= 1

@@ -21,6 +21,7 @@ from stackaudit.analyzers.external.zizmor import (
     skipped_by_zizmor,
     to_findings,
     workflow_holds,
+    workflow_triggers,
 )
 from stackaudit.analyzers.external.zizmor_audits import AUDITS
 from stackaudit.config.schema import Config
@@ -280,3 +281,22 @@ jobs:
 )
 def test_what_a_workflow_holds(text: str, holds: str) -> None:
     assert workflow_holds(text) == holds
+
+
+@pytest.mark.parametrize(
+    ("text", "triggers"),
+    [
+        ("on:\n  push:\n    branches: [main]\n    tags: ['v*']\n  workflow_dispatch:\n", "trusted"),
+        ("on: [push, schedule]\n", "trusted"),
+        ("on: release\n", "trusted"),
+        ("on:\n  pull_request:\n  push:\n", "untrusted"),
+        ("on: issue_comment\n", "untrusted"),
+        ("on: [pull_request_target]\n", "untrusted"),
+        ("name: x\n", "untrusted"),  # no trigger found: assume the worst
+        ("on: [\n", "untrusted"),
+    ],
+)
+def test_who_can_start_a_workflow(text: str, triggers: str) -> None:
+    """A template expansion in a workflow only pushes, tags and people with write access start
+    expands values those people control: it ranks lower (engine/score.py)."""
+    assert workflow_triggers(text) == triggers

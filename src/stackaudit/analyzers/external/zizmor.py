@@ -235,16 +235,56 @@ def workflow_holds(text: str) -> str:
     return ",".join(held) or "nothing"
 
 
+# Events whose payload someone without write access controls (a fork's branch name, an
+# issue title, a comment): an expression expanding them can carry an attacker's text.
+_UNTRUSTED_EVENTS = frozenset(
+    {
+        "pull_request",
+        "pull_request_target",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "issues",
+        "issue_comment",
+        "discussion",
+        "discussion_comment",
+        "workflow_run",
+        "fork",
+        "watch",
+        "gollum",
+        "merge_group",
+    }
+)
+
+
+def workflow_triggers(text: str) -> str:
+    """``trusted`` when every trigger is started by someone with write access (push, tags,
+    schedule, manual, release, a call from another workflow), else ``untrusted``."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return "untrusted"
+    on = data.get("on", data.get(True)) if isinstance(data, dict) else None  # YAML 1.1: on = True
+    events = {on} if isinstance(on, str) else set(on) if isinstance(on, list | dict) else set()
+    if not events or not all(isinstance(e, str) for e in events):
+        return "untrusted"
+    return "untrusted" if events & _UNTRUSTED_EVENTS else "trusted"
+
+
 def with_holdings(findings: Sequence[Finding], root: Path) -> list[Finding]:
-    """Add ``workflow_holds`` to the findings of workflow files (not of composite actions)."""
-    cache: dict[str, str] = {}
+    """Add ``workflow_holds`` and ``workflow_triggers`` to the findings of workflow files (not
+    of composite actions)."""
+    cache: dict[str, tuple[tuple[str, str], ...]] = {}
     out = []
     for f in findings:
         path = f.location.path
         if path.startswith(".github/workflows/"):
             if path not in cache:
-                cache[path] = workflow_holds(read_text(root / path))
-            f = dataclasses.replace(f, properties=(*f.properties, ("workflow_holds", cache[path])))
+                text = read_text(root / path)
+                cache[path] = (
+                    ("workflow_holds", workflow_holds(text)),
+                    ("workflow_triggers", workflow_triggers(text)),
+                )
+            f = dataclasses.replace(f, properties=(*f.properties, *cache[path]))
         out.append(f)
     return out
 
