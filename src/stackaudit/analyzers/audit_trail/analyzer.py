@@ -57,6 +57,8 @@ class EventPolicy:
         parts = plain.split(".")
         if plain.startswith(_AUDIT_ROOTS) and parts[-1] in _LOG_METHODS:
             return True
+        if parts[-1].startswith("log_") or parts[-1].endswith(("_log", "_logged")):
+            return True  # ``cfp.log_action(...)``, ``activity_log(...)``: the project's own audit API
         sends = {"send", "send_robust", "asend", "asend_robust", "emit"}
         if len(parts) >= 2 and parts[-1] in sends and _SIGNAL.search(parts[-2]):
             return True
@@ -220,7 +222,7 @@ class AuditTrailAnalyzer(RepoAnalyzer):
     """Authentication, admin and export handlers must leave an audit trail."""
 
     name: ClassVar[str] = "audit-trail"
-    version: ClassVar[str] = "1.1.0"
+    version: ClassVar[str] = "1.2.0"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     cpu_bound: ClassVar[bool] = True  # parses Python: a worker process of its own
 

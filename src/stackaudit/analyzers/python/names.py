@@ -91,12 +91,19 @@ def is_constant(node: ast.expr) -> bool:
     return False
 
 
+# A loop over a display of at most this many values runs a fixed, small number of times: one
+# query per item there is a handful of queries, not N+1 (judged false on real apps).
+FIXED_LOOP_MAX = 5
+
+
 def is_constant_iterable(node: ast.expr, resolve: Callable[[ast.expr], ast.expr] | None = None) -> bool:
     """A loop over literals (``("a", "b")``, ``range(3)``, ``"abc"``, a module constant's
     ``.items()``) is not data-driven. ``resolve`` follows names to their assigned values."""
     follow = resolve or (lambda n: n)
     node = follow(node)
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        if len(node.elts) <= FIXED_LOOP_MAX and not any(isinstance(e, ast.Starred) for e in node.elts):
+            return True  # ``for step in (self.info, self.profile)``: a handful of values, written out
         return all(is_constant(follow(elt)) for elt in node.elts)
     if isinstance(node, ast.Dict):
         return all(k is not None and is_constant(k) for k in node.keys)
