@@ -213,7 +213,9 @@ def run_audit(
             )
         )
         stage("owners", len(active))
-        owners = resolve_owners(root, [a.finding for a in active], disc.is_git)
+        active = rank(active)  # blame spends its budget on the top of the list
+        unowned = [a.finding for a in active if a.owner is None]  # earlier runs' owners stand
+        owners = resolve_owners(root, unowned, disc.is_git, commit=disc.commit)
         active = rank(with_owners(active, owners))
         rules_by_analyzer = {r.id: a.name for a in registry.all_analyzers() for r in a.rules}
         present = [f.fingerprint for f in findings]
