@@ -301,7 +301,11 @@ class Runner:
                 cached=cached,
             )
         )
-        if key and self.plan.cache is not None and result.cacheable and result.state == AnalyzerState.OK:
+        # A result cut short by a bound is cached too, its partial state and "not analysed"
+        # entries with it: the same inputs give the same honest answer at once (``--no-cache``
+        # re-runs it). A crash, a timeout of the whole analyzer or a skip is never cached.
+        cacheable_state = result.state in (AnalyzerState.OK, AnalyzerState.PARTIAL)
+        if key and self.plan.cache is not None and result.cacheable and cacheable_state:
             self.fresh[key] = cache.encode_repo(result)
 
     # -- the run -------------------------------------------------------------
