@@ -89,6 +89,9 @@ def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any) -> None:
         ("fixed", [_fixed(f) for f in result.fixed], None),
         ("gate", _gate(result.gate), None),
     ]
+    if result.runtime:  # the runtime evidence section, as in to_document
+        evidence = [{**_evidence(u.evidence), "joined_to": list(u.joined_to)} for u in result.runtime]
+        fields.append(("runtime_evidence", evidence, None))
     out.write("{\n")
     for number, (key, value, each) in enumerate(fields):
         out.write(f"  {json.dumps(key)}: ")
