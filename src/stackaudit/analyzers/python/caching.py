@@ -14,6 +14,7 @@ from stackaudit.analyzers.python.clients import constructor
 from stackaudit.analyzers.python.deferred import emit_in
 from stackaudit.analyzers.python.family import Frame, RuleFamily
 from stackaudit.analyzers.python.names import dotted, has_splat, is_none, keyword
+from stackaudit.analyzers.python.outbound import REDIS_CTORS
 from stackaudit.model import Category, CodeContext, Confidence, RuleMeta, Severity
 
 if TYPE_CHECKING:
@@ -85,18 +86,7 @@ CACHE_STAMPEDE = RuleMeta(
 )
 
 DJANGO_CACHES = ("django.core.cache.cache", "django.core.cache.caches")
-REDIS_CLIENTS = frozenset(
-    {
-        "redis.Redis",
-        "redis.StrictRedis",
-        "redis.from_url",
-        "redis.Redis.from_url",
-        "redis.StrictRedis.from_url",
-        "redis.asyncio.Redis",
-        "redis.asyncio.from_url",
-        "redis.client.Redis",
-    }
-)
+REDIS_CLIENTS = REDIS_CTORS  # one list of redis-py constructors (outbound.py)
 REDIS_TTL_KEYWORDS = ("ex", "px", "exat", "pxat", "keepttl")
 LOCK_METHODS = frozenset({"add", "lock", "setnx", "get_or_set"})
 CACHE_METHODS = LOCK_METHODS | {"get", "set", "expire", "pexpire", "expireat"}

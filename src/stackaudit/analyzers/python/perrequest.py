@@ -11,6 +11,7 @@ import ast
 from stackaudit.analyzers.python.family import RuleFamily
 from stackaudit.analyzers.python.names import dotted, has_splat
 from stackaudit.analyzers.python.orm import SESSION_NAMES, is_session
+from stackaudit.analyzers.python.outbound import REDIS_CTORS
 from stackaudit.model import Category, CodeContext, Confidence, RuleMeta, Severity
 
 CLIENT_PER_REQUEST = RuleMeta(
@@ -110,29 +111,25 @@ OFFSET_PAGINATION = RuleMeta(
     """,
 )
 
-CLIENT_FACTORIES = frozenset(
-    {
-        "requests.Session",
-        "requests.session",
-        "requests.sessions.Session",
-        "httpx.Client",
-        "httpx.AsyncClient",
-        "aiohttp.ClientSession",
-        "redis.Redis",
-        "redis.StrictRedis",
-        "redis.from_url",
-        "redis.Redis.from_url",
-        "redis.StrictRedis.from_url",
-        "redis.asyncio.Redis",
-        "redis.asyncio.from_url",
-        "sqlalchemy.create_engine",
-        "sqlalchemy.ext.asyncio.create_async_engine",
-        "pymongo.MongoClient",
-        "motor.motor_asyncio.AsyncIOMotorClient",
-        "elasticsearch.Elasticsearch",
-        "boto3.client",
-        "boto3.resource",
-    }
+CLIENT_FACTORIES = (
+    frozenset(
+        {
+            "requests.Session",
+            "requests.session",
+            "requests.sessions.Session",
+            "httpx.Client",
+            "httpx.AsyncClient",
+            "aiohttp.ClientSession",
+            "sqlalchemy.create_engine",
+            "sqlalchemy.ext.asyncio.create_async_engine",
+            "pymongo.MongoClient",
+            "motor.motor_asyncio.AsyncIOMotorClient",
+            "elasticsearch.Elasticsearch",
+            "boto3.client",
+            "boto3.resource",
+        }
+    )
+    | REDIS_CTORS
 )
 REQUEST_WORDS = ("request", "args", "GET", "query_params", "params")
 PAGE_WORDS = ("page", "offset", "skip", "start", "cursor")
