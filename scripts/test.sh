@@ -36,4 +36,6 @@ export STACKAUDIT_TEST_PG_URL STACKAUDIT_TEST_PG_ADMIN_URL STACKAUDIT_TEST_REDIS
 "$VENV/bin/ruff" format --check src tests bench
 "$VENV/bin/mypy"
 
-"$VENV/bin/python" -m pytest "$@"
+# Two workers: the suite is CPU-bound and these machines have two cores (STACKAUDIT_TEST_WORKERS=0
+# runs it in one process).
+"$VENV/bin/python" -m pytest -n "${STACKAUDIT_TEST_WORKERS:-2}" "$@"
