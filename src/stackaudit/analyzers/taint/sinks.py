@@ -181,9 +181,6 @@ def _wfile(it: Interp, args: CallArgs) -> bool:
     return isinstance(owner, ast.Attribute) and owner.attr == "wfile" and not sitectx.sends_non_html(it)
 
 
-_STATEMENTS = frozenset({"select", "insert", "update", "delete", "union", "exists", "values"})
-
-
 def _sql(it: Interp, args: CallArgs) -> bool:
     """``session.execute(select(User).filter_by(name=x))``: a SQLAlchemy statement binds its values."""
     node = args.node.args[0] if args.node.args else None
@@ -199,7 +196,7 @@ def _sql(it: Interp, args: CallArgs) -> bool:
     if not isinstance(node, ast.Call):
         return True
     qn = it.qualname(node.func) or ""
-    return not (qn.startswith("sqlalchemy") and qn.rsplit(".", 1)[-1] in _STATEMENTS)
+    return not (qn.startswith("sqlalchemy") and qn.rsplit(".", 1)[-1] in tb.SQL_STATEMENTS)
 
 
 def _html_declared(it: Interp, args: CallArgs) -> bool:

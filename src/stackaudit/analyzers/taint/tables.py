@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stackaudit.analyzers.taint.values import ALL_CWES
+from stackaudit.analyzers.taint.values import ALL_CWES, Val
 
 SQL, CMD, CODE, PATH, XSS, REDIRECT, SSRF = 89, 78, 94, 22, 79, 601, 918
 LDAP, XPATH, XXE, DESER, TRUST, HEADER = 90, 643, 611, 502, 501, 113
@@ -171,6 +171,21 @@ FUNCTION_SINKS: dict[str, Sink] = {
 }
 # Sink kinds whose call builds a response object (the route returns it; its body is checked here).
 RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file", "send_dir"})
+
+
+# The browser's own Referer (Flask ``request.referrer``, ``request.headers.get("Referer")``): a redirect
+# back to it returns the user to the page they came from; an attacker cannot set a victim's Referer to
+# a site the victim was not just on, so it is no open redirect (it stays a source for every other sink).
+REFERER_NAMES = frozenset({"referer", "referrer", "http_referer"})
+
+
+def referer(key: Val) -> bool:
+    """Is this constant key the Referer header (``headers.get("Referer")``, ``headers["Referer"]``)?"""
+    return isinstance(key.const, str) and key.const.lower() in REFERER_NAMES
+
+
+# SQLAlchemy statement constructors: their values are bound parameters (calls.py tags them "sql-stmt").
+SQL_STATEMENTS = frozenset({"select", "insert", "update", "delete", "union", "union_all", "exists", "values"})
 
 
 # method name -> sink; ``gate`` = a top-level module the file must import, or a receiver tag.
