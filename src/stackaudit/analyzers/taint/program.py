@@ -333,7 +333,11 @@ class Program:
         step = TraceStep(it.loc(node), f"passed to {target.node.name}()")
         for hit in summary.hits:
             arg = bound.get(hit.taint.param)
-            if arg is None or hit.hops + 1 > self.max_call_depth:
+            if (
+                arg is None
+                or hit.hops + 1 > self.max_call_depth
+                or hit.cwe in tb.TAG_SAFE_FOR.get(arg.tag, ())
+            ):
                 continue
             for taint in pick(flatten(arg), hit.cwe):
                 if hit.cwe in hit.taint.cleaned:

@@ -83,6 +83,7 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         return []
     values = [v for i in sink.positions if (v := args.get(i)) is not None]
     values += [args.kwargs[k] for k in sink.keywords if k in args.kwargs]
+    values = [v for v in values if sink.cwe not in tb.TAG_SAFE_FOR.get(v.tag, ())]
     if sink.cwe == tb.PATH and _file_object(it, args):
         return []  # zipfile.ZipFile(BytesIO(data)): bytes in memory, not a path
     if kind == "template" and not any(flatten(v) for v in values):

@@ -573,6 +573,16 @@ TAGGING_CALLS: dict[str, str] = {
     "pathlib.Path": "path",
     "pathlib.PurePath": "path",
     "pathlib.PosixPath": "path",
+    "io.BytesIO": "memfile",
+    "io.StringIO": "memfile",
+}
+# Values whose tag says what they are not: a file object (in memory or open) is no path, a SQLAlchemy
+# statement sends its values as bound parameters. Checked where they reach a sink, also as the
+# argument of a helper whose parameter does (``ZipFile(source)`` with ``source = BytesIO(upload)``).
+TAG_SAFE_FOR: dict[str, frozenset[int]] = {
+    "memfile": frozenset({PATH}),
+    "file": frozenset({PATH}),
+    "sql-stmt": frozenset({SQL}),
 }
 YAML_SAFE_LOADERS = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader", "yaml.CBaseLoader"})
 XML_PARSERS = frozenset({"lxml.etree.XMLParser", "lxml.etree.XMLPullParser"})
