@@ -303,11 +303,19 @@ def _safe_xml(args: CallArgs) -> bool:
     return parser is not None and parser.tag == "xml-safe"
 
 
+def _server_chosen(value: Val) -> bool:
+    """A declared content type the code computes (a helper's parameter, a processor's type): the
+    response was given a type on purpose, so it is not assumed to be HTML; one from the request is."""
+    return all(t.kind in (SourceKind.PARAM, SourceKind.STORED) for t in flatten(value))
+
+
 def _non_html(args: CallArgs) -> bool:
     for key in ("content_type", "mimetype", "media_type"):
         value = args.kwargs.get(key)
         if value is not None and isinstance(value.const, str) and "html" not in value.const:
             return True
+        if value is not None and not value.is_const and _server_chosen(value):
+            return True  # send_file(output, name, content_type="text/csv"): a download helper's type
     first = args.get(0, "response") or args.get(0, "content")
     return first is not None and (first.keys is not None or first.items is not None)
 

@@ -116,6 +116,7 @@ FUNCTION_SINKS: dict[str, Sink] = {
     **_sinks(
         XSS,
         "flask.make_response flask.Response werkzeug.Response werkzeug.wrappers.Response "
+        "flask.current_app.response_class "
         "django.http.HttpResponse django.http.response.HttpResponse "
         "starlette.responses.HTMLResponse fastapi.responses.HTMLResponse",
         kw=("response", "content"),
@@ -548,6 +549,7 @@ TAGGING_CALLS: dict[str, str] = {
     "aiohttp.ClientSession": "http-client",
     "flask.make_response": "response",
     "flask.Response": "response",
+    "flask.current_app.response_class": "response",
     "django.http.HttpResponse": "response",
     "werkzeug.Response": "response",
     "starlette.responses.Response": "response",
