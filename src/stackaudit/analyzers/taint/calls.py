@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import closures, guards, sinks
+from stackaudit.analyzers.taint import closures, guards, sinks, sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.containers import (
     MUTATORS,
@@ -376,6 +376,8 @@ def check_return(it: Interp, node: ast.Return, value: Val) -> None:
         if value.items is not None and value.items:
             value = value.items[0]  # (body, status, headers)
         if value.keys is not None or value.items is not None or value.tag == "response":
+            return
+        if node.value is not None and sitectx.returns_json(it, node.value, node.lineno):
             return
         sinks.report(it, tb.XSS, flatten(value), node, "HTML response body")
 
