@@ -379,9 +379,16 @@ def _django_view(func: FuncInfo, positional: list[ast.arg]) -> bool:
         names = names[1:]
     if names[:1] != ["request"] or func.node.name.startswith(("process_", "_")):
         return False
+    if any(_decorator_leaf(d) == "fixture" for d in func.node.decorator_list):
+        return False  # @pytest.fixture def app(request, tmp_path): pytest's request, its own fixtures
     if func.node.decorator_list or _VIEW_MODULE.search(func.module.path):
         return True
     return _returns_response(func)
+
+
+def _decorator_leaf(node: ast.expr) -> str:
+    node = node.func if isinstance(node, ast.Call) else node
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
 _RESPONSE_MODULES = ("django.http", "django.shortcuts", "rest_framework.response")

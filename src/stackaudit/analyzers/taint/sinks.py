@@ -219,10 +219,19 @@ def _send_header(it: Interp, args: CallArgs) -> bool:
     return True
 
 
+def _send_dir(it: Interp, args: CallArgs) -> bool:
+    """``send_from_directory(directory, name)`` safe-joins ``name``; with a name the server chose
+    (``"last-screenshot.png"``) a directory from the request only picks which copy of that file is
+    served, so the call is dangerous only when the name comes from the request too."""
+    name = args.get(1, "path") or args.kwargs.get("filename")
+    return name is None or bool(flatten(name))
+
+
 _GATED = {
     "html-declared": _html_declared,
     "send_header": _send_header,
     "sql": _sql,
+    "send_dir": _send_dir,
     "ldap": _ldap,
     "ldap3": _ldap3,
     "xpath": _xpath,
