@@ -94,6 +94,8 @@ def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
     if isinstance(op, ast.In | ast.NotIn) and _is_constant_collection(it, right):
         cleaned = _subject(it, test.left)
         return (cleaned, {}) if isinstance(op, ast.In) else ({}, cleaned)
+    if isinstance(op, ast.Eq | ast.NotEq) and (bare := _own_basename(it, test.left, right)):
+        return (bare, {}) if isinstance(op, ast.Eq) else ({}, bare)
     if isinstance(op, ast.Eq | ast.NotEq) and (common := _common_path(it, test.left, right)):
         return (common, {}) if isinstance(op, ast.Eq) else ({}, common)
     if isinstance(op, ast.Eq | ast.NotEq | ast.Is):
@@ -119,6 +121,19 @@ def _common_path(it: Interp, left: ast.expr, right: ast.expr) -> Env:
 
 
 _COMMONPATH = frozenset({"os.path.commonpath", "posixpath.commonpath"})
+_BASENAMES = frozenset({"os.path.basename", "posixpath.basename", "werkzeug.utils.secure_filename"})
+
+
+def _own_basename(it: Interp, left: ast.expr, right: ast.expr) -> Env:
+    """``if name != os.path.basename(name): raise``: a name equal to its own last component has no
+    directory part, so it cannot leave the directory it is joined to."""
+    for call, other in ((left, right), (right, left)):
+        if not (isinstance(call, ast.Call) and len(call.args) == 1 and it.qualname(call.func) in _BASENAMES):
+            continue
+        name = _name_of(other)
+        if name and name in it.env and _name_of(call.args[0]) == name:
+            return {name: _clean_for(it.env[name], frozenset({tb.PATH}))}
+    return {}
 
 
 def _equal_to_server_value(it: Interp, left: ast.expr, right: ast.expr) -> Env:
