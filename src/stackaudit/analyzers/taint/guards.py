@@ -11,6 +11,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from stackaudit.analyzers.taint import sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.values import (
     ALL_CWES,
@@ -59,7 +60,29 @@ def refine(it: Interp, test: ast.expr) -> tuple[Env, Env]:
         return _compare(it, test)
     if isinstance(test, ast.Call):
         return _call(it, test), _call_false(it, test)
+    bound = _bound_call(it, test)
+    if bound is not None:  # ok, reason = is_url_safe(url); if not ok: return
+        return _call(it, bound), {}
     return {}, {}
+
+
+def _bound_call(it: Interp, test: ast.expr) -> ast.Call | None:
+    """The call whose result (or first tuple element) the tested name holds, bound in this scope."""
+    if not isinstance(test, ast.Name):
+        return None
+    found: ast.Call | None = None
+    line = -1
+    for node in ast.walk(sitectx.scope(it)):
+        if not (
+            isinstance(node, ast.Assign) and line < node.lineno <= test.lineno and len(node.targets) == 1
+        ):
+            continue
+        target = node.targets[0]
+        if isinstance(target, ast.Tuple) and target.elts:
+            target = target.elts[0]
+        if isinstance(target, ast.Name) and target.id == test.id:
+            found, line = (node.value if isinstance(node.value, ast.Call) else None), node.lineno
+    return found
 
 
 def _common(envs: list[Env]) -> Env:
