@@ -103,6 +103,7 @@ class Program:
         self.partial: dict[str, str] = {}
         self.out = Findings()
         self.called: set[str] = set()
+        self.arg_tags: dict[tuple[str, int], set[str]] = {}
         self._sink_modules: dict[str, bool] = {}
 
     # ---- names -------------------------------------------------------------------------
@@ -323,6 +324,8 @@ class Program:
 
     def apply_summary(self, it: Interp, node: ast.Call, target: FuncInfo, args: CallArgs) -> Val:
         self.called.add(target.qualname)
+        for index, value in _bind_args(target, args, it).items():  # what each call passes, by tag
+            self.arg_tags.setdefault((target.qualname, index), set()).add(value.tag)
         incoming = args.all_taints()
         if not incoming and not self.reaches_source(target):
             return CLEAN
@@ -362,7 +365,13 @@ class Program:
 
     def finish(self) -> None:
         """After every root: parameters no traced flow fills that reach a dangerous sink."""
-        self.out.finish(self.summaries, self.called, list(self.modules.values()))
+        self.out.finish(self.summaries, self.called, list(self.modules.values()), self.safe_param)
+
+    def safe_param(self, qualname: str, index: int, cwe: int) -> bool:
+        """Does every call of the function pass this parameter a value that cannot reach ``cwe``
+        (a SQLAlchemy statement into ``def run(stmt): session.execute(stmt)``)?"""
+        tags = self.arg_tags.get((qualname, index), set())
+        return bool(tags) and all(cwe in tb.TAG_SAFE_FOR.get(tag, ()) for tag in tags)
 
 
 _VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
