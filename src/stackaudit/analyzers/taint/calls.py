@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import closures, guards, sinks
+from stackaudit.analyzers.taint import closures, guards, sinks, sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.containers import (
     MUTATORS,
@@ -153,6 +153,8 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     if kind:
         source = SourceKind.ENV if kind == "env" else SourceKind.CLI if kind == "cli" else SourceKind.REQUEST
         return tainted(frozenset({it.new_taint(source, node, f"{qn}() ({kind} input)")}))
+    if qn.startswith("sqlalchemy.") and qn.rsplit(".", 1)[-1] in tb.SQL_STATEMENTS:
+        return _statement(CLEAN, args)
     sink = tb.FUNCTION_SINKS.get(qn) or it.prog.extra_sinks.get(qn)
     if sink is not None:
         sinks.check(it, sink, args, qn)
@@ -232,6 +234,18 @@ def _unknown(it: Interp, node: ast.Call, name: str) -> Val:
     return Val(taints=frozenset({it.new_taint(SourceKind.UNKNOWN, node, f"the result of {name}()")}))
 
 
+def _statement(receiver: Val, args: CallArgs) -> Val:
+    """A SQLAlchemy statement (``select(T).where(T.name.like(x))``) sends its values as bound
+    parameters: they cannot change the SQL, whichever helper builds or executes it (``text()``, the
+    way in for SQL text, is a sink of its own). A plain string in ``where``/``order_by`` is refused
+    by SQLAlchemy 2 unless wrapped in ``text()``."""
+    taints = frozenset(t.clean_for(_SQL_ONLY) for t in flatten(receiver) | args.all_taints())
+    return Val(taints=cap(taints), tag="sql-stmt")
+
+
+_SQL_ONLY = frozenset({tb.SQL})
+
+
 def _sanitised(args: CallArgs, cwes: frozenset[int]) -> Val:
     if cwes == ALL_CWES:
         return CLEAN
@@ -243,6 +257,15 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
     for msink in tb.METHOD_SINKS.get(method, ()):
         if _gate(it, msink, receiver):
             sinks.check(it, msink.sink, args, method)
+    if receiver.tag == "sql-stmt":
+        return _statement(receiver, args)
+    if (
+        receiver.tag == "headers"
+        and method == "get"
+        and (name := args.get(0)) is not None
+        and tb.referer(name)
+    ):
+        return _sanitised(args, frozenset({tb.REDIRECT}))
     if receiver.tag == "request":
         if method in tb.REQUEST_CLEAN_ATTRS:
             return CLEAN
@@ -353,6 +376,8 @@ def check_return(it: Interp, node: ast.Return, value: Val) -> None:
         if value.items is not None and value.items:
             value = value.items[0]  # (body, status, headers)
         if value.keys is not None or value.items is not None or value.tag == "response":
+            return
+        if node.value is not None and sitectx.returns_json(it, node.value, node.lineno):
             return
         sinks.report(it, tb.XSS, flatten(value), node, "HTML response body")
 

@@ -11,6 +11,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.taint import sinks
+from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import CLEAN, Val, cap, const, container, dict_val, flatten, tainted
 
@@ -121,6 +122,8 @@ def load_item(it: Interp, node: ast.Subscript) -> Val:
     key = it.expr(node.slice)
     if base.tag == "request":
         return it.request_attr(node, "item")
+    if base.tag == "headers" and tb.referer(key):
+        return tainted(frozenset(t.clean_for(frozenset({tb.REDIRECT})) for t in flatten(base)))
     if base.keys is not None and key.is_const and _hashable(key.const):
         found = dict(base.keys).get(key.const)
         if found is None:

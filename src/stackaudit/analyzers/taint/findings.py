@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.modules import ModuleInfo
@@ -87,13 +88,22 @@ class Findings:
             ),
         )
 
-    def finish(self, summaries: dict[str, Summary], called: set[str], modules: list[ModuleInfo]) -> None:
-        """After every root: parameters that reach a dangerous sink, for functions no traced flow fills."""
+    def finish(
+        self,
+        summaries: dict[str, Summary],
+        called: set[str],
+        modules: list[ModuleInfo],
+        safe_param: Callable[[str, int, int], bool],
+    ) -> None:
+        """After every root: parameters that reach a dangerous sink, for functions no traced flow
+        fills; not when every call passes that parameter a value that cannot reach the sink."""
         candidates = [
             (qn, hit)
             for qn, summary in summaries.items()
             for hit in summary.hits
-            if hit.cwe in UNKNOWN_ORIGIN_CWES and hit.taint.kind is SourceKind.PARAM
+            if hit.cwe in UNKNOWN_ORIGIN_CWES
+            and hit.taint.kind is SourceKind.PARAM
+            and not (hit.taint.param is not None and safe_param(qn, hit.taint.param, hit.cwe))
         ]
         mentioned = _mentioned({qn.rsplit(".", 1)[-1] for qn, _ in candidates}, modules)
         ordered = []

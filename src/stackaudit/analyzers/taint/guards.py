@@ -11,6 +11,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from stackaudit.analyzers.taint import sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.values import (
     ALL_CWES,
@@ -59,7 +60,29 @@ def refine(it: Interp, test: ast.expr) -> tuple[Env, Env]:
         return _compare(it, test)
     if isinstance(test, ast.Call):
         return _call(it, test), _call_false(it, test)
+    bound = _bound_call(it, test)
+    if bound is not None:  # ok, reason = is_url_safe(url); if not ok: return
+        return _call(it, bound), {}
     return {}, {}
+
+
+def _bound_call(it: Interp, test: ast.expr) -> ast.Call | None:
+    """The call whose result (or first tuple element) the tested name holds, bound in this scope."""
+    if not isinstance(test, ast.Name):
+        return None
+    found: ast.Call | None = None
+    line = -1
+    for node in ast.walk(sitectx.scope(it)):
+        if not (
+            isinstance(node, ast.Assign) and line < node.lineno <= test.lineno and len(node.targets) == 1
+        ):
+            continue
+        target = node.targets[0]
+        if isinstance(target, ast.Tuple) and target.elts:
+            target = target.elts[0]
+        if isinstance(target, ast.Name) and target.id == test.id:
+            found, line = (node.value if isinstance(node.value, ast.Call) else None), node.lineno
+    return found
 
 
 def _common(envs: list[Env]) -> Env:
@@ -94,6 +117,8 @@ def _compare(it: Interp, test: ast.Compare) -> tuple[Env, Env]:
     if isinstance(op, ast.In | ast.NotIn) and _is_constant_collection(it, right):
         cleaned = _subject(it, test.left)
         return (cleaned, {}) if isinstance(op, ast.In) else ({}, cleaned)
+    if isinstance(op, ast.Eq | ast.NotEq) and (bare := _own_basename(it, test.left, right)):
+        return (bare, {}) if isinstance(op, ast.Eq) else ({}, bare)
     if isinstance(op, ast.Eq | ast.NotEq) and (common := _common_path(it, test.left, right)):
         return (common, {}) if isinstance(op, ast.Eq) else ({}, common)
     if isinstance(op, ast.Eq | ast.NotEq | ast.Is):
@@ -119,6 +144,19 @@ def _common_path(it: Interp, left: ast.expr, right: ast.expr) -> Env:
 
 
 _COMMONPATH = frozenset({"os.path.commonpath", "posixpath.commonpath"})
+_BASENAMES = frozenset({"os.path.basename", "posixpath.basename", "werkzeug.utils.secure_filename"})
+
+
+def _own_basename(it: Interp, left: ast.expr, right: ast.expr) -> Env:
+    """``if name != os.path.basename(name): raise``: a name equal to its own last component has no
+    directory part, so it cannot leave the directory it is joined to."""
+    for call, other in ((left, right), (right, left)):
+        if not (isinstance(call, ast.Call) and len(call.args) == 1 and it.qualname(call.func) in _BASENAMES):
+            continue
+        name = _name_of(other)
+        if name and name in it.env and _name_of(call.args[0]) == name:
+            return {name: _clean_for(it.env[name], frozenset({tb.PATH}))}
+    return {}
 
 
 def _equal_to_server_value(it: Interp, left: ast.expr, right: ast.expr) -> Env:

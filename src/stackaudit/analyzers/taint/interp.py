@@ -313,6 +313,8 @@ class Interp:
         if attr == "session":
             return Val(tag="session")
         taint = self.new_taint(SourceKind.REQUEST, node, f"request.{attr} (user input)")
+        if attr in tb.REFERER_NAMES:
+            taint = taint.clean_for(frozenset({tb.REDIRECT}))
         return Val(taints=frozenset({taint}), tag="headers" if attr == "headers" else "")
 
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:

@@ -103,6 +103,7 @@ class Program:
         self.partial: dict[str, str] = {}
         self.out = Findings()
         self.called: set[str] = set()
+        self.arg_tags: dict[tuple[str, int], set[str]] = {}
         self._sink_modules: dict[str, bool] = {}
 
     # ---- names -------------------------------------------------------------------------
@@ -323,6 +324,8 @@ class Program:
 
     def apply_summary(self, it: Interp, node: ast.Call, target: FuncInfo, args: CallArgs) -> Val:
         self.called.add(target.qualname)
+        for index, value in _bind_args(target, args, it).items():  # what each call passes, by tag
+            self.arg_tags.setdefault((target.qualname, index), set()).add(value.tag)
         incoming = args.all_taints()
         if not incoming and not self.reaches_source(target):
             return CLEAN
@@ -333,7 +336,11 @@ class Program:
         step = TraceStep(it.loc(node), f"passed to {target.node.name}()")
         for hit in summary.hits:
             arg = bound.get(hit.taint.param)
-            if arg is None or hit.hops + 1 > self.max_call_depth:
+            if (
+                arg is None
+                or hit.hops + 1 > self.max_call_depth
+                or hit.cwe in tb.TAG_SAFE_FOR.get(arg.tag, ())
+            ):
                 continue
             for taint in pick(flatten(arg), hit.cwe):
                 if hit.cwe in hit.taint.cleaned:
@@ -358,7 +365,13 @@ class Program:
 
     def finish(self) -> None:
         """After every root: parameters no traced flow fills that reach a dangerous sink."""
-        self.out.finish(self.summaries, self.called, list(self.modules.values()))
+        self.out.finish(self.summaries, self.called, list(self.modules.values()), self.safe_param)
+
+    def safe_param(self, qualname: str, index: int, cwe: int) -> bool:
+        """Does every call of the function pass this parameter a value that cannot reach ``cwe``
+        (a SQLAlchemy statement into ``def run(stmt): session.execute(stmt)``)?"""
+        tags = self.arg_tags.get((qualname, index), set())
+        return bool(tags) and all(cwe in tb.TAG_SAFE_FOR.get(tag, ()) for tag in tags)
 
 
 _VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
@@ -375,9 +388,16 @@ def _django_view(func: FuncInfo, positional: list[ast.arg]) -> bool:
         names = names[1:]
     if names[:1] != ["request"] or func.node.name.startswith(("process_", "_")):
         return False
+    if any(_decorator_leaf(d) == "fixture" for d in func.node.decorator_list):
+        return False  # @pytest.fixture def app(request, tmp_path): pytest's request, its own fixtures
     if func.node.decorator_list or _VIEW_MODULE.search(func.module.path):
         return True
     return _returns_response(func)
+
+
+def _decorator_leaf(node: ast.expr) -> str:
+    node = node.func if isinstance(node, ast.Call) else node
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
 _RESPONSE_MODULES = ("django.http", "django.shortcuts", "rest_framework.response")

@@ -83,6 +83,7 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
         return []
     values = [v for i in sink.positions if (v := args.get(i)) is not None]
     values += [args.kwargs[k] for k in sink.keywords if k in args.kwargs]
+    values = [v for v in values if sink.cwe not in tb.TAG_SAFE_FOR.get(v.tag, ())]
     if sink.cwe == tb.PATH and _file_object(it, args):
         return []  # zipfile.ZipFile(BytesIO(data)): bytes in memory, not a path
     if kind == "template" and not any(flatten(v) for v in values):
@@ -181,9 +182,6 @@ def _wfile(it: Interp, args: CallArgs) -> bool:
     return isinstance(owner, ast.Attribute) and owner.attr == "wfile" and not sitectx.sends_non_html(it)
 
 
-_STATEMENTS = frozenset({"select", "insert", "update", "delete", "union", "exists", "values"})
-
-
 def _sql(it: Interp, args: CallArgs) -> bool:
     """``session.execute(select(User).filter_by(name=x))``: a SQLAlchemy statement binds its values."""
     node = args.node.args[0] if args.node.args else None
@@ -199,7 +197,7 @@ def _sql(it: Interp, args: CallArgs) -> bool:
     if not isinstance(node, ast.Call):
         return True
     qn = it.qualname(node.func) or ""
-    return not (qn.startswith("sqlalchemy") and qn.rsplit(".", 1)[-1] in _STATEMENTS)
+    return not (qn.startswith("sqlalchemy") and qn.rsplit(".", 1)[-1] in tb.SQL_STATEMENTS)
 
 
 def _html_declared(it: Interp, args: CallArgs) -> bool:
@@ -221,10 +219,19 @@ def _send_header(it: Interp, args: CallArgs) -> bool:
     return True
 
 
+def _send_dir(it: Interp, args: CallArgs) -> bool:
+    """``send_from_directory(directory, name)`` safe-joins ``name``; with a name the server chose
+    (``"last-screenshot.png"``) a directory from the request only picks which copy of that file is
+    served, so the call is dangerous only when the name comes from the request too."""
+    name = args.get(1, "path") or args.kwargs.get("filename")
+    return name is None or bool(flatten(name))
+
+
 _GATED = {
     "html-declared": _html_declared,
     "send_header": _send_header,
     "sql": _sql,
+    "send_dir": _send_dir,
     "ldap": _ldap,
     "ldap3": _ldap3,
     "xpath": _xpath,
@@ -305,11 +312,19 @@ def _safe_xml(args: CallArgs) -> bool:
     return parser is not None and parser.tag == "xml-safe"
 
 
+def _server_chosen(value: Val) -> bool:
+    """A declared content type the code computes (a helper's parameter, a processor's type): the
+    response was given a type on purpose, so it is not assumed to be HTML; one from the request is."""
+    return all(t.kind in (SourceKind.PARAM, SourceKind.STORED) for t in flatten(value))
+
+
 def _non_html(args: CallArgs) -> bool:
     for key in ("content_type", "mimetype", "media_type"):
         value = args.kwargs.get(key)
         if value is not None and isinstance(value.const, str) and "html" not in value.const:
             return True
+        if value is not None and not value.is_const and _server_chosen(value):
+            return True  # send_file(output, name, content_type="text/csv"): a download helper's type
     first = args.get(0, "response") or args.get(0, "content")
     return first is not None and (first.keys is not None or first.items is not None)
 

@@ -157,6 +157,54 @@ def returns_call(func: ast.FunctionDef | ast.AsyncFunctionDef, names: frozenset[
     return False
 
 
+def returns_json(it: Interp, value: ast.expr, line: int) -> bool:
+    """``return results`` of a dict (``results = {}`` here, or a helper whose every return is one):
+    Flask serialises a returned dict to JSON, never HTML."""
+    value = resolve(it, value, line)
+    if _mapping(value):
+        return True
+    if not isinstance(value, ast.Call):
+        return False
+    helper = _helper(it, value.func)
+    return helper is not None and _returns_mapping(helper)
+
+
+def _helper(it: Interp, func: ast.expr) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The repository function a call runs: a nested ``def`` of the scope, or a resolved function."""
+    if isinstance(func, ast.Name):
+        local = it.env.get(func.id)
+        closure = it.prog.closures.get(local.tag) if local is not None else None
+        if closure is not None and not isinstance(closure.node, ast.Lambda):
+            return closure.node
+        nested = [f.node for f in it.mod.nested if f.node.name == func.id]
+        if len(nested) == 1:
+            return nested[0]
+    qn = it.qualname(func)
+    found = it.prog.resolve_function(it, func, qn) if qn else None
+    return found.node if found is not None else None
+
+
+def _returns_mapping(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    mappings: set[str] = set()
+    others: set[str] = set()
+    returns: list[ast.expr] = []
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign):
+            names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            (mappings if _mapping(node.value) else others).update(names)
+        elif isinstance(node, ast.Return) and node.value is not None:
+            returns.append(node.value)
+    return bool(returns) and all(
+        _mapping(v) or (isinstance(v, ast.Name) and v.id in mappings - others) for v in returns
+    )
+
+
+def _mapping(node: ast.expr) -> bool:
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id == "dict"
+    return isinstance(node, ast.Dict | ast.DictComp)
+
+
 def _leaf(node: ast.expr) -> str:
     return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stackaudit.analyzers.taint.values import ALL_CWES
+from stackaudit.analyzers.taint.values import ALL_CWES, Val
 
 SQL, CMD, CODE, PATH, XSS, REDIRECT, SSRF = 89, 78, 94, 22, 79, 601, 918
 LDAP, XPATH, XXE, DESER, TRUST, HEADER = 90, 643, 611, 502, 501, 113
@@ -116,6 +116,7 @@ FUNCTION_SINKS: dict[str, Sink] = {
     **_sinks(
         XSS,
         "flask.make_response flask.Response werkzeug.Response werkzeug.wrappers.Response "
+        "flask.current_app.response_class "
         "django.http.HttpResponse django.http.response.HttpResponse "
         "starlette.responses.HTMLResponse fastapi.responses.HTMLResponse",
         kw=("response", "content"),
@@ -171,6 +172,21 @@ FUNCTION_SINKS: dict[str, Sink] = {
 }
 # Sink kinds whose call builds a response object (the route returns it; its body is checked here).
 RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file", "send_dir"})
+
+
+# The browser's own Referer (Flask ``request.referrer``, ``request.headers.get("Referer")``): a redirect
+# back to it returns the user to the page they came from; an attacker cannot set a victim's Referer to
+# a site the victim was not just on, so it is no open redirect (it stays a source for every other sink).
+REFERER_NAMES = frozenset({"referer", "referrer", "http_referer"})
+
+
+def referer(key: Val) -> bool:
+    """Is this constant key the Referer header (``headers.get("Referer")``, ``headers["Referer"]``)?"""
+    return isinstance(key.const, str) and key.const.lower() in REFERER_NAMES
+
+
+# SQLAlchemy statement constructors: their values are bound parameters (calls.py tags them "sql-stmt").
+SQL_STATEMENTS = frozenset({"select", "insert", "update", "delete", "union", "union_all", "exists", "values"})
 
 
 # method name -> sink; ``gate`` = a top-level module the file must import, or a receiver tag.
@@ -561,6 +577,7 @@ TAGGING_CALLS: dict[str, str] = {
     "aiohttp.ClientSession": "http-client",
     "flask.make_response": "response",
     "flask.Response": "response",
+    "flask.current_app.response_class": "response",
     "django.http.HttpResponse": "response",
     "werkzeug.Response": "response",
     "starlette.responses.Response": "response",
@@ -586,6 +603,16 @@ TAGGING_CALLS: dict[str, str] = {
     "pathlib.Path": "path",
     "pathlib.PurePath": "path",
     "pathlib.PosixPath": "path",
+    "io.BytesIO": "memfile",
+    "io.StringIO": "memfile",
+}
+# Values whose tag says what they are not: a file object (in memory or open) is no path, a SQLAlchemy
+# statement sends its values as bound parameters. Checked where they reach a sink, also as the
+# argument of a helper whose parameter does (``ZipFile(source)`` with ``source = BytesIO(upload)``).
+TAG_SAFE_FOR: dict[str, frozenset[int]] = {
+    "memfile": frozenset({PATH}),
+    "file": frozenset({PATH}),
+    "sql-stmt": frozenset({SQL}),
 }
 YAML_SAFE_LOADERS = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader", "yaml.CBaseLoader"})
 XML_PARSERS = frozenset({"lxml.etree.XMLParser", "lxml.etree.XMLPullParser"})
