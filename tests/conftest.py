@@ -73,3 +73,22 @@ def sarif_schema() -> Path:
 def vuln_data() -> Path:
     """OSV/KEV/EPSS in the shared layout: the full snapshots when present, else the repository's subset."""
     return SHARED_DATA if SHARED_DATA.is_dir() else TEST_DATA / "vulndata"
+
+
+# Tests that measure real time (load tests against real servers, metrics windows, starting
+# servers) must not share the two cores with another worker: they are marked ``timing`` and
+# scripts/test.sh runs them on their own after the parallel part.
+TIMING_PATHS = (
+    "tests/runtime/load/",
+    "tests/runtime/metrics/",
+    "tests/runtime/test_regression.py",
+    "tests/test_services_script.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        rel = Path(str(item.fspath)).resolve().relative_to(root).as_posix()
+        if rel.startswith(TIMING_PATHS):
+            item.add_marker(pytest.mark.timing)
