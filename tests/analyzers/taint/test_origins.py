@@ -114,3 +114,26 @@ def test_second_hand_origins_are_not_reported_for_paths_urls_and_html(tmp_path: 
     body = "import uuid, tempfile\nopen(tempfile.gettempdir() + '/x')\nreturn '<b>' + str(uuid.uuid4())"
     write(tmp_path, _route(body))
     assert run_taint(tmp_path).findings == ()
+
+
+def test_a_file_the_request_chose_holds_data_at_rest_not_input(tmp_path: Path) -> None:
+    """The request picks WHICH file (path traversal, confirmed, at ``open``); the bytes served are
+    the file's: XSS from them is unconfirmed, not "route parameter reaches the response"."""
+    write(
+        tmp_path,
+        _route(
+            "with open(os.path.join('/srv/assets', v), 'rb') as fh:\n"
+            "    data = fh.read()\n"
+            "from flask import make_response\n"
+            "return make_response(data)"
+        ),
+    )
+    by_rule = {f.rule_id: _props(f) for f in run_taint(tmp_path).findings}
+    assert by_rule["sec.path-traversal"]["origin"] == "confirmed"
+    assert by_rule["sec.xss"]["origin"] == "unconfirmed" and by_rule["sec.xss"]["source_kind"] == "file"
+
+
+def test_stat_of_a_requested_name_is_not_path_traversal(tmp_path: Path) -> None:
+    """``os.stat`` reads a size and a time (a cache-busting token), never the file's bytes."""
+    write(tmp_path, _route("st = os.stat(os.path.join('/srv/static', v))\nreturn str(st.st_size)"))
+    assert [f.rule_id for f in run_taint(tmp_path).findings if f.rule_id == "sec.path-traversal"] == []

@@ -271,8 +271,10 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             return CLEAN
         return it.request_attr(node, method)
     if receiver.tag == "file" and method in _FILE_READS:
+        # What a file holds is data at rest: the request may have chosen WHICH file (reported
+        # at ``open`` as path traversal), never what is in it. Its bytes are file-origin only.
         taint = it.new_taint(SourceKind.FILE, node, "file contents")
-        return Val(taints=frozenset({taint, *flatten(receiver)}))
+        return Val(taints=frozenset({taint}))
     if method in tb.CLEAN_METHODS:
         return CLEAN
     cleaned = guards.method_cleans(method, args)

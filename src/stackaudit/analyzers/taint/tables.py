@@ -67,7 +67,8 @@ FUNCTION_SINKS: dict[str, Sink] = {
     **_sinks(
         PATH,
         "open io.open builtins.open codecs.open os.open os.remove os.unlink os.rmdir "
-        "os.mkdir os.makedirs os.listdir os.scandir os.stat os.chmod os.chown os.truncate "
+        # (not os.stat: it reads metadata only, a size and a time, never a file's bytes)
+        "os.mkdir os.makedirs os.listdir os.scandir os.chmod os.chown os.truncate "
         "os.removedirs os.walk shutil.rmtree shutil.copy shutil.copy2 shutil.copyfile "
         "shutil.copytree shutil.move shutil.make_archive tarfile.open zipfile.ZipFile "
         "starlette.responses.FileResponse fastapi.responses.FileResponse "
