@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from stackaudit.model import CodeContext
+from stackaudit.model.redact import redact
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
 MAX_SNIPPET = 400
@@ -79,13 +79,6 @@ class PathMap:
             except ValueError:
                 continue
         return candidate.as_posix().lstrip("/")
-
-
-def redact(value: str) -> str:
-    """Never a secret in full: a short prefix (at most a quarter, at most 4) + ``…`` + hash."""
-    shown = min(4, len(value) // 4)
-    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return f"{value[:shown]}…sha256:{digest}"
 
 
 def redact_snippet(snippet: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import hashlib
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.secrets import rules
@@ -14,6 +13,7 @@ from stackaudit.analyzers.secrets.keywords import KeywordIndex
 from stackaudit.analyzers.secrets.placeholders import PlaceholderPolicy
 from stackaudit.analyzers.secrets.table import table_detectors
 from stackaudit.model import Confidence, RuleMeta, Severity
+from stackaudit.model.redact import value_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +37,6 @@ class SecretMatch:
     @property
     def value_hash(self) -> str:
         return value_hash(self.value)
-
-
-def value_hash(value: str) -> str:
-    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def redact(value: str, prefix_len: int = 4) -> str:
