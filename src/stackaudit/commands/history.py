@@ -51,12 +51,31 @@ def report(
     ] = None,
     root: RootOpt = Path("."),
     db: DbOpt = None,
+    compare_to: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-to",
+            help="Quarterly mini-audit: diff against a stored run id, a YYYY-MM-DD date or a git ref.",
+        ),
+    ] = None,
+    tags: Annotated[
+        str | None,
+        typer.Option("--tags", help="With --compare-to: DORA over the window from tags matching GLOB."),
+    ] = None,
+    ahead: Annotated[
+        int, typer.Option("--ahead-days", help="With --compare-to: acceptances ending within N days.")
+    ] = 30,
 ) -> None:
-    """Render a stored run again, in any format (no re-analysis)."""
+    """Render a stored run again, in any format (no re-analysis); --compare-to: the quarterly diff."""
     from stackaudit.storage.store import Store
 
     pairs = common.pair_outputs(format or [], output or [])
     url, project = _url(root, db)
+    if compare_to is not None:
+        from stackaudit.commands.quarterly import compare
+
+        compare(url, project, run, compare_to, root, pairs, tags, ahead)
+        return
 
     def load() -> object:
         with Store.open(url) as store:
