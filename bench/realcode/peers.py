@@ -114,7 +114,13 @@ def run_stackaudit(tree: Path, out: Path) -> list[dict[str, Any]]:
         cmd = [sys.executable, "-m", "stackaudit", "audit", str(tree), "--format", "json", "--output", str(out),
                "--db", f"sqlite:///{tmp}/h.db", "--fail-on", "none"]  # fmt: skip
         subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp, check=False)
-    return list(json.loads(out.read_text(encoding="utf-8"))["findings"]) if out.exists() else []
+    if not out.exists():
+        return []
+    report = json.loads(out.read_text(encoding="utf-8"))
+    # A line the project suppressed (``# nosec``, ``# noqa``) is reported as suppressed: the
+    # project's own decision, visible with --show-suppressed, so it counts as found.
+    quiet = [{**f, "_suppressed": True} for f in report.get("suppressed", [])]
+    return [*report["findings"], *quiet]
 
 
 def load_peer_labels(path: Path = PEER_LABELS) -> list[dict[str, str]]:
@@ -138,17 +144,21 @@ def verdict_for(finding: PeerFinding, labels: list[dict[str, str]]) -> dict[str,
 
 
 def stackaudit_match(finding: PeerFinding, ours: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """A stackaudit finding in the same file whose line range covers the peer's line."""
+    """A stackaudit finding whose location, or one of its grouped locations (``related``: one
+    finding per root cause lists every place it occurs), is in the same file and covers the
+    peer's line."""
     for f in ours:
-        loc = f["location"]
-        if loc["path"] == finding.path and int(loc["line"]) <= finding.line <= int(
-            loc.get("end_line") or loc["line"]
-        ):
-            return f
+        for loc in (f["location"], *f.get("related", ())):
+            if loc.get("path") != finding.path or loc.get("line") is None:
+                continue
+            if int(loc["line"]) <= finding.line <= int(loc.get("end_line") or loc["line"]):
+                return f
     return None
 
 
 def _origin(f: dict[str, Any]) -> str:
+    if f.get("_suppressed"):
+        return "suppressed by the project"
     props = {str(p["name"]): str(p["value"]) for p in f.get("properties", [])}
     return props.get("origin", "-")
 
