@@ -8,7 +8,9 @@ from typing import ClassVar
 from stackaudit.analyzers.base import FileAnalyzer, FileInput, FileResult, NotAnalysable
 from stackaudit.analyzers.python.breaker import BreakerRules
 from stackaudit.analyzers.python.caching import CachingRules
+from stackaudit.analyzers.python.crypto import CryptoRules
 from stackaudit.analyzers.python.family import RuleFamily
+from stackaudit.analyzers.python.filemode import FileModeRules
 from stackaudit.analyzers.python.nplusone import NPlusOneRules
 from stackaudit.analyzers.python.outbound import OutboundRules
 from stackaudit.analyzers.python.pagination import PaginationRules
@@ -32,14 +34,16 @@ FAMILIES: tuple[type[RuleFamily], ...] = (
     PerRequestRules,
     CachingRules,
     BreakerRules,
+    CryptoRules,
+    FileModeRules,
 )
 
 
 class PythonRulesAnalyzer(FileAnalyzer):
-    """Performance, scalability and SQL rules for Python source (see each family's module)."""
+    """Performance, scalability, SQL and cryptography rules for Python source (see each family's module)."""
 
     name: ClassVar[str] = "python-rules"
-    version: ClassVar[str] = "5"
+    version: ClassVar[str] = "6"
     languages: ClassVar[frozenset[str]] = frozenset({"python"})
     config_keys: ClassVar[tuple[str, ...] | None] = ()
     rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)
