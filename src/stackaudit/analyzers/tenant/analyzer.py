@@ -1,0 +1,131 @@
+"""The ``tenant`` analyzer: tenant isolation of queries, object fetches and cache keys.
+
+A repository analyzer because the way a project scopes its data lives far from the query: a
+manager in ``models.py``, a mixin in a base module, a ``CREATE POLICY`` in a SQL migration, a
+``do_orm_execute`` listener in the session setup. Handlers are found with the same framework
+knowledge as ``python-rules`` (one ``Walk`` per candidate module). The per-tenant rate limit of
+issue 12 is not checked here: whether a limiter's key function separates tenants needs the
+key function's meaning (IP, user, API key), which static reading only guesses; the
+``rate-limit`` analyzer reports endpoints with no limit at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from pathlib import PurePosixPath
+from typing import ClassVar
+
+from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.python import frameworks
+from stackaudit.analyzers.python.family import Frame, RuleFamily
+from stackaudit.analyzers.python.walker import Walk
+from stackaudit.analyzers.tenant import checks, scope
+from stackaudit.analyzers.tenant.models import Project, TenantScope, key_words
+from stackaudit.analyzers.tenant.rules import RULES
+from stackaudit.model import Finding, NotAnalysed, NotAnalysedReason, RuleMeta
+
+
+def _parse(text: str, path: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _collector(path: str, lines: tuple[str, ...], out: list[checks.Function]) -> type[RuleFamily]:
+    """A family that records every outermost function with whether it handles requests."""
+
+    class Collector(RuleFamily):
+        rules: ClassVar[tuple[RuleMeta, ...]] = ()
+
+        def on_function_enter(self, frame: Frame) -> None:
+            walk = self.walk
+            outer = walk.frames[-2] if len(walk.frames) > 1 else None
+            node = frame.node
+            if outer is None or outer.kind == "function":
+                return
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return
+            route = walk.route
+            view = outer.kind == "class" and frameworks.is_view_class(walk.classes[-1])
+            handler = (route is not None and route.framework != "celery") or view
+            endpoint = route.endpoint if route else None
+            out.append(checks.Function(path, node, frame.qualname or node.name, handler, endpoint, lines))
+
+    return Collector
+
+
+class TenantAnalyzer(RepoAnalyzer):
+    """Queries, object fetches and cache keys that can cross from one tenant to another."""
+
+    name: ClassVar[str] = "tenant"
+    version: ClassVar[str] = "1"
+    rules: ClassVar[tuple[RuleMeta, ...]] = RULES
+    cpu_bound: ClassVar[bool] = True
+    config_keys: ClassVar[tuple[str, ...] | None] = ("tenant", "exclude", "extend_exclude", "include")
+
+    def analyze_repo(self, ctx: RepoContext) -> RepoResult:
+        config = ctx.config.tenant
+        words = key_words(config.key) if config.key else key_words("tenant_id")
+        project = Project()
+        modules: list[tuple[str, str, ast.Module]] = []
+        skipped: list[NotAnalysed] = []
+        for file in ctx.files:
+            text = _read(file)
+            if text is None:
+                continue
+            if file.language != "python":
+                if file.path.endswith(".sql"):
+                    project.add_sql(text)
+                continue
+            tree = _parse(text, file.path)
+            if tree is None:
+                detail = "does not parse: its models and queries were not checked for tenant isolation"
+                skipped.append(NotAnalysed(file.path, NotAnalysedReason.SYNTAX_ERROR, detail, self.name))
+                continue
+            project.add_python(file.path, text, tree, words)
+            modules.append((file.path, text, tree))
+        decided = scope.build(project, config)
+        if isinstance(decided, scope.Off):
+            return RepoResult((), tuple(skipped), notices=(f"tenant: not checked: {decided.reason}",))
+        findings = [f for path, text, tree in modules for f in self._module(path, text, tree, decided)]
+        return RepoResult(tuple(findings), tuple(skipped), notices=_notices(decided))
+
+    @staticmethod
+    def _module(path: str, text: str, tree: ast.Module, tenant: TenantScope) -> list[Finding]:
+        pattern = re.compile(r"\b(" + "|".join(sorted(tenant.scoped)) + r")\b")
+        if frameworks.path_context(path) is not None or not pattern.search(text):
+            return []
+        functions: list[checks.Function] = []
+        walk = Walk(path, text, (_collector(path, tuple(text.splitlines()), functions),))
+        try:
+            walk.run(tree)
+        except RecursionError:
+            return []
+        return [f for fn in functions for f in checks.check(fn, tenant)]
+
+
+def _read(file: SourceFile) -> str | None:
+    if file.language != "python" and PurePosixPath(file.path).suffix != ".sql":
+        return None
+    try:
+        return file.abspath.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _notices(tenant: TenantScope) -> tuple[str, ...]:
+    out: list[str] = []
+    if tenant.inferred:
+        names = ", ".join(sorted(tenant.scoped)[:8])
+        out.append(
+            f"tenant: key {tenant.key!r} inferred from model fields; checked {len(tenant.scoped)} "
+            f"tenant-scoped models ({names}); declare [tenant] key and models to confirm"
+        )
+    for model, why in sorted(tenant.safe_models.items()):
+        out.append(f"tenant: {model} is scoped by default ({why}): its queries are not reported")
+    return tuple(out)
