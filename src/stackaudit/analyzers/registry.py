@@ -15,6 +15,7 @@ def file_analyzers() -> tuple[type[FileAnalyzer], ...]:
 
 
 def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
+    from stackaudit.analyzers.apiversion import ApiVersionsAnalyzer
     from stackaudit.analyzers.audit_trail import AuditTrailAnalyzer
     from stackaudit.analyzers.ci.analyzer import CiHardeningAnalyzer
     from stackaudit.analyzers.external.ruff import RuffAnalyzer
@@ -39,6 +40,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         MigrationsAnalyzer,
         RateLimitAnalyzer,
         TenantAnalyzer,
+        ApiVersionsAnalyzer,
     )
 
 
