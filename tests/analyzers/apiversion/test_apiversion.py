@@ -15,7 +15,7 @@ from stackaudit.analyzers.apiversion import ApiVersionsAnalyzer
 from stackaudit.analyzers.base import RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.registry import rule_index
 from stackaudit.config.schema import Config
-from stackaudit.model import NotAnalysedReason
+from stackaudit.model import AnalyzerState, NotAnalysedReason
 
 KINDS = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -272,20 +272,24 @@ def test_baseline_is_the_newest_tag_and_a_configured_ref_wins(tmp_path: Path) ->
     _git(tmp_path, "commit", "-qam", "v2")  # committed: HEAD has it, the tag does not
     tagged = _audit(tmp_path)
     assert [f.rule_id for f in tagged.findings] == ["api.endpoint-removed"]
-    assert any("tag v1" in n for n in tagged.notices)
+    assert "tag v1" in tagged.reason and "since tag v1" in tagged.findings[0].message
     pinned = _audit(tmp_path, Config.model_validate({"api_versions": {"baseline": "HEAD"}}))
-    assert not pinned.findings and any("ref HEAD" in n for n in pinned.notices)
+    assert not pinned.findings and pinned.state is AnalyzerState.OK
 
 
 def test_no_git_or_no_commit_does_nothing_and_says_so(tmp_path: Path) -> None:
     _write(tmp_path, _spec())
     outside = _audit(tmp_path, is_git=False)
-    assert not outside.findings and "not a git repository" in outside.notices[0]
+    assert outside.state is AnalyzerState.SKIPPED and "not a git repository" in outside.reason
+    assert not outside.findings and not outside.notices
     _git(tmp_path, "init", "-q")
     first = _audit(tmp_path)
-    assert not first.findings and "first run" in first.notices[0]
+    assert first.state is AnalyzerState.SKIPPED and "first run" in first.reason and not first.findings
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "v1")
     missing = _audit(tmp_path, Config.model_validate({"api_versions": {"baseline": "v9"}}))
-    assert not missing.findings
+    assert missing.state is AnalyzerState.SKIPPED and not missing.findings
+    assert "'v9' not found" in missing.notices[0]  # the user's ref is wrong: said run-wide
 
 
 def test_unparsable_spec_is_recorded_and_the_rest_goes_on(tmp_path: Path) -> None:

@@ -81,17 +81,24 @@ def test_every_rule_has_positive_and_negative_cases(rule: str) -> None:
     assert rule in rule_index().rules
 
 
-def test_nothing_declared_nothing_inferred_is_off_and_says_so() -> None:
+def test_nothing_declared_nothing_inferred_is_off() -> None:
+    """No tenants is the common case: off and silent; a declared key that matches no model is said."""
     root = CORPUS / "no_tenant"
     result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), Config(), is_git=False))
-    assert not result.findings
-    assert any("not checked" in n and "tenant" in n for n in result.notices)
+    assert not result.findings and not result.reason and not result.notices
+    declared = Config.model_validate({"tenant": {"key": "account_id"}})
+    result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), declared, is_git=False))
+    assert not result.findings and "not checked: no tenant-scoped model" in result.reason
 
 
 def test_inferred_key_is_said_and_scoped_models_are_named() -> None:
     root = CORPUS / "django_manager"
     result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), Config(), is_git=False))
-    assert any("inferred" in n and "Note" in n for n in result.notices)
+    assert "inferred" in result.reason and "Note" in result.reason
+    assert "Contact (" not in result.reason  # scoped by its manager, not the whole model
+    rls = CORPUS / "sqla_rls"
+    result = TenantAnalyzer().analyze_repo(RepoContext(rls, _files(rls), Config(), is_git=False))
+    assert "Order (row-level security" in result.reason
 
 
 def test_declared_models_limit_the_check() -> None:

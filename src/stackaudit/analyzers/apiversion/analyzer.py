@@ -23,7 +23,15 @@ from stackaudit.analyzers.apiversion.schema import Change, diff, diff_named
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.python import frameworks
 from stackaudit.config.schema import Config
-from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
+from stackaudit.model import (
+    AnalyzerState,
+    CodeContext,
+    Finding,
+    Location,
+    NotAnalysed,
+    NotAnalysedReason,
+    RuleMeta,
+)
 
 WHO = "generated SDKs, front-ends, partner integrations"
 ROUTE_TEXT = re.compile(r"@\w+\.(get|post|put|patch|delete|route|api_route)\(|APIRouter|add_url_rule")
@@ -55,26 +63,35 @@ class ApiVersionsAnalyzer(RepoAnalyzer):
 
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         if not ctx.is_git:
-            return RepoResult(
-                notices=("api-versions: not a git repository: no baseline ref to compare with",)
-            )
-        ref = baseline.resolve(ctx.root, ctx.config.api_versions.baseline)
+            return _skipped("not a git repository: no baseline ref to compare with")
+        configured = ctx.config.api_versions.baseline
+        ref = baseline.resolve(ctx.root, configured)
         if isinstance(ref, str):
-            return RepoResult(notices=(f"api-versions: not checked: {ref}",), cacheable=False)
+            return _skipped(ref, notice=configured is not None)
         skip = _wanted(ctx.config)
         current = documents.read(_texts([f for f in ctx.files if _keep(f.path, skip)]))
         try:
             paths = baseline.list_files(ctx.root, ref.commit, lambda p: _keep(p, skip))
             before = documents.read(baseline.read_files(ctx.root, ref.commit, paths))
         except baseline.GitError as exc:
-            return RepoResult(notices=(f"api-versions: not checked: {exc}",), cacheable=False)
+            return _skipped(str(exc), notice=True)
         findings = list(_compare(before, current, ref.label, ctx))
         broken = tuple(
             NotAnalysed(path, NotAnalysedReason.SYNTAX_ERROR, f"schema {why}", self.name)
             for path, why in sorted(current.broken.items())
         )
-        notice = f"api-versions: compared with {ref.label} ({ref.commit[:12]})"
-        return RepoResult(tuple(findings), broken, notices=(notice,), cacheable=False)
+        reason = f"compared with {ref.label} ({ref.commit[:12]})" if findings else ""
+        return RepoResult(tuple(findings), broken, reason=reason, cacheable=False)
+
+
+def _skipped(reason: str, *, notice: bool = False) -> RepoResult:
+    """Nothing to compare with: a recorded skip; a run-wide notice when the user's ref is at fault."""
+    return RepoResult(
+        state=AnalyzerState.SKIPPED,
+        reason=reason,
+        notices=(f"api-versions: not checked: {reason}",) if notice else (),
+        cacheable=False,
+    )
 
 
 def _texts(files: list[SourceFile]) -> dict[str, str]:

@@ -91,9 +91,11 @@ class TenantAnalyzer(RepoAnalyzer):
             modules.append((file.path, text, tree))
         decided = scope.build(project, config)
         if isinstance(decided, scope.Off):
-            return RepoResult((), tuple(skipped), notices=(f"tenant: not checked: {decided.reason}",))
+            # Nothing declared and nothing inferred is the common case (no tenants): silent.
+            declared = config.key is not None or bool(config.models)
+            return RepoResult((), tuple(skipped), reason=f"not checked: {decided.reason}" if declared else "")
         findings = [f for path, text, tree in modules for f in self._module(path, text, tree, decided)]
-        return RepoResult(tuple(findings), tuple(skipped), notices=_notices(decided))
+        return RepoResult(tuple(findings), tuple(skipped), reason=_summary(decided))
 
     @staticmethod
     def _module(path: str, text: str, tree: ast.Module, tenant: TenantScope) -> list[Finding]:
@@ -118,14 +120,16 @@ def _read(file: SourceFile) -> str | None:
         return None
 
 
-def _notices(tenant: TenantScope) -> tuple[str, ...]:
-    out: list[str] = []
+def _summary(tenant: TenantScope) -> str:
+    """The analyzer's one line in the report: what it inferred and what it took as scoped."""
+    parts: list[str] = []
     if tenant.inferred:
         names = ", ".join(sorted(tenant.scoped)[:8])
-        out.append(
-            f"tenant: key {tenant.key!r} inferred from model fields; checked {len(tenant.scoped)} "
-            f"tenant-scoped models ({names}); declare [tenant] key and models to confirm"
+        parts.append(
+            f"key {tenant.key!r} inferred from model fields, {len(tenant.scoped)} tenant-scoped models "
+            f"({names}); declare [tenant] key and models to confirm"
         )
-    for model, why in sorted(tenant.safe_models.items()):
-        out.append(f"tenant: {model} is scoped by default ({why}): its queries are not reported")
-    return tuple(out)
+    safe = [f"{model} ({why})" for model, why in sorted(tenant.safe_models.items())]
+    if safe:
+        parts.append("scoped by default, not reported: " + ", ".join(safe[:6]))
+    return "; ".join(parts)
