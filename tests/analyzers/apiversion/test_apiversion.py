@@ -309,3 +309,15 @@ def test_rules_are_in_the_catalogue() -> None:
     index = rule_index().rules
     for rule in ApiVersionsAnalyzer.rules:
         assert rule.id in index and "expand and contract" in rule.doc.lower()
+
+
+def test_model_through_a_project_base_in_another_file(tmp_path: Path) -> None:
+    """``class Event(BaseModel)`` in one module, ``class Shipped(Event)`` in another (whose text
+    never says BaseModel): still a model, with the base's fields."""
+    base = "from pydantic import BaseModel\n\n\nclass Event(BaseModel):\n    id: str\n    at: float\n"
+    child = "from base import Event\n\n\nclass Shipped(Event):\n    carrier: str = 'ups'\n"
+    v1 = {"base.py": base, "shipping.py": child}
+    result = _diff(
+        tmp_path, v1, {**v1, "shipping.py": child.replace("carrier: str = 'ups'", "carrier: int = 0")}
+    )
+    assert [(f.location.path, f.rule_id) for f in result.findings] == [("shipping.py", "api.type-changed")]

@@ -49,8 +49,7 @@ def read(texts: Mapping[str, str]) -> Documents:
     python: dict[str, str] = {}
     for path, text in texts.items():
         if path.endswith(".py"):
-            if "BaseModel" in text or "Enum" in text:
-                python[path] = text
+            python[path] = text
             continue
         if not SPEC_HINT.search(text[:20_000]):
             continue

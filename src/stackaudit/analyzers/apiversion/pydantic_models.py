@@ -138,13 +138,34 @@ def _enum_values(node: ast.ClassDef) -> list[Json]:
     return values
 
 
+CLASS_LINE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+
+
+def _relevant(texts: Mapping[str, str]) -> list[str]:
+    """Files declaring a model (through any chain of project bases) or an enum, found by a
+    regular expression over every file so only those are parsed."""
+    bases: dict[str, set[str]] = {}
+    declared: dict[str, set[str]] = {}
+    for path, text in texts.items():
+        for match in CLASS_LINE.finditer(text):
+            names = {b.strip().rsplit(".", 1)[-1] for b in match.group(2).split(",")}
+            bases.setdefault(match.group(1), set()).update(names)
+            declared.setdefault(match.group(1), set()).add(path)
+    wanted = {MODEL_ROOT}
+    grew = True
+    while grew:
+        before = len(wanted)
+        wanted |= {name for name, parents in bases.items() if parents & wanted}
+        grew = len(wanted) > before
+    wanted |= {name for name, parents in bases.items() if any(ENUM_BASE.search(p) for p in parents)}
+    return sorted({path for name in wanted for path in declared.get(name, ())})
+
+
 def read(texts: Mapping[str, str]) -> dict[tuple[str, str], Model]:
     """Every pydantic model of the given Python sources, keyed by (path, class name)."""
     classes: dict[str, list[tuple[str, ast.ClassDef]]] = {}
-    for path, text in texts.items():
-        if MODEL_ROOT not in text and "Enum" not in text:
-            continue
-        tree = _parse(text, path)
+    for path in _relevant(texts):
+        tree = _parse(texts[path], path)
         for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.ClassDef):
                 classes.setdefault(node.name, []).append((path, node))
