@@ -51,10 +51,14 @@ def _collector(path: str, lines: tuple[str, ...], out: list[checks.Function]) ->
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 return
             route = walk.route
-            view = outer.kind == "class" and frameworks.is_view_class(walk.classes[-1])
+            owner = walk.classes[-1] if outer.kind == "class" else None
+            view = owner is not None and frameworks.is_view_class(owner)
             handler = (route is not None and route.framework != "celery") or view
             endpoint = route.endpoint if route else None
-            out.append(checks.Function(path, node, frame.qualname or node.name, handler, endpoint, lines))
+            admin = checks.admin_only(node, owner)
+            out.append(
+                checks.Function(path, node, frame.qualname or node.name, handler, endpoint, lines, admin)
+            )
 
     return Collector
 
@@ -70,7 +74,7 @@ class TenantAnalyzer(RepoAnalyzer):
 
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
         config = ctx.config.tenant
-        words = key_words(config.key) if config.key else key_words("tenant_id")
+        words = key_words(config.key or "tenant_id", config.aliases)
         project = Project()
         modules: list[tuple[str, str, ast.Module]] = []
         skipped: list[NotAnalysed] = []
@@ -126,7 +130,7 @@ def _summary(tenant: TenantScope) -> str:
     if tenant.inferred:
         names = ", ".join(sorted(tenant.scoped)[:8])
         parts.append(
-            f"key {tenant.key!r} inferred from model fields, {len(tenant.scoped)} tenant-scoped models "
+            f"key {tenant.key!r} inferred from model fields, tenant-scoped models: {len(tenant.scoped)} "
             f"({names}); declare [tenant] key and models to confirm"
         )
     safe = [f"{model} ({why})" for model, why in sorted(tenant.safe_models.items())]

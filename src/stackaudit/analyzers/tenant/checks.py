@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +30,27 @@ class Function:
     handler: bool
     endpoint: str | None
     lines: tuple[str, ...]
+    admin: bool = False  # only staff or superusers reach it: crossing tenants is its job
+
+
+ADMIN = re.compile(r"(?i)(staff|superuser|admin)")
+ADMIN_ATTRS = frozenset({"is_superuser", "is_staff", "is_admin"})
+
+
+def admin_only(fn: ast.FunctionDef | ast.AsyncFunctionDef, owner: ast.ClassDef | None) -> bool:
+    """A view for operators: an admin decorator or permission class (``staff_member_required``,
+    ``IsAdminUser``, ``superuser_required``) on it or its class, or a test of ``is_superuser`` /
+    ``is_staff`` in its body."""
+    guards: list[ast.AST] = list(fn.decorator_list)
+    if owner is not None:
+        guards += [*owner.decorator_list, *owner.bases]
+        guards += [
+            s for s in owner.body if isinstance(s, ast.Assign) and "permission" in ast.unparse(s.targets[0])
+        ]
+    if any(ADMIN.search(ast.unparse(g)) for g in guards):
+        return True
+    tests = [n.test for n in ast.walk(fn) if isinstance(n, ast.If | ast.Assert)]
+    return any(isinstance(s, ast.Attribute) and s.attr in ADMIN_ATTRS for t in tests for s in ast.walk(t))
 
 
 def _finding(
@@ -75,7 +97,7 @@ def _from_request(value: ast.AST, names: set[str]) -> bool:
 def check(fn: Function, scope: TenantScope) -> Iterator[Finding]:
     up = queries.parents(fn.node)
     found = list(queries.sites(fn.node, scope, up))
-    if fn.handler:
+    if fn.handler and not fn.admin:
         request = _request_names(fn.node)
         for site in found:
             finding = _judge(fn, site, scope, up, request)

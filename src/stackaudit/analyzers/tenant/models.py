@@ -55,9 +55,10 @@ class TenantScope:
         return any(word in low for word in self.words)
 
 
-def key_words(key: str) -> tuple[str, ...]:
+def key_words(key: str, aliases: Iterable[str] = ()) -> tuple[str, ...]:
+    """The lower-case stems that name the tenant: the key without ``_id``, and the aliases."""
     base = key.lower().removesuffix("_id").removesuffix("id").rstrip("_") or key.lower()
-    return (base,)
+    return (base, *(a.lower() for a in aliases if a))
 
 
 def _class_of(value: ast.expr) -> str | None:

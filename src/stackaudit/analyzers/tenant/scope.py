@@ -87,7 +87,7 @@ def build(project: Project, config: TenantConfig) -> TenantScope | Off:
         key = next((k for k in INFERRED_KEYS if any(k in _fields(project, m) for m in models)), None)
         if key is None:
             return Off("no [tenant] key declared and no model has a tenant/tenant_id field")
-    words = key_words(key)
+    words = key_words(key, config.aliases)
     if config.models:
         wanted = {m.lower() for m in config.models}
         scoped = {m for m in models if m.lower() in wanted or _tables(project, m) & wanted}

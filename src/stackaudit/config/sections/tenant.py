@@ -12,3 +12,6 @@ class TenantConfig(Section):
     key: str | None = None
     # Tenant-scoped model class names or table names. Empty: every model that has the key field.
     models: list[str] = []
+    # Other names the tenant goes by in code ("org" for organization_id): a filter, check or
+    # cache key naming one of them names the tenant.
+    aliases: list[str] = []
