@@ -321,3 +321,36 @@ def test_model_through_a_project_base_in_another_file(tmp_path: Path) -> None:
         tmp_path, v1, {**v1, "shipping.py": child.replace("carrier: str = 'ups'", "carrier: int = 0")}
     )
     assert [(f.location.path, f.rule_id) for f in result.findings] == [("shipping.py", "api.type-changed")]
+
+
+def test_a_schema_that_contains_itself_ends(tmp_path: Path) -> None:
+    """A YAML anchor can make a document that contains itself: the diff stops at a depth bound."""
+    loop = (
+        "openapi: 3.0.0\npaths: {}\ncomponents:\n  schemas:\n"
+        "    Node: &node\n      type: object\n      properties:\n        next: *node\n"
+    )
+    changed = loop.replace("type: object", "type: array")
+    result = _diff(tmp_path, {"api/openapi.yaml": loop}, {"api/openapi.yaml": changed})
+    assert [f.rule_id for f in result.findings] == ["api.type-changed"]  # Node, once
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            "doc['paths']['/orders']['get']['parameters'][0]['schema']['type'] = 'string'",
+            "GET /orders parameters.limit: type integer -> string",
+        ),
+        (
+            "doc['components']['schemas']['Order']['properties']['quantity']['type'] = 'string'",
+            "Order.quantity: type integer -> string",
+        ),
+        (
+            "del doc['components']['schemas']['Order']['properties']['quantity']",
+            "Order: field 'quantity' removed",
+        ),
+    ],
+)
+def test_messages_name_what_changed(tmp_path: Path, edit: str, said: str) -> None:
+    result = _diff(tmp_path, _spec(), _spec(edit=edit))
+    assert result.findings[0].message.startswith(said), result.findings[0].message

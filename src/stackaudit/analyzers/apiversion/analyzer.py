@@ -143,9 +143,18 @@ def _locate(text: str, where: tuple[str, ...]) -> int:
     return found
 
 
+def _subject(change: Change) -> str:
+    """What changed, as a dotted path (``Order.quantity``); operations name themselves."""
+    where = change.where
+    if where[:1] == ("paths",):
+        return ""
+    parts = where[2:] if where[:2] == ("components", "schemas") else where
+    return ".".join(parts) + ": " if parts else ""
+
+
 def _message(change: Change, label: str, consumers: str) -> str:
     return (
-        f"{change.detail} since {label}: {consumers} could break; serve both versions side by side "
+        f"{_subject(change)}{change.detail} since {label}: {consumers} could break; serve both versions side by side "
         "(expand and contract) and remove the old shape only when no consumer uses it"
     )
 

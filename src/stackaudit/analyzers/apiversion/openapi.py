@@ -91,7 +91,8 @@ def changes(old: Json, new: Json) -> Iterator[Change]:
             old_op, new_op = _dict(old_item[method]), _dict(new_item[method])
             params = (_params(old_item, old_op), _params(new_item, new_op))
             for change in _operation(old_op, new_op, ("paths", path, method), params):
-                yield Change(change.rule, change.where, f"{label}: {change.detail}")
+                tail = ".".join(change.where[3:])
+                yield Change(change.rule, change.where, f"{label} {tail}: {change.detail}".replace(" :", ":"))
     yield from diff_named(
         _dict(old.get("components")).get("schemas"),
         _dict(new.get("components")).get("schemas"),

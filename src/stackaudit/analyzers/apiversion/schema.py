@@ -25,6 +25,8 @@ from stackaudit.analyzers.apiversion.rules import (
 )
 from stackaudit.model import RuleMeta
 
+MAX_DEPTH = 48
+Seen = frozenset[tuple[int, int]]  # (old, new) pairs being compared on the way down
 Json = Any  # parsed JSON/YAML: the shape is checked at every access
 
 
@@ -64,10 +66,15 @@ def _enum(old: dict[str, Json], new: dict[str, Json], where: tuple[str, ...]) ->
 
 
 def _same(a: Json, b: Json) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    try:
+        return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    except (ValueError, RecursionError):  # a YAML anchor that contains itself
+        return False
 
 
-def _properties(old: dict[str, Json], new: dict[str, Json], where: tuple[str, ...]) -> Iterator[Change]:
+def _properties(
+    old: dict[str, Json], new: dict[str, Json], where: tuple[str, ...], seen: Seen
+) -> Iterator[Change]:
     before = old.get("properties") if isinstance(old.get("properties"), dict) else {}
     after = new.get("properties") if isinstance(new.get("properties"), dict) else {}
     assert isinstance(before, dict) and isinstance(after, dict)
@@ -75,7 +82,7 @@ def _properties(old: dict[str, Json], new: dict[str, Json], where: tuple[str, ..
     renamed: dict[str, str] = {}  # new name -> old name
     for name, schema in before.items():
         if name in after:
-            yield from diff(schema, after[name], (*where, str(name)))
+            yield from diff(schema, after[name], (*where, str(name)), seen)
             continue
         twin = next((a for a in added if _same(after[a], schema)), None)
         if twin is not None:
@@ -92,20 +99,24 @@ def _properties(old: dict[str, Json], new: dict[str, Json], where: tuple[str, ..
             yield Change(REQUIRED_ADDED, (*where, str(name)), f"field {name!r} {how}")
 
 
-def diff(old: Json, new: Json, where: tuple[str, ...] = ()) -> Iterator[Change]:
+def diff(old: Json, new: Json, where: tuple[str, ...] = (), seen: Seen = frozenset()) -> Iterator[Change]:
     """Breaking changes from ``old`` to ``new`` (both JSON Schema fragments)."""
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        return
+    if not isinstance(old, dict) or not isinstance(new, dict) or len(where) > MAX_DEPTH:
+        return  # deeper than any real schema
+    pair = (id(old), id(new))
+    if pair in seen:
+        return  # a YAML anchor that contains itself: this pair is being compared above
+    seen = seen | {pair}
     yield from _type_change(old, new, where)
     yield from _enum(old, new, where)
-    yield from _properties(old, new, where)
+    yield from _properties(old, new, where, seen)
     if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
-        yield from diff(old["items"], new["items"], (*where, "items"))
+        yield from diff(old["items"], new["items"], (*where, "items"), seen)
     for combinator in ("allOf", "oneOf", "anyOf"):
         before, after = old.get(combinator), new.get(combinator)
         if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
             for i, (a, b) in enumerate(zip(before, after, strict=True)):
-                yield from diff(a, b, (*where, f"{combinator}[{i}]"))
+                yield from diff(a, b, (*where, f"{combinator}[{i}]"), seen)
 
 
 def diff_named(old: Json, new: Json, where: tuple[str, ...]) -> Iterator[Change]:
