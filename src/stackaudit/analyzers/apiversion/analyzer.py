@@ -154,8 +154,9 @@ def _subject(change: Change) -> str:
 
 def _message(change: Change, label: str, consumers: str) -> str:
     return (
-        f"{_subject(change)}{change.detail} since {label}: {consumers} could break; serve both versions side by side "
-        "(expand and contract) and remove the old shape only when no consumer uses it"
+        f"{_subject(change)}{change.detail} since {label}: {consumers} could break; serve both "
+        "versions side by side (expand and contract) and remove the old shape only when no consumer "
+        "uses it"
     )
 
 
