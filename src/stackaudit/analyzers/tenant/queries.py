@@ -85,8 +85,9 @@ def _chain_top(node: ast.expr, up: dict[int, ast.AST]) -> ast.expr:
         current = parent
 
 
-def _chain_calls(site: ast.AST, top: ast.expr) -> list[ast.Call]:
-    """The calls applied along the chain from the site up to its top (site's own call too)."""
+def _chain_calls(top: ast.expr) -> list[ast.Call]:
+    """Every call in the chain expression: its own methods and the calls in their arguments
+    (a filter value built by a call that names the tenant counts: erring toward silence)."""
     return [n for n in ast.walk(top) if isinstance(n, ast.Call)]
 
 
@@ -145,7 +146,7 @@ def _call_site(node: ast.Call, scope: TenantScope, up: dict[int, ast.AST]) -> Si
 def _first_pk(site: ast.AST, top: ast.expr) -> ast.expr | None:
     """The pk of a single-object fetch in the chain: ``.get(pk=x)``, ``.get(x)``,
     ``.filter_by(id=x).first()``."""
-    for call in _chain_calls(site, top):
+    for call in _chain_calls(top):
         method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
         if method in ("get", "get_or_404") and call.args and not call.keywords:
             return call.args[0]
@@ -192,13 +193,10 @@ def _names_owner(node: ast.AST) -> bool:
 
 def chain_filtered(site: Site, scope: TenantScope) -> bool:
     """Does the chain filter by the tenant (or by the signed-in user)? ``**kwargs`` counts."""
-    for call in _chain_calls(site.node, site.top):
-        if call is site.node and not isinstance(site.node, ast.Call):
-            continue
-        filters = [*call.args, *(kw for kw in call.keywords)]
-        if isinstance(call.func, ast.Name) and call.func.id in ("select",):
-            filters = []
-        for item in filters:
+    for call in _chain_calls(site.top):
+        if isinstance(call.func, ast.Name) and call.func.id == "select":
+            continue  # select(Order): the model, not a filter
+        for item in [*call.args, *call.keywords]:
             if isinstance(item, ast.keyword) and item.arg is None:
                 return True  # a filter built elsewhere: cannot tell, do not guess
             if _names_tenant(item, scope) or _names_owner(item):
