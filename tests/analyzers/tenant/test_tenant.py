@@ -72,7 +72,13 @@ def test_corpus_precision_recall(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "rule", ["tenant.unscoped-query", "tenant.idor-fetch", "tenant.cache-key-without-tenant"]
+    "rule",
+    [
+        "tenant.unscoped-query",
+        "tenant.idor-fetch",
+        "tenant.cache-key-without-tenant",
+        "tenant.rate-limit-not-per-tenant",
+    ],
 )
 def test_every_rule_has_positive_and_negative_cases(rule: str) -> None:
     projects = [p for p in CORPUS.iterdir() if p.is_dir()]

@@ -3,10 +3,9 @@
 A repository analyzer because the way a project scopes its data lives far from the query: a
 manager in ``models.py``, a mixin in a base module, a ``CREATE POLICY`` in a SQL migration, a
 ``do_orm_execute`` listener in the session setup. Handlers are found with the same framework
-knowledge as ``python-rules`` (one ``Walk`` per candidate module). The per-tenant rate limit of
-issue 12 is not checked here: whether a limiter's key function separates tenants needs the
-key function's meaning (IP, user, API key), which static reading only guesses; the
-``rate-limit`` analyzer reports endpoints with no limit at all.
+knowledge as ``python-rules`` (one ``Walk`` per candidate module). The per-tenant rate limit is
+kept simple (``ratelimit.py``): one finding when every limiter declared is keyed by something
+other than the tenant; endpoints with no limit at all are the ``rate-limit`` analyzer's.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, Sou
 from stackaudit.analyzers.python import frameworks
 from stackaudit.analyzers.python.family import Frame, RuleFamily
 from stackaudit.analyzers.python.walker import Walk
-from stackaudit.analyzers.tenant import checks, scope
+from stackaudit.analyzers.tenant import checks, ratelimit, scope
 from stackaudit.analyzers.tenant.models import Project, TenantScope, key_words
-from stackaudit.analyzers.tenant.rules import RULES
-from stackaudit.model import Finding, NotAnalysed, NotAnalysedReason, RuleMeta
+from stackaudit.analyzers.tenant.rules import RATE_LIMIT, RULES
+from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
 
 
 def _parse(text: str, path: str) -> ast.Module | None:
@@ -99,6 +98,7 @@ class TenantAnalyzer(RepoAnalyzer):
             declared = config.key is not None or bool(config.models)
             return RepoResult((), tuple(skipped), reason=f"not checked: {decided.reason}" if declared else "")
         findings = [f for path, text, tree in modules for f in self._module(path, text, tree, decided)]
+        findings += _rate_limit(modules, decided)
         return RepoResult(tuple(findings), tuple(skipped), reason=_summary(decided))
 
     @staticmethod
@@ -113,6 +113,30 @@ class TenantAnalyzer(RepoAnalyzer):
         except RecursionError:
             return []
         return [f for fn in functions for f in checks.check(fn, tenant)]
+
+
+def _rate_limit(modules: list[tuple[str, str, ast.Module]], tenant: TenantScope) -> list[Finding]:
+    """One finding when limiters exist and none is keyed by the tenant."""
+    trees = {path: tree for path, _, tree in modules if frameworks.path_context(path) is None}
+    found = sorted(
+        ratelimit.limiters(trees, tenant), key=lambda lim: (lim.path, getattr(lim.node, "lineno", 0))
+    )
+    if not found or any(lim.per_tenant for lim in found):
+        return []
+    first, texts = found[0], {path: text for path, text, _ in modules}
+    line = getattr(first.node, "lineno", 1)
+    lines = texts[first.path].splitlines()
+    others = tuple(Location(lim.path, getattr(lim.node, "lineno", 1)) for lim in found[1:6])
+    return [
+        RATE_LIMIT.finding(
+            Location(first.path, line, getattr(first.node, "col_offset", 0) + 1),
+            f"{len(found)} rate limiter(s) ({first.kind} first), none keyed by {tenant.key}: one tenant can "
+            "spend the capacity every tenant shares",
+            lines[line - 1].strip() if 0 < line <= len(lines) else first.kind,
+            related=others,
+            context=CodeContext.LIBRARY,
+        )
+    ]
 
 
 def _read(file: SourceFile) -> str | None:

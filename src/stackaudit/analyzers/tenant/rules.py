@@ -121,4 +121,41 @@ CACHE_KEY = RuleMeta(
     tags=("tenant", "cache"),
 )
 
-RULES: tuple[RuleMeta, ...] = (UNSCOPED_QUERY, IDOR_FETCH, CACHE_KEY)
+RATE_LIMIT = RuleMeta(
+    id="tenant.rate-limit-not-per-tenant",
+    title="Rate limits keyed by client or user only, in a multi-tenant service",
+    category=Category.SCALABILITY,
+    severity=Severity.LOW,
+    cwe=(770,),
+    impact=5,
+    likelihood=4,
+    effort=0.5,
+    confidence=Confidence.LOW,
+    fix="Add a limit keyed by the tenant (key_func returning the tenant id, a DRF throttle whose "
+    "get_cache_key uses the tenant) next to the per-client one.",
+    doc="""
+    In a project with tenant-scoped data, finds that every rate limiter declared is keyed by
+    something other than the tenant: flask-limiter / slowapi ``Limiter(key_func=
+    get_remote_address)``, django-ratelimit ``@ratelimit(key="ip")``, DRF
+    ``DEFAULT_THROTTLE_CLASSES`` with only ``AnonRateThrottle`` / ``UserRateThrottle``. One
+    finding per project, at the first limiter; nothing when any limiter's key names the tenant
+    (a key function, key string or throttle class that reads it), and nothing when the project
+    has no limiter at all (the ``rate-limit`` analyzer's question).
+
+    Why it matters: one tenant with many users or many IP addresses (a batch import, a
+    misbehaving integration) can spend the shared capacity of the database and workers, and
+    every other tenant slows down (the noisy neighbour). Tenants behind one NAT share a
+    per-IP budget and throttle each other.
+
+    Example::
+
+        limiter = Limiter(get_remote_address, app=app, default_limits=["100/minute"])
+
+    Fix: a second limit keyed by tenant, ``Limiter(key_func=lambda: g.tenant.id, ...)`` or
+    ``@limiter.limit("1000/minute", key_func=tenant_key)``; in DRF a ``SimpleRateThrottle``
+    subclass whose ``get_cache_key`` returns the tenant id.
+    """,
+    tags=("tenant", "rate-limit"),
+)
+
+RULES: tuple[RuleMeta, ...] = (UNSCOPED_QUERY, IDOR_FETCH, CACHE_KEY, RATE_LIMIT)
