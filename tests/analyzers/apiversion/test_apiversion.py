@@ -354,3 +354,11 @@ def test_a_schema_that_contains_itself_ends(tmp_path: Path) -> None:
 def test_messages_name_what_changed(tmp_path: Path, edit: str, said: str) -> None:
     result = _diff(tmp_path, _spec(), _spec(edit=edit))
     assert result.findings[0].message.startswith(said), result.findings[0].message
+
+
+def test_minified_json_openapi_document(tmp_path: Path) -> None:
+    v2 = json.loads(json.dumps(OPENAPI_V1))
+    del v2["paths"]["/orders"]["post"]
+    result = _diff(tmp_path, {"openapi.json": json.dumps(OPENAPI_V1)}, {"openapi.json": json.dumps(v2)})
+    assert [f.rule_id for f in result.findings] == ["api.endpoint-removed"]
+    assert "POST /orders" in result.findings[0].message

@@ -14,7 +14,9 @@ from stackaudit.analyzers.apiversion import openapi, pydantic_models
 from stackaudit.analyzers.apiversion.schema import Json
 
 SPEC_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
-SPEC_HINT = re.compile(r"""(?m)^\s*["']?(openapi|swagger)["']?\s*:|"\$schema"\s*:|^\$schema:""")
+SPEC_HINT = re.compile(
+    r"""(?m)^[\s{]*["']?(openapi|swagger)["']?\s*:|"(openapi|swagger|\$schema)"\s*:|^\$schema:"""
+)
 
 
 def is_candidate(path: str) -> bool:
