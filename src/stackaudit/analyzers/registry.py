@@ -15,6 +15,7 @@ def file_analyzers() -> tuple[type[FileAnalyzer], ...]:
 
 
 def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
+    from stackaudit.analyzers.apiversion import ApiVersionsAnalyzer
     from stackaudit.analyzers.audit_trail import AuditTrailAnalyzer
     from stackaudit.analyzers.ci.analyzer import CiHardeningAnalyzer
     from stackaudit.analyzers.external.ruff import RuffAnalyzer
@@ -25,6 +26,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
     from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
     from stackaudit.analyzers.taint import TaintAnalyzer
+    from stackaudit.analyzers.tenant import TenantAnalyzer
 
     return (
         StagedSecretsAnalyzer,
@@ -37,6 +39,8 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         AuditTrailAnalyzer,
         MigrationsAnalyzer,
         RateLimitAnalyzer,
+        TenantAnalyzer,
+        ApiVersionsAnalyzer,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from stackaudit.config.sections.apiversions import ApiVersionsConfig
 from stackaudit.config.sections.base import Section
 from stackaudit.config.sections.ci import CiConfig
 from stackaudit.config.sections.migrations import MigrationsConfig
@@ -26,6 +27,7 @@ from stackaudit.config.sections.runtime import (
 from stackaudit.config.sections.secrets import SecretsConfig
 from stackaudit.config.sections.supply_chain import SupplyChainConfig
 from stackaudit.config.sections.taint import TaintConfig
+from stackaudit.config.sections.tenant import TenantConfig
 from stackaudit.model.enums import Severity
 
 DEFAULT_EXCLUDE = (
@@ -130,6 +132,8 @@ class Config(Section):
     supply_chain: SupplyChainConfig = SupplyChainConfig()
     privilege: PrivilegeConfig = PrivilegeConfig()
     migrations: MigrationsConfig = MigrationsConfig()
+    tenant: TenantConfig = TenantConfig()
+    api_versions: ApiVersionsConfig = ApiVersionsConfig()
     ci: CiConfig = CiConfig()
     slo: dict[str, SLOConfig] = Field(default_factory=dict)
     load: LoadConfig = LoadConfig()

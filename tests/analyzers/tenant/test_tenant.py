@@ -1,0 +1,137 @@
+"""Tenant isolation on a labelled corpus of small projects (Django, DRF, SQLAlchemy, Flask,
+FastAPI), with a scorer printing precision, recall and F1. Each ``expect: RULE`` marker is a
+finding the analyzer must make on that line; each ``safe:`` marker is a safe trap (a way of
+scoping the analyzer must understand) where it must stay silent."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from stackaudit.analyzers.base import RepoContext, SourceFile
+from stackaudit.analyzers.registry import rule_index
+from stackaudit.analyzers.tenant import TenantAnalyzer
+from stackaudit.config.schema import Config
+from stackaudit.model import NotAnalysedReason
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+EXPECT = re.compile(r"expect: (tenant\.[a-z-]+)")
+SAFE = re.compile(r"# safe: ")
+Key = tuple[str, str, int, str]
+
+
+def _files(root: Path) -> tuple[SourceFile, ...]:
+    kinds = {".py": "python", ".sql": "sql"}
+    return tuple(
+        SourceFile(p.relative_to(root).as_posix(), p, p.stat().st_size, kinds[p.suffix])
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.suffix in kinds
+    )
+
+
+def _config(root: Path) -> Config:
+    declared = root / "tenant.json"
+    return Config.model_validate(json.loads(declared.read_text())) if declared.exists() else Config()
+
+
+def _run(root: Path, config: Config | None = None) -> set[Key]:
+    ctx = RepoContext(root, _files(root), config or _config(root), is_git=False)
+    result = TenantAnalyzer().analyze_repo(ctx)
+    return {(root.name, f.location.path, f.location.line, f.rule_id) for f in result.findings}
+
+
+def _marked(root: Path, pattern: re.Pattern[str]) -> list[tuple[str, int, str]]:
+    return [
+        (f.path, n, m.group(1) if m.groups() else "")
+        for f in _files(root)
+        for n, line in enumerate(f.abspath.read_text().splitlines(), 1)
+        for m in pattern.finditer(line)
+    ]
+
+
+def test_corpus_precision_recall(capsys: pytest.CaptureFixture[str]) -> None:
+    projects = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+    want = {(p.name, path, n, rule) for p in projects for path, n, rule in _marked(p, EXPECT)}
+    safe = sum(len(_marked(p, SAFE)) for p in projects)
+    got = set().union(*(_run(p) for p in projects))
+    tp, fp, fn = len(want & got), len(got - want), len(want - got)
+    precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    f1 = 2 * precision * recall / max(1e-9, precision + recall)
+    with capsys.disabled():
+        print(
+            f"\ntenant corpus: {len(projects)} projects, {len(want)} unsafe and {safe} safe-trap cases, "
+            f"tp={tp} fp={fp} fn={fn} precision={precision:.2f} recall={recall:.2f} F1={f1:.2f}"
+        )
+    assert len(want) + safe >= 20 and safe >= len(want) - 2
+    assert f1 >= 0.9
+    assert not got - want, f"false positives: {sorted(got - want)}"
+    assert not want - got, f"missed: {sorted(want - got)}"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "tenant.unscoped-query",
+        "tenant.idor-fetch",
+        "tenant.cache-key-without-tenant",
+        "tenant.rate-limit-not-per-tenant",
+    ],
+)
+def test_every_rule_has_positive_and_negative_cases(rule: str) -> None:
+    projects = [p for p in CORPUS.iterdir() if p.is_dir()]
+    positives = [m for p in projects for m in _marked(p, EXPECT) if m[2] == rule]
+    assert len(positives) >= 2
+    assert rule in rule_index().rules
+
+
+def test_nothing_declared_nothing_inferred_is_off() -> None:
+    """No tenants is the common case: off and silent; a declared key that matches no model is said."""
+    root = CORPUS / "no_tenant"
+    result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), Config(), is_git=False))
+    assert not result.findings and not result.reason and not result.notices
+    declared = Config.model_validate({"tenant": {"key": "account_id"}})
+    result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), declared, is_git=False))
+    assert not result.findings and "not checked: no tenant-scoped model" in result.reason
+
+
+def test_inferred_key_is_said_and_scoped_models_are_named() -> None:
+    root = CORPUS / "django_manager"
+    result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), Config(), is_git=False))
+    assert "inferred" in result.reason and "Note" in result.reason
+    assert "Contact (" not in result.reason  # scoped by its manager, not the whole model
+    rls = CORPUS / "sqla_rls"
+    result = TenantAnalyzer().analyze_repo(RepoContext(rls, _files(rls), Config(), is_git=False))
+    assert "Order (row-level security" in result.reason
+
+
+def test_declared_models_limit_the_check() -> None:
+    """With ``[tenant] models`` only those are checked; without, every model with the key is."""
+    root = CORPUS / "configured_key"
+    declared = {k[3] for k in _run(root)}
+    every = _run(root, Config.model_validate({"tenant": {"key": "organization_id"}}))
+    assert declared == {"tenant.idor-fetch"}
+    assert ("configured_key", "docs/views.py", 16, "tenant.unscoped-query") in every
+
+
+def test_a_file_that_does_not_parse_is_recorded_and_the_rest_goes_on(tmp_path: Path) -> None:
+    for part in ("shop",):
+        (tmp_path / part).mkdir()
+    source = CORPUS / "django_plain" / "shop"
+    (tmp_path / "shop" / "models.py").write_text((source / "models.py").read_text())
+    (tmp_path / "shop" / "views.py").write_text((source / "views.py").read_text())
+    (tmp_path / "shop" / "broken.py").write_text("def oops(:\n")
+    result = TenantAnalyzer().analyze_repo(RepoContext(tmp_path, _files(tmp_path), Config(), is_git=False))
+    assert [n.path for n in result.not_analysed] == ["shop/broken.py"]
+    assert result.not_analysed[0].reason is NotAnalysedReason.SYNTAX_ERROR
+    assert any(f.rule_id == "tenant.idor-fetch" for f in result.findings)
+
+
+def test_idor_findings_carry_a_confirmed_request_origin() -> None:
+    root = CORPUS / "flask_app"
+    result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), Config(), is_git=False))
+    idor = [f for f in result.findings if f.rule_id == "tenant.idor-fetch"]
+    assert idor and dict(idor[0].properties)["origin"] == "confirmed"
+    assert idor[0].endpoint is not None
