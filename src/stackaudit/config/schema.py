@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from stackaudit.config.sections.base import Section
 from stackaudit.config.sections.ci import CiConfig
+from stackaudit.config.sections.dast import DastConfig
 from stackaudit.config.sections.migrations import MigrationsConfig
 from stackaudit.config.sections.privilege import PrivilegeConfig
 from stackaudit.config.sections.runtime import (
@@ -131,6 +132,7 @@ class Config(Section):
     privilege: PrivilegeConfig = PrivilegeConfig()
     migrations: MigrationsConfig = MigrationsConfig()
     ci: CiConfig = CiConfig()
+    dast: DastConfig = DastConfig()
     slo: dict[str, SLOConfig] = Field(default_factory=dict)
     load: LoadConfig = LoadConfig()
     nplusone: NPlusOneConfig = NPlusOneConfig()
