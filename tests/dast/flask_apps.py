@@ -64,7 +64,9 @@ def _routes(app: Flask, *, clean: bool) -> None:
             echoed = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
             return Response(f"TRACE / HTTP/1.1\r\n{echoed}", mimetype="message/http")
         resp = Response(PAGE, mimetype="text/html")
-        flags: dict[str, Any] = {"httponly": True, "samesite": "Lax"} if clean else {}
+        flags: dict[str, Any] = (
+            {"httponly": True, "samesite": "Lax", "secure": request.is_secure} if clean else {}
+        )
         resp.set_cookie("session_id", "s3cr3t-session-value", **flags)
         return resp
 
@@ -107,7 +109,8 @@ def clean() -> Any:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        resp.headers["Server"] = "shop"
+        if request.is_secure:
+            resp.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.headers.get("Origin") == "https://shop.example":
             resp.headers["Access-Control-Allow-Origin"] = "https://shop.example"
             resp.headers["Access-Control-Allow-Credentials"] = "true"

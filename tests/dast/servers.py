@@ -14,7 +14,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 
 @contextlib.contextmanager
-def wsgi(app: Any, banner: bool = True) -> Iterator[str]:
+def wsgi(app: Any, banner: bool = True, tls: tuple[str, str] | None = None) -> Iterator[str]:
     """Serve ``app`` with werkzeug's threaded server; yields its base URL.
 
     ``banner=False`` hides werkzeug's ``Server: Werkzeug/x.y Python/x.y`` (the dev server's
@@ -28,11 +28,11 @@ def wsgi(app: Any, banner: bool = True) -> Iterator[str]:
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             return None
 
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Handler)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Handler, ssl_context=tls)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(5)

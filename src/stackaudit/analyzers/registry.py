@@ -25,6 +25,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
     from stackaudit.analyzers.secrets.history import HistorySecretsAnalyzer
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
     from stackaudit.analyzers.taint import TaintAnalyzer
+    from stackaudit.dast.analyzer import DastAnalyzer
 
     return (
         StagedSecretsAnalyzer,
@@ -37,6 +38,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         AuditTrailAnalyzer,
         MigrationsAnalyzer,
         RateLimitAnalyzer,
+        DastAnalyzer,
     )
 
 

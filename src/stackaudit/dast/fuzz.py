@@ -11,6 +11,7 @@ sending once both are known. Shrinking is off: it would spend the budget on re-s
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +28,10 @@ COVERAGE_CASES = 20  # boundary cases per operation, sent before the generated o
 class GuardedSession(requests.Session):
     """A requests session whose every send is fenced, unredirected and recorded."""
 
-    def __init__(self, fence: Fence, seen: list[Seen]) -> None:
+    def __init__(self, fence: Fence, seen: list[Seen], verify: bool = True) -> None:
         super().__init__()
         self.trust_env = False
+        self.verify = verify
         self.fence = fence
         self.seen = seen
         self.operation = ""
@@ -38,7 +40,11 @@ class GuardedSession(requests.Session):
         url = request.url or ""
         kwargs["timeout"] = self.fence.admit(url)
         kwargs["allow_redirects"] = False  # a redirect is the answer, never followed
-        response = super().send(request, **kwargs)
+        kwargs["verify"] = self.verify  # the user's choice, whatever Schemathesis' config says
+        with warnings.catch_warnings():
+            # --insecure was the user's choice: one warning per request says nothing new
+            warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+            response = super().send(request, **kwargs)
         self.seen.append(
             Seen(
                 method=request.method or "GET",
@@ -87,13 +93,15 @@ def _operations(schema: Any, report: FuzzReport) -> Iterator[Any]:
             report.errors.append(f"operation not usable: {str(exc).splitlines()[0][:200]}")
 
 
-def fuzz(doc: dict[str, Any], fence: Fence, seen: list[Seen], examples: int) -> FuzzReport:
+def fuzz(
+    doc: dict[str, Any], fence: Fence, seen: list[Seen], examples: int, verify: bool = True
+) -> FuzzReport:
     """Generate requests for every operation until the budget or the deadline runs out."""
     import schemathesis
 
     report = FuzzReport()
     schema = schemathesis.openapi.from_dict(doc)
-    session = GuardedSession(fence, seen)
+    session = GuardedSession(fence, seen, verify)
     try:
         for operation in _operations(schema, report):
             if fence.spent:

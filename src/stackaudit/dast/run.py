@@ -96,7 +96,7 @@ def _cors_paths(ops: list[Operation]) -> list[str]:
 def _fuzz(state: _State, options: DastOptions) -> None:
     if state.doc is None:
         return
-    report = fuzz(state.doc, state.fence, state.fuzz_seen, options.examples)
+    report = fuzz(state.doc, state.fence, state.fuzz_seen, options.examples, options.verify_tls)
     state.hits += report.hits
     state.notes += report.errors[:5]
     state.notes.append(f"Schemathesis tried {report.operations} of {len(state.ops)} operations")

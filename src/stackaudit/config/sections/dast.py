@@ -32,6 +32,7 @@ class DastConfig(Section):
     max_requests: int = Field(default=300, ge=1, le=100_000)
     timeout: float = Field(default=120.0, gt=0, le=86_400)  # wall-clock bound of the whole run
     request_timeout: float = Field(default=10.0, gt=0, le=600)  # one request
+    verify_tls: bool = True  # False: accept a self-signed certificate (a staging target)
 
     @field_validator("target")
     @classmethod
