@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from stackaudit.dast import rules
-from stackaudit.dast.guard import BudgetSpent, DastError, Fence, OutOfScope, Seen, path_of
+from stackaudit.dast.guard import BudgetSpent, DastError, Fence, OutOfScope, Seen, path_of, printable
 from stackaudit.dast.hits import Hit
 
 COVERAGE_CASES = 20  # boundary cases per operation, sent before the generated ones
@@ -67,14 +67,14 @@ class FuzzReport:
 
 
 def _label(case: Any) -> str:
-    return f"{case.operation.method.upper()} {case.operation.path}"
+    return printable(f"{case.operation.method.upper()} {case.operation.path}", 300)
 
 
 def _classify(failure: Exception, case: Any, status: int) -> Hit | None:
     from schemathesis.core.failures import ServerError
 
     label = _label(case)
-    request = f"{case.operation.method.upper()} {case.formatted_path}"
+    request = printable(f"{case.operation.method.upper()} {case.formatted_path}", 300)
     if isinstance(failure, ServerError):
         note = f"{label}: {request} answered {status} (server error on generated input)"
         return Hit(rules.SERVER_ERROR, label, note, endpoint=label)

@@ -12,6 +12,7 @@ the user said.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,13 @@ from urllib.parse import urlsplit
 
 BODY_LIMIT = 65_536  # characters of a response body kept for the passive checks
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, limit: int = 120) -> str:
+    """A value the target or its document chose (a banner, a cookie name, a path), without
+    control characters: reports escape markup, this keeps terminal escapes out of every format."""
+    return _CONTROL.sub("?", text)[:limit]
 
 
 class DastError(Exception):

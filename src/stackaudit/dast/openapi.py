@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from stackaudit.dast.guard import printable
+
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PARAM = re.compile(r"\{([^}/]+)\}")
 
@@ -110,5 +112,8 @@ def operations(doc: dict[str, Any]) -> list[Operation]:
                 continue
             own = _list(op.get("parameters"))
             secured, schemes = _security(op.get("security", default))
-            found.append(Operation(method.upper(), path, schemes, secured, _samples([*shared, *own])))
+            schemes = tuple(printable(s, 60) for s in schemes)
+            found.append(
+                Operation(method.upper(), printable(path, 300), schemes, secured, _samples([*shared, *own]))
+            )
     return found

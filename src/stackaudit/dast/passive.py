@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from stackaudit.dast import rules
-from stackaudit.dast.guard import Seen
+from stackaudit.dast.guard import Seen, printable
 from stackaudit.dast.hits import Hit
 from stackaudit.model import RuleMeta
 
@@ -50,7 +50,7 @@ def parse_cookie(header: str) -> Cookie | None:
         attrs[key.strip().lower()] = val.strip()
     deleted = not value.strip().strip('"') or attrs.get("max-age", "1").strip() in ("0", "-1")
     deleted = deleted or "1970" in attrs.get("expires", "")
-    return Cookie(name.strip(), frozenset(attrs), attrs.get("samesite", "").lower(), deleted)
+    return Cookie(printable(name.strip()), frozenset(attrs), attrs.get("samesite", "").lower(), deleted)
 
 
 def _missing(
@@ -127,7 +127,7 @@ def banners(seen: Sequence[Seen]) -> list[Hit]:
         for name in BANNER_HEADERS:
             value = s.header(name)
             if value and VERSION.search(value):
-                key = f"{name}: {value[:120]}"
+                key = f"{name}: {printable(value)}"
                 hits.setdefault(key, Hit(rules.VERSION_BANNER, key, f"{s.label} sends {key}", s))
     return list(hits.values())
 
