@@ -146,3 +146,28 @@ def test_a_budget_of_one_stops_before_the_second_request() -> None:
         GuardedSession(Fence.start(Target.parse("http://127.0.0.1:9"), 1, 10, 0.2), []).get(
             "http://127.0.0.1:9/"
         )
+
+
+class Methods(Counting):
+    """Counts requests by method."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        super().__init__(app)
+        self.methods: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
+        self.methods.append(environ["REQUEST_METHOD"])
+        return super().__call__(environ, start)
+
+
+def test_operations_that_change_state_are_sent_only_when_allowed(tmp_path: Path) -> None:
+    doc = dict(flask_apps.OPENAPI)
+    doc["paths"] = {**doc["paths"], "/api/items": {"post": {"responses": {"201": {"description": "made"}}}}}
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(doc))
+    for allowed in (False, True):
+        app = Methods(_ok)
+        with servers.wsgi(app) as url:
+            out = run_dast(DastOptions(url, openapi=path, examples=2, unsafe_methods=allowed), Location("."))
+        assert ("POST" in app.methods) is allowed
+        assert any("change state" in n for n in out.notes) is not allowed

@@ -29,6 +29,10 @@ FetchOpt = Annotated[
 MaxOpt = Annotated[int | None, typer.Option("--max-requests", help="Stop after N requests (default 300).")]
 TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Stop after S seconds (default 120).")]
 InsecureOpt = Annotated[bool, typer.Option("--insecure", help="Accept a self-signed TLS certificate.")]
+UnsafeOpt = Annotated[
+    bool,
+    typer.Option("--unsafe-methods", help="Let Schemathesis send POST/PUT/PATCH/DELETE (may change data)."),
+]
 PathOpt = Annotated[Path, typer.Option("--path", help="The project (config, history store).")]
 FormatOpt = Annotated[
     list[str] | None, typer.Option("--format", "-f", help="terminal, json, sarif, markdown, html.")
@@ -43,7 +47,7 @@ def _config(
     base: Config,
     target: str,
     openapi: Path | None,
-    flags: tuple[bool, bool],
+    flags: tuple[bool, bool, bool],  # fetch the document, accept any certificate, unsafe methods
     limits: tuple[int | None, float | None],
 ) -> Config:
     """The project's config with ``[dast]`` taken from the command line (a bad URL exits 2)."""
@@ -53,10 +57,12 @@ def _config(
     from stackaudit.config.sections.dast import DastConfig
 
     values: dict[str, object] = dict(base.dast.model_dump())
-    fetch, insecure = flags
+    fetch, insecure, unsafe = flags
     values.update(target=target, openapi=str(openapi.resolve()) if openapi else None, fetch_openapi=fetch)
     if insecure:
         values["verify_tls"] = False
+    if unsafe:
+        values["unsafe_methods"] = True
     max_requests, timeout = limits
     values.update({k: v for k, v in (("max_requests", max_requests), ("timeout", timeout)) if v is not None})
     try:
@@ -80,6 +86,7 @@ def dast(
     max_requests: MaxOpt = None,
     timeout: TimeoutOpt = None,
     insecure: InsecureOpt = False,
+    unsafe_methods: UnsafeOpt = False,
     path: PathOpt = Path("."),
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -104,7 +111,11 @@ def dast(
     common.pair_outputs(formats, [])  # validates the format names
     common.check_fail_on(fail_on)
     cfg = _config(
-        common.load(root, config), target, openapi, (fetch_openapi, insecure), (max_requests, timeout)
+        common.load(root, config),
+        target,
+        openapi,
+        (fetch_openapi, insecure, unsafe_methods),
+        (max_requests, timeout),
     )
     options = AuditOptions(
         root=root, config=cfg, db_url=db, use_cache=False, only_analyzers=frozenset({"dast"}), fail_on=fail_on

@@ -39,6 +39,7 @@ class DastAnalyzer(RepoAnalyzer):
             timeout=cfg.timeout,
             request_timeout=cfg.request_timeout,
             verify_tls=cfg.verify_tls,
+            unsafe_methods=cfg.unsafe_methods,
         )
         return to_result(run_dast(options, config_location(ctx.root)), cfg.target)
 

@@ -22,6 +22,7 @@ from stackaudit.dast import rules
 from stackaudit.dast.guard import BudgetSpent, DastError, Fence, OutOfScope, Seen, path_of, printable
 from stackaudit.dast.hits import Hit
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 COVERAGE_CASES = 20  # boundary cases per operation, sent before the generated ones
 
 
@@ -63,6 +64,7 @@ class GuardedSession(requests.Session):
 class FuzzReport:
     hits: list[Hit] = field(default_factory=list)
     operations: int = 0  # operations tried
+    unsafe_skipped: int = 0  # operations that change state, not sent without the user's leave
     errors: list[str] = field(default_factory=list)  # network errors and unreadable operations
 
 
@@ -93,22 +95,34 @@ def _operations(schema: Any, report: FuzzReport) -> Iterator[Any]:
             report.errors.append(f"operation not usable: {str(exc).splitlines()[0][:200]}")
 
 
-def fuzz(
-    doc: dict[str, Any], fence: Fence, seen: list[Seen], examples: int, verify: bool = True
-) -> FuzzReport:
-    """Generate requests for every operation until the budget or the deadline runs out."""
+@dataclass(frozen=True)
+class FuzzPlan:
+    examples: int = 10  # generated cases per operation, after the boundary cases
+    verify: bool = True  # TLS certificate verification
+    unsafe_methods: bool = False  # also POST, PUT, PATCH, DELETE: they may change the target's data
+
+
+def fuzz(doc: dict[str, Any], fence: Fence, seen: list[Seen], plan: FuzzPlan) -> FuzzReport:
+    """Generate requests for every operation until the budget or the deadline runs out.
+
+    Only operations with safe methods are sent unless the user allows the others: a scan of a
+    service someone named must not create or delete its data by default.
+    """
     import schemathesis
 
     report = FuzzReport()
     schema = schemathesis.openapi.from_dict(doc)
-    session = GuardedSession(fence, seen, verify)
+    session = GuardedSession(fence, seen, plan.verify)
     try:
         for operation in _operations(schema, report):
             if fence.spent:
                 break
+            if operation.method.upper() not in SAFE_METHODS and not plan.unsafe_methods:
+                report.unsafe_skipped += 1
+                continue
             report.operations += 1
             session.operation = f"{operation.method.upper()} {operation.path}"
-            report.hits += _one(operation, session, fence, examples, report)
+            report.hits += _one(operation, session, fence, plan.examples, report)
     finally:
         session.close()
     return report

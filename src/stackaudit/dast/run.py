@@ -17,7 +17,7 @@ from typing import Any
 
 from stackaudit.dast import probe
 from stackaudit.dast.findings import to_findings
-from stackaudit.dast.fuzz import fuzz
+from stackaudit.dast.fuzz import FuzzPlan, fuzz
 from stackaudit.dast.guard import BudgetSpent, DastError, Fence, Seen, Target, Unreachable
 from stackaudit.dast.hits import Hit
 from stackaudit.dast.openapi import BadDocument, Operation, load_file, operations, parse_text
@@ -38,6 +38,7 @@ class DastOptions:
     request_timeout: float = 10.0
     examples: int = 10  # Schemathesis examples per operation
     verify_tls: bool = True
+    unsafe_methods: bool = False  # Schemathesis may send POST/PUT/PATCH/DELETE
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,15 @@ def _cors_paths(ops: list[Operation]) -> list[str]:
 def _fuzz(state: _State, options: DastOptions) -> None:
     if state.doc is None:
         return
-    report = fuzz(state.doc, state.fence, state.fuzz_seen, options.examples, options.verify_tls)
+    plan = FuzzPlan(options.examples, options.verify_tls, options.unsafe_methods)
+    report = fuzz(state.doc, state.fence, state.fuzz_seen, plan)
     state.hits += report.hits
     state.notes += report.errors[:5]
     state.notes.append(f"Schemathesis tried {report.operations} of {len(state.ops)} operations")
+    if report.unsafe_skipped:
+        state.notes.append(
+            f"{report.unsafe_skipped} operations that change state were not sent (allow them: unsafe_methods)"
+        )
 
 
 def _steps(state: _State, options: DastOptions) -> list[Callable[[], object]]:

@@ -33,6 +33,9 @@ class DastConfig(Section):
     timeout: float = Field(default=120.0, gt=0, le=86_400)  # wall-clock bound of the whole run
     request_timeout: float = Field(default=10.0, gt=0, le=600)  # one request
     verify_tls: bool = True  # False: accept a self-signed certificate (a staging target)
+    # Schemathesis sends only GET/HEAD/OPTIONS operations unless this is true: POST, PUT,
+    # PATCH and DELETE may change the target's data.
+    unsafe_methods: bool = False
 
     @field_validator("target")
     @classmethod
