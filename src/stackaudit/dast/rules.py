@@ -303,7 +303,7 @@ SERVER_ERROR = _rule(
     Severity.MEDIUM,
     (755, 248),
     (5, 6, 1),
-    "Validate the input the operation accepts and handle its errors; reproduce with the curl line.",
+    "Validate the input the operation accepts and handle its errors; reproduce with the request named.",
     """
     Schemathesis generated requests from the OpenAPI document and the target answered one of
     them with a 5xx status. The message carries the operation and a reproducing request.
