@@ -6,6 +6,7 @@ The servers count what reaches them, so "refused" means "never sent", not "not r
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -171,3 +172,28 @@ def test_operations_that_change_state_are_sent_only_when_allowed(tmp_path: Path)
             out = run_dast(DastOptions(url, openapi=path, examples=2, unsafe_methods=allowed), Location("."))
         assert ("POST" in app.methods) is allowed
         assert any("change state" in n for n in out.notes) is not allowed
+
+
+def test_a_target_that_speaks_no_http_is_not_analysed() -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4)
+
+    def garbage() -> None:
+        for _ in range(4):
+            try:
+                conn, _addr = sock.accept()
+            except OSError:
+                return
+            conn.sendall(b"\x00\xffTHIS IS NOT HTTP\r\n\r\n" * 4)
+            conn.close()
+
+    threading.Thread(target=garbage, daemon=True).start()
+    try:
+        out = run_dast(
+            DastOptions(f"http://127.0.0.1:{sock.getsockname()[1]}", request_timeout=2), Location(".")
+        )
+    finally:
+        sock.close()
+    assert not out.reachable and out.findings == ()
+    assert [e.reason for e in out.not_analysed] == [NotAnalysedReason.ERROR]

@@ -72,6 +72,17 @@ def _config(
     return base.model_copy(update={"dast": section})
 
 
+def _outputs(formats: list[str], given: list[Path]) -> list[Path | None]:
+    """One output per format (``-`` or none: stdout); exit 2 on more outputs than formats."""
+    from stackaudit.commands import common
+
+    outputs: list[Path | None] = [None if str(o) == "-" else o for o in given]
+    if len(outputs) > len(formats):
+        raise common.fail("give one --output per --format")
+    common.pair_outputs(formats, [])  # validates the format names
+    return outputs + [None] * (len(formats) - len(outputs))
+
+
 def _unreachable(result: AuditResult) -> str | None:
     for record in result.run.analyzers:
         if record.name == "dast" and record.state.value in ("failed", "timeout"):
@@ -104,11 +115,7 @@ def dast(
     if openapi is not None and not openapi.is_file():
         raise common.fail(f"--openapi {openapi}: no such file")
     formats = fmt or ["terminal"]
-    outputs: list[Path | None] = [None if str(o) == "-" else o for o in (output or [])]
-    if len(outputs) > len(formats):
-        raise common.fail("give one --output per --format")
-    outputs += [None] * (len(formats) - len(outputs))
-    common.pair_outputs(formats, [])  # validates the format names
+    outputs = _outputs(formats, output or [])
     common.check_fail_on(fail_on)
     cfg = _config(
         common.load(root, config),
