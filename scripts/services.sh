@@ -59,6 +59,7 @@ install_missing() {
   [ -n "$(pg_bin)" ] || need+=(postgresql)
   command -v chromium >/dev/null || need+=(chromium)
   command -v git >/dev/null || need+=(git)
+  command -v openssl >/dev/null || need+=(openssl)  # the DAST tests' self-signed certificate
   if [ ${#need[@]} -gt 0 ]; then
     log "installing: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -27,6 +27,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
     from stackaudit.analyzers.secrets.staged import StagedSecretsAnalyzer
     from stackaudit.analyzers.taint import TaintAnalyzer
     from stackaudit.analyzers.tenant import TenantAnalyzer
+    from stackaudit.dast.analyzer import DastAnalyzer
 
     return (
         StagedSecretsAnalyzer,
@@ -41,6 +42,7 @@ def repo_analyzers() -> tuple[type[RepoAnalyzer], ...]:
         RateLimitAnalyzer,
         TenantAnalyzer,
         ApiVersionsAnalyzer,
+        DastAnalyzer,
     )
 
 

@@ -40,7 +40,7 @@ class RuleDoc:
 
 def _sources() -> list[Path]:
     package = Path(stackaudit.__file__).parent
-    found = sorted((package / "analyzers").rglob("*.py"))
+    found = sorted([*(package / "analyzers").rglob("*.py"), *(package / "dast").rglob("*.py")])
     return [*found, package / "engine" / "rules.py", package / "model" / "rule.py"]
 
 

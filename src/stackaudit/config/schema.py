@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from stackaudit.config.sections.apiversions import ApiVersionsConfig
 from stackaudit.config.sections.base import Section
 from stackaudit.config.sections.ci import CiConfig
+from stackaudit.config.sections.dast import DastConfig
 from stackaudit.config.sections.migrations import MigrationsConfig
 from stackaudit.config.sections.privilege import PrivilegeConfig
 from stackaudit.config.sections.runtime import (
@@ -135,6 +136,7 @@ class Config(Section):
     tenant: TenantConfig = TenantConfig()
     api_versions: ApiVersionsConfig = ApiVersionsConfig()
     ci: CiConfig = CiConfig()
+    dast: DastConfig = DastConfig()
     slo: dict[str, SLOConfig] = Field(default_factory=dict)
     load: LoadConfig = LoadConfig()
     nplusone: NPlusOneConfig = NPlusOneConfig()

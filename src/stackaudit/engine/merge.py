@@ -90,7 +90,9 @@ def _equivalent(a: Finding, b: Finding, table: Authorities) -> bool:
 
 
 def _same_problem(a: Finding, b: Finding, table: Authorities) -> bool:
-    if not _overlap(_span(a), _span(b)):
+    # A finding with no line (a whole file, a running service seen by the DAST) has no span:
+    # sharing a CWE with another such finding does not make them one problem.
+    if not a.location.line or not b.location.line or not _overlap(_span(a), _span(b)):
         return False
     if a.rule_id == b.rule_id:  # nested sinks of one flow
         return bool(a.trace and b.trace and a.trace[0].location == b.trace[0].location)
