@@ -118,10 +118,10 @@ def connect(options: FleetOptions) -> Iterator[Client]:
     }
     with dask.config.set(settings):
         if options.scheduler is not None:
-            with Client(options.scheduler, timeout="30s") as client:
+            with Client(options.scheduler, timeout="30s") as client:  # type: ignore[no-untyped-call]
                 yield client
             return
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=options.local_workers,
             threads_per_worker=1,
             processes=True,
@@ -129,7 +129,7 @@ def connect(options: FleetOptions) -> Iterator[Client]:
             silence_logs=50,  # CRITICAL only: a killed worker is reported per repository instead
         )
         try:
-            with Client(cluster) as client:
+            with Client(cluster) as client:  # type: ignore[no-untyped-call]
                 yield client
         finally:
             cluster.close()
@@ -157,7 +157,7 @@ def _gather(
     results: list[RepoResult] = []
     failures: list[Failure] = []
     tally = Tally(len(specs))
-    for future in as_completed(futures):
+    for future in as_completed(futures):  # type: ignore[no-untyped-call]
         outcome = _outcome(future, futures[future], options.retries)
         if isinstance(outcome, Failure):
             failures.append(outcome)
@@ -177,11 +177,13 @@ def _outcome(future: Future, spec: RepoSpec, retries: int) -> RepoResult | Failu
         result = future.result()
         assert isinstance(result, RepoResult)
         return result
-    exc = future.exception()
+    exc = future.exception()  # type: ignore[no-untyped-call]
     if isinstance(exc, RepoFailure):
         return Failure(spec, str(exc))
     if isinstance(exc, KilledWorker):
-        return Failure(spec, f"its worker died while auditing it, {retries + 1} times (killed, out of memory or a crash)")
+        return Failure(
+            spec, f"its worker died while auditing it, {retries + 1} times (killed, out of memory or a crash)"
+        )
     return Failure(spec, shown_url(f"{type(exc).__name__}: {exc}"))
 
 

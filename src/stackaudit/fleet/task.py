@@ -91,12 +91,12 @@ def _audit_checkout(spec: RepoSpec, root: Path, settings: TaskSettings, started:
         raise RepoFailure(shown_url(f"{exc.filename or root}: {exc.strerror or exc}")) from None
     gate = None if result.gate is None else result.gate.passed
     elapsed = time.perf_counter() - started
-    return RepoResult(
-        spec, State.DONE, project, result.run.id, commit, len(result.findings), gate, elapsed
-    )
+    return RepoResult(spec, State.DONE, project, result.run.id, commit, len(result.findings), gate, elapsed)
 
 
-def stored_run(db_url: str, project: str, commit: str, config_hash: str) -> tuple[str, int, bool | None] | None:
+def stored_run(
+    db_url: str, project: str, commit: str, config_hash: str
+) -> tuple[str, int, bool | None] | None:
     """The newest stored run of this commit, if it used this config and this stackaudit version.
 
     A newer stackaudit may find more, so its version is part of "already done", like the config.
@@ -125,7 +125,7 @@ def checkout(spec: RepoSpec, timeout_s: float) -> Iterator[Path]:
     if not spec.is_url and spec.ref is None:
         path = Path(spec.source)
         if not path.is_dir():
-            raise RepoFailure(f"{spec.source}: no such directory")
+            raise RepoFailure("no such directory")
         yield path
         return
     parent = Path(tempfile.mkdtemp(prefix="stackaudit-fleet-"))
