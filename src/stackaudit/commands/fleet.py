@@ -7,6 +7,7 @@ job must notice both; the summary says which); 2 a usage error (bad list, bad --
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -50,6 +51,8 @@ def fleet(
     from stackaudit.fleet.run import FleetOptions
     from stackaudit.fleet.sources import SourceError, read_repos
 
+    if importlib.util.find_spec("distributed") is None:
+        raise common.fail("stackaudit fleet needs Dask distributed: pip install 'stackaudit[fleet]'")
     if scheduler is not None and local is not None:
         raise common.fail("give --scheduler or --local, not both")
     if format not in ("terminal", "json"):
@@ -121,8 +124,6 @@ def _run(specs: list, options: FleetOptions) -> FleetReport:  # type: ignore[typ
 
 
 def _bokeh_hint() -> str:
-    import importlib.util
-
     return "" if importlib.util.find_spec("bokeh") else " (its pages need: pip install bokeh)"
 
 
