@@ -111,6 +111,8 @@ def _run(specs: list, options: FleetOptions) -> FleetReport:  # type: ignore[typ
     def started(dashboard: str | None, workers: int) -> None:
         where = options.scheduler or f"LocalCluster of {options.local_workers} worker processes"
         console.print(f"fleet: {len(specs)} repositories on {common.escape(where)} ({workers} workers up)")
+        if workers == 0:
+            console.print("[yellow]no worker is connected yet: the repositories wait for one[/]")
         if dashboard:
             console.print(f"dashboard: {common.escape(dashboard)}{_bokeh_hint()}", soft_wrap=True)
 

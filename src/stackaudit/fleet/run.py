@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stackaudit.fleet.sources import RepoSpec, shown_url
-from stackaudit.fleet.task import RepoFailure, RepoResult, State, TaskSettings, audit_repo
+from stackaudit.fleet.task import RepoFailure, RepoResult, State, TaskSettings, Unauditable, audit_repo
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -158,7 +158,7 @@ def _gather(
     failures: list[Failure] = []
     tally = Tally(len(specs))
     for future in as_completed(futures):  # type: ignore[no-untyped-call]
-        outcome = _outcome(future, futures[future], options.retries)
+        outcome = _outcome(future, futures[future])
         if isinstance(outcome, Failure):
             failures.append(outcome)
         else:
@@ -170,19 +170,22 @@ def _gather(
     return FleetReport(tuple(results), tuple(failures), _dashboard(client), time.perf_counter() - started)
 
 
-def _outcome(future: Future, spec: RepoSpec, retries: int) -> RepoResult | Failure:  # type: ignore[type-arg]
+def _outcome(future: Future, spec: RepoSpec) -> RepoResult | Failure:  # type: ignore[type-arg]
     from distributed import KilledWorker
 
     if future.status == "finished":
         result = future.result()
+        if isinstance(result, Unauditable):
+            return Failure(spec, result.reason)
         assert isinstance(result, RepoResult)
         return result
     exc = future.exception()  # type: ignore[no-untyped-call]
     if isinstance(exc, RepoFailure):
         return Failure(spec, str(exc))
     if isinstance(exc, KilledWorker):
+        times = exc.allowed_failures + 1  # the scheduler's setting: ours for a LocalCluster
         return Failure(
-            spec, f"its worker died while auditing it, {retries + 1} times (killed, out of memory or a crash)"
+            spec, f"its worker died while auditing it, {times} times (killed, out of memory or a crash)"
         )
     return Failure(spec, shown_url(f"{type(exc).__name__}: {exc}"))
 

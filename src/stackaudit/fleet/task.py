@@ -25,7 +25,19 @@ CLONE_TIMEOUT_S = 600.0
 
 
 class RepoFailure(Exception):
-    """A repository that cannot be audited; the message is the reason shown at the end."""
+    """An attempt that failed and may work again (a clone, a locked store): Dask retries it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unauditable:
+    """A repository no retry can help (missing, not git, a bad config): returned, not raised."""
+
+    spec: RepoSpec
+    reason: str
+
+
+class _Permanent(Exception):
+    """Raised inside the task, turned into ``Unauditable`` at its edge."""
 
 
 class State(IntEnum):
@@ -58,11 +70,14 @@ class RepoResult:
     seconds: float
 
 
-def audit_repo(spec: RepoSpec, settings: TaskSettings) -> RepoResult:
-    """The Dask task: a ``RepoResult``, or ``RepoFailure`` naming why (Dask retries it)."""
+def audit_repo(spec: RepoSpec, settings: TaskSettings) -> RepoResult | Unauditable:
+    """The Dask task: a ``RepoResult``, an ``Unauditable`` reason, or ``RepoFailure`` (retried)."""
     started = time.perf_counter()
-    with checkout(spec, settings.clone_timeout_s) as root:
-        return _audit_checkout(spec, root, settings, started)
+    try:
+        with checkout(spec, settings.clone_timeout_s) as root:
+            return _audit_checkout(spec, root, settings, started)
+    except _Permanent as exc:
+        return Unauditable(spec, str(exc))
 
 
 def _audit_checkout(spec: RepoSpec, root: Path, settings: TaskSettings, started: float) -> RepoResult:
@@ -73,9 +88,12 @@ def _audit_checkout(spec: RepoSpec, root: Path, settings: TaskSettings, started:
 
     commit, _branch = git_head(root)
     if commit is None:
-        raise RepoFailure("not a git repository (a fleet resumes by commit, so it needs one)")
+        raise _Permanent("not a git repository (a fleet resumes by commit, so it needs one)")
     try:
         config = load_config(root)
+    except ConfigError as exc:
+        raise _Permanent(shown_url(str(exc))) from None
+    try:
         project = project_key(root)
         if not settings.force:
             stored = stored_run(settings.db_url, project, commit, config.config_hash())
@@ -85,7 +103,7 @@ def _audit_checkout(spec: RepoSpec, root: Path, settings: TaskSettings, started:
                 return RepoResult(spec, State.SKIPPED, project, run_id, commit, findings, gate, elapsed)
         options = AuditOptions(root=root, config=config, db_url=settings.db_url, jobs=1)
         result = run_audit(options)
-    except (ConfigError, StoreError) as exc:
+    except StoreError as exc:
         raise RepoFailure(shown_url(str(exc))) from None
     except OSError as exc:
         raise RepoFailure(shown_url(f"{exc.filename or root}: {exc.strerror or exc}")) from None
@@ -125,7 +143,7 @@ def checkout(spec: RepoSpec, timeout_s: float) -> Iterator[Path]:
     if not spec.is_url and spec.ref is None:
         path = Path(spec.source)
         if not path.is_dir():
-            raise RepoFailure("no such directory")
+            raise _Permanent("no such directory")
         yield path
         return
     parent = Path(tempfile.mkdtemp(prefix="stackaudit-fleet-"))
