@@ -32,7 +32,7 @@ from tests.storage.conftest import _fresh_pg_schema
 ROOT = Path(__file__).resolve().parents[2]
 REPOS = 20
 VICTIM = 7  # the repository whose worker is killed mid-audit
-KILL_AFTER_S = 0.4
+KILL_AFTER_S = 0.2
 
 
 class KillWhileAuditing(WorkerPlugin):  # type: ignore[misc]
@@ -59,7 +59,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _fleet_list(tmp_path: Path) -> Path:
     repos = make_fleet(tmp_path / "repos", REPOS - 2)
-    victim = make_repo(tmp_path / "repos" / "victim", VICTIM, extra_files=150)  # an audit of ~1 s
+    # 150 files: an audit that lasts well past KILL_AFTER_S even on an idle machine
+    victim = make_repo(tmp_path / "repos" / "victim", VICTIM, extra_files=150)
     broken = tmp_path / "repos" / "broken"
     broken.mkdir()
     (broken / "app.py").write_text("import os\n", encoding="utf-8")
