@@ -8,6 +8,7 @@ armed; the analyzers' own bounds (file size, nesting, the analyzer timeout) stil
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -18,8 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stackaudit.fleet.sources import RepoSpec, shown_url
+
+if TYPE_CHECKING:
+    from stackaudit.storage.store import Store
 
 CLONE_TIMEOUT_S = 600.0
 
@@ -120,17 +125,27 @@ def stored_run(
     A newer stackaudit may find more, so its version is part of "already done", like the config.
     """
     from stackaudit import __version__
-    from stackaudit.storage.store import Store
 
-    with Store.open(db_url) as store:
-        run_id = store.latest_run_for_commit(project, commit)
-        if run_id is None:
-            return None
-        result = store.load_result(run_id)
+    store = _open_store(db_url)
+    run_id = store.latest_run_for_commit(project, commit)
+    if run_id is None:
+        return None
+    result = store.load_result(run_id)
     run = result.run
     if run.commit != commit or run.config_hash != config_hash or run.tool_version != __version__:
         return None
     return run_id, len(result.findings), None if result.gate is None else result.gate.passed
+
+
+@functools.cache
+def _open_store(db_url: str) -> Store:
+    """One store per worker process for the resume checks: opening one checks the schema (~50 ms).
+
+    The worker process ends with the cluster, and its pooled connections with it.
+    """
+    from stackaudit.storage.store import Store
+
+    return Store.open(db_url)
 
 
 @contextmanager
