@@ -91,10 +91,12 @@ def fresh_store(kind: str, work: Path, pg: str | None) -> Iterator[str]:
 
 
 def store_size(db: str) -> int:
-    """SQLite: the file with its WAL; PostgreSQL: the schema's tables and indexes."""
+    """SQLite: the pages in use (read through a WAL not yet checkpointed); PostgreSQL: the schema."""
     if db.startswith("sqlite:///"):
-        path = Path(db.removeprefix("sqlite:///"))
-        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+        from stackaudit.storage.store import Store
+
+        with Store.open(db) as store:
+            return store.size_bytes() or 0
     import sqlalchemy as sa
 
     engine = sa.create_engine(db, poolclass=sa.NullPool)
