@@ -83,6 +83,7 @@ TIMING_PATHS = (
     "tests/runtime/metrics/",
     "tests/runtime/test_regression.py",
     "tests/test_services_script.py",
+    "tests/fleet/test_cluster.py",  # a LocalCluster of 2 worker processes, one killed on purpose
 )
 
 

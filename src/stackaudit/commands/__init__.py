@@ -19,4 +19,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.init",
     "stackaudit.commands.schedule",
     "stackaudit.commands.dast",
+    "stackaudit.commands.fleet",
 )

@@ -90,7 +90,14 @@ def report(
         common.err_console().print(f"wrote {common.escape(str(path))}", soft_wrap=True)
 
 
-def history(root: RootOpt = Path("."), db: DbOpt = None, limit: int = 20) -> None:
+def history(
+    root: RootOpt = Path("."),
+    db: DbOpt = None,
+    limit: int = 20,
+    fleet: Annotated[
+        bool, typer.Option("--fleet", help="Every project in the store: top risks by owner and repository.")
+    ] = False,
+) -> None:
     """List the stored runs of a project, newest first: findings, new, fixed, gate."""
     from rich.console import Console
     from rich.table import Table
@@ -98,6 +105,11 @@ def history(root: RootOpt = Path("."), db: DbOpt = None, limit: int = 20) -> Non
     from stackaudit.storage.store import Store
 
     url, project = _url(root, db)
+    if fleet:
+        from stackaudit.fleet.view import print_fleet, read_fleet
+
+        print_fleet(common.guarded(lambda: read_fleet(url, limit)), limit)
+        return
 
     def load() -> list:  # type: ignore[type-arg]
         with Store.open(url) as store:
