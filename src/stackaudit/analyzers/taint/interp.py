@@ -29,6 +29,7 @@ from stackaudit.analyzers.taint.values import (
     SourceKind,
     Taint,
     Val,
+    as_directory,
     configured,
     const,
     container,
@@ -333,7 +334,10 @@ class Interp:
         if isinstance(op, ast.Mod) and left.is_const and isinstance(left.const, str):
             prefix = left.const.split("%", 1)[0]
         tag = "path" if "path" in (left.tag, right.tag) and isinstance(op, ast.Div) else ""
-        return tainted(flatten(left) | flatten(right), prefix=prefix, tag=tag)
+        head = (
+            as_directory(flatten(left)) if isinstance(op, ast.Div) else flatten(left)
+        )  # Path(d) / seg / "x"
+        return tainted(head | flatten(right), prefix=prefix, tag=tag)
 
 
 def _with_step(value: Val, location: Location, note: str) -> Val:

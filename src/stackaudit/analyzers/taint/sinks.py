@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from stackaudit.analyzers.taint import sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.render import render_values, unconfirmed
-from stackaudit.analyzers.taint.values import SourceKind, Taint, Val, flatten
+from stackaudit.analyzers.taint.values import SourceKind, Taint, Val, as_directory, flatten
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.calls import CallArgs
@@ -41,6 +41,8 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
         if sink.kind in ("url", "redirect") and _safe_prefix(sink.kind, value.prefix):
             continue
         taints = taints | flatten(value)
+    if sink.cwe == tb.PATH and (sink.kind == "send_dir" or label in tb.DIRECTORY_SINKS):
+        taints = as_directory(taints)
     if taints:
         report(it, sink.cwe, taints, args.node, label)
     elif label in _MARK_SAFE and values and _stored(it, args):

@@ -179,6 +179,13 @@ RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file", "send_d
 # back to it returns the user to the page they came from; an attacker cannot set a victim's Referer to
 # a site the victim was not just on, so it is no open redirect (it stays a source for every other sink).
 REFERER_NAMES = frozenset({"referer", "referrer", "http_referer"})
+# Path sinks that act on a directory: a name ``..`` there is the parent directory itself.
+DIRECTORY_SINKS = frozenset(
+    {
+        *("os.mkdir", "os.makedirs", "os.listdir", "os.scandir", "os.removedirs", "os.rmdir", "os.walk"),
+        *("os.chdir", "shutil.rmtree", "shutil.copytree", "shutil.move", "os.rename", "os.replace"),
+    }
+)
 
 
 def referer(key: Val) -> bool:
