@@ -172,3 +172,19 @@ def test_django_str_and_segment_groups_cannot_traverse_as_a_file_name(tmp_path: 
     files = {"site/__init__.py": "", "site/urls.py": DJANGO_URLS, "site/views.py": DJANGO_VIEWS}
     flows = _flows(write(tmp_path, files))
     assert {line for line, rule in flows if rule == "sec.path-traversal"} == {8}  # only <path:name>
+
+
+META = """from django.http import HttpResponse
+
+def view(request):
+    request.session['csrf'] = request.META['CSRF_COOKIE']
+    request.session['ip'] = request.META.get('REMOTE_ADDR')
+    request.session['who'] = request.META['HTTP_X_USER']
+    return HttpResponse('ok')
+"""
+
+
+def test_server_set_meta_keys_are_not_client_input(tmp_path: Path) -> None:
+    flows = _flows(write(tmp_path, {"views.py": META}))
+    assert {line for line, rule in flows if rule == "sec.trust-boundary"} == {6}  # the client's header
+    assert flows[(6, "sec.trust-boundary")] == "confirmed"

@@ -269,12 +269,10 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             sinks.check(it, msink.sink, args, method)
     if receiver.tag == "sql-stmt":
         return _statement(receiver, args)
-    if (
-        receiver.tag == "headers"
-        and method == "get"
-        and (name := args.get(0)) is not None
-        and tb.referer(name)
-    ):
+    name = args.get(0) if method == "get" and receiver.tag in ("headers", "meta") else None
+    if name is not None and receiver.tag == "meta" and tb.server_meta(name):
+        return CLEAN  # request.META.get("CSRF_COOKIE"): set by the server, not the client
+    if name is not None and tb.referer(name):
         return _sanitised(args, frozenset({tb.REDIRECT}))
     if receiver.tag == "request":
         if method in tb.REQUEST_CLEAN_ATTRS:

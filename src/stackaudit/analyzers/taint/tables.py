@@ -188,6 +188,23 @@ DIRECTORY_SINKS = frozenset(
 )
 
 
+# WSGI environ / Django ``request.META`` keys the server sets, not the client: the CSRF token
+# Django's middleware generated, the socket's address, the server's own name and scheme.
+SERVER_META = frozenset(
+    {
+        *("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE", "CSRF_COOKIE_USED", "REQUEST_METHOD", "REMOTE_ADDR"),
+        *("REMOTE_PORT", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SOFTWARE", "SCRIPT_NAME"),
+        *("GATEWAY_INTERFACE", "HTTPS", "wsgi.url_scheme", "wsgi.version", "wsgi.multithread"),
+        *("wsgi.multiprocess", "wsgi.run_once", "wsgi.errors"),
+    }
+)
+
+
+def server_meta(key: Val) -> bool:
+    """Is this constant key one the server sets in ``request.META`` / the WSGI environ?"""
+    return isinstance(key.const, str) and key.const in SERVER_META
+
+
 def referer(key: Val) -> bool:
     """Is this constant key the Referer header (``headers.get("Referer")``, ``headers["Referer"]``)?"""
     return isinstance(key.const, str) and key.const.lower() in REFERER_NAMES
