@@ -188,3 +188,28 @@ def test_server_set_meta_keys_are_not_client_input(tmp_path: Path) -> None:
     flows = _flows(write(tmp_path, {"views.py": META}))
     assert {line for line, rule in flows if rule == "sec.trust-boundary"} == {6}  # the client's header
     assert flows[(6, "sec.trust-boundary")] == "confirmed"
+
+
+PASSED_RENDERER = """from flask import Flask, request, render_template
+app = Flask(__name__)
+
+def render(request, render_template):
+    return render_template('page.html', query=request.args.get('q'))
+
+def echo(request):
+    return '<p>' + request.args.get('q') + '</p>'
+
+@app.route('/d')
+def d():
+    return render(request=request, render_template=render_template)
+
+@app.route('/e')
+def e():
+    return echo(request)
+"""
+
+
+def test_a_function_passed_in_as_a_parameter_is_not_a_value_preserving_step(tmp_path: Path) -> None:
+    flows = _flows(write(tmp_path, {"app.py": PASSED_RENDERER}))
+    assert {line for line, rule in flows if rule == "sec.xss"} == {16}  # the helper that builds HTML
+    assert flows[(16, "sec.xss")] == "confirmed"
