@@ -80,7 +80,7 @@ def call(it: Interp, node: ast.Call) -> Val:
         local = it.expr(func)
     if local is not None and closures.is_closure(local):
         return closures.call(it, local, CallArgs(it, node, None))
-    if local is not None and isinstance(func, ast.Name) and _parameter(it, func.id):
+    if local is not None and isinstance(func, ast.Name) and selection.is_parameter(it, func.id):
         CallArgs(it, node, None)  # evaluated for their effects
         return _unknown(it, node, func.id)
     qn = it.qualname(func)
@@ -112,20 +112,6 @@ def call(it: Interp, node: ast.Call) -> Val:
 
 
 _CALLBACKS = frozenset({"map", "filter"})
-
-
-def _parameter(it: Interp, name: str) -> bool:
-    """Is ``name`` a parameter of the function being analysed, called as a function?
-
-    A summary is computed once for every caller, so what a parameter names is unknown there
-    (``render(request, render_template=render_template)``): its result is not a value-preserving
-    step from its arguments, but an origin nobody traced.
-    """
-    func = it.func
-    if func is None:
-        return False
-    fargs = func.node.args
-    return any(a.arg == name for a in (*fargs.posonlyargs, *fargs.args, *fargs.kwonlyargs))
 
 
 def _callback(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:

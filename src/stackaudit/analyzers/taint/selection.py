@@ -13,6 +13,9 @@ means what it should: the request's own bytes reach the sink through value-prese
 Not here: bare ``get``/``find`` (a mapping read keeps the mapping's taint, ``str.find`` is a
 number), ``load``/``read`` (``json.load``, ``pandas.read_csv`` parse the input itself), and
 calls the repository defines (their summaries say what they return).
+
+Likewise a function the caller passed in (``render(request, render_template=render_template)``)
+is called through a parameter: one summary serves every caller, so what it computes is unknown.
 """
 
 from __future__ import annotations
@@ -41,3 +44,17 @@ def selected(it: Interp, node: ast.Call, name: str, taints: frozenset[Taint]) ->
     leaf = name.rsplit(".", 1)[-1]
     note = f"the record {leaf}() looks up (the request only selects it)"
     return Val(taints=frozenset({it.new_taint(SourceKind.STORED, node, note)}))
+
+
+def is_parameter(it: Interp, name: str) -> bool:
+    """Is ``name`` a parameter of the function being analysed, called as a function?
+
+    A summary is computed once for every caller, so what a parameter names is unknown there
+    (``render(request, render_template=render_template)``): its result is not a value-preserving
+    step from its arguments, but an origin nobody traced.
+    """
+    func = it.func
+    if func is None:
+        return False
+    fargs = func.node.args
+    return any(a.arg == name for a in (*fargs.posonlyargs, *fargs.args, *fargs.kwonlyargs))
