@@ -213,3 +213,25 @@ def test_a_function_passed_in_as_a_parameter_is_not_a_value_preserving_step(tmp_
     flows = _flows(write(tmp_path, {"app.py": PASSED_RENDERER}))
     assert {line for line, rule in flows if rule == "sec.xss"} == {16}  # the helper that builds HTML
     assert flows[(16, "sec.xss")] == "confirmed"
+
+
+SERVER_MADE = """
+import hashlib, tempfile
+
+@app.route('/up', methods=['POST'])
+def up():
+    upload = request.files['f']
+    fd, tmp = tempfile.mkstemp(suffix=upload.filename)
+    open(tmp, 'wb').write(upload.read())
+    key = hashlib.sha256(request.args['k'].encode()).hexdigest()
+    open(os.path.join('/srv/cache', key)).read()
+    open(os.path.join(tempfile.gettempdir(), upload.filename), 'wb')
+    open(tempfile.mkstemp(dir=request.args['d'])[1], 'wb')
+    return 'ok'
+"""
+
+
+def test_server_made_names_are_not_traversal(tmp_path: Path) -> None:
+    flows = _flows(write(tmp_path, _app(SERVER_MADE)))
+    paths = {line: origin for (line, rule), origin in flows.items() if rule == "sec.path-traversal"}
+    assert paths == {14: "confirmed", 15: "confirmed"}  # the upload's own name; a dir from the input
