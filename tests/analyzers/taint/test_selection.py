@@ -235,3 +235,29 @@ def test_server_made_names_are_not_traversal(tmp_path: Path) -> None:
     flows = _flows(write(tmp_path, _app(SERVER_MADE)))
     paths = {line: origin for (line, rule), origin in flows.items() if rule == "sec.path-traversal"}
     assert paths == {14: "confirmed", 15: "confirmed"}  # the upload's own name; a dir from the input
+
+
+ROUTED_URLS = """from django.urls import path
+from . import views
+urlpatterns = [path('t/<path:slug>/', views.show)]
+"""
+
+ROUTED_VIEWS = """from django.shortcuts import redirect
+
+def show(request, slug):
+    return redirect(slug)
+
+def merge(request, chosen_ticket):
+    return redirect(chosen_ticket)
+
+def merge_view(request):
+    ticket = Ticket.objects.get(id=request.POST['id'])
+    return merge(request, ticket)
+"""
+
+
+def test_a_views_module_helper_no_url_pattern_names_is_not_a_view(tmp_path: Path) -> None:
+    files = {"site/__init__.py": "", "site/urls.py": ROUTED_URLS, "site/views.py": ROUTED_VIEWS}
+    flows = _flows(write(tmp_path, files))
+    assert {line for line, rule in flows if rule == "sec.open-redirect"} == {4}  # the routed view
+    assert flows[(4, "sec.open-redirect")] == "confirmed"

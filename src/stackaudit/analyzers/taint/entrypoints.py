@@ -234,6 +234,29 @@ def _handler_class(mod: ModuleInfo, name: str, depth: int = 0) -> bool:
     return False
 
 
+def may_be_routed(prog: Program, func: FuncInfo) -> bool:
+    """Could a Django URL pattern route to this function (or its class)?
+
+    A project's URL configuration names every view it routes (``views.ticket_list``,
+    ``TicketView.as_view()``, a dotted string, a router's ``register``). A ``def f(request, x)``
+    in a views module whose name no URL configuration mentions is a helper its views call, so
+    ``x`` is what those callers pass, not a URL argument. Without any URL configuration in the
+    repository (a reusable app, a library) every such function may be routed.
+    """
+    texts = _URL_TEXTS.get(prog)
+    if texts is None:
+        texts = _URL_TEXTS[prog] = [m.text for m in prog.modules.values() if _URL_CONF.search(m.text)]
+    if not texts:
+        return True
+    name = func.cls or func.name
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return any(word.search(text) for text in texts)
+
+
+_URL_TEXTS: weakref.WeakKeyDictionary[Program, list[str]] = weakref.WeakKeyDictionary()
+_URL_CONF = re.compile(r"urlpatterns|django\.urls|django\.conf\.urls|get_urls")  # admin get_urls too
+
+
 def _url_converters(prog: Program) -> dict[str, dict[str, int]]:
     """Django URL patterns: view name -> parameter -> what it may hold wherever routed (the least)."""
     found = _URLS.get(prog)

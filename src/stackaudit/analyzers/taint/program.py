@@ -285,7 +285,7 @@ class Program:
         )
         defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d})
         converters = flask_param_converters(func.route_path) if func.is_route else {}
-        view = _django_view(func, positional)
+        view = _django_view(func, positional) and entrypoints.may_be_routed(self, func)
         initial: dict[str, tuple[int, Val]] = {}
         for index, arg in enumerate(names):
             value = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
