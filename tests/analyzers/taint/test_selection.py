@@ -261,3 +261,24 @@ def test_a_views_module_helper_no_url_pattern_names_is_not_a_view(tmp_path: Path
     flows = _flows(write(tmp_path, files))
     assert {line for line, rule in flows if rule == "sec.open-redirect"} == {4}  # the routed view
     assert flows[(4, "sec.open-redirect")] == "confirmed"
+
+
+SAME_PATH = """from urllib.parse import urljoin
+from django.conf import settings
+from django.shortcuts import redirect
+
+def page(request):
+    return redirect(request.get_full_path().replace('/lists/', '/list/'))
+
+def other(request):
+    return redirect(urljoin(settings.SITE_URL, request.get_full_path()))
+
+def go(request):
+    return redirect(request.GET['next'])
+"""
+
+
+def test_a_redirect_back_to_the_routed_full_path_stays_on_the_site(tmp_path: Path) -> None:
+    flows = _flows(write(tmp_path, {"views.py": SAME_PATH}))
+    redirects = {line: origin for (line, rule), origin in flows.items() if rule == "sec.open-redirect"}
+    assert redirects == {9: "confirmed", 12: "confirmed"}  # joined onto another base; ?next=

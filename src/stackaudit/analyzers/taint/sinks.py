@@ -99,7 +99,8 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
     return values
 
 
-_PATH_ATTRS = frozenset({"path", "path_info"})
+_PATH_ATTRS = frozenset({"path", "path_info", "full_path"})
+_PATH_METHODS = frozenset({"get_full_path", "get_full_path_info"})
 _PATH_EDITS = frozenset({"replace", "rstrip", "lower", "removesuffix"})
 
 
@@ -114,12 +115,15 @@ def _same_path(it: Interp, call: ast.Call) -> bool:
     elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Add):
         target = target.left
     while isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
+        if target.func.attr in _PATH_METHODS and not target.args:
+            target = target.func  # request.get_full_path(): the same path with its query string
+            break
         if target.func.attr not in _PATH_EDITS:
             return False
         target = target.func.value  # request.path.replace("/talks/", "/submissions/", 1)
     return (
         isinstance(target, ast.Attribute)
-        and target.attr in _PATH_ATTRS
+        and target.attr in _PATH_ATTRS | _PATH_METHODS
         and ast.unparse(target.value).split(".")[-1] == "request"
     )
 
