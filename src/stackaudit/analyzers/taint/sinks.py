@@ -115,12 +115,13 @@ def _same_path(it: Interp, call: ast.Call) -> bool:
     elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Add):
         target = target.left
     while isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
-        if target.func.attr in _PATH_METHODS and not target.args:
-            target = target.func  # request.get_full_path(): the same path with its query string
+        method = target.func
+        if method.attr in _PATH_METHODS and not target.args:
+            target = method  # request.get_full_path(): the same path with its query string
             break
-        if target.func.attr not in _PATH_EDITS:
+        if method.attr not in _PATH_EDITS:
             return False
-        target = target.func.value  # request.path.replace("/talks/", "/submissions/", 1)
+        target = method.value  # request.path.replace("/talks/", "/submissions/", 1)
     return (
         isinstance(target, ast.Attribute)
         and target.attr in _PATH_ATTRS | _PATH_METHODS
