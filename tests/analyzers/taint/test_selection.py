@@ -282,3 +282,16 @@ def test_a_redirect_back_to_the_routed_full_path_stays_on_the_site(tmp_path: Pat
     flows = _flows(write(tmp_path, {"views.py": SAME_PATH}))
     redirects = {line: origin for (line, rule), origin in flows.items() if rule == "sec.open-redirect"}
     assert redirects == {9: "confirmed", 12: "confirmed"}  # joined onto another base; ?next=
+
+
+SERIALIZER = """
+@app.route('/z', methods=['POST'])
+def z():
+    serializer = api.get_serializer(data=request.json)
+    return open(os.path.join('/srv', serializer.validated_data['name'])).read()
+"""
+
+
+def test_a_getter_handed_the_input_as_data_still_carries_it(tmp_path: Path) -> None:
+    flows = _flows(write(tmp_path, _app(SERIALIZER)))
+    assert flows[(8, "sec.path-traversal")] == "confirmed"

@@ -106,7 +106,7 @@ def call(it: Interp, node: ast.Call) -> Val:
         if own is not None:
             return it.prog.apply_summary(it, node, own, args)
         return _method_call(it, node, method, receiver, args)
-    if isinstance(func, ast.Name) and selection.is_lookup(func.id):
+    if isinstance(func, ast.Name) and selection.is_lookup(func.id, node):
         return selection.selected(it, node, func.id, args.all_taints())
     return tainted(args.all_taints())
 
@@ -229,7 +229,7 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     taints = args.all_taints()
     if not taints and not tag and "." in qn and not node.args and not node.keywords:
         return _unknown(it, node, qn)
-    if not tag and selection.is_lookup(qn):
+    if not tag and selection.is_lookup(qn, node):
         return selection.selected(it, node, qn, taints)
     return tainted(taints, tag=tag)
 
@@ -314,7 +314,7 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         return tainted(cap(flatten(receiver).union(*(flatten(d) for d in default))))
     if method == "format" and receiver.is_const and isinstance(receiver.const, str):
         return tainted(args.all_taints(), prefix=receiver.const.split("{", 1)[0])
-    if not receiver.taints and selection.is_lookup(method):
+    if not receiver.taints and selection.is_lookup(method, node):
         return selection.selected(it, node, method, args.all_taints())
     tag = receiver.tag if receiver.tag in ("xml-tree", "path", "normpath", "jinja-raw") else ""
     if receiver.tag == "headers" and method == "get":

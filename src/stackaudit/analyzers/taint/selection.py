@@ -32,9 +32,18 @@ if TYPE_CHECKING:
 _LOOKUP = re.compile(r"_*(get|find|fetch|lookup|retrieve)_\w+|get_or_404|first_or_404|get_object_or_404")
 
 
-def is_lookup(name: str) -> bool:
-    """Does this call's name say it returns something found by its arguments?"""
+def is_lookup(name: str, node: ast.Call) -> bool:
+    """Does this call's name say it returns something found by its arguments?
+
+    Not when the call is handed the input's content to hold or parse rather than a key
+    (``self.get_serializer(data=request.data)``, ``get_form(formdata=request.form)``).
+    """
+    if any(kw.arg in _PAYLOADS for kw in node.keywords):
+        return False
     return bool(_LOOKUP.fullmatch(name.rsplit(".", 1)[-1].lower()))
+
+
+_PAYLOADS = frozenset({"data", "formdata", "json", "body", "content", "payload", "files", "text", "instance"})
 
 
 def selected(it: Interp, node: ast.Call, name: str, taints: frozenset[Taint]) -> Val:
