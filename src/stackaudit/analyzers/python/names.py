@@ -96,9 +96,16 @@ def is_constant(node: ast.expr) -> bool:
 FIXED_LOOP_MAX = 5
 
 
-def is_constant_iterable(node: ast.expr, resolve: Callable[[ast.expr], ast.expr] | None = None) -> bool:
+_ITERABLE_DEPTH = 8  # wrappers followed (sorted(list(x))): ``x = sorted(x)`` resolves to itself for ever
+
+
+def is_constant_iterable(
+    node: ast.expr, resolve: Callable[[ast.expr], ast.expr] | None = None, depth: int = 0
+) -> bool:
     """A loop over literals (``("a", "b")``, ``range(3)``, ``"abc"``, a module constant's
     ``.items()``) is not data-driven. ``resolve`` follows names to their assigned values."""
+    if depth > _ITERABLE_DEPTH:
+        return False  # a name re-bound from itself (``x = sorted(x)``): nothing constant found
     follow = resolve or (lambda n: n)
     node = follow(node)
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
@@ -111,12 +118,12 @@ def is_constant_iterable(node: ast.expr, resolve: Callable[[ast.expr], ast.expr]
         return True
     table_view = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args
     if table_view and node.func.attr in {"items", "keys", "values"}:  # type: ignore[attr-defined]
-        return is_constant_iterable(node.func.value, resolve)  # type: ignore[attr-defined]  # TABLE.items()
+        return is_constant_iterable(node.func.value, resolve, depth + 1)  # type: ignore[attr-defined]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         if node.func.id == "range" and node.args and all(is_constant(follow(a)) for a in node.args):
             return True
         if node.func.id in {"enumerate", "sorted", "reversed", "tuple", "list"} and node.args:
-            return is_constant_iterable(node.args[0], resolve)
+            return is_constant_iterable(node.args[0], resolve, depth + 1)
     return False
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import closures, guards, sinks, sitectx
+from stackaudit.analyzers.taint import closures, guards, selection, sinks, sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.containers import (
     MUTATORS,
@@ -23,6 +23,7 @@ from stackaudit.analyzers.taint.values import (
     SourceKind,
     Taint,
     Val,
+    as_directory,
     cap,
     const,
     deep,
@@ -79,6 +80,9 @@ def call(it: Interp, node: ast.Call) -> Val:
         local = it.expr(func)
     if local is not None and closures.is_closure(local):
         return closures.call(it, local, CallArgs(it, node, None))
+    if local is not None and isinstance(func, ast.Name) and selection.is_parameter(it, func.id):
+        CallArgs(it, node, None)  # evaluated for their effects
+        return _unknown(it, node, func.id)
     qn = it.qualname(func)
     receiver: Val | None = None
     method = func.attr if isinstance(func, ast.Attribute) else None
@@ -102,6 +106,8 @@ def call(it: Interp, node: ast.Call) -> Val:
         if own is not None:
             return it.prog.apply_summary(it, node, own, args)
         return _method_call(it, node, method, receiver, args)
+    if isinstance(func, ast.Name) and selection.is_lookup(func.id, node):
+        return selection.selected(it, node, func.id, args.all_taints())
     return tainted(args.all_taints())
 
 
@@ -172,7 +178,12 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
         return _sanitised(args, cleaned)
     if qn in ("os.path.join", "posixpath.join") or qn in _NORMALISERS:
         tag = "normpath" if qn in _NORMALISERS else ""
-        return tainted(args.all_taints(), prefix=args.args[0].prefix if args.args else "", tag=tag)
+        taints = args.all_taints()
+        if len(args.args) > 1:  # every part but the last is a directory
+            taints = cap(
+                as_directory(CallArgs.of(node, args.args[:-1]).all_taints()) | flatten(args.args[-1])
+            )
+        return tainted(taints, prefix=args.args[0].prefix if args.args else "", tag=tag)
     target = it.prog.resolve_function(it, node.func, qn)
     if target is not None:
         return it.prog.apply_summary(it, node, target, args)
@@ -218,6 +229,8 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     taints = args.all_taints()
     if not taints and not tag and "." in qn and not node.args and not node.keywords:
         return _unknown(it, node, qn)
+    if not tag and selection.is_lookup(qn, node):
+        return selection.selected(it, node, qn, taints)
     return tainted(taints, tag=tag)
 
 
@@ -259,12 +272,10 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             sinks.check(it, msink.sink, args, method)
     if receiver.tag == "sql-stmt":
         return _statement(receiver, args)
-    if (
-        receiver.tag == "headers"
-        and method == "get"
-        and (name := args.get(0)) is not None
-        and tb.referer(name)
-    ):
+    name = args.get(0) if method == "get" and receiver.tag in ("headers", "meta") else None
+    if name is not None and receiver.tag == "meta" and tb.server_meta(name):
+        return CLEAN  # request.META.get("CSRF_COOKIE"): set by the server, not the client
+    if name is not None and tb.referer(name):
         return _sanitised(args, frozenset({tb.REDIRECT}))
     if receiver.tag == "request":
         if method in tb.REQUEST_CLEAN_ATTRS:
@@ -303,6 +314,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         return tainted(cap(flatten(receiver).union(*(flatten(d) for d in default))))
     if method == "format" and receiver.is_const and isinstance(receiver.const, str):
         return tainted(args.all_taints(), prefix=receiver.const.split("{", 1)[0])
+    if not receiver.taints and selection.is_lookup(method, node):
+        return selection.selected(it, node, method, args.all_taints())
     tag = receiver.tag if receiver.tag in ("xml-tree", "path", "normpath", "jinja-raw") else ""
     if receiver.tag == "headers" and method == "get":
         tag = ""

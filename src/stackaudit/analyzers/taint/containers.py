@@ -122,7 +122,9 @@ def load_item(it: Interp, node: ast.Subscript) -> Val:
     key = it.expr(node.slice)
     if base.tag == "request":
         return it.request_attr(node, "item")
-    if base.tag == "headers" and tb.referer(key):
+    if base.tag == "meta" and tb.server_meta(key):
+        return CLEAN  # request.META["CSRF_COOKIE"]: set by the server, not the client
+    if base.tag in ("headers", "meta") and tb.referer(key):
         return tainted(frozenset(t.clean_for(frozenset({tb.REDIRECT})) for t in flatten(base)))
     if base.keys is not None and key.is_const and _hashable(key.const):
         found = dict(base.keys).get(key.const)

@@ -9,7 +9,9 @@
   an origin we cannot confirm; they are low-confidence sources.
 * ``[tool.stackaudit.taint] extra_sources = ["pkg.mod:func:param"]`` names a parameter.
 * Django URL converters: ``<int:pk>``, ``<slug:s>``, ``<uuid:u>`` and ``re_path`` groups of
-  digits or word characters make a view parameter clean.
+  digits or word characters make a view parameter clean; ``<str:s>`` (the default) and a
+  ``[^/]+`` group hold one URL segment, which cannot climb out of a directory it is joined
+  under (at most ``..`` as a whole segment), so that parameter is clean for path traversal.
 
 The engine asks ``param_value`` when it binds a parameter and ``is_entry`` when it picks the
 functions to analyse; both read only syntax trees.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.taint import tables as tb
-from stackaudit.analyzers.taint.values import CLEAN, SourceKind, Taint, Val, tainted
+from stackaudit.analyzers.taint.values import CLEAN, SEGMENT, SourceKind, Taint, Val, tainted
 from stackaudit.model import TraceStep
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ _SAFE_CONVERTERS = frozenset({"int", "slug", "uuid"})
 _DJANGO_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()\\]|\\.)*)\)")
 _SAFE_GROUP = re.compile(r"(?:\\d|\\w|\[(?!\^)(?:[\w-]|\\[dw-])+\])(?:[+*?]|\{\d+(?:,\d*)?\})?")
+_SEGMENT_GROUP = re.compile(r"\[\^[^\]]*/[^\]]*\](?:[+*?]|\{\d+(?:,\d*)?\})?")  # [^/]+
+CLEAN_PARAM, SEGMENT_PARAM, ANY_PARAM = 2, 1, 0  # what a URL pattern lets a parameter hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,7 @@ class Entry:
 
 
 _ENTRIES: weakref.WeakKeyDictionary[Program, dict[str, Entry | None]] = weakref.WeakKeyDictionary()
-_URLS: weakref.WeakKeyDictionary[Program, dict[str, dict[str, bool]]] = weakref.WeakKeyDictionary()
+_URLS: weakref.WeakKeyDictionary[Program, dict[str, dict[str, int]]] = weakref.WeakKeyDictionary()
 _VIEWS: weakref.WeakKeyDictionary[Program, dict[str, bool]] = weakref.WeakKeyDictionary()
 _ENTRY_MODULES: weakref.WeakKeyDictionary[Program, dict[str, bool]] = weakref.WeakKeyDictionary()
 
@@ -107,13 +111,28 @@ def param_value(
         if annotation in tb.CLEAN_ANNOTATIONS:
             return CLEAN
         return _source(it, entry.kind, arg, entry.what)
-    if view and _url_converters(prog).get(func.cls or func.name, {}).get(arg.arg):
+    level = (
+        _url_converters(prog).get(func.cls or func.name, {}).get(arg.arg, ANY_PARAM) if view else ANY_PARAM
+    )
+    if level == CLEAN_PARAM:
         return CLEAN
+    if level == SEGMENT_PARAM:
+        return segment_param(it, arg)
     if view and func.cls is not None and func.name not in _HTTP_HANDLERS and arg.arg not in _NOT_INPUT:
         # a helper method of a class-based view (done(self, request, steps)): not routed
         origin = TraceStep(it.loc(arg), f"parameter {arg.arg}", "source")
         return tainted(frozenset({Taint(SourceKind.PARAM, origin, param=index)}))
     return None
+
+
+def segment_param(it: Interp, arg: ast.arg) -> Val:
+    """A route parameter the router matches within one URL segment: it holds no "/", so as a file
+    name under a directory it names at most ``..`` of it, never a path elsewhere (see ``SEGMENT``)."""
+    note = f"route parameter {arg.arg} (user input; one URL segment, no '/')"
+    return tainted(frozenset({it.new_taint(SourceKind.REQUEST, arg, note).clean_for(_ONE_SEGMENT)}))
+
+
+_ONE_SEGMENT = frozenset({SEGMENT})
 
 
 def _source(it: Interp, kind: SourceKind, arg: ast.arg, what: str) -> Val:
@@ -215,8 +234,31 @@ def _handler_class(mod: ModuleInfo, name: str, depth: int = 0) -> bool:
     return False
 
 
-def _url_converters(prog: Program) -> dict[str, dict[str, bool]]:
-    """Django URL patterns: view name -> parameter -> restricted to safe characters wherever routed."""
+def may_be_routed(prog: Program, func: FuncInfo) -> bool:
+    """Could a Django URL pattern route to this function (or its class)?
+
+    A project's URL configuration names every view it routes (``views.ticket_list``,
+    ``TicketView.as_view()``, a dotted string, a router's ``register``). A ``def f(request, x)``
+    in a views module whose name no URL configuration mentions is a helper its views call, so
+    ``x`` is what those callers pass, not a URL argument. Without any URL configuration in the
+    repository (a reusable app, a library) every such function may be routed.
+    """
+    texts = _URL_TEXTS.get(prog)
+    if texts is None:
+        texts = _URL_TEXTS[prog] = [m.text for m in prog.modules.values() if _URL_CONF.search(m.text)]
+    if not texts:
+        return True
+    name = func.cls or func.name
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return any(word.search(text) for text in texts)
+
+
+_URL_TEXTS: weakref.WeakKeyDictionary[Program, list[str]] = weakref.WeakKeyDictionary()
+_URL_CONF = re.compile(r"urlpatterns|django\.urls|django\.conf\.urls|get_urls")  # admin get_urls too
+
+
+def _url_converters(prog: Program) -> dict[str, dict[str, int]]:
+    """Django URL patterns: view name -> parameter -> what it may hold wherever routed (the least)."""
     found = _URLS.get(prog)
     if found is not None:
         return found
@@ -228,7 +270,7 @@ def _url_converters(prog: Program) -> dict[str, dict[str, bool]]:
     return found
 
 
-def _scan_urls(tree: ast.Module, found: dict[str, dict[str, bool]]) -> None:
+def _scan_urls(tree: ast.Module, found: dict[str, dict[str, int]]) -> None:
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and len(node.args) >= 2):
             continue
@@ -239,8 +281,8 @@ def _scan_urls(tree: ast.Module, found: dict[str, dict[str, bool]]) -> None:
             continue
         params = _path_params(pattern) if leaf == "path" else _regex_params(pattern)
         slot = found.setdefault(view, {})
-        for param, safe in params.items():
-            slot[param] = slot.get(param, True) and safe
+        for param, level in params.items():
+            slot[param] = min(slot.get(param, CLEAN_PARAM), level)
 
 
 def _view_name(node: ast.expr) -> str:
@@ -251,9 +293,21 @@ def _view_name(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def _path_params(pattern: str) -> dict[str, bool]:
-    return {m.group(2): (m.group(1) or "str") in _SAFE_CONVERTERS for m in _DJANGO_PARAM.finditer(pattern)}
+def _path_params(pattern: str) -> dict[str, int]:
+    return {m.group(2): _converter_level(m.group(1) or "str") for m in _DJANGO_PARAM.finditer(pattern)}
 
 
-def _regex_params(pattern: str) -> dict[str, bool]:
-    return {m.group(1): bool(_SAFE_GROUP.fullmatch(m.group(2))) for m in _NAMED_GROUP.finditer(pattern)}
+def _converter_level(converter: str) -> int:
+    if converter in _SAFE_CONVERTERS:
+        return CLEAN_PARAM
+    return SEGMENT_PARAM if converter == "str" else ANY_PARAM  # str is [^/]+; path and custom ones: anything
+
+
+def _regex_params(pattern: str) -> dict[str, int]:
+    return {m.group(1): _group_level(m.group(2)) for m in _NAMED_GROUP.finditer(pattern)}
+
+
+def _group_level(group: str) -> int:
+    if _SAFE_GROUP.fullmatch(group):
+        return CLEAN_PARAM
+    return SEGMENT_PARAM if _SEGMENT_GROUP.fullmatch(group) else ANY_PARAM

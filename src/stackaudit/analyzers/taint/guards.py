@@ -379,6 +379,8 @@ def call_cleans(qn: str, args: CallArgs) -> frozenset[int] | None:
     Letters, digits, ``_`` and ``-`` are safe for every sink; with ``.`` as well, for every
     sink but paths (``..``).
     """
+    if qn in _TEMP_NAMES:
+        return _server_made(qn, args)
     if qn not in ("re.sub", "regex.sub") or len(args.args) < 3:
         return None
     pattern, replacement = args.args[0].const, args.args[1].const
@@ -388,6 +390,24 @@ def call_cleans(qn: str, args: CallArgs) -> frozenset[int] | None:
     if match is None or not all(c.isalnum() or c in "_-" for c in replacement):
         return None
     return _EVERY_SINK_BUT_PATH if "." in match.group(1) else ALL_CWES
+
+
+# tempfile constructors -> the position of their ``dir`` argument
+_TEMP_NAMES = {
+    "tempfile.mkstemp": 2,
+    "tempfile.mkdtemp": 2,
+    "tempfile.NamedTemporaryFile": 6,
+    "tempfile.TemporaryDirectory": 2,
+}
+_PATH_ONLY = frozenset({tb.PATH})
+
+
+def _server_made(qn: str, args: CallArgs) -> frozenset[int] | None:
+    """``tempfile.mkstemp(suffix=ext)``: a fresh name the server makes in its own temp directory
+    (a suffix with "/" names a directory that does not exist: the call fails). Only a ``dir``
+    from the input still chooses where."""
+    directory = args.get(_TEMP_NAMES[qn], "dir")
+    return None if directory is not None and directory.taints else _PATH_ONLY
 
 
 def method_cleans(method: str, args: CallArgs) -> frozenset[int]:

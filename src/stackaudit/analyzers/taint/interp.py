@@ -29,6 +29,7 @@ from stackaudit.analyzers.taint.values import (
     SourceKind,
     Taint,
     Val,
+    as_directory,
     configured,
     const,
     container,
@@ -315,7 +316,7 @@ class Interp:
         taint = self.new_taint(SourceKind.REQUEST, node, f"request.{attr} (user input)")
         if attr in tb.REFERER_NAMES:
             taint = taint.clean_for(frozenset({tb.REDIRECT}))
-        return Val(taints=frozenset({taint}), tag="headers" if attr == "headers" else "")
+        return Val(taints=frozenset({taint}), tag=_REQUEST_TAGS.get(attr, ""))
 
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         if left.is_const and right.is_const:
@@ -333,7 +334,13 @@ class Interp:
         if isinstance(op, ast.Mod) and left.is_const and isinstance(left.const, str):
             prefix = left.const.split("%", 1)[0]
         tag = "path" if "path" in (left.tag, right.tag) and isinstance(op, ast.Div) else ""
-        return tainted(flatten(left) | flatten(right), prefix=prefix, tag=tag)
+        head = (
+            as_directory(flatten(left)) if isinstance(op, ast.Div) else flatten(left)
+        )  # Path(d) / seg / "x"
+        return tainted(head | flatten(right), prefix=prefix, tag=tag)
+
+
+_REQUEST_TAGS = {"headers": "headers", "META": "meta", "environ": "meta"}  # meta: the server's keys too
 
 
 def _with_step(value: Val, location: Location, note: str) -> Val:

@@ -419,8 +419,16 @@ def _route_from_decorator(info: FuncInfo, dec: ast.expr, prefixes: dict[str, str
 ROUTE_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
+BRACE_PARAM = re.compile(r"\{(\w+)(?::([^{}]*))?\}")  # FastAPI/Starlette/aiohttp ``{name}``, ``{name:path}``
+
+
 def flask_param_converters(path: str) -> dict[str, str]:
-    return {m.group(2): (m.group(1) or "string") for m in ROUTE_PARAM.finditer(path)}
+    """Route parameter -> converter: Flask ``<conv:name>`` (default ``string``), and the brace
+    syntax of Starlette and aiohttp (``{name}`` is one segment; ``{name:path}``, a regex: other)."""
+    found = {m.group(2): (m.group(1) or "string") for m in ROUTE_PARAM.finditer(path)}
+    for m in BRACE_PARAM.finditer(path):
+        found.setdefault(m.group(1), m.group(2) if m.group(2) is not None else "string")
+    return found
 
 
 def dotted(node: ast.expr) -> str | None:

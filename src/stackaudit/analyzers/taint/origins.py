@@ -77,6 +77,10 @@ def of_taint(taint: Taint, cwe: int, has_caller: bool = False) -> Origin:
         )
     if kind is SourceKind.FILE:
         return Origin(False, f"{what} comes from the contents of a file", 2)
+    if kind is SourceKind.STORED and note != "a database row":
+        return Origin(
+            False, f"{what} comes from {note}: stored data, not the request's bytes (second order)", 3
+        )
     if kind is SourceKind.STORED:
         return Origin(
             False, f"{what} comes from a database row (stored data; who writes it is not traced)", 3

@@ -141,6 +141,9 @@ class Program:
         owner = self.module(owner_name) if owner_name else None
         if owner is not None and cls in owner.classes:
             return owner.classes[cls].get(attr)
+        if owner is not None and f"\n{cls} = " in owner.text:
+            # ``Files = FilesTable()`` at module level, called as ``Files.get_file_by_id(id)``
+            return self.instance_method(self.module_globals(owner).get(cls, CLEAN), attr)
         return None
 
     def resolve_class(self, qn: str) -> str | None:
@@ -282,7 +285,7 @@ class Program:
         )
         defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d})
         converters = flask_param_converters(func.route_path) if func.is_route else {}
-        view = _django_view(func, positional)
+        view = _django_view(func, positional) and entrypoints.may_be_routed(self, func)
         initial: dict[str, tuple[int, Val]] = {}
         for index, arg in enumerate(names):
             value = self._param_value(it, func, index, arg, defaults.get(arg.arg), converters, view)
@@ -317,6 +320,8 @@ class Program:
                 return CLEAN
             if isinstance(default, ast.Call) and ast.unparse(default.func).split(".")[-1] == "Depends":
                 return CLEAN
+            if converters.get(arg.arg) in _SEGMENT_CONVERTERS:
+                return entrypoints.segment_param(it, arg)
             note = f"route parameter {arg.arg} (user input)"
             return tainted(frozenset({it.new_taint(SourceKind.REQUEST, arg, note)}))
         origin = TraceStep(it.loc(arg), f"parameter {arg.arg}", "source")
@@ -374,6 +379,8 @@ class Program:
         return bool(tags) and all(cwe in tb.TAG_SAFE_FOR.get(tag, ()) for tag in tags)
 
 
+# Flask/Werkzeug and Starlette converters that match one URL segment (no "/"); ``path`` does not.
+_SEGMENT_CONVERTERS = frozenset({"string", "str", "default", "any"})
 _VIEW_MODULE = re.compile(r"(^|[/_])(views?|urls|api|endpoints|handlers)([/_.]|$)")
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from stackaudit.analyzers.taint import sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.render import render_values, unconfirmed
-from stackaudit.analyzers.taint.values import SourceKind, Taint, Val, flatten
+from stackaudit.analyzers.taint.values import SourceKind, Taint, Val, as_directory, flatten
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.calls import CallArgs
@@ -41,6 +41,8 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
         if sink.kind in ("url", "redirect") and _safe_prefix(sink.kind, value.prefix):
             continue
         taints = taints | flatten(value)
+    if sink.cwe == tb.PATH and (sink.kind == "send_dir" or label in tb.DIRECTORY_SINKS):
+        taints = as_directory(taints)
     if taints:
         report(it, sink.cwe, taints, args.node, label)
     elif label in _MARK_SAFE and values and _stored(it, args):
@@ -97,7 +99,8 @@ def _dangerous_values(it: Interp, sink: tb.Sink, args: CallArgs) -> list[Val]:
     return values
 
 
-_PATH_ATTRS = frozenset({"path", "path_info"})
+_PATH_ATTRS = frozenset({"path", "path_info", "full_path"})
+_PATH_METHODS = frozenset({"get_full_path", "get_full_path_info"})
 _PATH_EDITS = frozenset({"replace", "rstrip", "lower", "removesuffix"})
 
 
@@ -112,12 +115,16 @@ def _same_path(it: Interp, call: ast.Call) -> bool:
     elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Add):
         target = target.left
     while isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
-        if target.func.attr not in _PATH_EDITS:
+        method = target.func
+        if method.attr in _PATH_METHODS and not target.args:
+            target = method  # request.get_full_path(): the same path with its query string
+            break
+        if method.attr not in _PATH_EDITS:
             return False
-        target = target.func.value  # request.path.replace("/talks/", "/submissions/", 1)
+        target = method.value  # request.path.replace("/talks/", "/submissions/", 1)
     return (
         isinstance(target, ast.Attribute)
-        and target.attr in _PATH_ATTRS
+        and target.attr in _PATH_ATTRS | _PATH_METHODS
         and ast.unparse(target.value).split(".")[-1] == "request"
     )
 

@@ -179,6 +179,30 @@ RESPONSE_KINDS = frozenset({"html", "redirect", "template", "send_file", "send_d
 # back to it returns the user to the page they came from; an attacker cannot set a victim's Referer to
 # a site the victim was not just on, so it is no open redirect (it stays a source for every other sink).
 REFERER_NAMES = frozenset({"referer", "referrer", "http_referer"})
+# Path sinks that act on a directory: a name ``..`` there is the parent directory itself.
+DIRECTORY_SINKS = frozenset(
+    {
+        *("os.mkdir", "os.makedirs", "os.listdir", "os.scandir", "os.removedirs", "os.rmdir", "os.walk"),
+        *("os.chdir", "shutil.rmtree", "shutil.copytree", "shutil.move", "os.rename", "os.replace"),
+    }
+)
+
+
+# WSGI environ / Django ``request.META`` keys the server sets, not the client: the CSRF token
+# Django's middleware generated, the socket's address, the server's own name and scheme.
+SERVER_META = frozenset(
+    {
+        *("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE", "CSRF_COOKIE_USED", "REQUEST_METHOD", "REMOTE_ADDR"),
+        *("REMOTE_PORT", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SOFTWARE", "SCRIPT_NAME"),
+        *("GATEWAY_INTERFACE", "HTTPS", "wsgi.url_scheme", "wsgi.version", "wsgi.multithread"),
+        *("wsgi.multiprocess", "wsgi.run_once", "wsgi.errors"),
+    }
+)
+
+
+def server_meta(key: Val) -> bool:
+    """Is this constant key one the server sets in ``request.META`` / the WSGI environ?"""
+    return isinstance(key.const, str) and key.const in SERVER_META
 
 
 def referer(key: Val) -> bool:

@@ -46,6 +46,11 @@ ALL_CWES: frozenset[int] = frozenset({-1})  # marker: cleaned for every sink cla
 REDIRECT_CWE = 601
 STARTS_WITH_SLASH, NOT_DOUBLE_SLASH = -2, -3  # facts from guards; together: a site-relative path
 RELATIVE_PATH = frozenset({STARTS_WITH_SLASH, NOT_DOUBLE_SLASH})
+PATH_CWE = 22
+# fact: one URL segment (a route parameter whose converter matches no "/"). As a file name under
+# a directory it names at most ``..`` of it, which opens nothing; used as a directory (joined
+# with more after it, or given to a sink that works on directories) it is a traversal again.
+SEGMENT = -4
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -91,8 +96,14 @@ class Taint:
     def reaches(self, cwe: int) -> bool:
         if cwe in self.cleaned:
             return False
+        if cwe == PATH_CWE and SEGMENT in self.cleaned:
+            return False
         # checked to start with "/" and not with "//" or "/\\": a path on this site, not a redirect away
         return not (cwe == REDIRECT_CWE and self.cleaned >= RELATIVE_PATH)
+
+    def as_directory(self) -> Taint:
+        """The flow used as a directory: a single segment is no longer harmless (``seg/../x``)."""
+        return replace(self, cleaned=self.cleaned - {SEGMENT}) if SEGMENT in self.cleaned else self
 
 
 class _NoConst:
@@ -162,6 +173,12 @@ def union(*vals: Val) -> frozenset[Taint]:
 
 
 CONFIGURED_HOST = "config://configured-host"  # prefix of a URL whose host comes from configuration
+
+
+def as_directory(taints: frozenset[Taint]) -> frozenset[Taint]:
+    if not any(SEGMENT in t.cleaned for t in taints):
+        return taints
+    return frozenset(t.as_directory() for t in taints)
 
 
 def configured(v: Val) -> bool:
