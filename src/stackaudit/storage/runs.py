@@ -23,7 +23,7 @@ from stackaudit.model import (
     Run,
     Status,
 )
-from stackaudit.storage import history, spans
+from stackaudit.storage import facts, history, spans
 from stackaudit.storage.base import RunSummary, StoreError
 from stackaudit.storage.fastcodec import decode, encode
 from stackaudit.storage.tables import fixed_findings, run_analyzers, run_not_analysed, runs
@@ -109,6 +109,7 @@ def save(conn: sa.Connection, result: AuditResult) -> None:
     blob = spans.save(conn, (seq, run.project, run.started_at), previous, result.findings, result.suppressed)
     if blob is not None:
         conn.execute(runs.update().where(runs.c.seq == seq).values(order_blob=blob))
+    facts.fill(conn, run.project)
     history.upsert(conn, result)
 
 

@@ -1,0 +1,182 @@
+"""Aggregates for the overview, owners, projects and run pages.
+
+Trends over runs are computed from spans, not by loading every run: a span is one body
+present over runs ``first_seq..last_seq``, so "open risk by category per run" is a sum
+over (category, first, last) groups spread onto the runs they cover (a difference array).
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from stackaudit.storage.tables import finding_bodies, finding_spans, history, run_analyzers, runs
+from stackaudit.web.queries import NO_OWNER, OPEN_STATUSES, current
+
+AGE_BUCKETS = (("0-30", 0, 30), ("31-90", 31, 90), ("91-180", 91, 180), (">180", 181, None))
+SHOWN_RUNS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RunPoint:
+    seq: int
+    id: str
+    started_at: datetime
+    findings: int
+    new: int
+    fixed: int
+    gate_passed: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerStats:
+    owner: str
+    open: int
+    open_risk: float
+    retired: int
+    median_age: float | None
+    buckets: tuple[int, ...]  # counts per AGE_BUCKETS
+
+
+def run_points(conn: sa.Connection, project: str, limit: int = SHOWN_RUNS) -> list[RunPoint]:
+    """The newest ``limit`` runs, oldest first."""
+    r = runs.c
+    query = (
+        sa.select(r.seq, r.id, r.started_at, r.findings, r.new, r.fixed, r.gate_passed)
+        .where(r.project == project)
+        .order_by(r.seq.desc())
+        .limit(limit)
+    )
+    points = [RunPoint(*row) for row in conn.execute(query)]
+    return points[::-1]
+
+
+def risk_by_category(conn: sa.Connection, project: str, points: list[RunPoint]) -> dict[str, list[float]]:
+    """Open risk (sum of scores of unsuppressed findings) per category, one value per run in ``points``."""
+    if not points:
+        return {}
+    s, b = finding_spans.c, finding_bodies.c
+    seqs = [p.seq for p in points]
+    last = sa.func.coalesce(s.last_seq, seqs[-1])
+    query = (
+        sa.select(b.category, s.first_seq, last, sa.func.sum(b.score))
+        .join_from(finding_spans, finding_bodies, s.body_id == b.id)
+        .where(s.project == project, s.suppressed == sa.false(), last >= seqs[0])
+        .group_by(b.category, s.first_seq, last)
+    )
+    deltas: dict[str, list[float]] = {}
+    for category, first, end, total in conn.execute(query):
+        start = bisect.bisect_left(seqs, first)
+        stop = bisect.bisect_right(seqs, end)
+        if start >= stop:
+            continue
+        row = deltas.setdefault(category or "?", [0.0] * (len(seqs) + 1))
+        row[start] += float(total or 0.0)
+        row[stop] -= float(total or 0.0)
+    out: dict[str, list[float]] = {}
+    for category, row in sorted(deltas.items()):
+        running, values = 0.0, []
+        for delta in row[:-1]:
+            running += delta
+            values.append(round(running, 2))
+        out[category] = values
+    return out
+
+
+def _bucket_case(now: datetime) -> Any:
+    first_seen = history.c.first_seen
+    return sa.case(
+        (first_seen > now - timedelta(days=31), 0),
+        (first_seen > now - timedelta(days=91), 1),
+        (first_seen > now - timedelta(days=181), 2),
+        else_=3,
+    )
+
+
+def aging(conn: sa.Connection, project: str, now: datetime) -> dict[str, list[int]]:
+    """Open findings per owner per age bucket (0-30, 31-90, 91-180, >180 days)."""
+    bucket = _bucket_case(now).label("bucket")
+    inner = current(project).where(history.c.status.in_(OPEN_STATUSES)).add_columns(bucket).subquery()
+    query = sa.select(inner.c.owner, inner.c.bucket, sa.func.count()).group_by(inner.c.owner, inner.c.bucket)
+    out: dict[str, list[int]] = {}
+    for owner, index, n in conn.execute(query):
+        out.setdefault(owner or NO_OWNER, [0] * len(AGE_BUCKETS))[int(index)] += int(n)
+    return dict(sorted(out.items(), key=lambda item: (-sum(item[1]), item[0])))
+
+
+def owners(conn: sa.Connection, project: str, now: datetime) -> list[OwnerStats]:
+    """Per owner: open findings and risk, findings fixed (debt retired), median age of open ones."""
+    inner = current(project).where(history.c.status.in_(OPEN_STATUSES)).subquery()
+    ages: dict[str, list[float]] = {}
+    risk: dict[str, float] = {}
+    for owner, first_seen, score in conn.execute(sa.select(inner.c.owner, inner.c.first_seen, inner.c.score)):
+        key = owner or NO_OWNER
+        ages.setdefault(key, []).append(max(0, (now - first_seen).days))
+        risk[key] = risk.get(key, 0.0) + float(score or 0.0)
+    h = history.c
+    fixed_query = (
+        sa.select(h.owner, sa.func.count()).where(h.project == project, h.status == "fixed").group_by(h.owner)
+    )
+    retired = {(o or NO_OWNER): int(n) for o, n in conn.execute(fixed_query)}
+    buckets = aging(conn, project, now)
+    out = [
+        OwnerStats(
+            owner=name,
+            open=len(ages.get(name, [])),
+            open_risk=round(risk.get(name, 0.0), 2),
+            retired=retired.get(name, 0),
+            median_age=statistics.median(ages[name]) if ages.get(name) else None,
+            buckets=tuple(buckets.get(name, [0] * len(AGE_BUCKETS))),
+        )
+        for name in set(ages) | set(retired)
+    ]
+    return sorted(out, key=lambda o: (-o.open_risk, o.owner))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectStats:
+    name: str
+    runs: int
+    last_run: datetime
+    findings: list[int]  # per recent run, oldest first
+
+
+def projects(conn: sa.Connection) -> list[ProjectStats]:
+    r = runs.c
+    listing = conn.execute(
+        sa.select(r.project, sa.func.count(), sa.func.max(r.seq)).group_by(r.project).order_by(r.project)
+    ).all()
+    out = []
+    for name, n, _ in listing:
+        points = run_points(conn, name, 20)
+        last = points[-1].started_at if points else datetime.min
+        out.append(ProjectStats(name, int(n), last, [p.findings for p in points]))
+    return out
+
+
+def project_names(conn: sa.Connection) -> list[str]:
+    query = sa.select(runs.c.project).distinct().order_by(runs.c.project)
+    return [str(p) for p in conn.execute(query).scalars()]
+
+
+def analyzers(conn: sa.Connection, run_id: str) -> list[sa.Row[Any]]:
+    a = run_analyzers.c
+    return list(conn.execute(sa.select(run_analyzers).where(a.run_id == run_id).order_by(a.ordinal)))
+
+
+def run_row(conn: sa.Connection, project: str, run_id: str) -> sa.Row[Any] | None:
+    query = sa.select(runs).where(runs.c.project == project, runs.c.id == run_id)
+    found: sa.Row[Any] | None = conn.execute(query).first()
+    return found
+
+
+def run_list(conn: sa.Connection, project: str, limit: int = 200) -> list[sa.Row[Any]]:
+    r = runs.c
+    columns = (r.seq, r.id, r.started_at, r.finished_at, r.commit, r.branch, r.findings, r.new, r.fixed)
+    query = sa.select(*columns, r.gate_passed).where(r.project == project).order_by(r.seq.desc()).limit(limit)
+    return list(conn.execute(query))
