@@ -198,7 +198,12 @@ sa.Index("ix_history_project_status", history.c.project, history.c.status)
 sa.Index("ix_finding_spans_project_last", finding_spans.c.project, finding_spans.c.last_seq)
 sa.Index("ix_finding_spans_project_first", finding_spans.c.project, finding_spans.c.first_seq)
 sa.Index("ix_finding_spans_body", finding_spans.c.body_id)
-sa.Index("ix_finding_bodies_project_score", finding_bodies.c.project, finding_bodies.c.score)
+sa.Index(
+    "ix_finding_bodies_project_score",
+    finding_bodies.c.project,
+    finding_bodies.c.score,
+    finding_bodies.c.fingerprint,
+)
 sa.Index("ix_finding_bodies_project_fingerprint", finding_bodies.c.project, finding_bodies.c.fingerprint)
 sa.Index("ix_history_project_updated", history.c.project, history.c.updated_at)
 sa.Index("ix_triage_log_project_fingerprint", triage_log.c.project, triage_log.c.fingerprint)

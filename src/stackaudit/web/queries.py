@@ -4,7 +4,7 @@
 (``last_seq`` NULL) and not suppressed, joined to their body (category, severity, score
 columns, see ``storage/facts.py``) and to the history row that holds the live status,
 owner and age (triage changes those, not the run). Pages are keyset pages over
-(score descending, fingerprint ascending): the URL carries the last row's key, so a page
+(score, fingerprint) descending: the URL carries the last row's key, so a page
 costs the same at row 50 as at row 50,000 and never shifts when rows are triaged.
 """
 
@@ -115,16 +115,23 @@ def latest_seq(conn: sa.Connection, project: str) -> int | None:
 
 
 def current(project: str) -> sa.Select[Any]:
-    """Every finding present (and not suppressed) in the project's latest run."""
+    """Every finding present (and not suppressed) in the project's latest run.
+
+    Written as bodies with an open span (EXISTS), not spans joined to bodies, so the planner
+    walks the (project, score, fingerprint) index in page order and stops after one page.
+    """
     s, b, h = finding_spans.c, finding_bodies.c, history.c
-    joined = finding_spans.join(finding_bodies, s.body_id == b.id).join(
-        history, sa.and_(h.project == s.project, h.fingerprint == b.fingerprint)
+    live = (
+        sa.select(s.id)
+        .where(s.body_id == b.id, s.project == project, s.last_seq.is_(None), s.suppressed == sa.false())
+        .exists()
     )
+    joined = finding_bodies.join(history, sa.and_(h.project == b.project, h.fingerprint == b.fingerprint))
     columns = (b.fingerprint, h.rule_id, h.path, b.category, b.severity, b.score, h.status, h.owner)
     return (
         sa.select(*columns, h.first_seen, h.accepted_until)
         .select_from(joined)
-        .where(s.project == project, s.last_seq.is_(None), s.suppressed == sa.false())
+        .where(b.project == project, live)
     )
 
 
@@ -154,13 +161,13 @@ def _filtered(conn: sa.Connection, project: str, f: Filters, now: datetime) -> s
 
 
 def _ordered(query: sa.Select[Any]) -> sa.Select[Any]:
-    return query.order_by(finding_bodies.c.score.desc(), finding_bodies.c.fingerprint.asc())
+    return query.order_by(finding_bodies.c.score.desc(), finding_bodies.c.fingerprint.desc())
 
 
 def _after(query: sa.Select[Any], key: tuple[float, str]) -> sa.Select[Any]:
     b = finding_bodies.c
     score, fingerprint = key
-    return query.where(sa.or_(b.score < score, sa.and_(b.score == score, b.fingerprint > fingerprint)))
+    return query.where(sa.or_(b.score < score, sa.and_(b.score == score, b.fingerprint < fingerprint)))
 
 
 def to_row(r: sa.Row[Any]) -> Row:

@@ -4,7 +4,7 @@ Revision ID: 0004_dashboard
 Revises: 0003_finding_spans
 
 ``finding_bodies`` gets ``category``, ``severity`` and ``score`` (copied from ``data_json`` by
-``storage.facts``; existing bodies are filled here) with an index on (project, score), so
+``storage.facts``; existing bodies are filled here) with an index on (project, score, fingerprint), so
 ``stackaudit serve`` filters and pages by score in SQL. ``history`` gets an index on
 (project, updated_at) for the dashboard's cache key. ``triage_log`` records every triage
 decision (who, when, what, why).
@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.add_column("finding_bodies", sa.Column("category", sa.String(32)))
     op.add_column("finding_bodies", sa.Column("severity", sa.Integer))
     op.add_column("finding_bodies", sa.Column("score", sa.Float))
-    op.create_index("ix_finding_bodies_project_score", "finding_bodies", ["project", "score"])
+    op.create_index("ix_finding_bodies_project_score", "finding_bodies", ["project", "score", "fingerprint"])
     op.create_index("ix_finding_bodies_project_fingerprint", "finding_bodies", ["project", "fingerprint"])
     op.create_index("ix_history_project_updated", "history", ["project", "updated_at"])
     op.create_table(
