@@ -120,10 +120,10 @@ class Dashboard:
         return HTMLResponse(html, status_code=status)
 
 
-def _url(path: str, **params: Any) -> str:
+def _url(target: str, /, **params: Any) -> str:
     """A link with its query string; empty parameters are left out."""
     query = {k: str(v) for k, v in params.items() if v not in (None, "")}
-    return path + ("?" + urlencode(query) if query else "")
+    return target + ("?" + urlencode(query) if query else "")
 
 
 def _lifespan(dash: Dashboard) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
