@@ -12,7 +12,18 @@ import pytest
 from stackaudit.model import FixedFinding, Status
 from stackaudit.storage.store import Store, default_url
 from tests.storage.conftest import _fresh_pg_schema
-from tests.storage.factories import PROJECT, T0, assess, make_run, nplus, result, sqli, vulnerable
+from tests.storage.factories import (
+    PROJECT,
+    T0,
+    assess,
+    evidence,
+    make_run,
+    nplus,
+    result,
+    score,
+    sqli,
+    vulnerable,
+)
 
 HOSTILE = '<script>alert(1)</script>"onerror="alert(2)javascript:alert(3)'
 
@@ -22,12 +33,21 @@ def seed(url: str, hostile: bool = False) -> list[str]:
     tag = HOSTILE if hostile else ""
     owner = f"@team{tag}"
     many = tuple(
-        assess(sqli(path=f"app/v{i:02d}{tag}.py", snippet=f"q{i} = {tag!r}"), Status.OPEN, owner=owner)
+        replace(
+            assess(sqli(path=f"app/v{i:02d}{tag}.py", snippet=f"q{i} = {tag!r}"), Status.OPEN, owner=owner),
+            score=score(impact=2 + i % 8, likelihood=3 + i % 5, effort=1 + i % 3),
+        )
         for i in range(30)
     )
     ids = [f"{n}aaaa{n}" * 4 for n in "123"]
     with Store.open(url) as store:
-        first = (assess(sqli(snippet=f"x = {tag}"), Status.NEW, owner=owner), assess(nplus(), Status.NEW))
+        lead = assess(
+            sqli(snippet=f'cur.execute("SELECT * FROM o WHERE id=" + oid)  # {tag}'),
+            Status.NEW,
+            owner=owner,
+            evidence=(evidence(summary=f"p95 420 ms{tag}"),),
+        )
+        first = (lead, assess(nplus(), Status.NEW))
         store.save_run(result(make_run(ids[0], T0 - timedelta(days=200)), first))
         rescored = replace(
             first[1], score=replace(first[1].score, impact=replace(first[1].score.impact, value=3))

@@ -168,6 +168,15 @@ def test_finding_page_and_triage_are_recorded_where_the_cli_sees_them(seeded: tu
     assert re.search(r'id="status"><span class="status status-open">', r.text)
 
 
+def test_a_fixed_finding_keeps_its_page_and_links_its_playbook(seeded: tuple[str, list[str]]) -> None:
+    from tests.storage.factories import nplus
+
+    url, _ = seeded
+    page = client(url).get(f"/finding/{nplus().fingerprint}").text
+    assert "not in the latest run" in page and "API latency spike" in page and 'id="playbook"' in page
+    assert page.count("<tr><td>") >= 2  # two periods: scored 28, then rescored
+
+
 def test_triage_without_a_valid_csrf_token_changes_nothing(seeded: tuple[str, list[str]]) -> None:
     url, _ = seeded
     c = client(url)
