@@ -38,7 +38,7 @@ def serve(
     given = token or os.environ.get(TOKEN_ENV) or None
     url = db or default_url(root.resolve())
     try:
-        app = create_app(Settings(url=url, host=host, token=given))
+        app = create_app(Settings(url=url, host=host, token=given, prewarm=True))
     except ValueError as exc:
         raise common.fail(str(exc)) from None
     problem = app.state.dashboard.problem

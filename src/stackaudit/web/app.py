@@ -42,6 +42,7 @@ class Settings:
     host: str = "127.0.0.1"
     token: str | None = None
     allowed_hosts: tuple[str, ...] = ()  # extra Host header values (tests: "testserver")
+    prewarm: bool = False  # compute the newest project's overview in the background at start
 
 
 class Dashboard:
@@ -163,6 +164,8 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=_lifespan(dash),
     )
     app.state.dashboard = dash
+    if settings.prewarm and dash.problem is None:
+        threading.Thread(target=pages.prewarm, args=(dash,), name="stackaudit-prewarm", daemon=True).start()
     return app
 
 

@@ -92,6 +92,23 @@ def overview(dash: Dashboard, request: Request) -> Response:
     return dash.render(request, "overview.html", project=project, projects=names, now=now, **data)
 
 
+def prewarm(dash: Dashboard) -> None:
+    """Fill the cache with the newest project's overview, so the first visitor does not wait."""
+    from stackaudit.storage.base import StoreError
+
+    now = _now()
+    try:
+        with dash.conn() as conn:
+            newest = conn.execute(sa.select(runs.c.project).order_by(runs.c.seq.desc()).limit(1)).scalar()
+            if newest is None:
+                return
+            project = str(newest)
+            key = ("overview", *dash.version(conn, project), now.date())
+            dash.cached(key, lambda: _overview_data(conn, project, now))
+    except (sa.exc.SQLAlchemyError, StoreError):
+        return  # only a head start: the page computes it again and reports any problem
+
+
 def _overview_data(conn: sa.Connection, project: str, now: datetime) -> dict[str, Any]:
     points = stats.run_points(conn, project)
     risks = queries.top(conn, project, now)
