@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from stackaudit.storage.store import Store, default_url
-from stackaudit.storage.tables import finding_bodies, finding_spans, history, runs
+from stackaudit.storage.tables import finding_bodies, finding_spans, history, run_risk, runs
 from stackaudit.web.app import Settings, create_app
 
 PROJECT = "bench-service"
@@ -164,6 +164,31 @@ def generate(url: str, findings: int, run_count: int, seed: int = 7) -> None:
         for start in range(0, findings, 5000):
             conn.execute(finding_spans.insert(), span_rows[start : start + 5000])
             conn.execute(history.insert(), history_rows[start : start + 5000])
+        conn.execute(run_risk.insert(), _run_risk(bodies, first, last, run_rows))
+
+
+def _run_risk(
+    bodies: list[dict[str, Any]], first: list[int], last: list[int | None], run_rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What ``Store.save_run`` writes per run and category, from each finding's life (difference arrays)."""
+    count = len(run_rows)
+    deltas: dict[str, list[list[float]]] = {}
+    for i, b in enumerate(bodies):
+        slot = deltas.setdefault(b["category"], [[0.0] * (count + 1), [0.0] * (count + 1)])
+        end = count if last[i] is None else last[i] + 1  # type: ignore[operator]
+        slot[0][first[i]] += 1
+        slot[0][end] -= 1
+        slot[1][first[i]] += b["score"]
+        slot[1][end] -= b["score"]
+    rows = []
+    for category, (ns, rs) in deltas.items():
+        n = r = 0.0
+        for k in range(count):
+            n, r = n + ns[k], r + rs[k]
+            rows.append(
+                {"run_id": run_rows[k]["id"], "category": category, "findings": int(n), "risk": round(r, 2)}
+            )
+    return rows
 
 
 def _median_ms(call: Callable[[], Any], repeat: int, before: Callable[[], None] | None = None) -> float:

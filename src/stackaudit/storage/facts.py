@@ -10,11 +10,13 @@ conversion that reuses it stay unchanged.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from stackaudit.storage.tables import finding_bodies
+from stackaudit.model import Assessment
+from stackaudit.storage.tables import finding_bodies, finding_spans, run_risk, runs
 
 CHUNK = 500
 
@@ -48,3 +50,38 @@ def fill(conn: sa.Connection, project: str | None = None) -> int:
     for start in range(0, len(rows), CHUNK):
         conn.execute(update, rows[start : start + CHUNK])
     return len(rows)
+
+
+def save_run_risk(conn: sa.Connection, run_id: str, findings: Sequence[Assessment]) -> None:
+    """Per category: the run's active findings and their summed score (``run_risk``)."""
+    totals: dict[str, list[float]] = {}
+    for item in findings:
+        slot = totals.setdefault(item.finding.category.value, [0, 0.0])
+        slot[0] += 1
+        slot[1] += item.score.value
+    rows = [
+        {"run_id": run_id, "category": c, "findings": int(n), "risk": round(r, 2)}
+        for c, (n, r) in totals.items()
+    ]
+    if rows:
+        conn.execute(run_risk.insert(), rows)
+
+
+def backfill_run_risk(conn: sa.Connection) -> None:
+    """``run_risk`` for runs stored before 0004, from their spans (bodies' columns filled first)."""
+    s, b = finding_spans.c, finding_bodies.c
+    stored = conn.execute(sa.select(runs.c.seq, runs.c.id, runs.c.project)).all()
+    for seq, run_id, project in stored:
+        query = (
+            sa.select(b.category, sa.func.count(), sa.func.sum(b.score))
+            .join_from(finding_spans, finding_bodies, s.body_id == b.id)
+            .where(s.project == project, s.first_seq <= seq, sa.or_(s.last_seq.is_(None), s.last_seq >= seq))
+            .where(s.suppressed == sa.false())
+            .group_by(b.category)
+        )
+        rows = [
+            {"run_id": run_id, "category": c, "findings": int(n), "risk": round(float(r or 0.0), 2)}
+            for c, n, r in conn.execute(query)
+        ]
+        if rows:
+            conn.execute(run_risk.insert(), rows)

@@ -26,7 +26,7 @@ from stackaudit.model import (
 from stackaudit.storage import facts, history, spans
 from stackaudit.storage.base import RunSummary, StoreError
 from stackaudit.storage.fastcodec import decode, encode
-from stackaudit.storage.tables import fixed_findings, run_analyzers, run_not_analysed, runs
+from stackaudit.storage.tables import fixed_findings, run_analyzers, run_not_analysed, run_risk, runs
 
 MIN_PREFIX = 4
 
@@ -110,6 +110,7 @@ def save(conn: sa.Connection, result: AuditResult) -> None:
     if blob is not None:
         conn.execute(runs.update().where(runs.c.seq == seq).values(order_blob=blob))
     facts.fill(conn, run.project)
+    facts.save_run_risk(conn, run.id, result.findings)
     history.upsert(conn, result)
 
 
@@ -259,7 +260,7 @@ def prune(conn: sa.Connection, project: str, keep: int | None = None, before: da
         doomed.update(conn.execute(old).scalars())
     ordered = sorted(doomed)
     for part in history.chunks(ordered):
-        for table in (run_analyzers, run_not_analysed, fixed_findings):
+        for table in (run_analyzers, run_not_analysed, fixed_findings, run_risk):
             conn.execute(table.delete().where(table.c.run_id.in_(part)))
         conn.execute(runs.delete().where(runs.c.id.in_(part)))
     if ordered:

@@ -171,6 +171,17 @@ triage_log = sa.Table(
     sa.Column("reason", sa.Text),
 )
 
+# Per run and category: how many active findings and their summed score (0004). Written when
+# the run is saved, so the dashboard's "open risk by category over runs" is one small query.
+run_risk = sa.Table(
+    "run_risk",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("risk", sa.Float, nullable=False),
+)
+
 cache_entries = sa.Table(
     "cache_entries",
     metadata,
@@ -206,5 +217,13 @@ sa.Index(
 )
 sa.Index("ix_finding_bodies_project_fingerprint", finding_bodies.c.project, finding_bodies.c.fingerprint)
 sa.Index("ix_history_project_updated", history.c.project, history.c.updated_at)
+sa.Index("ix_history_project_rule", history.c.project, history.c.rule_id)
+sa.Index(
+    "ix_history_project_status_owner",
+    history.c.project,
+    history.c.status,
+    history.c.owner,
+    history.c.first_seen,
+)
 sa.Index("ix_triage_log_project_fingerprint", triage_log.c.project, triage_log.c.fingerprint)
 sa.Index("ix_evidence_project_recorded", evidence.c.project, evidence.c.recorded_at)

@@ -161,6 +161,7 @@ def findings(dash: Dashboard, request: Request) -> Response:
         rows=rows,
         cursor=cursor,
         total=total,
+        cap=queries.COUNT_CAP,
         choices=choices,
         run_ids=run_ids,
         now=now,

@@ -1,13 +1,11 @@
 """Aggregates for the overview, owners, projects and run pages.
 
-Trends over runs are computed from spans, not by loading every run: a span is one body
-present over runs ``first_seq..last_seq``, so "open risk by category per run" is a sum
-over (category, first, last) groups spread onto the runs they cover (a difference array).
+Trends over runs read ``run_risk`` (per run and category, written when the run was saved),
+not every run's findings.
 """
 
 from __future__ import annotations
 
-import bisect
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from stackaudit.storage.tables import finding_bodies, finding_spans, history, run_analyzers, runs
+from stackaudit.storage.tables import history, run_analyzers, run_risk, runs
 from stackaudit.web.queries import NO_OWNER, OPEN_STATUSES, current
 
 AGE_BUCKETS = (("0-30", 0, 30), ("31-90", 31, 90), ("91-180", 91, 180), (">180", 181, None))
@@ -57,35 +55,17 @@ def run_points(conn: sa.Connection, project: str, limit: int = SHOWN_RUNS) -> li
 
 
 def risk_by_category(conn: sa.Connection, project: str, points: list[RunPoint]) -> dict[str, list[float]]:
-    """Open risk (sum of scores of unsuppressed findings) per category, one value per run in ``points``."""
+    """Open risk (sum of scores of active findings) per category, one value per run in ``points``."""
     if not points:
         return {}
-    s, b = finding_spans.c, finding_bodies.c
-    seqs = [p.seq for p in points]
-    last = sa.func.coalesce(s.last_seq, seqs[-1])
-    query = (
-        sa.select(b.category, s.first_seq, last, sa.func.sum(b.score))
-        .join_from(finding_spans, finding_bodies, s.body_id == b.id)
-        .where(s.project == project, s.suppressed == sa.false(), last >= seqs[0])
-        .group_by(b.category, s.first_seq, last)
+    index = {p.id: i for i, p in enumerate(points)}
+    query = sa.select(run_risk.c.run_id, run_risk.c.category, run_risk.c.risk).where(
+        run_risk.c.run_id.in_(list(index))
     )
-    deltas: dict[str, list[float]] = {}
-    for category, first, end, total in conn.execute(query):
-        start = bisect.bisect_left(seqs, first)
-        stop = bisect.bisect_right(seqs, end)
-        if start >= stop:
-            continue
-        row = deltas.setdefault(category or "?", [0.0] * (len(seqs) + 1))
-        row[start] += float(total or 0.0)
-        row[stop] -= float(total or 0.0)
     out: dict[str, list[float]] = {}
-    for category, row in sorted(deltas.items()):
-        running, values = 0.0, []
-        for delta in row[:-1]:
-            running += delta
-            values.append(round(running, 2))
-        out[category] = values
-    return out
+    for run_id, category, risk in conn.execute(query):
+        out.setdefault(category, [0.0] * len(points))[index[run_id]] = float(risk)
+    return dict(sorted(out.items()))
 
 
 def _bucket_case(now: datetime) -> Any:

@@ -7,7 +7,10 @@ Revises: 0003_finding_spans
 ``storage.facts``; existing bodies are filled here) with an index on (project, score, fingerprint), so
 ``stackaudit serve`` filters and pages by score in SQL. ``history`` gets an index on
 (project, updated_at) for the dashboard's cache key. ``triage_log`` records every triage
-decision (who, when, what, why).
+decision (who, when, what, why). ``run_risk`` holds each run's findings and summed score per
+category (filled for stored runs here, by ``Store.save_run`` after), and ``history`` gets
+indexes on (project, rule_id) and (project, status, owner, first_seen) for the
+dashboard's filters and aging.
 """
 
 from __future__ import annotations
@@ -44,11 +47,26 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text),
     )
     op.create_index("ix_triage_log_project_fingerprint", "triage_log", ["project", "fingerprint"])
+    op.create_index("ix_history_project_rule", "history", ["project", "rule_id"])
+    op.create_index(
+        "ix_history_project_status_owner", "history", ["project", "status", "owner", "first_seen"]
+    )
+    op.create_table(
+        "run_risk",
+        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("category", sa.String(32), primary_key=True),
+        sa.Column("findings", sa.Integer, nullable=False),
+        sa.Column("risk", sa.Float, nullable=False),
+    )
     if not op.get_context().as_sql:  # offline SQL for a DBA: a new store has no bodies to fill
         facts.fill(op.get_bind())
+        facts.backfill_run_risk(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("run_risk")
+    op.drop_index("ix_history_project_status_owner", table_name="history")
+    op.drop_index("ix_history_project_rule", table_name="history")
     op.drop_index("ix_triage_log_project_fingerprint", table_name="triage_log")
     op.drop_table("triage_log")
     op.drop_index("ix_history_project_updated", table_name="history")
