@@ -215,7 +215,12 @@ sa.Index(
     finding_bodies.c.score,
     finding_bodies.c.fingerprint,
 )
-sa.Index("ix_finding_bodies_project_fingerprint", finding_bodies.c.project, finding_bodies.c.fingerprint)
+sa.Index(
+    "ix_finding_bodies_project_fingerprint",
+    finding_bodies.c.project,
+    finding_bodies.c.fingerprint,
+    finding_bodies.c.score,
+)
 sa.Index("ix_history_project_updated", history.c.project, history.c.updated_at)
 sa.Index("ix_history_project_rule", history.c.project, history.c.rule_id)
 sa.Index(

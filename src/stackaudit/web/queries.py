@@ -167,8 +167,9 @@ def _ordered(query: sa.Select[Any]) -> sa.Select[Any]:
 
 def _after(query: sa.Select[Any], key: tuple[float, str]) -> sa.Select[Any]:
     b = finding_bodies.c
-    score, fingerprint = key
-    return query.where(sa.or_(b.score < score, sa.and_(b.score == score, b.fingerprint < fingerprint)))
+    # A row-value comparison, which both SQLite and PostgreSQL turn into a range on the
+    # (project, score, fingerprint) index; the equivalent OR is only a filter over every row.
+    return query.where(sa.tuple_(b.score, b.fingerprint) < sa.tuple_(sa.literal(key[0]), sa.literal(key[1])))
 
 
 def to_row(r: sa.Row[Any]) -> Row:
@@ -229,15 +230,25 @@ def top(conn: sa.Connection, project: str, now: datetime, limit: int = 5) -> lis
 
 
 def scores_in_run(conn: sa.Connection, project: str, seq: int, fingerprints: list[str]) -> dict[str, float]:
-    """The score each of ``fingerprints`` had in run ``seq`` (absent: not in that run)."""
+    """The score each of ``fingerprints`` had in run ``seq`` (absent: not in that run).
+
+    Two indexed look-ups (the bodies of these fingerprints, then their spans) rather than one
+    join, which a planner may start from the project's spans and so read all of them.
+    """
     s, b = finding_spans.c, finding_bodies.c
-    query = (
-        sa.select(b.fingerprint, b.score)
-        .join_from(finding_spans, finding_bodies, s.body_id == b.id)
-        .where(s.project == project, s.first_seq <= seq, sa.or_(s.last_seq.is_(None), s.last_seq >= seq))
-        .where(s.suppressed == sa.false(), b.fingerprint.in_(fingerprints))
+    found = conn.execute(
+        sa.select(b.id, b.fingerprint, b.score).where(b.project == project, b.fingerprint.in_(fingerprints))
+    ).all()
+    bodies = {row.id: (row.fingerprint, float(row.score or 0.0)) for row in found}
+    if not bodies:
+        return {}
+    query = sa.select(s.body_id).where(
+        s.body_id.in_(list(bodies)),
+        s.first_seq <= seq,
+        sa.or_(s.last_seq.is_(None), s.last_seq >= seq),
+        s.suppressed == sa.false(),
     )
-    return {fp: float(score or 0.0) for fp, score in conn.execute(query)}
+    return dict(bodies[body_id] for body_id in conn.execute(query).scalars())
 
 
 def reasons(

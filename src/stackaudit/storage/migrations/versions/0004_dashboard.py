@@ -32,7 +32,9 @@ def upgrade() -> None:
     op.add_column("finding_bodies", sa.Column("severity", sa.Integer))
     op.add_column("finding_bodies", sa.Column("score", sa.Float))
     op.create_index("ix_finding_bodies_project_score", "finding_bodies", ["project", "score", "fingerprint"])
-    op.create_index("ix_finding_bodies_project_fingerprint", "finding_bodies", ["project", "fingerprint"])
+    op.create_index(
+        "ix_finding_bodies_project_fingerprint", "finding_bodies", ["project", "fingerprint", "score"]
+    )
     op.create_index("ix_history_project_updated", "history", ["project", "updated_at"])
     op.create_table(
         "triage_log",
