@@ -73,7 +73,7 @@ def _body(i: int, rng: random.Random) -> dict[str, Any]:
             "effort": {"value": effort, "reasons": []},
         },
         "status": "open",
-        "first_seen": "",
+        "first_seen": T0.isoformat(),
         "age_days": 0,
     }
     return {

@@ -274,3 +274,19 @@ def test_hostile_strings_are_escaped(store_url: str) -> None:
         and "attachment" in exported.headers["content-disposition"]
     )
     assert any(HOSTILE in (f["owner"] or "") for f in exported.json()["findings"])
+
+
+def test_a_body_this_version_cannot_read_is_a_message_not_a_crash(seeded: tuple[str, list[str]]) -> None:
+    from stackaudit.storage.tables import finding_bodies
+
+    url, _ = seeded
+    c = client(url)
+    fp = fingerprints(c.get("/findings?rule=sca").text)[0]
+    with Store.open(url) as store, store.engine.begin() as conn:
+        b = finding_bodies.c
+        conn.execute(
+            finding_bodies.update().where(b.fingerprint == fp).values(data_json='{"first_seen": "soon"}')
+        )
+    r = c.get(f"/finding/{fp}")
+    assert r.status_code == 500 and "cannot read" in r.text and "Traceback" not in r.text
+    assert c.get("/findings").status_code == 200  # the list reads columns, not the body

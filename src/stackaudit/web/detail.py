@@ -18,6 +18,10 @@ from stackaudit.storage.tables import finding_bodies, finding_spans, history, ru
 DIFF_SHOWN = 200
 
 
+class Unreadable(Exception):
+    """A stored body this version cannot decode (written by a newer stackaudit, or damaged)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """The finding with one status over consecutive runs."""
@@ -42,10 +46,17 @@ class FindingView:
 
 def finding(conn: sa.Connection, project: str, fingerprint: str) -> FindingView | None:
     s, b = finding_spans.c, finding_bodies.c
+    # The fingerprint's bodies first (an index look-up), then their spans: joined in one query
+    # a planner may start from the project's spans and read all of them.
+    ids = list(
+        conn.execute(sa.select(b.id).where(b.project == project, b.fingerprint == fingerprint)).scalars()
+    )
+    if not ids:
+        return None
     query = (
         sa.select(b.data_json, b.score, s.status, s.suppressed, s.first_seq, s.last_seq)
         .join_from(finding_spans, finding_bodies, s.body_id == b.id)
-        .where(b.project == project, b.fingerprint == fingerprint, s.project == project)
+        .where(s.body_id.in_(ids))
         .order_by(s.first_seq.desc())
     )
     spans = conn.execute(query).all()
@@ -81,7 +92,12 @@ def finding(conn: sa.Connection, project: str, fingerprint: str) -> FindingView 
         .where(t.project == project, t.fingerprint == fingerprint)
         .order_by(t.at.desc(), t.id.desc())
     ).all()
-    assessment = decode(Assessment, json.loads(spans[0].data_json))
+    try:
+        assessment = decode(Assessment, json.loads(spans[0].data_json))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Unreadable(
+            f"finding {fingerprint} is stored in a form this stackaudit cannot read: {exc}"
+        ) from None
     present = spans[0].last_seq is None
     return FindingView(
         assessment, None if found is None else entry_from_row(found), periods, list(log), present

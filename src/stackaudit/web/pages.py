@@ -183,7 +183,12 @@ def finding(dash: Dashboard, request: Request) -> Response:
     fingerprint = request.path_params["fingerprint"]
     with dash.conn() as conn:
         project, names = _project(conn, request)
-        view = detail.finding(conn, project, fingerprint) if project else None
+        try:
+            view = detail.finding(conn, project, fingerprint) if project else None
+        except detail.Unreadable as exc:
+            return dash.render(
+                request, "refused.html", status=500, project=project, projects=names, why=str(exc)
+            )
     if view is None:
         return dash.render(
             request, "missing.html", status=404, project=project, projects=names, what="finding"
@@ -287,7 +292,10 @@ def owners(dash: Dashboard, request: Request) -> Response:
     now = _now()
     with dash.conn() as conn:
         project, names = _project(conn, request)
-        rows = stats.owners(conn, project, now) if project else []
+        if not project:
+            return dash.render(request, "empty.html")
+        key = ("owners", *dash.version(conn, project), now.date())
+        rows = dash.cached(key, lambda: stats.owners(conn, project, now))
     return dash.render(
         request, "owners.html", project=project, projects=names, rows=rows, buckets=stats.AGE_BUCKETS
     )
