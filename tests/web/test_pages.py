@@ -290,3 +290,11 @@ def test_a_body_this_version_cannot_read_is_a_message_not_a_crash(seeded: tuple[
     r = c.get(f"/finding/{fp}")
     assert r.status_code == 500 and "cannot read" in r.text and "Traceback" not in r.text
     assert c.get("/findings").status_code == 200  # the list reads columns, not the body
+
+
+def test_csv_cells_never_start_a_formula() -> None:
+    from stackaudit.web.exports import _cell
+
+    assert _cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert [_cell(v) for v in ("+1", "-1", "@SUM(A1)", "\tx")] == ["'+1", "'-1", "'@SUM(A1)", "'\tx"]
+    assert _cell("app/views.py") == "app/views.py" and _cell(None) == ""
