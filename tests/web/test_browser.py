@@ -126,6 +126,7 @@ def test_click_through_filter_and_triage(site: str, watched: Watched, tmp_path: 
         ("#nav-runs", "#runs"),
         ("#nav-owners", "#owners"),
         ("#nav-projects", "#projects"),
+        ("#nav-playbooks", "#playbooks"),
         ("#nav-overview", "#top-risks"),
     ):
         page.click(nav)
@@ -171,7 +172,14 @@ def test_click_through_filter_and_triage(site: str, watched: Watched, tmp_path: 
 def test_hostile_store_runs_no_script(hostile_site: str, watched: Watched) -> None:
     page = watched.page
     page.goto(hostile_site + "/")
-    for nav in ("#nav-findings", "#nav-runs", "#nav-owners", "#nav-projects", "#nav-overview"):
+    for nav in (
+        "#nav-findings",
+        "#nav-runs",
+        "#nav-owners",
+        "#nav-projects",
+        "#nav-playbooks",
+        "#nav-overview",
+    ):
         page.click(nav)
         page.wait_for_load_state("load")
     page.click("#nav-findings")

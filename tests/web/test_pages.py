@@ -175,6 +175,11 @@ def test_a_fixed_finding_keeps_its_page_and_links_its_playbook(seeded: tuple[str
     page = client(url).get(f"/finding/{nplus().fingerprint}").text
     assert "not in the latest run" in page and "API latency spike" in page and 'id="playbook"' in page
     assert page.count("<tr><td>") >= 2  # two periods: scored 28, then rescored
+    steps = client(url).get("/playbooks/api-latency").text
+    assert (
+        "stackaudit profile --pid PID" in steps
+        and "/findings?project=orders-service&amp;rule=perf.n-plus-one" in steps
+    )
 
 
 def test_triage_without_a_valid_csrf_token_changes_nothing(seeded: tuple[str, list[str]]) -> None:

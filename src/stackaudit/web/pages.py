@@ -55,6 +55,8 @@ def routes(dash: Dashboard) -> list[Route]:
         Route("/runs/{run_id}", sync(run_page)),
         Route("/owners", sync(owners)),
         Route("/projects", sync(projects)),
+        Route("/playbooks", sync(playbook_list)),
+        Route("/playbooks/{name}", sync(playbook_page)),
         Route("/login", sync(login_form)),
         Route("/login", login_post, methods=["POST"]),
     ]
@@ -306,6 +308,27 @@ def projects(dash: Dashboard, request: Request) -> Response:
         project, names = _project(conn, request)
         rows = stats.projects(conn)
     return dash.render(request, "projects.html", project=project, projects=names, rows=rows)
+
+
+def playbook_list(dash: Dashboard, request: Request) -> Response:
+    from stackaudit.governance.playbooks import PLAYBOOKS
+
+    with dash.conn() as conn:
+        project, names = _project(conn, request)
+    return dash.render(request, "playbooks.html", project=project, projects=names, playbooks=PLAYBOOKS)
+
+
+def playbook_page(dash: Dashboard, request: Request) -> Response:
+    from stackaudit.governance.playbooks import BY_NAME
+
+    with dash.conn() as conn:
+        project, names = _project(conn, request)
+    found = BY_NAME.get(request.path_params["name"])
+    if found is None:
+        return dash.render(
+            request, "missing.html", status=404, project=project, projects=names, what="playbook"
+        )
+    return dash.render(request, "playbook.html", project=project, projects=names, pb=found)
 
 
 def login_form(dash: Dashboard, request: Request) -> Response:
