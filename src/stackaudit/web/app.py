@@ -24,7 +24,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from stackaudit.storage.base import StoreError
@@ -169,4 +169,4 @@ def create_app(settings: Settings) -> Starlette:
     return app
 
 
-__all__ = ["Dashboard", "Route", "Settings", "create_app"]
+__all__ = ["Dashboard", "Settings", "create_app"]

@@ -22,8 +22,6 @@ from stackaudit.web import detail, exports, queries, stats
 from stackaudit.web.app import Dashboard
 from stackaudit.web.security import SESSION_COOKIE
 
-Page = Callable[[Request], Response]
-
 
 def routes(dash: Dashboard) -> list[Route]:
     def sync(handler: Callable[[Dashboard, Request], Response]) -> Any:
@@ -205,11 +203,15 @@ def finding(dash: Dashboard, request: Request) -> Response:
         playbook=playbook_for(f.rule_id, f.category),
         now=_now(),
         today=date.today().isoformat(),
-        messages=[m for m in [request.query_params.get("done", "")] if m in TRIAGE_DONE],
+        messages=[TRIAGE_DONE[m] for m in [request.query_params.get("done", "")] if m in TRIAGE_DONE],
     )
 
 
-TRIAGE_DONE = frozenset({"accepted", "reopened", "reassigned"})
+TRIAGE_DONE = {
+    "accepted": "Risk accepted; the decision is recorded with who, when and why.",
+    "reopened": "Reopened; the decision is recorded.",
+    "reassigned": "Owner changed; the decision is recorded.",
+}
 
 
 def triage(dash: Dashboard, request: Request, form: dict[str, str]) -> Response:
