@@ -109,7 +109,7 @@ def save(conn: sa.Connection, result: AuditResult) -> None:
     blob = spans.save(conn, (seq, run.project, run.started_at), previous, result.findings, result.suppressed)
     if blob is not None:
         conn.execute(runs.update().where(runs.c.seq == seq).values(order_blob=blob))
-    facts.fill(conn, run.project)
+    facts.fill(conn, run.project, (*result.findings, *result.suppressed))
     facts.save_run_risk(conn, run.id, result.findings)
     history.upsert(conn, result)
 
