@@ -20,4 +20,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.schedule",
     "stackaudit.commands.dast",
     "stackaudit.commands.fleet",
+    "stackaudit.commands.serve",
 )

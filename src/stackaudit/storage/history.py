@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from stackaudit.model import Assessment, AuditResult, FixedFinding, Status
 from stackaudit.storage.base import HistoryEntry, StoreError
-from stackaudit.storage.tables import history
+from stackaudit.storage.tables import history, triage_log
 
 CHUNK = 500
 _PRESENT = frozenset({Status.NEW, Status.OPEN, Status.REOPENED})
@@ -219,4 +219,16 @@ def triage(conn: sa.Connection, project: str, fingerprint: str, decision: Triage
         values["reason"] = decision.reason
     conn.execute(
         history.update().where(history.c.project == project, history.c.fingerprint == fp).values(values)
+    )
+    conn.execute(  # the record of who decided what, when (``history`` keeps only the latest)
+        triage_log.insert().values(
+            project=project,
+            fingerprint=fp,
+            at=now,
+            by=decision.by,
+            status=None if decision.status is None else decision.status.value,
+            owner=decision.owner,
+            accepted_until=decision.until,
+            reason=decision.reason,
+        )
     )

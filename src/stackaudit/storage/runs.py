@@ -23,10 +23,10 @@ from stackaudit.model import (
     Run,
     Status,
 )
-from stackaudit.storage import history, spans
+from stackaudit.storage import facts, history, spans
 from stackaudit.storage.base import RunSummary, StoreError
 from stackaudit.storage.fastcodec import decode, encode
-from stackaudit.storage.tables import fixed_findings, run_analyzers, run_not_analysed, runs
+from stackaudit.storage.tables import fixed_findings, run_analyzers, run_not_analysed, run_risk, runs
 
 MIN_PREFIX = 4
 
@@ -109,6 +109,8 @@ def save(conn: sa.Connection, result: AuditResult) -> None:
     blob = spans.save(conn, (seq, run.project, run.started_at), previous, result.findings, result.suppressed)
     if blob is not None:
         conn.execute(runs.update().where(runs.c.seq == seq).values(order_blob=blob))
+    facts.fill(conn, run.project, (*result.findings, *result.suppressed))
+    facts.save_run_risk(conn, run.id, result.findings)
     history.upsert(conn, result)
 
 
@@ -258,7 +260,7 @@ def prune(conn: sa.Connection, project: str, keep: int | None = None, before: da
         doomed.update(conn.execute(old).scalars())
     ordered = sorted(doomed)
     for part in history.chunks(ordered):
-        for table in (run_analyzers, run_not_analysed, fixed_findings):
+        for table in (run_analyzers, run_not_analysed, fixed_findings, run_risk):
             conn.execute(table.delete().where(table.c.run_id.in_(part)))
         conn.execute(runs.delete().where(runs.c.id.in_(part)))
     if ordered:

@@ -101,6 +101,11 @@ finding_bodies = sa.Table(
     sa.Column("digest", sa.String(64), nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("data_json", sa.Text, nullable=False),
+    # Copied out of data_json (0004) so the dashboard filters and sorts in SQL; NULL until
+    # ``facts.fill`` runs after the save that inserted the body.
+    sa.Column("category", sa.String(32)),
+    sa.Column("severity", sa.Integer),
+    sa.Column("score", sa.Float),
     sa.UniqueConstraint("project", "digest", name="uq_finding_bodies_project_digest"),
 )
 
@@ -150,6 +155,33 @@ history = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Every triage decision as it was made (0004): who, when, what, why. ``history`` holds only the
+# current state; this is the record the dashboard's finding page shows.
+triage_log = sa.Table(
+    "triage_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("by", sa.Text),
+    sa.Column("status", sa.String(32)),
+    sa.Column("owner", sa.Text),
+    sa.Column("accepted_until", sa.Date),
+    sa.Column("reason", sa.Text),
+)
+
+# Per run and category: how many active findings and their summed score (0004). Written when
+# the run is saved, so the dashboard's "open risk by category over runs" is one small query.
+run_risk = sa.Table(
+    "run_risk",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("risk", sa.Float, nullable=False),
+)
+
 cache_entries = sa.Table(
     "cache_entries",
     metadata,
@@ -177,4 +209,26 @@ sa.Index("ix_history_project_status", history.c.project, history.c.status)
 sa.Index("ix_finding_spans_project_last", finding_spans.c.project, finding_spans.c.last_seq)
 sa.Index("ix_finding_spans_project_first", finding_spans.c.project, finding_spans.c.first_seq)
 sa.Index("ix_finding_spans_body", finding_spans.c.body_id)
+sa.Index(
+    "ix_finding_bodies_project_score",
+    finding_bodies.c.project,
+    finding_bodies.c.score,
+    finding_bodies.c.fingerprint,
+)
+sa.Index(
+    "ix_finding_bodies_project_fingerprint",
+    finding_bodies.c.project,
+    finding_bodies.c.fingerprint,
+    finding_bodies.c.score,
+)
+sa.Index("ix_history_project_updated", history.c.project, history.c.updated_at)
+sa.Index("ix_history_project_rule", history.c.project, history.c.rule_id)
+sa.Index(
+    "ix_history_project_status_owner",
+    history.c.project,
+    history.c.status,
+    history.c.owner,
+    history.c.first_seen,
+)
+sa.Index("ix_triage_log_project_fingerprint", triage_log.c.project, triage_log.c.fingerprint)
 sa.Index("ix_evidence_project_recorded", evidence.c.project, evidence.c.recorded_at)
