@@ -128,7 +128,7 @@ def analyse_modules(
         program.deadline = time.monotonic() + config.file_time_limit_s
         try:
             _analyse_module(program, mod)
-            api.extend(check_module(mod))
+            api.extend(check_module(mod, program.sites))
         except BudgetExceeded:
             program.abandon()
             program.mark_partial(mod.path, f"stopped at taint.file_time_limit_s={config.file_time_limit_s}")
@@ -178,7 +178,7 @@ class TaintAnalyzer(RepoAnalyzer):
 
     name = NAME
     config_keys = ("taint", "analyzer_timeout_s")
-    version = "2"
+    version = "3"
     rules = ALL_RULES
     cpu_bound = True  # pure-Python work over every module: a worker process of its own
     ruff_equivalents = RUFF_EQUIVALENTS
