@@ -94,3 +94,16 @@ def test_weak_hash_is_off_in_tests() -> None:
         WEAK_HASH.finding(Location("app/auth.py", 9), "m", "hashlib.md5(password)"),
     ]
     assert [f.location.path for f in _finalise(findings).findings] == ["app/auth.py"]
+
+
+def test_the_projects_noqa_on_ruffs_code_covers_our_equivalent_rule() -> None:
+    s324 = RuleMeta(id="ruff.S324", title="t", category=Category.SECURITY, severity=Severity.MEDIUM, doc="d")
+    why = "# noqa: S324 on line 24 -- used for cache busting"
+    quiet = s324.finding(
+        Location("app/cache.py", 24), "m", "hashlib.md5", tool="ruff", properties=(("suppressed_by", why),)
+    )
+    ours = WEAK_HASH.finding(Location("app/cache.py", 24, end_line=24), "m", "hashlib.md5(response.content)")
+    other = WEAK_HASH.finding(Location("app/cache.py", 40), "m", "hashlib.md5(password)")
+    done = _finalise([quiet, ours, other])
+    reasons = {(f.rule_id, f.location.line): f.prop("suppressed_by") for f in done.findings}
+    assert reasons == {("ruff.S324", 24): why, ("sec.weak-hash", 24): why, ("sec.weak-hash", 40): None}
