@@ -280,8 +280,6 @@ VALUE_CONTROLLED_HEADERS = frozenset(
         "access-control-allow-credentials",
         "refresh",  # "0; url=..." redirects like Location
         "content-disposition",  # the download's name and extension (reflected file download)
-        "content-type",  # a chosen type turns a body into HTML (XSS)
-        "link",  # preload/prefetch of a chosen URL
         "x-accel-redirect",  # nginx serves the named internal file
         "x-sendfile",  # Apache/lighttpd serve the named file
     }
