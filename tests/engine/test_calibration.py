@@ -107,3 +107,16 @@ def test_the_projects_noqa_on_ruffs_code_covers_our_equivalent_rule() -> None:
     done = _finalise([quiet, ours, other])
     reasons = {(f.rule_id, f.location.line): f.prop("suppressed_by") for f in done.findings}
     assert reasons == {("ruff.S324", 24): why, ("sec.weak-hash", 24): why, ("sec.weak-hash", 40): None}
+
+
+def test_mark_safe_patterns_without_a_flow_stay_low() -> None:
+    """ruff's S308/S704 where the taint engine analysed the file and found no flow and no proof:
+    kept as unconfirmed, low; where it could not analyse the file the severity stays."""
+    s704 = RuleMeta(
+        id="ruff.S704", title="t", category=Category.SECURITY, severity=Severity.MEDIUM, doc="d", cwe=(79,)
+    )
+    finding = s704.finding(Location("app/forms.py", 9), "m", "Markup(message)", tool="ruff")
+    (kept,) = finalise([finding], {}, Config(), lambda a, p: True, TABLE, ()).findings
+    assert (kept.severity, kept.prop("origin")) == (Severity.LOW, "unconfirmed")
+    (untraced,) = finalise([finding], {}, Config(), lambda a, p: False, TABLE, ()).findings
+    assert untraced.severity == Severity.MEDIUM
