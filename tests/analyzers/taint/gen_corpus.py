@@ -564,9 +564,34 @@ CATEGORIES = [
         ),
         allowed='("light", "dark")',
     ),
+    # Flask (Werkzeug) and Django refuse CR/LF in header values: through them a request value
+    # is a finding only in a header whose value is a security decision (Set-Cookie, CORS, a
+    # download's file name, Refresh); a plain header ("X-Request-Id") is a safe sink.
     Category(
         "headeri",
         113,
+        (
+            Sink(
+                "flask",
+                'resp = make_response("ok")\nresp.headers["Access-Control-Allow-Origin"] = {b}\nreturn resp',
+                ("from flask import make_response",),
+            ),
+            Sink(
+                "django",
+                'response = HttpResponse("ok")\n'
+                'response["Content-Disposition"] = \'attachment; filename="%s"\' % {b}\nreturn response',
+            ),
+            Sink(
+                "flask",
+                'resp = make_response("ok")\nresp.headers.add("Set-Cookie", {b})\nreturn resp',
+                ("from flask import make_response",),
+            ),
+            Sink(
+                "flask",
+                'return Response("ok", headers={{"Refresh": "5; url=" + {b}}})',
+                ("from flask import Response",),
+            ),
+        ),
         (
             Sink(
                 "flask",
@@ -582,8 +607,6 @@ CATEGORIES = [
             Sink(
                 "flask", 'return Response("ok", headers={{"X-Trace": {b}}})', ("from flask import Response",)
             ),
-        ),
-        (
             Sink(
                 "flask",
                 'resp = make_response("ok")\nresp.headers["X-Length"] = str(len({b}))\nreturn resp',

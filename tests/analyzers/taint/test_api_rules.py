@@ -57,3 +57,20 @@ def test_cookie_cwe_depends_on_missing_flag(found: dict[str, set[tuple[int, str]
     result = run_taint(FIXTURES)
     cookies = sorted((f.location.line, f.cwe) for f in result.findings if f.rule_id == "sec.insecure-cookie")
     assert cookies == [(9, (614, 1004)), (10, (1004,)), (11, (614,))]
+
+
+def test_weak_hash_severity_follows_the_digest_use(tmp_path: Path) -> None:
+    """A credential's digest at the rule's severity; a digest of unclear use low; an ETag,
+    checksum or id none, with a proof that removes ruff's S324 on its line (issue 8)."""
+    (tmp_path / "weak_hash.py").write_text((FIXTURES / "weak_hash.py").read_text())
+    result = run_taint(tmp_path)
+    found = {f.location.line: (f.severity.name, f.confidence.name) for f in result.findings}
+    assert found == {
+        7: ("MEDIUM", "MEDIUM"),
+        11: ("MEDIUM", "MEDIUM"),
+        15: ("LOW", "LOW"),
+        19: ("LOW", "LOW"),
+        26: ("MEDIUM", "MEDIUM"),
+    }
+    proven = sorted(p.line for p in result.proofs if 328 in p.cwe)
+    assert proven == [31, 35, 39, 43, 48]

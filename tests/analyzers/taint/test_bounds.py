@@ -107,10 +107,10 @@ def test_an_analyzer_bug_on_one_file_costs_only_that_file(
 
     real = analyzer.check_module
 
-    def flaky(mod):  # type: ignore[no-untyped-def]
+    def flaky(mod, *rest):  # type: ignore[no-untyped-def]
         if mod.path == "bad.py":
             raise KeyError("simulated analyzer bug")
-        return real(mod)
+        return real(mod, *rest)
 
     monkeypatch.setattr(analyzer, "check_module", flaky)
     write(tmp_path, {"bad.py": "x = 1\n", "ok.py": HEAD + "os.system(request.args['b'])\n"})

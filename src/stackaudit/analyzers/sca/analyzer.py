@@ -203,7 +203,7 @@ class ScaAnalyzer(RepoAnalyzer):
     """Dependencies, known vulnerabilities (offline OSV + KEV + EPSS), pinning and licences."""
 
     name = NAME
-    version = "1"
+    version = "2"
     rules = RULES
 
     def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:

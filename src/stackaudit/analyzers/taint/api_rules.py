@@ -11,8 +11,10 @@ import re
 
 from stackaudit.analyzers.taint import rules as r
 from stackaudit.analyzers.taint.modules import ModuleInfo
+from stackaudit.analyzers.taint.proofs import Sites
+from stackaudit.analyzers.taint.weak_hash import Use, digest_use, names_in
 from stackaudit.analyzers.taint.weak_random import RANDOM_FUNCS, SECRET_WORDS, qualname, weak_random_sites
-from stackaudit.model import Finding, Location, RuleMeta
+from stackaudit.model import Confidence, Finding, Location, RuleMeta, Severity
 
 # Files without any of these cannot trigger an API rule: skip their (costly) full walk.
 API_HINT = re.compile(
@@ -30,8 +32,9 @@ _HOST_NAMES = re.compile(r"^(HOST|BIND|BIND_ADDRESS|LISTEN_ADDRESS|SERVER_HOST|H
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, mod: ModuleInfo) -> None:
+    def __init__(self, mod: ModuleInfo, sites: Sites | None = None) -> None:
         self.mod = mod
+        self.sites = sites
         self.findings: list[Finding] = []
         self.scope: list[str] = []
         self.target_names: list[str] = []
@@ -49,8 +52,8 @@ class _Visitor(ast.NodeVisitor):
             return self.mod.consts[node.id]
         return None
 
-    def add(self, rule: RuleMeta, node: ast.AST, message: str) -> None:
-        loc = Location(
+    def loc(self, node: ast.AST) -> Location:
+        return Location(
             self.mod.path,
             getattr(node, "lineno", 0),
             getattr(node, "col_offset", 0) + 1,
@@ -58,7 +61,25 @@ class _Visitor(ast.NodeVisitor):
             (getattr(node, "end_col_offset", 0) or 0) + 1,
             ".".join(self.scope) or None,
         )
-        self.findings.append(rule.finding(loc, message, self.mod.snippet(node)))
+
+    def add(
+        self,
+        rule: RuleMeta,
+        node: ast.AST,
+        message: str,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+    ) -> None:
+        finding = rule.finding(
+            self.loc(node), message, self.mod.snippet(node), severity=severity, confidence=confidence
+        )
+        self.findings.append(finding)
+
+    def prove(self, node: ast.AST, cwe: int, reason: str) -> None:
+        """A site proven safe: the merge drops a pattern finding (ruff's S324) on its lines."""
+        if self.sites is not None:
+            loc = self.loc(node)
+            self.sites.prove((cwe, self.mod.path, loc.line, loc.column), loc, reason)
 
     # ---- scopes -------------------------------------------------------------------------
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -153,8 +174,25 @@ class _Visitor(ast.NodeVisitor):
             algo = qn[8:]
         elif qn == "hashlib.new" and node.args and str(self.const(node.args[0])).lower() in _WEAK_HASHES:
             algo = str(self.const(node.args[0])).lower()
-        if algo and not ("usedforsecurity" in kwargs and self.const(kwargs["usedforsecurity"]) is False):
-            self.add(r.WEAK_HASH, node, f"{algo} is broken for security use")
+        if not algo:
+            return
+        if "usedforsecurity" in kwargs and self.const(kwargs["usedforsecurity"]) is False:
+            self.prove(node, 328, "usedforsecurity=False: the digest is not a security value")
+            return
+        scopes = self.scope[::-1]
+        use = digest_use(self.target_names[::-1], scopes, names_in([*node.args, *kwargs.values()]))
+        if use is Use.NOT_SECURITY:
+            self.prove(node, 328, f"{algo} builds an ETag, cache key, checksum or id, not a security value")
+        elif use is Use.SECURITY:
+            self.add(r.WEAK_HASH, node, f"{algo} is broken for security use; here it protects a credential")
+        else:
+            self.add(
+                r.WEAK_HASH,
+                node,
+                f"{algo} is broken for security use; mark a non-security digest usedforsecurity=False",
+                severity=Severity.LOW,
+                confidence=Confidence.LOW,
+            )
 
     def _weak_random(self, node: ast.Call, qn: str, kwargs: dict[str, ast.expr]) -> None:
         if not (qn.startswith("random.") and qn[7:] in RANDOM_FUNCS):
@@ -244,10 +282,11 @@ def _target_name(node: ast.expr) -> str | None:
     return None
 
 
-def check_module(mod: ModuleInfo) -> list[Finding]:
+def check_module(mod: ModuleInfo, sites: Sites | None = None) -> list[Finding]:
+    """The module's API findings; sites it proves safe (a non-security digest) go to ``sites``."""
     if not API_HINT.search(mod.text):
         return []
-    visitor = _Visitor(mod)
+    visitor = _Visitor(mod, sites)
     visitor.visit(mod.tree)
     if "random" in mod.imported_roots:
         seen = {

@@ -201,7 +201,7 @@ _PLAIN_MODULES = frozenset({"re", "regex", "os", "json", "ast", "shutil", "sys",
 def _response_headers(it: Interp, args: CallArgs) -> None:
     headers = args.kwargs.get("headers")
     if headers is not None:
-        sinks.report(it, tb.HEADER, flatten(headers), args.node, "response headers")
+        sinks.response_headers(it, headers, args.node)
 
 
 _JINJA = frozenset({"jinja2.Environment", "jinja2.Template", "jinja2.environment.Environment"})

@@ -18,7 +18,7 @@ from stackaudit.analyzers.taint.proofs import Sites
 from stackaudit.analyzers.taint.rules import TAINT_RULES
 from stackaudit.analyzers.taint.summary import SinkHit, Summary
 from stackaudit.analyzers.taint.values import SourceKind
-from stackaudit.model import CodeContext, Confidence, Finding, Location, TraceStep
+from stackaudit.model import CodeContext, Confidence, Finding, Location, Severity, TraceStep
 
 _SECOND_HAND = frozenset({SourceKind.STORED, SourceKind.UNKNOWN})
 _CONTEXT = {SourceKind.REQUEST: CodeContext.HANDLER, SourceKind.CLI: CodeContext.SCRIPT}
@@ -51,6 +51,8 @@ class Findings:
             trace,
             taint.kind,
             taint.endpoint,
+            # a header through a framework that refuses CR/LF: its value's meaning, not the framing
+            Severity.LOW if hit.label.endswith(tb.VALUE_ONLY) else None,
         )
 
     def _add(
@@ -63,6 +65,7 @@ class Findings:
         trace: tuple[TraceStep, ...],
         kind: SourceKind | None,
         endpoint: str | None,
+        severity: Severity | None = None,
     ) -> None:
         key = (cwe, location.path, location.line, location.column)
         self.sites.veto(key)
@@ -76,6 +79,7 @@ class Findings:
             location,
             f"{rule.title}: {what}",
             snippet,
+            severity=severity,
             confidence=origin.confidence or (kind.confidence if kind is not None else Confidence.LOW),
             trace=trace,
             context=_CONTEXT.get(kind, CodeContext.LIBRARY) if kind is not None else CodeContext.LIBRARY,

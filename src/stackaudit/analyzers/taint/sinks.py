@@ -341,7 +341,65 @@ def check_store(it: Interp, target: ast.Subscript, base: Val, value: Val) -> Non
         key = it.expr(target.slice)  # session[name] = ...: the client names what the server trusts
         report(it, tb.TRUST, flatten(value) | flatten(key), target, "session[...] = ")
     elif base.tag in ("headers", "response"):
-        report(it, tb.HEADER, flatten(value), target, "response header")
+        header_write(it, it.expr(target.slice), value, target, "response header")
+
+
+# -- response headers (CWE-113; the policy is in tables.CRLF_CHECKING_FRAMEWORKS) ---------------
+
+
+def crlf_checked(it: Interp) -> bool:
+    """Does the response object here belong to a framework that refuses CR/LF in header values?
+    This module's imports decide; a helper module that imports no web code at all (it is handed
+    the response) takes the repository's framework, unless it writes raw HTTP itself."""
+    roots = it.mod.imported_roots
+    if roots & tb.CRLF_CHECKING_FRAMEWORKS:
+        return True
+    if roots & tb.RAW_HTTP_MODULES:
+        return False
+    return any(mod.imported_roots & tb.CRLF_CHECKING_FRAMEWORKS for mod in it.prog.modules.values())
+
+
+def header_write(it: Interp, name: Val | None, value: Val, node: ast.AST, label: str) -> None:
+    """One response header set to ``value``. ``Location`` is a redirect whatever the framework; on a
+    raw output any request value can split the response; through a framework that refuses CR/LF
+    only a header whose value is itself a security decision (Set-Cookie, CORS, a file name,
+    Refresh, X-Accel-Redirect) is reported, at low severity. A name the code does not fix
+    (``headers[k] = v`` over a list) is not guessed at: the framework checks it too."""
+    header = name.const.lower() if name is not None and isinstance(name.const, str) else None
+    taints = flatten(value)
+    if header == "location":
+        if not _safe_prefix("redirect", value.prefix):
+            report(it, tb.REDIRECT, taints, node, "Location header")
+        if crlf_checked(it):
+            return
+    if not crlf_checked(it):
+        report(it, tb.HEADER, taints, node, label)
+        return
+    if header in tb.VALUE_CONTROLLED_HEADERS:
+        report(it, tb.HEADER, taints, node, f"the {header} header {tb.VALUE_ONLY}")
+
+
+def response_headers(it: Interp, headers: Val, node: ast.AST) -> None:
+    """``Response(..., headers={...})``: each header of a constant-key dict on its own; a dict of
+    unknown keys is a raw sink only where the framework does not check header values."""
+    if headers.keys is not None:
+        for key, value in headers.keys:
+            header_write(
+                it, Val(const=key) if isinstance(key, str) else None, value, node, "response headers"
+            )
+    elif not crlf_checked(it):
+        report(it, tb.HEADER, flatten(headers), node, "response headers")
+
+
+def _header_method(it: Interp, args: CallArgs) -> bool:
+    """``headers.add(name, value)`` / ``headers["X"] = v`` through a method: judged here, once."""
+    value = args.get(1, "value") or args.kwargs.get("_value")
+    if value is not None:
+        header_write(it, args.get(0, "key") or args.get(0, "_key"), value, args.node, "response header")
+    return False
+
+
+_GATED["header"] = _header_method
 
 
 def report(it: Interp, cwe: int, taints: frozenset[Taint], node: ast.AST, label: str) -> None:

@@ -264,14 +264,52 @@ _METHOD_SINK_TABLES: tuple[dict[str, MethodSink], ...] = (
         SSRF, "get post put patch delete head request stream", kw=("url",), tags=("http-client",), kind="url"
     ),
     _msinks(TRUST, "update setdefault __setitem__", pos=(0, 1), tags=("session",)),
+    # headers.add(name, value) on a framework's response: sinks.header_write decides by the
+    # framework (does it refuse CR/LF?) and the header's name
     _msinks(
         HEADER,
         "add set setdefault add_header __setitem__",
         pos=(1,),
         kw=("value", "_value"),
         tags=("headers",),
+        kind="header",
     ),
 )
+
+# Header injection (CWE-113) policy. Werkzeug (Flask, Quart), Django, Starlette/FastAPI and
+# Litestar (h11, uvicorn), aiohttp, Tornado and Bottle refuse CR/LF in a header value, so a
+# request value in a header through them cannot split the response (0 of 14 labelled true on
+# the review set). Raw outputs that write what they are given stay sinks: http.server's
+# send_header, a WSGI start_response list, a socket. Through a checking framework, only the
+# headers whose VALUE is a security decision are reported, at low severity.
+CRLF_CHECKING_FRAMEWORKS = frozenset(
+    {
+        "flask",
+        "werkzeug",
+        "quart",
+        "django",
+        "starlette",
+        "fastapi",
+        "litestar",
+        "aiohttp",
+        "tornado",
+        "bottle",
+    }
+)
+RAW_HTTP_MODULES = frozenset({"http", "wsgiref", "socketserver", "socket", "asyncio"})
+VALUE_CONTROLLED_HEADERS = frozenset(
+    {
+        "set-cookie",  # the attacker sets the victim's cookies (session fixation)
+        "access-control-allow-origin",  # a reflected origin opens the API to any site
+        "access-control-allow-credentials",
+        "refresh",  # "0; url=..." redirects like Location
+        "content-disposition",  # the download's name and extension (reflected file download)
+        "x-accel-redirect",  # nginx serves the named internal file
+        "x-sendfile",  # Apache/lighttpd serve the named file
+    }
+)
+VALUE_ONLY = "(the framework refuses CR/LF: the request controls this header's value)"
+
 # method name -> every sink class it can be (``setdefault`` on a session or on headers).
 METHOD_SINKS: dict[str, tuple[MethodSink, ...]] = {}
 for _table in _METHOD_SINK_TABLES:
