@@ -105,10 +105,9 @@ def param_value(
     if entry is not None:
         if entry.self_is_request and arg.arg == "self":
             return Val(tag="request")
-        annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
         if index < entry.first_input or arg.arg in _NOT_INPUT:
             return None
-        if annotation in tb.CLEAN_ANNOTATIONS:
+        if tb.clean_annotation(arg.annotation):
             return CLEAN
         return _source(it, entry.kind, arg, entry.what)
     level = (

@@ -194,6 +194,8 @@ def _comprehension(it: Interp, node: ast.expr) -> Val:
         seq = it.expr(gen.iter)
         element = join_all(seq.items) if seq.items else Val(taints=flatten(seq))
         it.assign(gen.target, element, gen)
+        if _enumerated(gen) and isinstance(gen.target, ast.Tuple) and len(gen.target.elts) == 2:
+            it.assign(gen.target.elts[0], CLEAN, gen)  # enumerate's index is a counter, as in a for loop
         for cond in gen.ifs:
             it.expr(cond)
             it.env.update(guards.refine(it, cond)[0])
@@ -203,6 +205,12 @@ def _comprehension(it: Interp, node: ast.expr) -> Val:
         result = flatten(it.expr(node.elt))
     it.env = start
     return container(None, result)
+
+
+def _enumerated(gen: ast.comprehension) -> bool:
+    """``... for i, x in enumerate(xs)``: ``i`` is an int the comprehension counts, never input."""
+    call = gen.iter
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "enumerate"
 
 
 def _subscript(it: Interp, node: ast.expr) -> Val:

@@ -316,7 +316,7 @@ class Program:
         if arg.arg in ("self", "cls"):
             return CLEAN
         if func.is_route or (view and arg.arg != "response"):
-            if annotation in tb.CLEAN_ANNOTATIONS or converters.get(arg.arg) in ("int", "float", "uuid"):
+            if tb.clean_annotation(arg.annotation) or converters.get(arg.arg) in ("int", "float", "uuid"):
                 return CLEAN
             if isinstance(default, ast.Call) and ast.unparse(default.func).split(".")[-1] == "Depends":
                 return CLEAN

@@ -9,6 +9,7 @@ importing a library (``ldap``) or on the receiver's tag.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from stackaudit.analyzers.taint.values import ALL_CWES, Val
@@ -615,6 +616,42 @@ def typed(node: object) -> bool:
 
 
 CLEAN_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal"})
+_WRAPPERS = frozenset({"Optional", "typing.Optional", "Annotated", "typing.Annotated"})
+_COLLECTIONS = frozenset({"list", "set", "frozenset", "tuple", "List", "Set", "Tuple", "Sequence"})
+
+
+def clean_annotation(node: ast.expr | None) -> bool:
+    """A parameter type the framework validates into something that is not text: ``int``,
+    ``Optional[int]``, ``int | None``, ``Annotated[int, Query()]``, ``list[UUID]``, ``Literal["a", "b"]``.
+
+    FastAPI, Starlette-based frameworks and pydantic refuse a request whose value does not convert,
+    so such a parameter can carry no injected text.
+    """
+    if node is None:
+        return False
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    if isinstance(node, ast.Name | ast.Attribute):
+        return ast.unparse(node) in CLEAN_ANNOTATIONS
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return clean_annotation(node.left) and clean_annotation(node.right)
+    if isinstance(node, ast.Subscript):
+        outer = ast.unparse(node.value)
+        inner = node.slice
+        if outer in ("Literal", "typing.Literal"):
+            return True
+        if outer in _WRAPPERS:
+            first = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+            return clean_annotation(first)
+        if outer in _COLLECTIONS:
+            parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            return all(clean_annotation(p) or (isinstance(p, ast.Constant) and p.value is ...) for p in parts)
+        if outer in ("Union", "typing.Union"):
+            parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            return all(clean_annotation(p) for p in parts)
+    return False
+
+
 # Calls that end the request: the code after them on that path does not run.
 EXIT_CALLS = frozenset(
     {

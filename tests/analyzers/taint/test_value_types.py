@@ -1,0 +1,59 @@
+"""Values that cannot carry injected text: enumerate's counter in a comprehension, parameters a
+framework validates into ints (``Optional[int]``, ``int | None``, ``Annotated[int, ...]``,
+``Literal``), and a value whose quotes are doubled for a SQL literal. Each beside the real flow,
+which stays reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.analyzers.taint.helpers import run_taint, write
+
+FASTAPI = (
+    "from typing import Annotated, Literal, Optional\n"
+    "import sqlite3\n"
+    "from fastapi import FastAPI, Query\n"
+    "from sqlalchemy import text\n"
+    "app = FastAPI()\n"
+    "db = sqlite3.connect('x.db')\n"
+)
+
+
+def _sql_lines(root: Path) -> set[int]:
+    return {f.location.line for f in run_taint(root).findings if f.rule_id == "sec.sql-injection"}
+
+
+def test_enumerate_index_in_a_comprehension_is_a_counter(tmp_path: Path) -> None:
+    body = (
+        "@app.get('/s')\n"
+        "def s(q: str):\n"
+        "    words = q.split()\n"
+        "    parts = [text(f'tag = :t{i}') for i, w in enumerate(words)]\n"  # line 10: safe
+        "    bad = [text(f'tag = {w}') for i, w in enumerate(words)]\n"  # line 11: the word itself
+        "    return parts, bad\n"
+    )
+    assert _sql_lines(write(tmp_path, {"app.py": FASTAPI + body})) == {11}
+
+
+def test_parameters_validated_into_ints_are_not_text(tmp_path: Path) -> None:
+    body = (
+        "@app.get('/a')\n"
+        "def a(page: Optional[int] = 1, size: int | None = None, n: Annotated[int, Query()] = 3,\n"
+        "      order: Literal['asc', 'desc'] = 'asc', ids: list[int] = Query([]), name: str = ''):\n"
+        "    db.execute(f'SELECT * FROM t LIMIT {size} OFFSET {page} * {n} ORDER BY x {order}')\n"  # 10: safe
+        "    db.execute(f'SELECT * FROM t WHERE id IN ({ids})')\n"  # 11: safe
+        "    db.execute(f'SELECT * FROM t WHERE name = {name}')\n"  # 12: the text parameter
+        "    return []\n"
+    )
+    assert _sql_lines(write(tmp_path, {"app.py": FASTAPI + body})) == {12}
+
+
+def test_quotes_doubled_for_a_sql_literal(tmp_path: Path) -> None:
+    body = (
+        "@app.get('/t')\n"
+        "def t(path: str):\n"
+        '    db.execute("ATTACH DATABASE \'{}\' AS other".format(path.replace("\'", "\'\'")))\n'  # 9: safe
+        "    db.execute(\"ATTACH DATABASE '{}' AS other\".format(path.replace('\"', '')))\n"  # 10: not
+        "    return []\n"
+    )
+    assert _sql_lines(write(tmp_path, {"app.py": FASTAPI + body})) == {10}
