@@ -40,6 +40,15 @@ JobsOpt = Annotated[
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore and do not write the result cache.")]
 OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Run only these analyzers (repeatable).")]
+ChangedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--changed-since",
+        metavar="REF",
+        help="Analyse only files changed since this git ref (and what data flows need); "
+        "carry the rest from the latest stored run.",
+    ),
+]
 ExploitOpt = Annotated[
     bool, typer.Option("--fail-on-exploitable", help="Fail on any critical or known-exploited CVE.")
 ]
@@ -60,6 +69,7 @@ class AuditArgs:
     no_cache: bool
     only: list[str]
     exploitable: bool
+    changed_since: str | None = None
 
 
 def _analyzer_names(only: list[str]) -> frozenset[str] | None:
@@ -112,6 +122,7 @@ def _audit(args: AuditArgs) -> None:
         baseline=args.baseline,
         fail_on=args.fail_on,
         fail_on_exploitable=args.exploitable,
+        changed_since=args.changed_since,
     )
     done: list[AuditResult] = []
     with common.interrupt_notice(lambda: bool(done)), common.progress_bar(True) as feedback:
@@ -142,6 +153,7 @@ def audit(
     no_cache: NoCacheOpt = False,
     only: OnlyOpt = None,
     fail_on_exploitable: ExploitOpt = False,
+    changed_since: ChangedOpt = None,
 ) -> None:
     """Audit a repository: every finding, ranked by Impact x Likelihood / Effort."""
     _audit(
@@ -157,6 +169,7 @@ def audit(
             no_cache,
             only or [],
             fail_on_exploitable,
+            changed_since,
         )
     )
 
@@ -175,6 +188,7 @@ def gate(
     no_cache: NoCacheOpt = False,
     only: OnlyOpt = None,
     fail_on_exploitable: ExploitOpt = False,
+    changed_since: ChangedOpt = None,
 ) -> None:
     """The same audit, failing only on findings NEW since the baseline (exit 1)."""
     _audit(
@@ -190,6 +204,7 @@ def gate(
             no_cache,
             only or [],
             fail_on_exploitable,
+            changed_since,
         )
     )
 
