@@ -6,8 +6,11 @@ Measures, side by side in one run (medians of --repeat runs):
   warm   the same audit again, nothing changed
   bandit `bandit -r` over the same tree
 and prints the ratios plus the cold audit's peak memory (max RSS of the process tree).
+``--busy both`` measures everything twice: on a quiet machine, then with another CPU-bound job
+running (a ``python -c "while 1: pass"`` process for the whole measurement), as on a shared
+CI runner. ``--source`` audits another unpacked tree (e.g. /work/cache/apps/Django-5.1.4).
 
-    .venv/bin/python bench/bench_core.py [--repeat 3]
+    .venv/bin/python bench/bench_core.py [--repeat 3] [--busy no|yes|both] [--source DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,17 +59,40 @@ def peak_children_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+@contextlib.contextmanager
+def cpu_hog(on: bool) -> Iterator[None]:
+    """Another CPU-bound job for the whole block (or nothing)."""
+    if not on:
+        yield
+        return
+    hog = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--busy", choices=("no", "yes", "both"), default="no")
+    parser.add_argument("--source", type=Path, default=None, help="an unpacked source tree")
     args = parser.parse_args()
-    source = django_source()
+    source = args.source.resolve() if args.source else django_source()
     files = sum(1 for p in source.rglob("*.py"))
     print(f"corpus: {source.name} ({files} .py files)")
+    for busy in {"no": (False,), "yes": (True,), "both": (False, True)}[args.busy]:
+        print(f"\n== {'with another CPU-bound job running' if busy else 'quiet'} ==")
+        with cpu_hog(busy):
+            measure(source, args.repeat)
+
+
+def measure(source: Path, repeat: int) -> None:
     rows: dict[str, list[float]] = {"floor": [], "cold": [], "warm": [], "bandit": []}
     counts: dict[str, int] = {}
     peak_mb = 0.0
-    for i in range(args.repeat):
+    for i in range(repeat):
         rows["floor"].append(parse_floor(source))
         with tempfile.TemporaryDirectory() as tmp:
             db = f"sqlite:///{tmp}/bench.db"

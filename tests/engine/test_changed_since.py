@@ -244,3 +244,38 @@ def test_import_scan_resolves_relative_and_parenthesised_imports() -> None:
     assert graph["pkg/__init__.py"] == {"pkg/core.py"}
     assert graph["pkg/core.py"] == {"pkg/util.py", "pkg/deep/mod.py", "pkg/__init__.py"}
     assert graph["pkg/deep/mod.py"] == {"pkg/util.py"}
+
+
+def test_cli_gate_changed_since_from_a_subdirectory(tmp_path: Path) -> None:
+    """A monorepo: the project is ``services/web``; the gate fails on the new flow only."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from stackaudit.cli import build_app
+
+    top = tmp_path / "mono"
+    web = top / "services" / "web"
+    web.mkdir(parents=True)
+    _git(top, "init", "-q", "-b", "main")
+    _write(web, {"app/__init__.py": "", "app/routes.py": ROUTES, "app/helpers.py": SAFE_HELPER})
+    _write(web, {"app/legacy.py": LEGACY})
+    _write(top, {"services/other/x.py": "y = 1\n"})
+    _git(top, "add", ".")
+    _git(top, "commit", "-qm", "base")
+    db, out = f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "r.json"
+    common = ["--only", "taint", "--db", db, "-f", "json", "-o", str(out), "--fail-on", "high"]
+    first = CliRunner().invoke(build_app(), ["audit", str(web), *common])
+    assert first.exit_code == 1, first.output  # legacy.py's command injection
+    _git(top, "checkout", "-q", "-b", "feature")
+    _write(web, {"app/helpers.py": UNSAFE_HELPER})
+    _git(top, "commit", "-qam", "unsafe helper")
+    args = ["gate", str(web), "--baseline", "main", "--changed-since", "main", *common]
+    gated = CliRunner().invoke(build_app(), args)
+    report = json.loads(out.read_text())
+    assert gated.exit_code == 1, gated.output
+    by_fp = {f["fingerprint"]: (f["location"]["path"], f["rule_id"]) for f in report["findings"]}
+    assert report["gate"]["new_findings"] == 1  # the flow into the changed helper, nothing else
+    assert ("app/helpers.py", "sec.command-injection") in by_fp.values()
+    assert ("app/legacy.py", "sec.command-injection") in by_fp.values()  # carried, not new
+    assert any("carried from run" in n for n in report["run"]["notices"])
