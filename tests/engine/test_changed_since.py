@@ -279,3 +279,14 @@ def test_cli_gate_changed_since_from_a_subdirectory(tmp_path: Path) -> None:
     assert ("app/helpers.py", "sec.command-injection") in by_fp.values()
     assert ("app/legacy.py", "sec.command-injection") in by_fp.values()  # carried, not new
     assert any("carried from run" in n for n in report["run"]["notices"])
+
+
+def test_a_changed_template_is_followed_from_the_views_that_name_it() -> None:
+    texts = {
+        "app/views.py": 'from flask import render_template\n\n\ndef page():\n    return render_template("page.html")\n',
+        "app/urls.py": "from app.views import page\n",
+        "app/other.py": "x = 1\n",
+    }
+    scope = changed_mod.closure(texts, {"app/templates/page.html"})
+    assert scope.scope == {"app/views.py", "app/urls.py"}
+    assert {"app/templates/page.html", "app/views.py", "app/urls.py"} <= scope.zone

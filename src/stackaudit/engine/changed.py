@@ -4,7 +4,7 @@ The taint engine analyses the whole program: a flow that enters a changed helper
 an unchanged route that imports it, and pass through what either of them imports. So an
 incremental audit analyses, for taint, the *closure* of the changed files:
 
-* the changed files;
+* the changed files, and the Python files that name a changed template;
 * their importers, transitively, up to ``HOPS`` imports away (the routes and services whose
   flows enter the changed code);
 * what all of those import, transitively, up to ``HOPS`` imports away (the helpers, sanitizers
@@ -29,6 +29,8 @@ from pathlib import Path
 from stackaudit.engine.baseline import BaselineError
 
 HOPS = 4  # imports followed away from the changed files, in each direction
+# A changed template is followed from the Python files that name it (``render_template("x.html")``).
+TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2")
 
 _FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;]*)", re.M)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n;]*)", re.M)
@@ -157,9 +159,13 @@ def closure(texts: Mapping[str, str], changed: Iterable[str], hops: int = HOPS) 
     for path, targets in graph.items():
         for target in targets:
             importers[target].add(path)
+    changed = frozenset(changed)
     moved = frozenset(p for p in changed if p.endswith(".py"))
-    present = {p for p in moved if p in texts}
+    names = {p.rsplit("/", 1)[-1] for p in changed if p.endswith(TEMPLATE_SUFFIXES)}
+    renderers = {path for path, text in texts.items() if names and any(n in text for n in names)}
+    present = {p for p in moved if p in texts} | renderers
     up = _reach(present, importers, hops)
     scope = _reach(up, graph, hops)
-    zone = set(moved) | {i for p in present for i in importers.get(p, ())}
+    zone = set(moved) | present | {i for p in present for i in importers.get(p, ())}
+    zone |= {p for p in changed if p.endswith(TEMPLATE_SUFFIXES)}
     return Closure(moved, frozenset(zone), frozenset(scope))

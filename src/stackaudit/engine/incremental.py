@@ -84,7 +84,8 @@ def run(plan: RunnerPlan, inc: Incremental) -> RunnerOutput:
     ).run()
     seconds = time.perf_counter() - started
     fresh = second.repo_results.get(TAINT)
-    combined = carry.combine(fresh, carried, scope, texts) if fresh is not None else None
+    present = [f.path for f in ctx.files]
+    combined = carry.combine(fresh, carried, scope, present) if fresh is not None else None
     return _merge(first, second, combined, seconds, _notice(inc.ref, changed, scope, texts, carried))
 
 
