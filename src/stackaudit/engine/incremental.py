@@ -13,17 +13,26 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult
 from stackaudit.config.schema import Config
 from stackaudit.engine import carry
-from stackaudit.engine.cache import CacheBackend
+from stackaudit.engine.cache import CacheBackend, content_hash
 from stackaudit.engine.changed import HOPS, Closure, changed_paths, closure
-from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
-from stackaudit.model import AnalyzerState
+from stackaudit.engine.runner import (
+    Runner,
+    RunnerOutput,
+    RunnerPlan,
+    _new_pool,
+    _repo_in_process,
+    _RepoOutcome,
+    _terminate,
+)
+from stackaudit.model import AnalyzerRecord, AnalyzerState
 
 TAINT = "taint"
 Stage = Callable[[str, int], None]
@@ -41,15 +50,42 @@ class Incremental:
     stage: Stage
 
 
-def _texts(ctx: RepoContext) -> dict[str, str]:
-    texts = {}
+def _texts(ctx: RepoContext) -> tuple[dict[str, str], dict[str, str]]:
+    """Every Python file's text and content hash (the runner's hash: ``cache.content_hash``)."""
+    texts, digests = {}, {}
     for file in ctx.files:
         if file.language == "python":
             try:
-                texts[file.path] = file.abspath.read_text(encoding="utf-8", errors="replace")
+                data = file.abspath.read_bytes()
             except OSError:
                 continue  # the runner records the file as not analysed
-    return texts
+            texts[file.path] = data.decode("utf-8", "replace")
+            digests[file.path] = content_hash(data)
+    return texts, digests
+
+
+def _start(taint: type[RepoAnalyzer], ctx: RepoContext) -> tuple[ProcessPoolExecutor, Future[_RepoOutcome]]:
+    """Taint over the closure in a process of its own, forked before the runner starts its
+    threads, so it runs beside the other analyzers as in a full audit."""
+    pool = _new_pool(1)
+    return pool, pool.submit(_repo_in_process, taint, ctx)
+
+
+def _finish(
+    pool: ProcessPoolExecutor, future: Future[_RepoOutcome], taint: type[RepoAnalyzer], timeout: float
+) -> tuple[_RepoOutcome | None, AnalyzerRecord | None]:
+    """The outcome, or the record of why there is none (timeout, skip, crash)."""
+    try:
+        outcome = future.result(timeout=timeout)
+    except FutureTimeout:
+        _terminate(pool)
+        reason = f"did not finish within {timeout:g}s"
+        return None, AnalyzerRecord(taint.name, taint.version, AnalyzerState.TIMEOUT, reason)
+    pool.shutdown(wait=True)
+    if outcome.result is None:
+        state = AnalyzerState.SKIPPED if outcome.skipped else AnalyzerState.FAILED
+        return None, AnalyzerRecord(taint.name, taint.version, state, outcome.error or "no result")
+    return outcome, None
 
 
 def run(plan: RunnerPlan, inc: Incremental) -> RunnerOutput:
@@ -63,30 +99,34 @@ def run(plan: RunnerPlan, inc: Incremental) -> RunnerOutput:
         why = "taint is not selected" if taint is None else "no stored run of this project to carry from"
         note = f"--changed-since {inc.ref}: {len(changed)} file(s) changed; audited in full ({why})."
         return dataclasses.replace(out, notices=(*out.notices, note))
-    others = tuple(c for c in plan.repo_analyzers if c is not taint)
-    first = Runner(
-        dataclasses.replace(plan, repo_analyzers=others, ctx=dataclasses.replace(ctx, changed=changed))
-    ).run()
-    texts = _texts(ctx)
-    scope = closure(texts, changed | carry.drifted(carried, first.digests))
+    texts, digests = _texts(ctx)
+    scope = closure(texts, changed | carry.drifted(carried, digests))
     inc.stage("data flows", len(scope.scope))
-    started = time.perf_counter()
     files = tuple(f for f in ctx.files if f.path in scope.scope)
-    second = Runner(
-        RunnerPlan(
-            ctx=dataclasses.replace(ctx, files=files, changed=scope.changed),
-            file_analyzers=(),
-            repo_analyzers=(taint,),
-            jobs=1,
-            cache=plan.cache,
-            analyzer_timeout_s=plan.analyzer_timeout_s,
-        )
-    ).run()
-    seconds = time.perf_counter() - started
-    fresh = second.repo_results.get(TAINT)
-    present = [f.path for f in ctx.files]
-    combined = carry.combine(fresh, carried, scope, present) if fresh is not None else None
-    return _merge(first, second, combined, seconds, _notice(inc.ref, changed, scope, texts, carried))
+    pool, future = _start(taint, dataclasses.replace(ctx, files=files, changed=scope.changed))
+    others = tuple(c for c in plan.repo_analyzers if c is not taint)
+    try:
+        first = Runner(
+            dataclasses.replace(plan, repo_analyzers=others, ctx=dataclasses.replace(ctx, changed=changed))
+        ).run()
+    except BaseException:
+        _terminate(pool)
+        raise
+    outcome, failed = _finish(pool, future, taint, plan.analyzer_timeout_s)
+    note = _notice(inc.ref, changed, scope, texts, carried)
+    if outcome is None or outcome.result is None:
+        assert failed is not None
+        return _merge(first, failed, None, 0.0, note)
+    combined = carry.combine(outcome.result, carried, scope, [f.path for f in ctx.files])
+    record = AnalyzerRecord(
+        name=taint.name,
+        version=outcome.result.tool_version or taint.version,
+        state=combined.state,
+        reason=combined.reason,
+        duration_s=round(outcome.seconds, 3),
+        findings=len(combined.findings),
+    )
+    return _merge(first, record, combined, outcome.seconds, note)
 
 
 def _notice(
@@ -104,20 +144,8 @@ def _notice(
 
 
 def _merge(
-    first: RunnerOutput, second: RunnerOutput, combined: RepoResult | None, seconds: float, note: str
+    first: RunnerOutput, record: AnalyzerRecord, combined: RepoResult | None, seconds: float, note: str
 ) -> RunnerOutput:
-    records = list(first.analyzers)
-    for record in second.analyzers:
-        if combined is not None and record.name == TAINT:
-            record = dataclasses.replace(
-                record,
-                state=combined.state
-                if record.state in (AnalyzerState.OK, AnalyzerState.PARTIAL)
-                else record.state,
-                reason=combined.reason or "changed files and their import closure; the rest carried",
-                findings=len(combined.findings),
-            )
-        records.append(record)
     taint_out = combined or RepoResult()
     results = dict(first.repo_results)
     if combined is not None:
@@ -126,8 +154,8 @@ def _merge(
         first,
         findings=(*first.findings, *taint_out.findings),
         not_analysed=(*first.not_analysed, *taint_out.not_analysed),
-        analyzers=tuple(sorted(records, key=lambda r: r.name)),
-        notices=tuple(dict.fromkeys((*first.notices, *second.notices, note))),
+        analyzers=tuple(sorted((*first.analyzers, record), key=lambda r: r.name)),
+        notices=tuple(dict.fromkeys((*first.notices, *taint_out.notices, note))),
         timings=(*first.timings, ("taint-closure", seconds)),
         proofs=(*first.proofs, *taint_out.proofs),
         repo_results=results,
