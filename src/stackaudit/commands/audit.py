@@ -49,6 +49,13 @@ ChangedOpt = Annotated[
         "carry the rest from the latest stored run.",
     ),
 ]
+OnlineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="Allow the network: fetch the vulnerability data when the store is empty, query OSV.",
+    ),
+]
 ExploitOpt = Annotated[
     bool, typer.Option("--fail-on-exploitable", help="Fail on any critical or known-exploited CVE.")
 ]
@@ -70,6 +77,7 @@ class AuditArgs:
     only: list[str]
     exploitable: bool
     changed_since: str | None = None
+    online: bool = False
 
 
 def _analyzer_names(only: list[str]) -> frozenset[str] | None:
@@ -108,6 +116,10 @@ def _audit(args: AuditArgs) -> None:
         raise common.fail(f"{args.path}: not a directory")
     pairs = common.pair_outputs(args.formats, args.outputs)
     cfg = common.load(args.path, args.config)
+    from stackaudit.commands import vulnfetch
+
+    if args.online:
+        cfg = vulnfetch.online(cfg)
     common.check_fail_on(args.fail_on)
     _check_db(args.db)
     from stackaudit.engine.pipeline import AuditOptions, run_audit, store_url
@@ -124,6 +136,7 @@ def _audit(args: AuditArgs) -> None:
         fail_on_exploitable=args.exploitable,
         changed_since=args.changed_since,
     )
+    vulnfetch.fetch_if_missing(args.path, cfg)
     done: list[AuditResult] = []
     with common.interrupt_notice(lambda: bool(done)), common.progress_bar(True) as feedback:
         done.append(common.guarded(lambda: run_audit(options, feedback.files, feedback.stage)))
@@ -154,6 +167,7 @@ def audit(
     only: OnlyOpt = None,
     fail_on_exploitable: ExploitOpt = False,
     changed_since: ChangedOpt = None,
+    online: OnlineOpt = False,
 ) -> None:
     """Audit a repository: every finding, ranked by Impact x Likelihood / Effort."""
     _audit(
@@ -170,6 +184,7 @@ def audit(
             only or [],
             fail_on_exploitable,
             changed_since,
+            online,
         )
     )
 
@@ -189,6 +204,7 @@ def gate(
     only: OnlyOpt = None,
     fail_on_exploitable: ExploitOpt = False,
     changed_since: ChangedOpt = None,
+    online: OnlineOpt = False,
 ) -> None:
     """The same audit, failing only on findings NEW since the baseline (exit 1)."""
     _audit(
@@ -205,6 +221,7 @@ def gate(
             only or [],
             fail_on_exploitable,
             changed_since,
+            online,
         )
     )
 
