@@ -5,9 +5,12 @@
   are analysed; the others are served by the per-file cache. Repository analyzers are cached
   on their inputs.
 * The taint engine, which analyses the whole program, reads only the closure of the changed
-  files (engine/changed.py) and its findings are combined with the latest stored run's
-  (engine/carry.py). With no stored run to carry from (or one made by another taint version or
-  configuration), the audit runs in full and says so.
+  files (engine/changed.py), in a process of its own beside the other analyzers, and its
+  findings are combined with the latest stored run's (engine/carry.py). With no stored run to
+  carry from (or one made by another taint version or configuration), the audit runs in full
+  and says so.
+* Other whole-repository analyzers (rate limits, audit trail, ruff) run in full, as they do on
+  any change: they are cached on their inputs, not per file.
 """
 
 from __future__ import annotations
