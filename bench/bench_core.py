@@ -49,9 +49,19 @@ def parse_floor(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    started = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # CPU seconds (user + sys) of each measure, beside its wall time
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path, name: str = "") -> tuple[float, int, str]:
+    started, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if name:
+        CPU.setdefault(name, []).append(_children_cpu() - cpu)
     return time.perf_counter() - started, proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
@@ -93,7 +103,9 @@ def measure(source: Path, repeat: int) -> None:
     counts: dict[str, int] = {}
     peak_mb = 0.0
     for i in range(repeat):
+        cpu = time.process_time()
         rows["floor"].append(parse_floor(source))
+        CPU.setdefault("floor", []).append(time.process_time() - cpu)
         with tempfile.TemporaryDirectory() as tmp:
             db = f"sqlite:///{tmp}/bench.db"
             out = Path(tmp) / "r.json"
@@ -111,7 +123,7 @@ def measure(source: Path, repeat: int) -> None:
                 "none",
             ]
             before = peak_children_rss_mb()
-            seconds, code, tail = timed(cmd, Path(tmp))
+            seconds, code, tail = timed(cmd, Path(tmp), "cold")
             peak_mb = max(peak_mb, peak_children_rss_mb(), before)
             if code != 0:
                 sys.exit(f"audit failed ({code}): {tail}")
@@ -119,20 +131,27 @@ def measure(source: Path, repeat: int) -> None:
             report = json.loads(out.read_text())
             counts["findings"] = len(report["findings"])
             counts["not_analysed"] = len(report["run"]["not_analysed"])
-            seconds, code, tail = timed(cmd, Path(tmp))
+            seconds, code, tail = timed(cmd, Path(tmp), "warm")
             rows["warm"].append(seconds)
             shutil.rmtree(Path(source) / ".stackaudit", ignore_errors=True)
         if shutil.which("bandit", path=str(BIN)):
             seconds, _, _ = timed(
-                [str(BIN / "bandit"), "-r", "-q", "-f", "json", "-o", "/dev/null", str(source)], source
+                [str(BIN / "bandit"), "-r", "-q", "-f", "json", "-o", "/dev/null", str(source)],
+                source,
+                "bandit",
             )
             rows["bandit"].append(seconds)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in rows.items() if v))
     med = {k: statistics.median(v) for k, v in rows.items() if v}
+    cpu = {k: statistics.median(v) for k, v in CPU.items() if v}
+    CPU.clear()
     print()
-    print(f"{'measure':<8} {'median s':>9} {'x floor':>8}")
+    print(f"{'measure':<8} {'median s':>9} {'x floor':>8} {'cpu s':>8} {'cpu x floor':>12}")
     for name, value in med.items():
-        print(f"{name:<8} {value:>9.2f} {value / med['floor']:>8.2f}")
+        used = cpu.get(name, float("nan"))
+        print(
+            f"{name:<8} {value:>9.2f} {value / med['floor']:>8.2f} {used:>8.2f} {used / cpu['floor']:>12.2f}"
+        )
     print()
     print(f"cold audit / parse floor : {med['cold'] / med['floor']:.2f}x   (target <= 3x)")
     if "bandit" in med:
