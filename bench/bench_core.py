@@ -6,8 +6,11 @@ Measures, side by side in one run (medians of --repeat runs):
   warm   the same audit again, nothing changed
   bandit `bandit -r` over the same tree
 and prints the ratios plus the cold audit's peak memory (max RSS of the process tree).
+``--busy both`` measures everything twice: on a quiet machine, then with another CPU-bound job
+running (a ``python -c "while 1: pass"`` process for the whole measurement), as on a shared
+CI runner. ``--source`` audits another unpacked tree (e.g. /work/cache/apps/Django-5.1.4).
 
-    .venv/bin/python bench/bench_core.py [--repeat 3]
+    .venv/bin/python bench/bench_core.py [--repeat 3] [--busy no|yes|both] [--source DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,9 +49,19 @@ def parse_floor(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    started = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # CPU seconds (user + sys) of each measure, beside its wall time
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path, name: str = "") -> tuple[float, int, str]:
+    started, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if name:
+        CPU.setdefault(name, []).append(_children_cpu() - cpu)
     return time.perf_counter() - started, proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
@@ -55,18 +69,43 @@ def peak_children_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+@contextlib.contextmanager
+def cpu_hog(on: bool) -> Iterator[None]:
+    """Another CPU-bound job for the whole block (or nothing)."""
+    if not on:
+        yield
+        return
+    hog = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--busy", choices=("no", "yes", "both"), default="no")
+    parser.add_argument("--source", type=Path, default=None, help="an unpacked source tree")
     args = parser.parse_args()
-    source = django_source()
+    source = args.source.resolve() if args.source else django_source()
     files = sum(1 for p in source.rglob("*.py"))
     print(f"corpus: {source.name} ({files} .py files)")
+    for busy in {"no": (False,), "yes": (True,), "both": (False, True)}[args.busy]:
+        print(f"\n== {'with another CPU-bound job running' if busy else 'quiet'} ==")
+        with cpu_hog(busy):
+            measure(source, args.repeat)
+
+
+def measure(source: Path, repeat: int) -> None:
     rows: dict[str, list[float]] = {"floor": [], "cold": [], "warm": [], "bandit": []}
     counts: dict[str, int] = {}
     peak_mb = 0.0
-    for i in range(args.repeat):
+    for i in range(repeat):
+        cpu = time.process_time()
         rows["floor"].append(parse_floor(source))
+        CPU.setdefault("floor", []).append(time.process_time() - cpu)
         with tempfile.TemporaryDirectory() as tmp:
             db = f"sqlite:///{tmp}/bench.db"
             out = Path(tmp) / "r.json"
@@ -84,7 +123,7 @@ def main() -> None:
                 "none",
             ]
             before = peak_children_rss_mb()
-            seconds, code, tail = timed(cmd, Path(tmp))
+            seconds, code, tail = timed(cmd, Path(tmp), "cold")
             peak_mb = max(peak_mb, peak_children_rss_mb(), before)
             if code != 0:
                 sys.exit(f"audit failed ({code}): {tail}")
@@ -92,20 +131,27 @@ def main() -> None:
             report = json.loads(out.read_text())
             counts["findings"] = len(report["findings"])
             counts["not_analysed"] = len(report["run"]["not_analysed"])
-            seconds, code, tail = timed(cmd, Path(tmp))
+            seconds, code, tail = timed(cmd, Path(tmp), "warm")
             rows["warm"].append(seconds)
             shutil.rmtree(Path(source) / ".stackaudit", ignore_errors=True)
         if shutil.which("bandit", path=str(BIN)):
             seconds, _, _ = timed(
-                [str(BIN / "bandit"), "-r", "-q", "-f", "json", "-o", "/dev/null", str(source)], source
+                [str(BIN / "bandit"), "-r", "-q", "-f", "json", "-o", "/dev/null", str(source)],
+                source,
+                "bandit",
             )
             rows["bandit"].append(seconds)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in rows.items() if v))
     med = {k: statistics.median(v) for k, v in rows.items() if v}
+    cpu = {k: statistics.median(v) for k, v in CPU.items() if v}
+    CPU.clear()
     print()
-    print(f"{'measure':<8} {'median s':>9} {'x floor':>8}")
+    print(f"{'measure':<8} {'median s':>9} {'x floor':>8} {'cpu s':>8} {'cpu x floor':>12}")
     for name, value in med.items():
-        print(f"{name:<8} {value:>9.2f} {value / med['floor']:>8.2f}")
+        used = cpu.get(name, float("nan"))
+        print(
+            f"{name:<8} {value:>9.2f} {value / med['floor']:>8.2f} {used:>8.2f} {used / cpu['floor']:>12.2f}"
+        )
     print()
     print(f"cold audit / parse floor : {med['cold'] / med['floor']:.2f}x   (target <= 3x)")
     if "bandit" in med:

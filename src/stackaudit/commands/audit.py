@@ -40,6 +40,22 @@ JobsOpt = Annotated[
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore and do not write the result cache.")]
 OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Run only these analyzers (repeatable).")]
+ChangedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--changed-since",
+        metavar="REF",
+        help="Analyse only files changed since this git ref (and what data flows need); "
+        "carry the rest from the latest stored run.",
+    ),
+]
+OnlineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="Allow the network: fetch the vulnerability data when the store is empty, query OSV.",
+    ),
+]
 ExploitOpt = Annotated[
     bool, typer.Option("--fail-on-exploitable", help="Fail on any critical or known-exploited CVE.")
 ]
@@ -60,6 +76,8 @@ class AuditArgs:
     no_cache: bool
     only: list[str]
     exploitable: bool
+    changed_since: str | None = None
+    online: bool = False
 
 
 def _analyzer_names(only: list[str]) -> frozenset[str] | None:
@@ -98,6 +116,10 @@ def _audit(args: AuditArgs) -> None:
         raise common.fail(f"{args.path}: not a directory")
     pairs = common.pair_outputs(args.formats, args.outputs)
     cfg = common.load(args.path, args.config)
+    from stackaudit.commands import vulnfetch
+
+    if args.online:
+        cfg = vulnfetch.online(cfg)
     common.check_fail_on(args.fail_on)
     _check_db(args.db)
     from stackaudit.engine.pipeline import AuditOptions, run_audit, store_url
@@ -112,7 +134,9 @@ def _audit(args: AuditArgs) -> None:
         baseline=args.baseline,
         fail_on=args.fail_on,
         fail_on_exploitable=args.exploitable,
+        changed_since=args.changed_since,
     )
+    vulnfetch.fetch_if_missing(args.path, cfg)
     done: list[AuditResult] = []
     with common.interrupt_notice(lambda: bool(done)), common.progress_bar(True) as feedback:
         done.append(common.guarded(lambda: run_audit(options, feedback.files, feedback.stage)))
@@ -142,6 +166,8 @@ def audit(
     no_cache: NoCacheOpt = False,
     only: OnlyOpt = None,
     fail_on_exploitable: ExploitOpt = False,
+    changed_since: ChangedOpt = None,
+    online: OnlineOpt = False,
 ) -> None:
     """Audit a repository: every finding, ranked by Impact x Likelihood / Effort."""
     _audit(
@@ -157,6 +183,8 @@ def audit(
             no_cache,
             only or [],
             fail_on_exploitable,
+            changed_since,
+            online,
         )
     )
 
@@ -175,6 +203,8 @@ def gate(
     no_cache: NoCacheOpt = False,
     only: OnlyOpt = None,
     fail_on_exploitable: ExploitOpt = False,
+    changed_since: ChangedOpt = None,
+    online: OnlineOpt = False,
 ) -> None:
     """The same audit, failing only on findings NEW since the baseline (exit 1)."""
     _audit(
@@ -190,6 +220,8 @@ def gate(
             no_cache,
             only or [],
             fail_on_exploitable,
+            changed_since,
+            online,
         )
     )
 

@@ -46,6 +46,12 @@ def repo_key(name: str, version: str, config_hash: str, inputs: Iterable[tuple[s
     return _key("repo", name, version, config_hash, material.hexdigest())
 
 
+def carry_key(project: str, analyzer: str) -> str:
+    """The one entry per project holding an analyzer's whole-program result of the latest
+    stored run, which ``--changed-since`` carries (engine/carry.py); replaced by every run."""
+    return _key("carry", project, analyzer)
+
+
 def encode_outcome(outcome: FileOutcome) -> bytes:
     return json.dumps(encode(outcome), separators=(",", ":")).encode()
 

@@ -20,6 +20,8 @@ from stackaudit.engine import baseline as baseline_mod
 from stackaudit.engine.assess import AssessInputs, assess, evidence_matches, evidence_uses, rank, with_owners
 from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
+from stackaudit.engine.incremental import Incremental, remember
+from stackaudit.engine.incremental import run as run_incremental
 from stackaudit.engine.merge import authorities
 from stackaudit.engine.notices import headline, is_headline, vulndb_missing
 from stackaudit.engine.owners import resolve_owners
@@ -52,6 +54,7 @@ class AuditOptions:
     fail_on: str | None = None
     fail_on_exploitable: bool = False
     record: bool = True  # save the run in the history store
+    changed_since: str | None = None  # a git ref: analyse what changed, carry the rest (incremental.py)
 
 
 def select_analyzers(
@@ -68,7 +71,12 @@ def select_analyzers(
 
 
 def _run_analyzers(
-    options: AuditOptions, disc: Discovery, store: Store, vuln: VulnStore, progress: Progress | None
+    options: AuditOptions,
+    disc: Discovery,
+    store: Store,
+    vuln: VulnStore,
+    progress: Progress | None,
+    incremental: Incremental | None = None,
 ) -> RunnerOutput:
     files, repos = select_analyzers(options.config, options.only_analyzers)
     jobs = options.jobs or options.config.jobs or os.cpu_count() or 1
@@ -91,6 +99,8 @@ def _run_analyzers(
         analyzer_timeout_s=options.config.analyzer_timeout_s,
         progress=progress,
     )
+    if incremental is not None:
+        return run_incremental(plan, incremental)
     return Runner(plan).run()
 
 
@@ -132,7 +142,7 @@ def _gate(options: AuditOptions, result: AuditResult, store: Store, project: str
 
         def audit_tree(tree: Path) -> frozenset[str]:
             sub = dataclasses.replace(
-                options, root=tree, baseline=None, record=False, db_url=store_url(options)
+                options, root=tree, baseline=None, record=False, db_url=store_url(options), changed_since=None
             )
             done = run_audit(sub)
             return frozenset(a.finding.fingerprint for a in (*done.findings, *done.suppressed))
@@ -187,7 +197,8 @@ def run_audit(
     with Store.open(url) as store:
         project = project_key(root)
         disc = discover(root, options.config)
-        out = _run_analyzers(options, disc, store, vuln, progress)
+        inc = Incremental(options.changed_since, store, project, stage) if options.changed_since else None
+        out = _run_analyzers(options, disc, store, vuln, progress, inc)
         stage("merging", len(out.findings))
         index = registry.rule_index()
         analysed = _analysed_by(out, disc)
@@ -251,6 +262,7 @@ def run_audit(
         if options.record:
             stage("storing", len(result.findings) + len(result.suppressed))
             store.save_run(result)
+            remember(store, project, out, run.id, run.commit, options.config)
             keep = options.config.retention
             store.apply_retention(project, keep.runs, keep.days, started)
         return result

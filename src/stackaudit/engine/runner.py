@@ -60,6 +60,10 @@ class RunnerOutput:
     timings: tuple[tuple[str, float], ...] = ()
     proofs: tuple[SafetyProof, ...] = ()  # from file and repo analyzers, cached ones included
     nosec: dict[str, tuple[NosecMark, ...]] = field(default_factory=dict)  # Bandit's marks, by path
+    # Each repo analyzer's own result (cached ones included) and every file's content hash:
+    # what ``--changed-since`` carries from one run to the next (engine/carry.py).
+    repo_results: dict[str, RepoResult] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -169,6 +173,7 @@ class Runner:
         self.nosec: dict[str, tuple[NosecMark, ...]] = {}
         self.timings: list[tuple[str, float]] = []
         self.fresh: dict[str, bytes] = {}
+        self.repo_results: dict[str, RepoResult] = {}
         self.stats = _FileStats()
         self._pool: ProcessPoolExecutor | None = None
         self.applies = {cls: cls() for cls in plan.file_analyzers}
@@ -286,6 +291,7 @@ class Runner:
             self.records.append(AnalyzerRecord(cls.name, cls.version, AnalyzerState.FAILED, reason))
             return
         result = outcome.result
+        self.repo_results[cls.name] = result
         self.findings.extend(result.findings)
         self.proofs.extend(result.proofs)
         self.not_analysed.extend(result.not_analysed)
@@ -430,4 +436,6 @@ class Runner:
             timings=tuple(self.timings),
             proofs=tuple(self.proofs),
             nosec=self.nosec,
+            repo_results=self.repo_results,
+            digests=self.digests,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,8 @@ from stackaudit.vulndb import schema as t
 from stackaudit.vulndb.importer import ImportFailed, ImportOptions, ImportReport, import_osv, import_path
 
 _BATCH = 1000  # the OSV API's querybatch limit
+# (source name, bytes so far, total bytes or None when the server does not say): a progress bar
+Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +31,28 @@ class UpdateResult:
     errors: tuple[str, ...]  # one clear line per source that could not be fetched
 
 
-def _download(client: httpx.Client, url: str, target: Path) -> None:
+def _download(
+    client: httpx.Client, url: str, target: Path, name: str = "", progress: Progress | None = None
+) -> None:
     with client.stream("GET", url) as response:
         response.raise_for_status()
+        length = response.headers.get("content-length")
+        total = int(length) if length and length.isdigit() else None
+        done = 0
         with target.open("wb") as out:
             for chunk in response.iter_bytes():
                 out.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(name, done, total)
 
 
 def update(
-    engine: Engine, ecosystems: Sequence[str], settings: SupplyChainConfig, include_kev_epss: bool = True
+    engine: Engine,
+    ecosystems: Sequence[str],
+    settings: SupplyChainConfig,
+    include_kev_epss: bool = True,
+    progress: Progress | None = None,
 ) -> UpdateResult:
     """Download and import OSV exports for ``ecosystems`` (+ KEV and EPSS). Failures are listed."""
     jobs: list[tuple[str, str, str]] = [
@@ -56,7 +70,7 @@ def update(
         for name, url, filename in jobs:
             target = Path(tmp) / filename
             try:
-                _download(client, url, target)
+                _download(client, url, target, name, progress)
                 reports.append(import_path(engine, target, ImportOptions(name=name)))
             except (httpx.HTTPError, OSError) as exc:
                 errors.append(f"{name}: could not download {url}: {type(exc).__name__}: {exc}")
