@@ -62,6 +62,14 @@ WORKFLOW_HOLDS_LIKELIHOOD: dict[str, tuple[float, str]] = {
     "secrets": (1.0, "the workflow references secrets"),
     "write": (1.0, "the workflow's token can write"),
 }
+# Who reaches the endpoint the finding sits behind (the ``auth`` property, set from the service
+# map in scope/attach.py): a problem only administrators can trigger is less likely to be
+# exploited or hit. An endpoint with no auth seen stays neutral: "nothing seen" is not proof
+# that it is public (a middleware we do not read may guard it).
+AUTH_LIKELIHOOD: dict[str, tuple[float, str]] = {
+    "admin": (-2.0, "only administrators reach this endpoint"),
+    "authenticated": (-1.0, "only signed-in users reach this endpoint"),
+}
 FIRST_PARTY_ACTIONS = ("actions/", "github/")
 # Any change ships through review, CI and a deploy: less than half a day is not a real
 # estimate, and tiny efforts would let trivial fixes outrank real risks.
@@ -141,6 +149,13 @@ def _origin(finding: Finding, value: float, reasons: list[str]) -> float:
     return value + delta
 
 
+def _auth(finding: Finding, value: float, reasons: list[str]) -> float:
+    delta, reason = AUTH_LIKELIHOOD.get(finding.prop("auth") or "", (0.0, ""))
+    if delta:
+        reasons.append(f"{reason} ({finding.endpoint})" if finding.endpoint else reason)
+    return value + delta
+
+
 def _workflow(finding: Finding, value: float, reasons: list[str]) -> float:
     holds = finding.prop("workflow_holds")
     if holds is None:
@@ -173,6 +188,7 @@ def _likelihood(inp: ScoreInputs) -> Factor:
             reasons.append(reason)
     value = _origin(finding, value, reasons)
     value = _workflow(finding, value, reasons)
+    value = _auth(finding, value, reasons)
     if inp.evidence:
         strongest = max(inp.evidence, key=lambda e: e.severity)
         value += EVIDENCE_LIKELIHOOD[strongest.severity]
