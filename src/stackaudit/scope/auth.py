@@ -28,6 +28,8 @@ AUTHN = re.compile(
 )
 # A requirement that the configuration can waive or that only some requests meet.
 OPTIONAL = re.compile(r"(?i)optional|_if_|_or_anon|if_no_ano|allow_?anon|maybe|AllowAny|login_not_required")
+DEPENDENCY_AUTH = re.compile(r"(?i)auth|token|api_?key|credential|session_user|principal")
+WHO = re.compile(r"(?i)user|request|token|current|role|self\.|account|member")
 READ_ONLY_OK = re.compile(r"OrReadOnly|OrAnonReadOnly")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REFUSES = frozenset(
@@ -61,7 +63,8 @@ def guard_level(body: list[ast.stmt], limit: int = FIRST_STATEMENTS) -> Auth:
     """Checks at the top of a body: ``check_admin_permissions()``, ``if not user.is_admin: abort(403)``."""
     found = Auth()
     for stmt in body[:limit]:
-        if isinstance(stmt, ast.Expr | ast.Assign) and isinstance(stmt.value, ast.Call | ast.Await):
+        # A bare call statement: its result is not used to choose what to show, it refuses.
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call | ast.Await):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
             name = leaf(call)
             level = (
@@ -72,12 +75,25 @@ def guard_level(body: list[ast.stmt], limit: int = FIRST_STATEMENTS) -> Auth:
             if level is not None:
                 found = found.join(Auth(level, (f"{name}()",)))
         elif isinstance(stmt, ast.If) and _refuses(stmt.body):
-            test = ast.unparse(stmt.test)
-            if ADMIN_WORD.search(test):
-                found = found.join(Auth(AuthLevel.ADMIN, (f"if {test[:60]}: refuse",)))
-            elif re.search(r"(?i)is_authenticated|is_anonymous|current_user|logged_in", test):
-                found = found.join(Auth(AuthLevel.AUTHENTICATED, (f"if {test[:60]}: refuse",)))
+            level = _test_level(ast.unparse(stmt.test))
+            if level is not None:
+                found = found.join(Auth(level, (f"if {ast.unparse(stmt.test)[:60]}: refuse",)))
     return found
+
+
+def _test_level(test: str) -> AuthLevel | None:
+    """``if not user.is_admin: abort(403)`` refuses non-admins; ``if user.is_anonymous: ...`` refuses
+    visitors; ``if not user.is_anonymous: ...`` refuses signed-in users (no requirement)."""
+    negated = re.match(r"\s*not\b", test) is not None or any(
+        w in test for w in (" is None", "!=", " not in ")
+    )
+    if ADMIN_WORD.search(test) and WHO.search(test) and negated:
+        return AuthLevel.ADMIN
+    if re.search(r"is_authenticated|current_user|logged_in|\buser\b|token", test) and negated:
+        return AuthLevel.AUTHENTICATED
+    if "is_anonymous" in test and not negated:
+        return AuthLevel.AUTHENTICATED
+    return None
 
 
 def decorator_auth(index: Index, mod: Module, decorators: list[ast.expr]) -> Auth:
@@ -112,6 +128,8 @@ def dependency_auth(index: Index, mod: Module, target: ast.expr, depth: int = 0)
     """``Depends(get_admin_user)``: by the dependency's name, else by what it depends on."""
     name = leaf(target)
     level = name_level(name)
+    if level is None and DEPENDENCY_AUTH.search(name) and not OPTIONAL.search(name):
+        level = AuthLevel.AUTHENTICATED  # a dependency named for auth (get_scim_auth, api_key)
     if level is not None:
         return Auth(level, (f"Depends({name})",))
     func = index.func(mod, target) if depth < 3 else None
@@ -131,23 +149,36 @@ def _depends_target(node: ast.expr | None) -> ast.expr | None:
 def params_auth(index: Index, mod: Module, func: FuncNode, depth: int = 0) -> Auth:
     """FastAPI parameters: ``user=Depends(...)``, ``Annotated[User, Depends(...)]``, or an alias of one."""
     found = Auth()
-    args = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
-    defaults = [None] * (len(func.args.posonlyargs) + len(func.args.args) - len(func.args.defaults))
-    values = [*defaults, *func.args.defaults, *func.args.kw_defaults]
-    for arg, default in zip(args, values, strict=False):
-        for node in (default, arg.annotation, _alias_value(mod, arg.annotation)):
-            for sub in ast.walk(node) if node is not None else ():
-                target = _depends_target(sub) if isinstance(sub, ast.expr) else None
-                if target is not None:
-                    found = found.join(dependency_auth(index, mod, target, depth))
+    for owner, target in depends_targets(index, mod, func):
+        found = found.join(dependency_auth(index, owner, target, depth))
     return found
 
 
-def _alias_value(mod: Module, node: ast.expr | None) -> ast.expr | None:
-    """``CurrentUser = Annotated[User, Depends(get_current_user)]`` used as an annotation."""
-    if isinstance(node, ast.Name):
-        return mod.assigns.get(node.id)
-    return None
+def _alias_value(index: Index, mod: Module, node: ast.expr | None) -> tuple[Module, ast.expr] | None:
+    """``CurrentUser = Annotated[User, Depends(get_current_user)]`` used as an annotation (here or
+    imported): the alias's value, with the module its names resolve in."""
+    if not isinstance(node, ast.Name):
+        return None
+    found = index.resolve(mod, node.id)
+    if found is None or not found[1] or found[1] not in found[0].assigns:
+        return None
+    return found[0], found[0].assigns[found[1]]
+
+
+def depends_targets(index: Index, mod: Module, func: FuncNode) -> list[tuple[Module, ast.expr]]:
+    """The dependencies FastAPI calls before the handler (each a callee of the handler), with
+    the module their names resolve in."""
+    out: list[tuple[Module, ast.expr]] = []
+    args = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
+    values = [*func.args.defaults, *func.args.kw_defaults, *(a.annotation for a in args)]
+    for node in values:
+        alias = _alias_value(index, mod, node)
+        for owner, value in ((mod, node), alias or (mod, None)):
+            for sub in ast.walk(value) if value is not None else ():
+                target = _depends_target(sub) if isinstance(sub, ast.expr) else None
+                if target is not None:
+                    out.append((owner, target))
+    return out
 
 
 def dependencies_auth(index: Index, mod: Module, node: ast.expr | None) -> Auth:

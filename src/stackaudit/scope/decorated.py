@@ -137,13 +137,13 @@ class Decorated:
             yield self._endpoint("flask", methods, full, handler_of(func), auth.join(own), func.node)
 
     def _class_routes(
-        self, mod: Module, cls_node: ast.expr, paths: list[str], key: Key
+        self, mod: Module, cls_node: ast.expr, paths: list[str], key: Key, extra: Auth | None = None
     ) -> Iterator[Endpoint]:
         found = self.index.class_def(mod, cls_node)
         if found is None:
             return
         owner, cls = found
-        class_auth = _flask_class_auth(self.index, owner, cls)
+        class_auth = _flask_class_auth(self.index, owner, cls).join(extra or Auth())
         for method in vw.view_methods(self.index, owner, cls, viewset=False):
             if method.func is None:
                 continue
@@ -151,6 +151,7 @@ class Decorated:
             own = function_auth(self.index, method.owner, method.func, class_auth).join(
                 vw.class_auth(self.index, owner, cls, method.methods[0], Auth())
             )
+            own = own.join(vw.super_auth(self.index, owner, cls, method))
             for path in paths:
                 for full, auth in self._mounted(key, path):
                     yield self._endpoint("flask", method.methods, full, func, auth.join(own), method.func)
@@ -163,13 +164,19 @@ class Decorated:
             key = next((k for a in node.args if (k := self.routers.key(mod, a)) is not None), None)
             if key is None:
                 continue
+            listed = kw(node, "decorators")  # the helper wraps every view in these
+            extra = (
+                au.decorator_auth(self.index, mod, list(listed.elts))
+                if isinstance(listed, ast.List)
+                else Auth()
+            )
             for arg in node.args:
                 value = mod.assigns.get(arg.id) if isinstance(arg, ast.Name) else arg
                 if not isinstance(value, ast.List | ast.Tuple):
                     continue
                 for elt in value.elts:
                     if isinstance(elt, ast.Tuple) and len(elt.elts) == 2 and (path := _string(elt.elts[0])):
-                        yield from self._class_routes(mod, elt.elts[1], [path], key)
+                        yield from self._class_routes(mod, elt.elts[1], [path], key, extra)
 
     def _aiohttp_add(self, mod: Module, node: ast.Call, verb: str) -> Iterator[Endpoint]:
         args = list(node.args)

@@ -10,6 +10,7 @@ import ast
 from collections import deque
 from collections.abc import Iterator
 
+from stackaudit.scope.auth import depends_targets
 from stackaudit.scope.source import Func, FuncNode, Index, Module
 
 MAX_DEPTH = 5
@@ -89,6 +90,10 @@ class CallGraph:
 
 
 def _calls(index: Index, mod: Module, func: Func, nodes: list[ast.AST]) -> Iterator[Func]:
+    for owner, target in depends_targets(index, mod, func.node):  # FastAPI calls these first
+        found = index.func(owner, target)
+        if found is not None:
+            yield found
     for node in nodes:
         if isinstance(node, ast.Call):
             found = _callee(index, mod, func, node)

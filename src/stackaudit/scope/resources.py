@@ -30,6 +30,8 @@ CLIENTS: dict[str, tuple[ResourceKind, str]] = {  # qualified constructor or cal
     "sqlalchemy.create_engine": (D, "sql (SQLAlchemy)"),
     "sqlalchemy.ext.asyncio.create_async_engine": (D, "sql (SQLAlchemy)"),
     "flask_sqlalchemy.SQLAlchemy": (D, "sql (SQLAlchemy)"),
+    "sqlalchemy.orm.sessionmaker": (D, "sql (SQLAlchemy)"),
+    "sqlalchemy.ext.asyncio.async_sessionmaker": (D, "sql (SQLAlchemy)"),
     "smtplib.SMTP": (OUT, "smtp"),
     "smtplib.SMTP_SSL": (OUT, "smtp"),
     "grpc.insecure_channel": (OUT, "grpc"),
@@ -136,6 +138,7 @@ def uses(
 ) -> Iterator[Use]:
     mod = index.modules[func.module]
     sql_names = {n for n, t in mod.aliases.items() if t.startswith(SQL_ROOTS)}
+    cache_names = {n for n, t in mod.aliases.items() if t.startswith("django.core.cache")}
     own = clients.get(mod.name, {})
     for node in nodes:
         line = getattr(node, "lineno", func.node.lineno)
@@ -149,6 +152,8 @@ def uses(
                 yield (*own[node.id], "uses", line)
             elif node.id in sql_names:
                 yield (D, "sql (SQLAlchemy)", "uses", line)
+            elif node.id in cache_names:
+                yield (D, "cache (Django)", "uses", line)
             else:
                 target = _imported_client(index, mod, node.id, clients)
                 if target is not None:
@@ -158,6 +163,22 @@ def uses(
         ):
             name = "sql (Django ORM)" if ".objects." in "." + (dotted(node) or "") else "sql (SQLAlchemy)"
             yield (D, name, "uses", line)
+
+
+def _sql_chain(node: ast.Attribute) -> str | None:
+    """``db.session.query``, ``Model.query.filter``, ``Model.objects.filter`` (not ``request.query.get``)."""
+    text = dotted(node) or ""
+    head, _, rest = text.partition(".")
+    if (
+        not rest
+        or head in ("request", "self")
+        and rest.startswith(("query", "request"))
+        or ".request." in text
+    ):
+        return None
+    if not SQL_ATTRS.search("." + rest):
+        return None
+    return "sql (Django ORM)" if ".objects." in "." + rest else "sql (SQLAlchemy)"
 
 
 def _imported_client(

@@ -132,6 +132,19 @@ def _string(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def super_auth(index: Index, mod: Module, cls: ast.ClassDef, method: ViewMethod) -> Auth:
+    """An override that calls ``super().post()`` runs the base method's checks too."""
+    if method.func is None or "super()" not in ast.unparse(method.func):
+        return Auth()
+    found = Auth()
+    for owner, cdef, _ in list(index.lineage(mod, cls))[1:]:
+        for node in cdef.body if cdef is not None else []:
+            if isinstance(node, FuncNode) and node.name == method.name and node is not method.func:
+                found = found.join(au.decorator_auth(index, owner, node.decorator_list))
+                found = found.join(au.guard_level(node.body))
+    return found
+
+
 def class_auth(index: Index, mod: Module, cls: ast.ClassDef, method: str, drf_default: Auth) -> Auth:
     """Mixins, ``permission_classes``, class decorators and ``dispatch`` decorators, first in the MRO wins
     for ``permission_classes``; every mixin applies."""
