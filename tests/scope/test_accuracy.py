@@ -73,5 +73,5 @@ def test_precision_and_recall_of_the_map() -> None:
 
 @pytest.mark.parametrize("name", list(APPS))
 def test_every_app_finds_most_of_its_endpoints(name: str) -> None:
-    tp, found, expected = _measure(name)["endpoints"]
+    tp, _found, expected = _measure(name)["endpoints"]
     assert _ratio(tp, expected) >= THRESHOLD, name

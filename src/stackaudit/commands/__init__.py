@@ -18,4 +18,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.prcheck",
     "stackaudit.commands.init",
     "stackaudit.commands.schedule",
+    "stackaudit.commands.map",
 )

@@ -87,11 +87,11 @@ def _test_level(test: str) -> AuthLevel | None:
     negated = re.match(r"\s*not\b", test) is not None or any(
         w in test for w in (" is None", "!=", " not in ")
     )
+    if "is_anonymous" in test:
+        return None if negated else AuthLevel.AUTHENTICATED
     if ADMIN_WORD.search(test) and WHO.search(test) and negated:
         return AuthLevel.ADMIN
     if re.search(r"is_authenticated|current_user|logged_in|\buser\b|token", test) and negated:
-        return AuthLevel.AUTHENTICATED
-    if "is_anonymous" in test and not negated:
         return AuthLevel.AUTHENTICATED
     return None
 

@@ -171,8 +171,7 @@ def _sql_chain(node: ast.Attribute) -> str | None:
     head, _, rest = text.partition(".")
     if (
         not rest
-        or head in ("request", "self")
-        and rest.startswith(("query", "request"))
+        or (head in ("request", "self") and rest.startswith(("query", "request")))
         or ".request." in text
     ):
         return None

@@ -1,0 +1,166 @@
+"""Auth levels: what sets them, and the look-alikes that must not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.scope.helpers import auth_of, write_app
+
+FLASK = """
+from flask import Blueprint, abort
+from flask_login import current_user, login_required
+from .perms import admin_required, check_token
+
+bp = Blueprint("x", __name__, url_prefix="/x")
+
+@bp.get("/open")
+def open_page():
+    return "hi"
+
+@bp.get("/mine")
+@login_required
+def mine():
+    return "mine"
+
+@bp.post("/config")
+@admin_required
+def config():
+    return "ok"
+
+@bp.get("/status")
+def status():
+    err = check_token()            # decides what to show, refuses nothing
+    return "full" if err is None else "short"
+
+@bp.get("/guest-only")
+def guest_only():
+    if not current_user.is_anonymous:  # refuses signed-in users: no requirement
+        abort(400)
+    return "welcome"
+
+@bp.get("/mail-test")
+def mail_test():
+    if not settings.ADMINS:        # a setting, not who the user is
+        abort(404)
+    return "sent"
+
+@bp.post("/purge")
+def purge():
+    if not current_user.is_admin:
+        abort(403)
+    return "purged"
+
+@bp.get("/optional")
+@login_required_if_no_anonymous
+def optional():
+    return "maybe"
+"""
+
+PERMS = """
+def admin_required(f):
+    return f
+
+def check_token():
+    return None
+
+def login_required_if_no_anonymous(f):
+    return f
+"""
+
+
+def test_flask_levels_and_look_alikes(tmp_path: Path) -> None:
+    scope = write_app(tmp_path, {"app/views.py": FLASK, "app/perms.py": PERMS, "app/__init__.py": ""})
+    assert auth_of(scope, "GET /x/open") == "anonymous"
+    assert auth_of(scope, "GET /x/mine") == "authenticated"
+    assert auth_of(scope, "POST /x/config") == "admin"
+    assert auth_of(scope, "POST /x/purge") == "admin"
+    assert auth_of(scope, "GET /x/status") == "anonymous"
+    assert auth_of(scope, "GET /x/guest-only") == "anonymous"
+    assert auth_of(scope, "GET /x/mail-test") == "anonymous"
+    assert auth_of(scope, "GET /x/optional") == "anonymous"
+
+
+AIOHTTP = """
+from aiohttp import web
+from .auth import check_token
+
+routes = web.RouteTableDef()
+
+@web.middleware
+async def auth(request, handler):
+    if request.path.startswith("/auth/") or request.path == "/features":
+        return await handler(request)
+    err = check_token(request)
+    if err is not None:
+        return err
+    return await handler(request)
+
+@routes.get("/instances")
+async def instances(request):
+    return web.json_response([])
+
+@routes.post("/auth/login")
+async def login(request):
+    return web.json_response({})
+
+def init():
+    app = web.Application(middlewares=[auth])
+    app.add_routes(routes)
+    return app
+"""
+AIOHTTP_AUTH = """
+def is_valid(token):
+    return get_config().is_admin(token)
+
+def check_token(request):
+    if not is_valid(request.headers.get("Authorization")):
+        return "denied"
+    return None
+"""
+
+
+def test_aiohttp_middleware_guards_all_but_exempt_paths(tmp_path: Path) -> None:
+    scope = write_app(tmp_path, {"api/__init__.py": AIOHTTP, "api/auth.py": AIOHTTP_AUTH})
+    assert auth_of(scope, "GET /instances") == "admin"  # the token check asks is_admin
+    assert auth_of(scope, "POST /auth/login") == "anonymous"
+
+
+def test_a_middleware_that_checks_no_token_guards_nothing(tmp_path: Path) -> None:
+    text = AIOHTTP.replace("err = check_token(request)", "err = None")
+    scope = write_app(tmp_path, {"api/__init__.py": text, "api/auth.py": AIOHTTP_AUTH})
+    assert auth_of(scope, "GET /instances") == "anonymous"
+
+
+FASTAPI = """
+from fastapi import APIRouter, Depends, FastAPI
+from .deps import get_admin_user, get_optional_user, get_verified_user
+
+app = FastAPI()
+router = APIRouter(dependencies=[Depends(get_verified_user)])
+
+@router.get("/chats")
+def chats():
+    return []
+
+@app.get("/public")
+def public(user=Depends(get_optional_user)):
+    return {}
+
+@app.post("/configs")
+def configs(user=Depends(get_admin_user)):
+    return {}
+
+app.include_router(router, prefix="/api")
+"""
+DEPS = """
+def get_verified_user(): ...
+def get_admin_user(): ...
+def get_optional_user(): ...
+"""
+
+
+def test_fastapi_dependencies(tmp_path: Path) -> None:
+    scope = write_app(tmp_path, {"svc/main.py": FASTAPI, "svc/deps.py": DEPS, "svc/__init__.py": ""})
+    assert auth_of(scope, "GET /api/chats") == "authenticated"
+    assert auth_of(scope, "POST /configs") == "admin"
+    assert auth_of(scope, "GET /public") == "anonymous"  # an optional user is no requirement
