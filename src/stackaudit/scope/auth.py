@@ -25,6 +25,7 @@ AUTHN = re.compile(
     r"|token_required|perm(ission)?s?_required|user_passes_test|LoginRequired|PermissionRequired"
     r"|UserPassesTest|IsAuthenticated|get_\w*user|current_\w*user|verif\w*_token|oauth2_scheme"
     r"|^authenticated$|HasPermission|check_\w*(permission|auth|login|token)|^requires?_\w+|Permissions$"
+    r"|^(?!csrf|json|args)\w+_required$"  # a role decorator (edit_required, upload_required)
 )
 # A requirement that the configuration can waive or that only some requests meet.
 OPTIONAL = re.compile(r"(?i)optional|_if_|_or_anon|if_no_ano|allow_?anon|maybe|AllowAny|login_not_required")
