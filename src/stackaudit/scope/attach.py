@@ -52,19 +52,35 @@ class Attacher:
         ]
 
     def attach(self, finding: Finding) -> Finding:
-        if finding.location.path.endswith(".py") is False:
+        if not finding.location.path.endswith(".py"):
             return finding
-        found = self.endpoints_at(finding.location.path, finding.location.line)
-        if not found:
+        own = self.endpoints_at(finding.location.path, finding.location.line)
+        reach = self._group_reach(finding, own)
+        if not own and not reach:
             return finding
-        exposed = min(found, key=lambda e: (e.auth.level, e.path))
         props = dict(finding.properties)
-        props[AUTH_PROPERTY] = exposed.auth.level.label
-        if len(found) > 1:
-            props[ENDPOINTS_PROPERTY] = str(len({e.label for e in found}))
+        if reach:
+            exposed = min(reach, key=lambda e: (e.auth.level, e.path))
+            props[AUTH_PROPERTY] = exposed.auth.level.label
+            if len({e.label for e in reach}) > 1:
+                props[ENDPOINTS_PROPERTY] = str(len({e.label for e in reach}))
+        label = min(own, key=lambda e: (e.auth.level, e.path)).label if own else None
         return dataclasses.replace(
-            finding, endpoint=finding.endpoint or exposed.label, properties=tuple(props.items())
+            finding, endpoint=finding.endpoint or label, properties=tuple(props.items())
         )
+
+    def _group_reach(self, finding: Finding, own: list[Endpoint]) -> list[Endpoint]:
+        """Every endpoint a finding's places sit behind; empty when one of its places (a group
+        of one root cause lists them in ``related``) is behind none: then no level decides."""
+        if int(finding.prop("group_size") or "1") <= 1:
+            return own
+        found = list(own)
+        for place in (finding.location, *finding.related):
+            at = self.endpoints_at(place.path, place.line) if place.path.endswith(".py") else []
+            if not at:
+                return []
+            found += at
+        return found
 
 
 def attach_endpoints(findings: Sequence[Finding], scope: Scope) -> list[Finding]:
