@@ -56,6 +56,8 @@ DJANGO: dict[str, object] = {
         ("POST", "/books/manage/", "library.views:ManageView.post", "admin", False),
         ("*", "/books/export/", "library.views:export_all", "admin", False),
         ("POST", "/books/purge/", "library.views:PurgeView.post", "admin", False),
+        ("GET", "/books/loans/", "library.views:LoanList", "authenticated", True),
+        ("GET", "/books/staff/", "library.views:StaffPanel", "admin", False),
         ("GET", "/api/books/", "library.api:BookViewSet", "anonymous", True),
         ("POST", "/api/books/", "library.api:BookViewSet", "authenticated", False),
         ("GET", "/api/books/<pk>/", "library.api:BookViewSet", "anonymous", False),

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from stackaudit.engine.score import ScoreInputs, score
-from stackaudit.model import Category, Finding, Location, RuleMeta, Severity
+from stackaudit.model import Category, Finding, Location, RuleMeta, Severity, TraceStep
 from stackaudit.scope.attach import attach_endpoints
 from tests.scope.helpers import write_app
 
@@ -62,6 +62,17 @@ def test_findings_get_endpoint_and_auth(tmp_path: Path) -> None:
     assert (shared.endpoint, shared.prop("auth")) == (None, None)  # a script calls it too
     assert (open_page.endpoint, open_page.prop("auth")) == ("GET /open", "anonymous")
     assert module_level.endpoint is None
+
+
+def test_a_flow_takes_the_reach_of_the_handler_its_source_is_in(tmp_path: Path) -> None:
+    scope = write_app(
+        tmp_path, {"svc/__init__.py": "", "svc/main.py": APP, "svc/deps.py": DEPS, "tools/run.py": SCRIPT}
+    )
+    source = TraceStep(Location("svc/main.py", 16), "request parameter url", "source")
+    sink = TraceStep(Location("svc/main.py", 12), "requests.get", "sink")
+    flow = dataclasses.replace(_finding(12), trace=(source, sink))
+    (attached,) = attach_endpoints([flow], scope)
+    assert attached.prop("auth") == "admin"  # the sink's helper is shared; the source is admin-only
 
 
 def test_admin_only_reach_lowers_likelihood_with_its_reason(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 A finding inside a handler takes that handler's endpoint. A finding in a helper takes the
 endpoints of the handlers that call it when *only* handlers call it (through up to five calls);
 a helper also called from a script, a task or code we cannot see keeps no endpoint, because then
-the handlers do not decide who reaches it. With several endpoints, the most exposed one is named
+the handlers do not decide who reaches it. A data flow whose source step lies in a handler takes
+that handler's reach wherever its sink is. With several endpoints, the most exposed one is named
 (and ``endpoints`` says how many): the auth property is the lowest level among them.
 """
 
@@ -55,7 +56,7 @@ class Attacher:
         if not finding.location.path.endswith(".py"):
             return finding
         own = self.endpoints_at(finding.location.path, finding.location.line)
-        reach = self._group_reach(finding, own)
+        reach = self._group_reach(finding, own) or self._source_reach(finding)
         if not own and not reach:
             return finding
         props = dict(finding.properties)
@@ -68,6 +69,16 @@ class Attacher:
         return dataclasses.replace(
             finding, endpoint=finding.endpoint or label, properties=tuple(props.items())
         )
+
+    def _source_reach(self, finding: Finding) -> list[Endpoint]:
+        """A data flow's source step inside a handler: whoever reaches that handler triggers the flow,
+        wherever the sink sits (a helper called through objects the call graph cannot follow)."""
+        if int(finding.prop("group_size") or "1") > 1:
+            return []
+        for step in finding.trace:
+            if step.kind == "source" and step.location.path.endswith(".py"):
+                return self.endpoints_at(step.location.path, step.location.line)
+        return []
 
     def _group_reach(self, finding: Finding, own: list[Endpoint]) -> list[Endpoint]:
         """Every endpoint a finding's places sit behind; empty when one of its places (a group

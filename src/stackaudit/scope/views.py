@@ -168,6 +168,14 @@ def class_auth(index: Index, mod: Module, cls: ast.ClassDef, method: str, drf_de
                 found = found.join(au.decorator_auth(index, owner, node.decorator_list))
             if isinstance(node, FuncNode) and node.name == "test_func":
                 found = found.join(_test_func_auth(node))
+            required = _class_attr(node, "permission_required")
+            if required is not None:  # a named permission: a signed-in user holding it
+                level = (
+                    AuthLevel.ADMIN
+                    if au.ADMIN_WORD.search(ast.unparse(required))
+                    else AuthLevel.AUTHENTICATED
+                )
+                found = found.join(Auth(level, (f"permission_required {ast.unparse(required)[:40]}",)))
     if permissions is None and drf:
         permissions = drf_default
     return found.join(permissions or Auth())
