@@ -164,3 +164,43 @@ def test_fastapi_dependencies(tmp_path: Path) -> None:
     assert auth_of(scope, "GET /api/chats") == "authenticated"
     assert auth_of(scope, "POST /configs") == "admin"
     assert auth_of(scope, "GET /public") == "anonymous"  # an optional user is no requirement
+
+
+def test_request_query_is_not_a_database_query(tmp_path: Path) -> None:
+    from stackaudit.scope.build import build_map
+
+    text = (
+        AIOHTTP + '\n@routes.get("/search")\nasync def search(request):\n    return request.query.get("q")\n'
+    )
+    write_app(tmp_path, {"api/__init__.py": text, "api/auth.py": AIOHTTP_AUTH})
+    smap = build_map(tmp_path, ["api/__init__.py", "api/auth.py"])
+    assert not [e for e in smap.edges if e.handler.endswith(":search")]
+
+
+DJANGO_SETTINGS = """
+ROOT_URLCONF = "site_urls"
+MIDDLEWARE = ["django.contrib.auth.middleware.LoginRequiredMiddleware"]
+"""
+DJANGO_URLS = """
+from django.urls import path
+from django.contrib.auth.decorators import login_not_required
+
+@login_not_required
+def login(request):
+    return None
+
+def dashboard(request):
+    return None
+
+urlpatterns = [path("login/", login), path("dashboard/", dashboard)]
+"""
+
+
+def test_django_login_required_middleware_covers_every_view_but_the_exempt(tmp_path: Path) -> None:
+    scope = write_app(tmp_path, {"settings.py": DJANGO_SETTINGS, "site_urls.py": DJANGO_URLS})
+    assert auth_of(scope, "* /dashboard/") == "authenticated"
+    assert auth_of(scope, "* /login/") == "anonymous"
+    quiet = write_app(
+        tmp_path / "plain", {"settings.py": 'ROOT_URLCONF = "site_urls"\n', "site_urls.py": DJANGO_URLS}
+    )
+    assert auth_of(quiet, "* /dashboard/") == "anonymous"

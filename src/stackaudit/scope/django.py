@@ -10,13 +10,14 @@ built at run time (a loop over installed plugins) is recorded as a note, not gue
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
 
 from stackaudit.scope import auth as au
 from stackaudit.scope import views as vw
 from stackaudit.scope.decorated import function_auth, handler_of, owner_func
-from stackaudit.scope.model import Auth, Endpoint
+from stackaudit.scope.model import Auth, AuthLevel, Endpoint
 from stackaudit.scope.source import Func, Index, Module, dotted, leaf
 
 PATH_CALLS = {"path", "re_path", "url"}
@@ -40,8 +41,24 @@ class Django:
         self.drf_default = self._drf_default()
 
     def endpoints(self) -> Iterator[Endpoint]:
+        site = self._site_auth()
         for mod in self._roots():
-            yield from self._patterns(mod, self._list(mod, "urlpatterns"), "/", Auth(), 0)
+            for ep in self._patterns(mod, self._list(mod, "urlpatterns"), "/", Auth(), 0):
+                yield (
+                    ep
+                    if not site.level or _exempt(self.index, ep)
+                    else dataclasses.replace(ep, auth=ep.auth.join(site))
+                )
+
+    def _site_auth(self) -> Auth:
+        """Django's ``LoginRequiredMiddleware`` (5.1) in ``MIDDLEWARE``: every view needs a signed-in
+        user unless it is marked ``@login_not_required``."""
+        for mod in self.index.modules.values():
+            value = mod.assigns.get("MIDDLEWARE")
+            names = [_string(e) or "" for e in value.elts] if isinstance(value, ast.List | ast.Tuple) else []
+            if any(n.endswith("LoginRequiredMiddleware") for n in names):
+                return Auth(AuthLevel.AUTHENTICATED, ("LoginRequiredMiddleware",))
+        return Auth()
 
     def _roots(self) -> list[Module]:
         roots = []
@@ -264,6 +281,12 @@ class Django:
                         found = found.join(Auth(level, (f"default {name}",)) if level is not None else Auth())
                     return found
         return Auth()
+
+
+def _exempt(index: Index, ep: Endpoint) -> bool:
+    mod = index.modules.get(ep.handler.module)
+    func = mod.funcs.get(ep.handler.qualname) if mod is not None else None
+    return func is not None and any(leaf(d) == "login_not_required" for d in func.node.decorator_list)
 
 
 def _registrations(mod: Module, name: str) -> Iterator[ast.Call]:

@@ -158,11 +158,8 @@ def uses(
                 target = _imported_client(index, mod, node.id, clients)
                 if target is not None:
                     yield (*target, "uses", line)
-        elif isinstance(node, ast.Attribute) and SQL_ATTRS.search(
-            "." + (dotted(node) or "").split(".", 1)[-1]
-        ):
-            name = "sql (Django ORM)" if ".objects." in "." + (dotted(node) or "") else "sql (SQLAlchemy)"
-            yield (D, name, "uses", line)
+        elif isinstance(node, ast.Attribute) and (sql := _sql_chain(node)) is not None:
+            yield (D, sql, "uses", line)
 
 
 def _sql_chain(node: ast.Attribute) -> str | None:
