@@ -204,3 +204,9 @@ def test_django_login_required_middleware_covers_every_view_but_the_exempt(tmp_p
         tmp_path / "plain", {"settings.py": 'ROOT_URLCONF = "site_urls"\n', "site_urls.py": DJANGO_URLS}
     )
     assert auth_of(quiet, "* /dashboard/") == "anonymous"
+
+
+def test_patterns_added_under_a_feature_flag_count(tmp_path: Path) -> None:
+    urls = DJANGO_URLS + "\nif FEATURE:\n    urlpatterns += [path('extra/', dashboard)]\n"
+    scope = write_app(tmp_path, {"settings.py": 'ROOT_URLCONF = "site_urls"\n', "site_urls.py": urls})
+    assert auth_of(scope, "* /extra/") == "anonymous"

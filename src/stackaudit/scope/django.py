@@ -84,7 +84,7 @@ class Django:
     def _list(self, mod: Module, name: str) -> list[ast.expr]:
         """A module-level list of patterns with every ``+=``, ``+`` and ``.append``/``.extend``."""
         out: list[ast.expr] = []
-        for node in mod.tree.body:
+        for node in _statements(mod.tree.body):
             if isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == name for t in node.targets
             ):
@@ -281,6 +281,17 @@ class Django:
                         found = found.join(Auth(level, (f"default {name}",)) if level is not None else Auth())
                     return found
         return Auth()
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module statements in order, those under ``if settings.X:`` / ``try:`` included (both
+    branches: a feature flag's patterns exist in some deployments)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If | ast.Try):
+            yield from _statements([*node.body, *node.orelse, *getattr(node, "finalbody", [])])
+            for handler in getattr(node, "handlers", []):
+                yield from _statements(handler.body)
 
 
 def _exempt(index: Index, ep: Endpoint) -> bool:
