@@ -91,3 +91,12 @@ def test_signed_in_reach_lowers_likelihood_by_one() -> None:
         == score(ScoreInputs(plain, RULE)).likelihood.value - 1
     )
     assert signed.fingerprint == plain.fingerprint  # the endpoint is context, not identity
+
+
+def test_the_map_label_with_every_prefix_replaces_a_partial_one(tmp_path: Path) -> None:
+    scope = write_app(
+        tmp_path, {"svc/__init__.py": "", "svc/main.py": APP, "svc/deps.py": DEPS, "tools/run.py": SCRIPT}
+    )
+    partial = dataclasses.replace(_finding(24), endpoint="GET open")  # what a one-module analyzer saw
+    (attached,) = attach_endpoints([partial], scope)
+    assert attached.endpoint == "GET /open"

@@ -56,7 +56,8 @@ class Attacher:
         if not finding.location.path.endswith(".py"):
             return finding
         own = self.endpoints_at(finding.location.path, finding.location.line)
-        reach = self._group_reach(finding, own) or self._source_reach(finding)
+        source = [] if own else self._source_reach(finding)
+        reach = self._group_reach(finding, own) or source
         if not own and not reach:
             return finding
         props = dict(finding.properties)
@@ -65,10 +66,10 @@ class Attacher:
             props[AUTH_PROPERTY] = exposed.auth.level.label
             if len({e.label for e in reach}) > 1:
                 props[ENDPOINTS_PROPERTY] = str(len({e.label for e in reach}))
-        label = min(own, key=lambda e: (e.auth.level, e.path)).label if own else None
-        return dataclasses.replace(
-            finding, endpoint=finding.endpoint or label, properties=tuple(props.items())
-        )
+        # The map's label carries every router prefix; an analyzer's saw only its own module.
+        named = own or source
+        label = min(named, key=lambda e: (e.auth.level, e.path)).label if named else finding.endpoint
+        return dataclasses.replace(finding, endpoint=label, properties=tuple(props.items()))
 
     def _source_reach(self, finding: Finding) -> list[Endpoint]:
         """A data flow's source step inside a handler: whoever reaches that handler triggers the flow,
