@@ -210,3 +210,13 @@ def test_patterns_added_under_a_feature_flag_count(tmp_path: Path) -> None:
     urls = DJANGO_URLS + "\nif FEATURE:\n    urlpatterns += [path('extra/', dashboard)]\n"
     scope = write_app(tmp_path, {"settings.py": 'ROOT_URLCONF = "site_urls"\n', "site_urls.py": urls})
     assert auth_of(scope, "* /extra/") == "anonymous"
+
+
+def test_self_and_mutually_referencing_pattern_lists_end(tmp_path: Path) -> None:
+    urls = DJANGO_URLS + (
+        "\nurlpatterns = urlpatterns + [path('more/', dashboard)]\n"
+        "a = b + [path('a/', dashboard)]\nb = a + [path('b/', dashboard)]\nurlpatterns += a\n"
+    )
+    scope = write_app(tmp_path, {"settings.py": 'ROOT_URLCONF = "site_urls"\n', "site_urls.py": urls})
+    assert auth_of(scope, "* /more/") == "anonymous"
+    assert auth_of(scope, "* /dashboard/") == "anonymous"

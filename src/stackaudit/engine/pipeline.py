@@ -169,7 +169,10 @@ def _with_endpoints(disc: Discovery, findings: Sequence[Finding]) -> list[Findin
 
     if not any(f.location.path.endswith(".py") for f in findings):
         return list(findings)
-    scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+    try:
+        scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+    except RecursionError:  # a URL conf nested past Python's stack: findings keep no endpoint
+        return list(findings)
     return attach_endpoints(findings, scope)
 
 

@@ -81,38 +81,47 @@ class Django:
                 if found is not None:
                     yield found
 
-    def _list(self, mod: Module, name: str) -> list[ast.expr]:
-        """A module-level list of patterns with every ``+=``, ``+`` and ``.append``/``.extend``."""
+    def _list(self, mod: Module, name: str, depth: int = 0) -> list[ast.expr]:
+        """A module-level list of patterns with every ``+=``, ``+`` and ``.append``/``.extend``.
+        ``urlpatterns = urlpatterns + [...]`` reads the list built so far."""
         out: list[ast.expr] = []
         for node in _statements(mod.tree.body):
             if isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == name for t in node.targets
             ):
-                out = self._flatten(mod, node.value, 0)
+                out = self._flatten(mod, node.value, depth, (name, out))
             elif (
                 isinstance(node, ast.AugAssign)
                 and isinstance(node.target, ast.Name)
                 and node.target.id == name
             ):
-                out += self._flatten(mod, node.value, 0)
+                out = out + self._flatten(mod, node.value, depth, (name, out))
             elif (
                 isinstance(node, ast.Expr)
                 and isinstance(node.value, ast.Call)
                 and dotted(node.value.func) in (f"{name}.append", f"{name}.extend")
             ):
                 for arg in node.value.args:
-                    out += [arg] if leaf(node.value) == "append" else self._flatten(mod, arg, 0)
+                    more = (
+                        [arg] if leaf(node.value) == "append" else self._flatten(mod, arg, depth, (name, out))
+                    )
+                    out = out + more
         return out
 
-    def _flatten(self, mod: Module, node: ast.expr, depth: int) -> list[ast.expr]:
+    def _flatten(
+        self, mod: Module, node: ast.expr, depth: int, building: tuple[str, list[ast.expr]] = ("", [])
+    ) -> list[ast.expr]:
         if depth > MAX_DEPTH:
             return []
         if isinstance(node, ast.List | ast.Tuple):
             return list(node.elts)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return self._flatten(mod, node.left, depth + 1) + self._flatten(mod, node.right, depth + 1)
+            left = self._flatten(mod, node.left, depth + 1, building)
+            return left + self._flatten(mod, node.right, depth + 1, building)
+        if isinstance(node, ast.Name) and node.id == building[0]:
+            return list(building[1])  # the list as built so far
         if isinstance(node, ast.Name) and node.id in mod.assigns:
-            return self._list(mod, node.id) if depth < MAX_DEPTH else []
+            return self._list(mod, node.id, depth + 1)
         if isinstance(node, ast.Attribute) and node.attr == "urls":
             return [node]  # router.urls, expanded where it is met
         if (
@@ -120,7 +129,7 @@ class Django:
             and leaf(node) in ("i18n_patterns", "format_suffix_patterns")
             and node.args
         ):
-            return [e for a in node.args for e in self._flatten(mod, a, depth + 1)]
+            return [e for a in node.args for e in self._flatten(mod, a, depth + 1, building)]
         return []
 
     def _patterns(
