@@ -220,3 +220,29 @@ def test_self_and_mutually_referencing_pattern_lists_end(tmp_path: Path) -> None
     scope = write_app(tmp_path, {"settings.py": 'ROOT_URLCONF = "site_urls"\n', "site_urls.py": urls})
     assert auth_of(scope, "* /more/") == "anonymous"
     assert auth_of(scope, "* /dashboard/") == "anonymous"
+
+
+LOOKUP = """
+from flask import Flask, abort
+from flask_login import current_user
+app = Flask(__name__)
+
+@app.post("/reset")
+def reset():
+    user = find(request.json["email"])
+    if not user["active"]:          # the looked-up account, not the caller
+        return {"sent": True}
+    return {"sent": True}
+
+@app.get("/inbox")
+def inbox():
+    if not current_user.is_authenticated:
+        return redirect_to_login()
+    return {}
+"""
+
+
+def test_a_looked_up_account_is_not_the_caller(tmp_path: Path) -> None:
+    scope = write_app(tmp_path, {"app.py": LOOKUP})
+    assert auth_of(scope, "POST /reset") == "anonymous"
+    assert auth_of(scope, "GET /inbox") == "authenticated"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from stackaudit.config.schema import RuleOverride
 from stackaudit.model import (
+    Category,
     CodeContext,
     Confidence,
     Evidence,
@@ -62,10 +63,11 @@ WORKFLOW_HOLDS_LIKELIHOOD: dict[str, tuple[float, str]] = {
     "secrets": (1.0, "the workflow references secrets"),
     "write": (1.0, "the workflow's token can write"),
 }
-# Who reaches the endpoint the finding sits behind (the ``auth`` property, set from the service
-# map in scope/attach.py): a problem only administrators can trigger is less likely to be
-# exploited or hit. An endpoint with no auth seen stays neutral: "nothing seen" is not proof
-# that it is public (a middleware we do not read may guard it).
+# Who reaches the endpoint a security finding sits behind (the ``auth`` property, set from the
+# service map in scope/attach.py): a flaw only administrators can trigger is less likely to be
+# exploited. An endpoint with no auth seen stays neutral: "nothing seen" is not proof that it is
+# public (a middleware we do not read may guard it). Performance and scale findings are left
+# alone: how often they bite follows traffic (SLO weights, runtime evidence), not who may enter.
 AUTH_LIKELIHOOD: dict[str, tuple[float, str]] = {
     "admin": (-2.0, "only administrators reach this endpoint"),
     "authenticated": (-1.0, "only signed-in users reach this endpoint"),
@@ -150,6 +152,8 @@ def _origin(finding: Finding, value: float, reasons: list[str]) -> float:
 
 
 def _auth(finding: Finding, value: float, reasons: list[str]) -> float:
+    if finding.category != Category.SECURITY:
+        return value
     delta, reason = AUTH_LIKELIHOOD.get(finding.prop("auth") or "", (0.0, ""))
     if delta:
         reasons.append(f"{reason} ({finding.endpoint})" if finding.endpoint else reason)

@@ -31,6 +31,9 @@ AUTHN = re.compile(
 OPTIONAL = re.compile(r"(?i)optional|_if_|_or_anon|if_no_ano|allow_?anon|maybe|AllowAny|login_not_required")
 DEPENDENCY_AUTH = re.compile(r"(?i)auth|token|api_?key|credential|session_user|principal")
 WHO = re.compile(r"(?i)user|request|token|current|role|self\.|account|member")
+REFUSAL = re.compile(
+    r"(?i)40[13]|forbid|unauthori|denied|invalid|login|redirect|error|not_?allowed|permission"
+)
 READ_ONLY_OK = re.compile(r"OrReadOnly|OrAnonReadOnly")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REFUSES = frozenset(
@@ -51,9 +54,16 @@ def name_level(name: str, detail: str = "") -> AuthLevel | None:
 
 
 def _refuses(body: list[ast.stmt]) -> bool:
+    """The branch raises, aborts, or returns a refusal (a 401/403, an error, a login redirect)."""
     for stmt in body:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Raise | ast.Return):
+            if isinstance(node, ast.Raise):
+                return True
+            if (
+                isinstance(node, ast.Return)
+                and node.value is not None
+                and REFUSAL.search(ast.unparse(node.value))
+            ):
                 return True
             if isinstance(node, ast.Call) and leaf(node) in REFUSES:
                 return True
@@ -92,7 +102,10 @@ def _test_level(test: str) -> AuthLevel | None:
         return None if negated else AuthLevel.AUTHENTICATED
     if ADMIN_WORD.search(test) and WHO.search(test) and negated:
         return AuthLevel.ADMIN
-    if re.search(r"is_authenticated|current_user|logged_in|\buser\b|token", test) and negated:
+    if (
+        re.search(r"is_authenticated|current_user|logged_in|request\.user|\bg\.user|\btoken\b", test)
+        and negated
+    ):
         return AuthLevel.AUTHENTICATED
     return None
 
