@@ -246,3 +246,41 @@ def test_a_looked_up_account_is_not_the_caller(tmp_path: Path) -> None:
     scope = write_app(tmp_path, {"app.py": LOOKUP})
     assert auth_of(scope, "POST /reset") == "anonymous"
     assert auth_of(scope, "GET /inbox") == "authenticated"
+
+
+BEFORE = """
+from flask import Blueprint
+from .auth import check_auth_token, user_required
+
+token_bp = Blueprint("token", __name__, url_prefix="/token")
+open_bp = Blueprint("open", __name__, url_prefix="/open")
+
+@token_bp.before_request
+@user_required
+def before_token_request():
+    pass
+
+@token_bp.get("/")
+def list_tokens():
+    return []
+
+@open_bp.get("/")
+def hello():
+    return "hi"
+"""
+BEFORE_AUTH = """
+def check_auth_token(required_role=None):
+    pass
+
+def user_required(f):
+    def inner(*args, **kwargs):
+        check_auth_token(required_role=["user", "admin"])
+        return f(*args, **kwargs)
+    return inner
+"""
+
+
+def test_a_blueprint_before_request_hook_guards_its_routes(tmp_path: Path) -> None:
+    scope = write_app(tmp_path, {"pi/__init__.py": "", "pi/api.py": BEFORE, "pi/auth.py": BEFORE_AUTH})
+    assert auth_of(scope, "GET /token/") == "authenticated"  # users and admins: not admin-only
+    assert auth_of(scope, "GET /open/") == "anonymous"

@@ -49,7 +49,9 @@ def name_level(name: str, detail: str = "") -> AuthLevel | None:
     if ADMIN_WORD.search(name) and AUTH_WORD.search(name):
         return AuthLevel.ADMIN
     if AUTHN.search(name):
-        return AuthLevel.ADMIN if ADMIN_WORD.search(detail) else AuthLevel.AUTHENTICATED
+        # check_token(role="admin") is admin-only; required_role=["user", "admin"] is not
+        admin_only = ADMIN_WORD.search(detail) and not re.search(r"""["']user["']""", detail)
+        return AuthLevel.ADMIN if admin_only else AuthLevel.AUTHENTICATED
     return None
 
 

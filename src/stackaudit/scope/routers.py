@@ -65,6 +65,19 @@ class Routers:
         for mod in index.modules.values():
             if any(m in mod.text for m in (*MOUNTS, "add_routes")):
                 self._mounts(mod)
+            if "before_request" in mod.text:
+                self._before_requests(mod)
+
+    def _before_requests(self, mod: Module) -> None:
+        """``@bp.before_request`` hooks that require a user: every route of ``bp`` needs one too."""
+        for func in mod.funcs.values():
+            for dec in func.node.decorator_list:
+                if isinstance(dec, ast.Attribute) and dec.attr in ("before_request", "before_app_request"):
+                    key = self.key(mod, dec.value)
+                    if key is not None:
+                        hook = [d for d in func.node.decorator_list if d is not dec and not _is_hook(d)]
+                        found = au.decorator_auth(self.index, mod, hook).join(au.guard_level(func.node.body))
+                        self.known[key].auth = self.known[key].auth.join(found)
 
     def _collect(self, mod: Module) -> None:
         for node in mod.bindings:
@@ -160,6 +173,10 @@ class Routers:
                     exempt = _exempt_paths(func.node)
                     found = found.join(Auth(AuthLevel(level), (f"middleware {func.node.name}", *exempt)))
         return found
+
+
+def _is_hook(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr in ("before_request", "before_app_request")
 
 
 def _framework_ok(qual: str, framework: str) -> bool:
