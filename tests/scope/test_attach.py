@@ -100,3 +100,12 @@ def test_the_map_label_with_every_prefix_replaces_a_partial_one(tmp_path: Path) 
     partial = dataclasses.replace(_finding(24), endpoint="GET open")  # what a one-module analyzer saw
     (attached,) = attach_endpoints([partial], scope)
     assert attached.endpoint == "GET /open"
+
+
+def test_a_missing_audit_trail_on_an_admin_page_is_not_discounted() -> None:
+    audit = RuleMeta(
+        id="audit.missing-audit-event", title="t", category=Category.SECURITY, severity=Severity.LOW, doc="d"
+    )
+    plain = audit.finding(Location("svc/main.py", 9), "admin action with no audit event")
+    admin = dataclasses.replace(plain, properties=(("auth", "admin"),))
+    assert score(ScoreInputs(admin, audit)).likelihood == score(ScoreInputs(plain, audit)).likelihood

@@ -72,6 +72,8 @@ AUTH_LIKELIHOOD: dict[str, tuple[float, str]] = {
     "admin": (-2.0, "only administrators reach this endpoint"),
     "authenticated": (-1.0, "only signed-in users reach this endpoint"),
 }
+# A missing audit trail matters most where the privileged act: no discount for who gets in.
+AUTH_NOT_FOR = ("audit.",)
 FIRST_PARTY_ACTIONS = ("actions/", "github/")
 # Any change ships through review, CI and a deploy: less than half a day is not a real
 # estimate, and tiny efforts would let trivial fixes outrank real risks.
@@ -152,7 +154,7 @@ def _origin(finding: Finding, value: float, reasons: list[str]) -> float:
 
 
 def _auth(finding: Finding, value: float, reasons: list[str]) -> float:
-    if finding.category != Category.SECURITY:
+    if finding.category != Category.SECURITY or finding.rule_id.startswith(AUTH_NOT_FOR):
         return value
     delta, reason = AUTH_LIKELIHOOD.get(finding.prop("auth") or "", (0.0, ""))
     if delta:
