@@ -284,3 +284,39 @@ def test_a_blueprint_before_request_hook_guards_its_routes(tmp_path: Path) -> No
     scope = write_app(tmp_path, {"pi/__init__.py": "", "pi/api.py": BEFORE, "pi/auth.py": BEFORE_AUTH})
     assert auth_of(scope, "GET /token/") == "authenticated"  # users and admins: not admin-only
     assert auth_of(scope, "GET /open/") == "anonymous"
+
+
+STARLETTE = """
+from starlette.applications import Starlette
+from starlette.endpoints import HTTPEndpoint
+from starlette.routing import Mount, Route
+from .auth import requires_login
+
+async def homepage(request):
+    return None
+
+@requires_login
+async def account(request):
+    return None
+
+class Users(HTTPEndpoint):
+    async def get(self, request):
+        return None
+
+    async def post(self, request):
+        return None
+
+api = [Route("/users", Users), Route("/account", account, methods=["GET", "POST"])]
+app = Starlette(routes=[Route("/", homepage), Mount("/api", routes=api)])
+"""
+
+
+def test_starlette_route_tables(tmp_path: Path) -> None:
+    scope = write_app(
+        tmp_path,
+        {"web/__init__.py": "", "web/app.py": STARLETTE, "web/auth.py": "def requires_login(f): ...\n"},
+    )
+    labels = {e.label for e in scope.endpoints}
+    assert labels >= {"GET /", "GET /api/users", "POST /api/users", "GET|POST /api/account"}
+    assert auth_of(scope, "GET|POST /api/account") == "authenticated"
+    assert auth_of(scope, "GET /") == "anonymous"

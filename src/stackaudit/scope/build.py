@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from stackaudit.scope import resources as rs
+from stackaudit.scope import starlette
 from stackaudit.scope.decorated import Decorated
 from stackaudit.scope.django import Django
 from stackaudit.scope.graph import CallGraph
@@ -38,7 +39,11 @@ class Scope:
         self.index = index
         self.graph = CallGraph(index)
         django = Django(index)
-        found = [*Decorated(index, Routers(index)).endpoints(), *django.endpoints()]
+        found = [
+            *Decorated(index, Routers(index)).endpoints(),
+            *django.endpoints(),
+            *starlette.endpoints(index),
+        ]
         self.endpoints = tuple(dict.fromkeys(found))
         self.notes = tuple(dict.fromkeys([*notes, *django.notes]))
         self.tasks = rs.celery_tasks(index)
