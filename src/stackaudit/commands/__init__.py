@@ -21,4 +21,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.dast",
     "stackaudit.commands.fleet",
     "stackaudit.commands.serve",
+    "stackaudit.commands.map",
 )

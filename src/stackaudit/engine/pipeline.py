@@ -171,6 +171,21 @@ def _runtime_findings(
     return [f for f in own if f.rule_id not in disabled]
 
 
+def _with_endpoints(disc: Discovery, findings: Sequence[Finding]) -> list[Finding]:
+    """Each finding in a request handler (or in a helper only handlers call) gets its endpoint
+    and the ``auth`` level that reaches it, from the service map (scope/attach.py)."""
+    from stackaudit.scope.attach import attach_endpoints
+    from stackaudit.scope.build import load_scope
+
+    if not any(f.location.path.endswith(".py") for f in findings):
+        return list(findings)
+    try:
+        scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+    except RecursionError:  # a URL conf nested past Python's stack: findings keep no endpoint
+        return list(findings)
+    return attach_endpoints(findings, scope)
+
+
 def store_url(options: AuditOptions) -> str:
     return options.db_url or default_url(options.root.resolve())
 
@@ -206,7 +221,7 @@ def run_audit(
         done = finalise(
             out.findings, out.suppressions, options.config, analysed, table, out.proofs, out.nosec
         )
-        findings = done.findings
+        findings = _with_endpoints(disc, done.findings)
         history = store.history(project)
         evidence = store.evidence(project, since=started - EVIDENCE_WINDOW)
         disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)

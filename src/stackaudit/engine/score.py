@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from stackaudit.config.schema import RuleOverride
 from stackaudit.model import (
+    Category,
     CodeContext,
     Confidence,
     Evidence,
@@ -62,6 +63,17 @@ WORKFLOW_HOLDS_LIKELIHOOD: dict[str, tuple[float, str]] = {
     "secrets": (1.0, "the workflow references secrets"),
     "write": (1.0, "the workflow's token can write"),
 }
+# Who reaches the endpoint a security finding sits behind (the ``auth`` property, set from the
+# service map in scope/attach.py): a flaw only administrators can trigger is less likely to be
+# exploited. An endpoint with no auth seen stays neutral: "nothing seen" is not proof that it is
+# public (a middleware we do not read may guard it). Performance and scale findings are left
+# alone: how often they bite follows traffic (SLO weights, runtime evidence), not who may enter.
+AUTH_LIKELIHOOD: dict[str, tuple[float, str]] = {
+    "admin": (-2.0, "only administrators reach this endpoint"),
+    "authenticated": (-1.0, "only signed-in users reach this endpoint"),
+}
+# A missing audit trail matters most where the privileged act: no discount for who gets in.
+AUTH_NOT_FOR = ("audit.",)
 FIRST_PARTY_ACTIONS = ("actions/", "github/")
 # Any change ships through review, CI and a deploy: less than half a day is not a real
 # estimate, and tiny efforts would let trivial fixes outrank real risks.
@@ -141,6 +153,15 @@ def _origin(finding: Finding, value: float, reasons: list[str]) -> float:
     return value + delta
 
 
+def _auth(finding: Finding, value: float, reasons: list[str]) -> float:
+    if finding.category != Category.SECURITY or finding.rule_id.startswith(AUTH_NOT_FOR):
+        return value
+    delta, reason = AUTH_LIKELIHOOD.get(finding.prop("auth") or "", (0.0, ""))
+    if delta:
+        reasons.append(f"{reason} ({finding.endpoint})" if finding.endpoint else reason)
+    return value + delta
+
+
 def _workflow(finding: Finding, value: float, reasons: list[str]) -> float:
     holds = finding.prop("workflow_holds")
     if holds is None:
@@ -173,6 +194,7 @@ def _likelihood(inp: ScoreInputs) -> Factor:
             reasons.append(reason)
     value = _origin(finding, value, reasons)
     value = _workflow(finding, value, reasons)
+    value = _auth(finding, value, reasons)
     if inp.evidence:
         strongest = max(inp.evidence, key=lambda e: e.severity)
         value += EVIDENCE_LIKELIHOOD[strongest.severity]
