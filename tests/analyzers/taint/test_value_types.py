@@ -57,3 +57,17 @@ def test_quotes_doubled_for_a_sql_literal(tmp_path: Path) -> None:
         "    return []\n"
     )
     assert _sql_lines(write(tmp_path, {"app.py": FASTAPI + body})) == {10}
+
+
+def test_sql_expression_operators_bind_their_argument(tmp_path: Path) -> None:
+    body = (
+        "from models import File, session, visible_files\n"
+        "@app.get('/f')\n"
+        "def f(q: str):\n"
+        "    cond = File.filename.ilike(f'%{q}%')\n"
+        "    stmt = visible_files(session).filter(cond)\n"  # a statement the analysis cannot see built
+        "    session.execute(stmt)\n"  # line 12: bound, safe
+        "    session.execute(text(f\"SELECT * FROM file WHERE name LIKE '%{q}%'\"))\n"  # line 13: text
+        "    return []\n"
+    )
+    assert _sql_lines(write(tmp_path, {"app.py": FASTAPI + body})) == {13}

@@ -208,6 +208,8 @@ _JINJA = frozenset({"jinja2.Environment", "jinja2.Template", "jinja2.environment
 
 
 def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_BINDING_OPERATORS:
+        return _statement(CLEAN, args)  # models.File.name.ilike(f"%{q}%"): a bound parameter
     tag = tb.TAGGING_CALLS.get(qn, "")
     if qn in tb.XML_PARSERS:
         resolve = args.kwargs.get("resolve_entities")
@@ -257,6 +259,23 @@ def _statement(receiver: Val, args: CallArgs) -> Val:
 
 
 _SQL_ONLY = frozenset({tb.SQL})
+# Operators of SQL expression languages (SQLAlchemy columns, peewee fields) whose argument becomes a
+# bound parameter of the clause they build. Names that are also string methods (``startswith``,
+# ``contains``) are left out: on a plain string they return text.
+_SQL_BINDING_OPERATORS = frozenset(
+    {
+        "like",
+        "ilike",
+        "notlike",
+        "notilike",
+        "not_like",
+        "not_ilike",
+        "in_",
+        "not_in",
+        "notin_",
+        "regexp_match",
+    }
+)
 
 
 def _sanitised(args: CallArgs, cwes: frozenset[int]) -> Val:
@@ -272,6 +291,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             sinks.check(it, msink.sink, args, method)
     if receiver.tag == "sql-stmt":
         return _statement(receiver, args)
+    if method in _SQL_BINDING_OPERATORS:
+        return _statement(CLEAN, args)  # File.name.ilike(f"%{q}%"): q is sent as a bound parameter
     name = args.get(0) if method == "get" and receiver.tag in ("headers", "meta") else None
     if name is not None and receiver.tag == "meta" and tb.server_meta(name):
         return CLEAN  # request.META.get("CSRF_COOKIE"): set by the server, not the client
