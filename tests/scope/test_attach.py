@@ -75,6 +75,39 @@ def test_a_flow_takes_the_reach_of_the_handler_its_source_is_in(tmp_path: Path) 
     assert attached.prop("auth") == "admin"  # the sink's helper is shared; the source is admin-only
 
 
+SHARED_HELPER = """
+import requests
+from fastapi import Depends, FastAPI
+from .deps import get_admin_user
+
+app = FastAPI()
+
+def common(url):
+    return requests.get(url, timeout=5)
+
+@app.post("/admin/check")
+def admin_check(url: str, user=Depends(get_admin_user)):
+    return common(url)
+
+@app.get("/public")
+def public():
+    return common("https://example.com")
+"""
+
+
+def test_a_flow_from_an_admin_handler_into_a_shared_helper_is_admin_only(tmp_path: Path) -> None:
+    scope = write_app(tmp_path, {"svc/__init__.py": "", "svc/main.py": SHARED_HELPER, "svc/deps.py": DEPS})
+    lines = SHARED_HELPER.splitlines()
+    sink_line = next(i for i, t in enumerate(lines, 1) if "requests.get(url" in t)
+    source_line = next(i for i, t in enumerate(lines, 1) if "def admin_check" in t)
+    (plain,) = attach_endpoints([_finding(sink_line)], scope)
+    assert plain.prop("auth") == "anonymous"  # without a flow: the most exposed caller decides
+    source = TraceStep(Location("svc/main.py", source_line), "request parameter url", "source")
+    sink = TraceStep(Location("svc/main.py", sink_line), "requests.get", "sink")
+    (flow,) = attach_endpoints([dataclasses.replace(_finding(sink_line), trace=(source, sink))], scope)
+    assert (flow.endpoint, flow.prop("auth")) == ("POST /admin/check", "admin")
+
+
 def test_admin_only_reach_lowers_likelihood_with_its_reason(tmp_path: Path) -> None:
     helper, _, open_page, _ = _attached(tmp_path)
     admin, public = score(ScoreInputs(helper, RULE)), score(ScoreInputs(open_page, RULE))

@@ -55,9 +55,11 @@ class Attacher:
     def attach(self, finding: Finding) -> Finding:
         if not finding.location.path.endswith(".py"):
             return finding
-        own = self.endpoints_at(finding.location.path, finding.location.line)
-        source = [] if own else self._source_reach(finding)
-        reach = self._group_reach(finding, own) or source
+        # A data flow is triggered where its source is: through that handler only, whichever
+        # other handlers also reach the helper the sink sits in.
+        source = self._source_reach(finding)
+        own = [] if source else self.endpoints_at(finding.location.path, finding.location.line)
+        reach = source or self._group_reach(finding, own)
         if not own and not reach:
             return finding
         props = dict(finding.properties)
@@ -67,7 +69,7 @@ class Attacher:
             if len({e.label for e in reach}) > 1:
                 props[ENDPOINTS_PROPERTY] = str(len({e.label for e in reach}))
         # The map's label carries every router prefix; an analyzer's saw only its own module.
-        named = own or source
+        named = source or own
         label = min(named, key=lambda e: (e.auth.level, e.path)).label if named else finding.endpoint
         return dataclasses.replace(finding, endpoint=label, properties=tuple(props.items()))
 
