@@ -188,6 +188,8 @@ NEGATIVE = [
     ("cli prose", "provided via the --username and --password options instead\n", "text"),
     ("indexed kwarg", "auth(username=auth_info[0], password=auth_info[1])\n", "python"),
     ("docker port flag", "docker run -p 8080:80 -u app image\n", "shell"),
+    ("translated ui text", '"Confirm your new password": "ཁྱེད་རང་གི་གསང་ཚིག་གསར་པ་ཁས་ལེན།",\n', "json"),
+    ("accented ui text", '"Client Secret": "Kliensloyndarmál",\n', "json"),
 ]
 
 

@@ -155,6 +155,8 @@ class ValueFilter:
             return False  # a type name; unquoted prose ("Challenge-Response", translated text)
         if _VALUE_WORDS.search(value) or _CONSTANT.fullmatch(value) or _FILENAME.search(value):
             return False
+        if any(ch.isalpha() and not ch.isascii() for ch in value):
+            return False  # letters of another script or accented ones: translated UI text; keys are ASCII
         if any(word in key.lower() for word in ("test", "fake", "dummy", "example", "sample", "mock")):
             return False
         if is_hard_negative(value, hex_is_digest=bool(_DIGEST_KEY.search(key))):
