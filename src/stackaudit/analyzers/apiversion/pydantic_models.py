@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.apiversion.schema import Json
+from stackaudit.analyzers.pyparse import parse_quietly
 from stackaudit.analyzers.python.names import dotted
 
 ALIASES = {
@@ -40,15 +40,6 @@ class Model:
     line: int
     schema: dict[str, Json]
     lines: Mapping[str, int] = field(default_factory=dict)
-
-
-def _parse(text: str, path: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _members(node: ast.expr) -> list[ast.expr]:
@@ -165,7 +156,7 @@ def read(texts: Mapping[str, str]) -> dict[tuple[str, str], Model]:
     """Every pydantic model of the given Python sources, keyed by (path, class name)."""
     classes: dict[str, list[tuple[str, ast.ClassDef]]] = {}
     for path in _relevant(texts):
-        tree = _parse(texts[path], path)
+        tree = parse_quietly(texts[path], path)
         for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.ClassDef):
                 classes.setdefault(node.name, []).append((path, node))

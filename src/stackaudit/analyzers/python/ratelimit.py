@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from typing import ClassVar
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.pyparse import parse_quietly
 from stackaudit.analyzers.python.family import Frame, RuleFamily
 from stackaudit.analyzers.python.names import dotted
 from stackaudit.analyzers.python.walker import Walk
@@ -104,15 +104,6 @@ GUARD_TEXT = re.compile(
     r"permission_required|permission_classes|LoginRequired|PermissionRequired|login_required"
 )
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def _parse(text: str, path: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _limited_symbols(tree: ast.Module) -> set[str]:
@@ -289,7 +280,7 @@ class RateLimitAnalyzer(RepoAnalyzer):
             has_limit, has_guard = bool(LIMIT_WORD.search(text)), bool(GUARD_TEXT.search(text))
             if not (has_limit or has_guard or CANDIDATE.search(text)):
                 continue
-            tree = _parse(text, path)
+            tree = parse_quietly(text, path)
             if tree is None:
                 reason = "does not parse: its handlers were not checked for a rate limit"
                 skipped.append(NotAnalysed(path, NotAnalysedReason.SYNTAX_ERROR, reason, self.name))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from pathlib import PurePosixPath
 from typing import ClassVar
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.pyparse import parse_quietly
 from stackaudit.analyzers.python import frameworks
 from stackaudit.analyzers.python.family import Frame, RuleFamily
 from stackaudit.analyzers.python.walker import Walk
@@ -24,15 +24,6 @@ from stackaudit.analyzers.tenant import checks, ratelimit, scope
 from stackaudit.analyzers.tenant.models import Project, TenantScope, key_words
 from stackaudit.analyzers.tenant.rules import RATE_LIMIT, RULES
 from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
-
-
-def _parse(text: str, path: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _collector(path: str, lines: tuple[str, ...], out: list[checks.Function]) -> type[RuleFamily]:
@@ -85,7 +76,7 @@ class TenantAnalyzer(RepoAnalyzer):
                 if file.path.endswith(".sql"):
                     project.add_sql(text)
                 continue
-            tree = _parse(text, file.path)
+            tree = parse_quietly(text, file.path)
             if tree is None:
                 detail = "does not parse: its models and queries were not checked for tenant isolation"
                 skipped.append(NotAnalysed(file.path, NotAnalysedReason.SYNTAX_ERROR, detail, self.name))
