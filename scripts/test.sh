@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PY=${STACKAUDIT_PYTHON:-}
 if [ -z "$PY" ]; then
-  if command -v pyenv >/dev/null 2>&1 && pyenv versions --bare 2>/dev/null | grep -qx '3.12.1'; then
+  if command -v pyenv >/dev/null 2>&1 && pyenv versions --bare 2>/dev/null | grep -x '3.12.1' >/dev/null; then
     PY="env PYENV_VERSION=3.12.1 python3.12"
   elif command -v python3.12 >/dev/null 2>&1; then
     PY=python3.12
