@@ -71,3 +71,23 @@ def test_sql_expression_operators_bind_their_argument(tmp_path: Path) -> None:
         "    return []\n"
     )
     assert _sql_lines(write(tmp_path, {"app.py": FASTAPI + body})) == {13}
+
+
+def test_rows_a_query_returns_are_stored_data_not_the_request(tmp_path: Path) -> None:
+    body = (
+        "from models import Function, session\n"
+        "@app.get('/run')\n"
+        "def run(ids: str, code: str):\n"
+        "    result = session.execute(select(Function).filter(Function.id.in_(ids.split(','))))\n"
+        "    for f in result.scalars().all():\n"
+        "        exec(f.content)\n"  # line 12: stored code, second order
+        "    exec(code)\n"  # line 13: the request's own bytes
+        "    return []\n"
+    )
+    findings = run_taint(
+        write(tmp_path, {"app.py": FASTAPI + "from sqlalchemy import select\n" + body})
+    ).findings
+    origins = {
+        f.location.line: dict(f.properties)["origin"] for f in findings if f.rule_id == "sec.code-injection"
+    }
+    assert origins == {13: "unconfirmed", 14: "confirmed"}

@@ -210,6 +210,8 @@ _JINJA = frozenset({"jinja2.Environment", "jinja2.Template", "jinja2.environment
 def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     if isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_BINDING_OPERATORS:
         return _statement(CLEAN, args)  # models.File.name.ilike(f"%{q}%"): a bound parameter
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _EXECUTES:
+        return _rows(it, node)
     tag = tb.TAGGING_CALLS.get(qn, "")
     if qn in tb.XML_PARSERS:
         resolve = args.kwargs.get("resolve_entities")
@@ -259,6 +261,16 @@ def _statement(receiver: Val, args: CallArgs) -> Val:
 
 
 _SQL_ONLY = frozenset({tb.SQL})
+# ``session.execute(stmt)`` / ``cursor.execute(sql, params)`` / SQLModel's ``session.exec(stmt)``:
+# what comes back is rows of the database, whatever selected them (the statement itself was
+# checked as a SQL sink before). Data at rest: a second-order, unconfirmed origin.
+_EXECUTES = frozenset({"execute", "exec"})
+
+
+def _rows(it: Interp, node: ast.Call) -> Val:
+    return Val(taints=frozenset({it.new_taint(SourceKind.STORED, node, "rows a query returned")}))
+
+
 # Operators of SQL expression languages (SQLAlchemy columns, peewee fields) whose argument becomes a
 # bound parameter of the clause they build. Names that are also string methods (``startswith``,
 # ``contains``) are left out: on a plain string they return text.
@@ -291,6 +303,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             sinks.check(it, msink.sink, args, method)
     if receiver.tag == "sql-stmt":
         return _statement(receiver, args)
+    if method in _EXECUTES:
+        return _rows(it, node)
     if method in _SQL_BINDING_OPERATORS:
         return _statement(CLEAN, args)  # File.name.ilike(f"%{q}%"): q is sent as a bound parameter
     name = args.get(0) if method == "get" and receiver.tag in ("headers", "meta") else None
