@@ -7,6 +7,7 @@ PostgreSQL (``postgresql+psycopg://``) is the shared team store.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -63,7 +64,7 @@ class Store:
         store = cls(engine, where)
         try:
             with store._errors("migrating the schema"):
-                migrate.upgrade(engine, where)
+                _upgrade(engine, where, busy_timeout_s)
         except BaseException:
             engine.dispose()
             raise
@@ -216,3 +217,29 @@ class Store:
     def evidence(self, project: str, since: datetime | None = None) -> list[Evidence]:
         with self._read("reading evidence") as conn:
             return blobs.evidence_get(conn, project, since)
+
+
+def _locked(exc: sa.exc.OperationalError) -> bool:
+    reason = str(exc.orig) if exc.orig is not None else str(exc)
+    return any(word in reason for word in ("locked", "busy"))
+
+
+def _upgrade(engine: sa.Engine, where: str, busy_timeout_s: float) -> None:
+    """Migrate to head, retrying while another process migrates the same new SQLite file.
+
+    Two processes opening a fresh store at once both start a migration; SQLite answers the one
+    that must upgrade its read lock to a write lock with "database is locked" at once, without
+    waiting for the busy timeout (waiting could deadlock). Once the other has finished, the
+    retry finds the schema at head and does nothing.
+    """
+    deadline = time.monotonic() + busy_timeout_s
+    pause = 0.05
+    while True:
+        try:
+            migrate.upgrade(engine, where)
+            return
+        except sa.exc.OperationalError as exc:
+            if not _locked(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
