@@ -59,6 +59,10 @@ def test_audit_without_data_says_at_the_top_what_to_import_and_where_it_looked(
     _, report, _ = _audit(app, tmp_path)
     first = report["run"]["notices"][0]
     assert first.startswith("Read first: no vulnerability data in ")
+    about_data = [
+        n for n in report["run"]["notices"] if "vulnerability data" in n or "vulnerability database" in n
+    ]
+    assert about_data == [first]  # said once, by the notice that names the store
     assert str(vulndb) in first and "stackaudit db import" in first
     assert not vulndb.exists()  # looking never creates the store
     terminal = RUNNER.invoke(

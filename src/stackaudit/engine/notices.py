@@ -15,6 +15,7 @@ from stackaudit.model import AnalyzerRecord, AnalyzerState
 HEADLINE = "Read first: "
 # The supply-chain analyzer's skip reason when it had no advisories to match against.
 _NO_VULN_DATA = "vulnerability database"
+VULNDB_NOTICE_PREFIX = "no vulnerability database"  # how an analyzer says the data is missing
 
 
 def headline(text: str) -> str:

@@ -23,7 +23,7 @@ from stackaudit.engine.history import fixed_since
 from stackaudit.engine.incremental import Incremental, remember
 from stackaudit.engine.incremental import run as run_incremental
 from stackaudit.engine.merge import authorities
-from stackaudit.engine.notices import headline, is_headline, vulndb_missing
+from stackaudit.engine.notices import VULNDB_NOTICE_PREFIX, headline, is_headline, vulndb_missing
 from stackaudit.engine.owners import resolve_owners
 from stackaudit.engine.postprocess import finalise, reported
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
@@ -197,7 +197,10 @@ def _notices(out: RunnerOutput, disc: Discovery, vuln: VulnStore) -> tuple[str, 
         newer_python_notice(disc.root, (*disc.not_analysed, *out.not_analysed)),
     ]
     lead = [n if n is None or is_headline(n) else headline(n) for n in first]
-    return tuple(dict.fromkeys([*(n for n in lead if n), *out.notices]))
+    # The headline names the store and the commands: an analyzer's shorter notice of the same
+    # missing data would say it twice.
+    rest = [n for n in out.notices if not (first[0] and n.startswith(VULNDB_NOTICE_PREFIX))]
+    return tuple(dict.fromkeys([*(n for n in lead if n), *rest]))
 
 
 def run_audit(
