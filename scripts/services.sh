@@ -7,8 +7,10 @@
 #   bash scripts/services.sh stop           stop what this checkout started
 #   bash scripts/services.sh status         say what runs, where
 #
-# Ports are this checkout's own: derived from its path, moved up while taken by anything
-# else, and remembered in the state directory, so two checkouts never share a server.
+# Ports are this checkout's own: derived from its path, kept below the kernel's ephemeral
+# range (where outbound connections of the load tests take local ports, so a listener's bind
+# can fail there), moved up while taken by anything else or while the server cannot bind,
+# and remembered in the state directory, so two checkouts never share a server.
 # STACKAUDIT_PG_PORT / STACKAUDIT_REDIS_PORT force them.
 set -euo pipefail
 
@@ -19,6 +21,11 @@ STATE=${STACKAUDIT_SERVICES_DIR:-/tmp/stackaudit-services-$KEY}
 PGDATA="$STATE/pg"
 
 log() { echo "services: $*" >&2; }
+
+# Derived base ports: PostgreSQL in [20000, 26000), Redis in [26000, 32000), both under the
+# usual ephemeral range (32768-60999); `bash scripts/services.sh ports` prints them.
+PG_BASE=$((20000 + KEY % 6000))
+REDIS_BASE=$((26000 + KEY % 6000))
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -44,14 +51,16 @@ choose_ports() {
   PG_PORT=${STACKAUDIT_PG_PORT:-${PG_PORT:-}}
   REDIS_PORT=${STACKAUDIT_REDIS_PORT:-${REDIS_PORT:-}}
   if [ -z "$PG_PORT" ] || { ! pg_running && port_taken "$PG_PORT"; }; then
-    PG_PORT=$(free_port $((20000 + KEY % 20000)))
+    PG_PORT=$(free_port "$PG_BASE")
   fi
   if [ -z "$REDIS_PORT" ] || { ! redis_running && port_taken "$REDIS_PORT"; }; then
-    REDIS_PORT=$(free_port $((40000 + KEY % 20000)))
+    REDIS_PORT=$(free_port "$REDIS_BASE")
     [ "$REDIS_PORT" != "$PG_PORT" ] || REDIS_PORT=$(free_port $((REDIS_PORT + 1)))
   fi
-  printf 'PG_PORT=%s\nREDIS_PORT=%s\n' "$PG_PORT" "$REDIS_PORT" >"$STATE/ports"
+  save_ports
 }
+
+save_ports() { printf 'PG_PORT=%s\nREDIS_PORT=%s\n' "$PG_PORT" "$REDIS_PORT" >"$STATE/ports"; }
 
 install_missing() {
   local need=()
@@ -76,7 +85,22 @@ start_pg() {
       rm -rf "$PGDATA"
       as_postgres "$bin/initdb -D $PGDATA -A trust -U postgres --no-sync" >/dev/null
     fi
-    as_postgres "$bin/pg_ctl -D $PGDATA -l $STATE/pg.log -w -o '-h 127.0.0.1 -p $PG_PORT -k $STATE -c fsync=off -c full_page_writes=off' start" >/dev/null
+    local attempt
+    for attempt in 1 2 3 4 5; do
+      rm -f "$STATE/pg.log"  # pg_ctl writes it as postgres
+      if as_postgres "$bin/pg_ctl -D $PGDATA -l $STATE/pg.log -w -o '-h 127.0.0.1 -p $PG_PORT -k $STATE -c fsync=off -c full_page_writes=off' start" >/dev/null 2>&1; then
+        break
+      fi
+      if [ "$attempt" -lt 5 ] && grep -q 'could not bind\|could not create any TCP/IP sockets' "$STATE/pg.log"; then
+        log "PostgreSQL could not bind 127.0.0.1:$PG_PORT; trying the next free port"
+        PG_PORT=$(free_port $((PG_PORT + 1)))
+        save_ports
+        continue
+      fi
+      log "PostgreSQL did not start; the end of $STATE/pg.log:"
+      tail -n 20 "$STATE/pg.log" >&2 || true
+      exit 1
+    done
   fi
   for _ in $(seq 1 30); do
     "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1 && break
@@ -89,12 +113,29 @@ start_pg() {
     || "${psql[@]}" -qc "CREATE DATABASE stackaudit_test OWNER stackaudit" >/dev/null
 }
 
+redis_answers() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
 start_redis() {
-  if ! redis_running; then
-    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
-      --dir "$STATE" --logfile "$STATE/redis.log" --pidfile "$STATE/redis.pid" >/dev/null
-  fi
-  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if ! redis_running; then
+      rm -f "$STATE/redis.pid"
+      redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+        --dir "$STATE" --logfile "$STATE/redis.log" --pidfile "$STATE/redis.pid" >/dev/null
+    fi
+    for _ in $(seq 1 30); do redis_answers && return 0; redis_running || sleep 0.2; sleep 0.1; done
+    if [ "$attempt" -lt 5 ] && ! redis_running; then  # it exited: most likely it could not bind
+      log "Redis did not start on 127.0.0.1:$REDIS_PORT; trying the next free port"
+      REDIS_PORT=$(free_port $((REDIS_PORT + 1)))
+      [ "$REDIS_PORT" != "$PG_PORT" ] || REDIS_PORT=$(free_port $((REDIS_PORT + 1)))
+      save_ports
+      continue
+    fi
+    break
+  done
+  log "Redis did not answer; the end of $STATE/redis.log:"
+  tail -n 20 "$STATE/redis.log" >&2 || true
+  exit 1
 }
 
 stop() {
@@ -124,13 +165,16 @@ case "$ACTION" in
   stop)
     if [ -d "$STATE" ]; then stop; fi
     ;;
+  ports)
+    echo "$PG_BASE $REDIS_BASE"
+    ;;
   status)
     if [ -f "$STATE/ports" ]; then cat "$STATE/ports" >&2; fi
     if pg_running; then log "PostgreSQL running ($PGDATA)"; else log "PostgreSQL not running"; fi
     if redis_running; then log "Redis running (pid $(cat "$STATE/redis.pid"))"; else log "Redis not running"; fi
     ;;
   *)
-    log "unknown action '$ACTION' (start, stop or status)"
+    log "unknown action '$ACTION' (start, stop, status or ports)"
     exit 2
     ;;
 esac
