@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from stackaudit.analyzers.taint import sinks
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.modules import dotted
-from stackaudit.analyzers.taint.values import CLEAN, Val, cap, const, container, dict_val, flatten, tainted
+from stackaudit.analyzers.taint.values import CLEAN, Val, cap, const, container, dict_val, filled, flatten, tainted
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.calls import CallArgs
@@ -58,7 +58,7 @@ def container_method(it: Interp, path: str, method: str, cur: Val, args: CallArg
         if result is not None:
             return result
     if method in MUTATORS:
-        it.env[path] = Val(taints=cap(flatten(cur) | args.all_taints()), tag=cur.tag)
+        it.env[path] = filled(cur, args.all_taints())
         if cur.tag == "session" and method in ("update", "setdefault"):
             return CLEAN
         return Val(taints=flatten(cur)) if method == "pop" else CLEAN
@@ -174,7 +174,7 @@ def store_item(it: Interp, target: ast.Subscript, value: Val, node: ast.AST) -> 
         items[key.const] = value
         it.env[path] = container(tuple(items), base_val.taints)
         return
-    it.env[path] = Val(taints=cap(flatten(base_val) | flatten(value)), tag=base_val.tag)
+    it.env[path] = filled(base_val, flatten(value))
 
 
 def delete_item(it: Interp, target: ast.Subscript) -> None:

@@ -13,6 +13,7 @@ from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import (
     CLEAN,
     CONFIGURED_HOST,
+    FILLED,
     NO_CONST,
     Taint,
     Val,
@@ -65,6 +66,8 @@ def _attribute(it: Interp, node: ast.expr) -> Val:
         return Val(taints=flatten(base), tag="session") if _looks_like_request(node.value) else deep(base)
     if base.tag == "path" and node.attr in ("parent", "name", "stem", "suffix"):
         return Val(taints=flatten(base), tag="path")
+    if base.tag == FILLED:
+        return CLEAN  # request data went into its items, not its attributes
     return Val(taints=flatten(base)) if (base.taints or base.items or base.keys) else CLEAN
 
 

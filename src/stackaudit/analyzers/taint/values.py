@@ -140,6 +140,20 @@ class Val:
 
 CLEAN = Val()
 
+# The tag of a clean object whose items were filled with tainted values (``obj.update(form)``,
+# ``obj["k"] = v``): its items carry the taint, its attributes (``obj.data_dir``) do not.
+FILLED = "filled"
+
+
+def filled(cur: Val, added: frozenset[Taint]) -> Val:
+    """``cur`` after tainted items went into it: a clean plain object becomes FILLED; an object
+    that was already tainted, or a special one (session, response, …), keeps what it was."""
+    before = flatten(cur)
+    taints = cap(before | added)
+    if cur.tag == FILLED or (cur.tag == "" and not before and added):
+        return Val(taints=taints, tag=FILLED)
+    return Val(taints=taints, tag=cur.tag)
+
 
 def cap(taints: frozenset[Taint]) -> frozenset[Taint]:
     """Bound a value's taints: the best real sources first, then parameters apart.
