@@ -92,7 +92,7 @@ def call(it: Interp, node: ast.Call) -> Val:
             qn = None
         elif qn not in tb.SOURCE_CALLS:
             value = it.expr(func.value)
-            if value.tag or value.taints:
+            if value.tag or value.taints or (_class_attribute(it, func.value) and not _query_call(func)):
                 receiver, qn = value, None
     elif qn is None and not isinstance(func, ast.Name):
         it.expr(func)
@@ -151,6 +151,21 @@ def _is_module(it: Interp, func: ast.Attribute) -> bool:
         and base.id not in it.env
         and (base.id in it.aliases or base.id in it.mod.classes)
     )
+
+
+def _class_attribute(it: Interp, node: ast.expr) -> bool:
+    """``Loader.id_cache`` in ``Loader.id_cache.get(key)``: a data attribute of a repository
+    class, a value whose methods are called (a mapping read keeps the mapping's taint), not a
+    function of a library to propagate every argument through."""
+    if not isinstance(node, ast.Attribute):
+        return False
+    owner = it.qualname(node.value)
+    tag = it.prog.resolve_class(owner) if owner else None
+    if tag is None:
+        return False
+    _, mod_name, cls = tag.split(":", 2)
+    mod = it.prog.modules.get(mod_name)
+    return mod is not None and node.attr not in mod.classes.get(cls, {})
 
 
 def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
