@@ -13,10 +13,7 @@ from pathlib import Path
 from tests.analyzers.taint.helpers import run_taint, write
 
 FLASK = (
-    "import os, copy\n"
-    "from flask import Flask, request\n"
-    "from store import records\n"
-    "app = Flask(__name__)\n"
+    "import os, copy\nfrom flask import Flask, request\nfrom store import records\napp = Flask(__name__)\n"
 )
 
 

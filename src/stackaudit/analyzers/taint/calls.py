@@ -20,12 +20,14 @@ from stackaudit.analyzers.taint.values import (
     ALL_CWES,
     CLEAN,
     NO_CONST,
+    SEGMENT,
     SourceKind,
     Taint,
     Val,
     as_directory,
     cap,
     const,
+    container,
     deep,
     dict_val,
     flatten,
@@ -242,6 +244,8 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
         return const(str(args.args[0].const)) if qn == "str" else CLEAN
     if qn in ("list", "tuple") and args.args:
         return args.args[0]
+    if qn in _SPLITEXT and len(args.args) == 1:
+        return _splitext(args.args[0])
     if qn in ("dict",) and not args.args:
         keys = tuple(args.kwargs.items())
         return dict_val(keys if "**" not in args.kwargs else None)
@@ -251,6 +255,16 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     if not tag and selection.is_lookup(qn, node):
         return selection.selected(it, node, qn, taints)
     return tainted(taints, tag=tag)
+
+
+_SPLITEXT = frozenset({"os.path.splitext", "posixpath.splitext"})
+
+
+def _splitext(value: Val) -> Val:
+    """``root, ext = os.path.splitext(name)``: the extension is what follows the last dot of the
+    last component, so it holds no separator and is never ``..``: one path segment at most."""
+    taints = flatten(value)
+    return container((tainted(taints), tainted(frozenset(t.clean_for(_ONE_SEGMENT) for t in taints))))
 
 
 def _unknown(it: Interp, node: ast.Call, name: str) -> Val:
@@ -276,6 +290,7 @@ def _statement(receiver: Val, args: CallArgs) -> Val:
 
 
 _SQL_ONLY = frozenset({tb.SQL})
+_ONE_SEGMENT = frozenset({SEGMENT})
 # ``session.execute(stmt)`` / ``cursor.execute(sql, params)`` / SQLModel's ``session.exec(stmt)``:
 # what comes back is rows of the database, whatever selected them (the statement itself was
 # checked as a SQL sink before). Data at rest: a second-order, unconfirmed origin.

@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING
 from stackaudit.analyzers.taint import sinks
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.modules import dotted
-from stackaudit.analyzers.taint.values import CLEAN, Val, cap, const, container, dict_val, filled, flatten, tainted
+from stackaudit.analyzers.taint.values import (
+    CLEAN,
+    Val,
+    cap,
+    const,
+    container,
+    dict_val,
+    filled,
+    flatten,
+    tainted,
+)
 
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.calls import CallArgs

@@ -17,6 +17,7 @@ from stackaudit.analyzers.taint.values import (
     ALL_CWES,
     CLEAN,
     NOT_DOUBLE_SLASH,
+    SEGMENT,
     STARTS_WITH_SLASH,
     SourceKind,
     Taint,
@@ -377,7 +378,8 @@ def call_cleans(qn: str, args: CallArgs) -> frozenset[int] | None:
     """``re.sub(r"[^a-z0-9_-]+", "", x)``: what is left is drawn from a safe set of characters.
 
     Letters, digits, ``_`` and ``-`` are safe for every sink; with ``.`` as well, for every
-    sink but paths (``..``).
+    sink but paths, where what is left is one segment at most (``..`` names the parent only when
+    used as a directory: see ``SEGMENT``).
     """
     if qn in _TEMP_NAMES:
         return _server_made(qn, args)
@@ -389,7 +391,7 @@ def call_cleans(qn: str, args: CallArgs) -> frozenset[int] | None:
     match = _KEPT_CLASS.match(pattern)
     if match is None or not all(c.isalnum() or c in "_-" for c in replacement):
         return None
-    return _EVERY_SINK_BUT_PATH if "." in match.group(1) else ALL_CWES
+    return _EVERY_SINK_BUT_PATH | {SEGMENT} if "." in match.group(1) else ALL_CWES
 
 
 # tempfile constructors -> the position of their ``dir`` argument

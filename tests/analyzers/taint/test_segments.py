@@ -1,0 +1,33 @@
+"""What cannot hold a path separator is one segment at most: the extension ``os.path.splitext``
+returns, and what ``re.sub`` leaves of a character class without ``/``. Joined as the last part of
+a path under the server's directory it cannot leave it; used as a directory itself (``..``) it can.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.analyzers.taint.helpers import run_taint, write
+
+APP = (
+    "import os, re, shutil, uuid\n"
+    "from flask import Flask, request\n"
+    "app = Flask(__name__)\n"
+    "TMP = '/srv/tmp'\n"
+    "@app.post('/up')\n"
+    "def up():\n"
+    "    f = request.files['file']\n"
+    "    root, ext = os.path.splitext(f.filename)\n"
+    "    open(os.path.join(TMP, ext), 'wb')\n"  # 9: one segment, last part
+    "    group = re.sub(r'[^A-Za-z0-9._-]', '', request.form['group'])\n"
+    "    open(os.path.join(TMP, group))\n"  # 11: one segment, last part
+    "    shutil.rmtree(os.path.join(TMP, group))\n"  # 12: '..' as a directory: the parent
+    "    open(os.path.join(TMP, root))\n"  # 13: the root keeps its directories
+    "    open(os.path.join(TMP, ext, 'x'))\n"  # 14: the extension as a directory
+    "    return ''\n"
+)
+
+
+def test_one_segment_values_stay_under_the_directory(tmp_path: Path) -> None:
+    findings = run_taint(write(tmp_path, {"app.py": APP})).findings
+    assert {f.location.line for f in findings if f.rule_id == "sec.path-traversal"} == {12, 13, 14}
