@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from stackaudit.engine.score import ScoreInputs, score
 from stackaudit.model import Category, Finding, Location, RuleMeta, Severity, TraceStep
 from stackaudit.scope.attach import attach_endpoints
@@ -111,17 +113,16 @@ def test_a_flow_from_an_admin_handler_into_a_shared_helper_is_admin_only(tmp_pat
 def test_admin_only_reach_lowers_likelihood_with_its_reason(tmp_path: Path) -> None:
     helper, _, open_page, _ = _attached(tmp_path)
     admin, public = score(ScoreInputs(helper, RULE)), score(ScoreInputs(open_page, RULE))
-    assert admin.likelihood.value == public.likelihood.value - 2
+    assert admin.likelihood.value == pytest.approx(round(public.likelihood.value * 0.27 / 0.85, 1), abs=0.11)
     assert any("only administrators reach this endpoint" in r for r in admin.likelihood.reasons)
     assert not any("reach this endpoint" in r for r in public.likelihood.reasons)
 
 
-def test_signed_in_reach_lowers_likelihood_by_one() -> None:
+def test_signed_in_reach_lowers_likelihood_by_cvss_low_privileges() -> None:
     plain = _finding(9)
     signed = dataclasses.replace(plain, properties=(("auth", "authenticated"),), endpoint="POST /fetch")
-    assert (
-        score(ScoreInputs(signed, RULE)).likelihood.value
-        == score(ScoreInputs(plain, RULE)).likelihood.value - 1
+    assert score(ScoreInputs(signed, RULE)).likelihood.value == pytest.approx(
+        score(ScoreInputs(plain, RULE)).likelihood.value * 0.62 / 0.85, abs=0.11
     )
     assert signed.fingerprint == plain.fingerprint  # the endpoint is context, not identity
 

@@ -65,12 +65,16 @@ WORKFLOW_HOLDS_LIKELIHOOD: dict[str, tuple[float, str]] = {
 }
 # Who reaches the endpoint a security finding sits behind (the ``auth`` property, set from the
 # service map in scope/attach.py): a flaw only administrators can trigger is less likely to be
-# exploited. An endpoint with no auth seen stays neutral: "nothing seen" is not proof that it is
-# public (a middleware we do not read may guard it). Performance and scale findings are left
-# alone: how often they bite follows traffic (SLO weights, runtime evidence), not who may enter.
+# exploited, and on real services it is often the feature itself (an admin's SQL console, plugin
+# code, the URL of an integration the admin configures). The factors are CVSS 3.1's weights for
+# Privileges Required, relative to none (0.85): low 0.62 -> 0.73, high 0.27 -> 0.32, so a
+# published calibration rather than one fitted to our own labels. An endpoint with no auth seen
+# stays neutral: "nothing seen" is not proof that it is public (a middleware we do not read may
+# guard it). Performance and scale findings are left alone: how often they bite follows traffic
+# (SLO weights, runtime evidence), not who may enter.
 AUTH_LIKELIHOOD: dict[str, tuple[float, str]] = {
-    "admin": (-2.0, "only administrators reach this endpoint"),
-    "authenticated": (-1.0, "only signed-in users reach this endpoint"),
+    "admin": (0.27 / 0.85, "only administrators reach this endpoint"),
+    "authenticated": (0.62 / 0.85, "only signed-in users reach this endpoint"),
 }
 # A missing audit trail matters most where the privileged act: no discount for who gets in.
 AUTH_NOT_FOR = ("audit.",)
@@ -156,10 +160,12 @@ def _origin(finding: Finding, value: float, reasons: list[str]) -> float:
 def _auth(finding: Finding, value: float, reasons: list[str]) -> float:
     if finding.category != Category.SECURITY or finding.rule_id.startswith(AUTH_NOT_FOR):
         return value
-    delta, reason = AUTH_LIKELIHOOD.get(finding.prop("auth") or "", (0.0, ""))
-    if delta:
-        reasons.append(f"{reason} ({finding.endpoint})" if finding.endpoint else reason)
-    return value + delta
+    factor, reason = AUTH_LIKELIHOOD.get(finding.prop("auth") or "", (1.0, ""))
+    if factor == 1.0:
+        return value
+    reason = f"{reason}, x{factor:.2f} (CVSS privileges required)"
+    reasons.append(f"{reason} ({finding.endpoint})" if finding.endpoint else reason)
+    return value * factor
 
 
 def _workflow(finding: Finding, value: float, reasons: list[str]) -> float:
