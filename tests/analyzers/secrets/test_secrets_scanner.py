@@ -190,6 +190,11 @@ NEGATIVE = [
     ("docker port flag", "docker run -p 8080:80 -u app image\n", "shell"),
     ("translated ui text", '"Confirm your new password": "ཁྱེད་རང་གི་གསང་ཚིག་གསར་པ་ཁས་ལེན།",\n', "json"),
     ("accented ui text", '"Client Secret": "Kliensloyndarmál",\n', "json"),
+    (
+        "translated url placeholder",
+        '"Enter proxy URL (e.g. https://user:password@host:port)": "URL (məs. https://istifadəçi:şifrə@host:port)",\n',
+        "json",
+    ),
 ]
 
 

@@ -138,6 +138,8 @@ def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
         return None
     if len(value) < 4:
         return None  # u:p@h, app:pw@db: documentation shorthand, not a credential
+    if any(ch.isalpha() and not ch.isascii() for ch in value):
+        return None  # https://istifadəçi:şifrə@host: a translated placeholder ("user:password")
     if value.startswith(("$", "%", "{", "*")) or "example.com" in m.group(0):
         return None
     if ctx.text[max(0, m.start() - 8) : m.start()].endswith(("otpauth", "motp")):
