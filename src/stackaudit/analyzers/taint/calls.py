@@ -181,6 +181,8 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     sink = tb.FUNCTION_SINKS.get(qn) or it.prog.extra_sinks.get(qn)
     if sink is not None:
         sinks.check(it, sink, args, qn)
+        if sink.kind == "url":
+            return remote_answer(it, sink, args, qn)
         if sink.kind in tb.RESPONSE_KINDS:
             _response_headers(it, args)
             return Val(tag="response")
@@ -257,6 +259,22 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     return tainted(taints, tag=tag)
 
 
+def remote_answer(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> Val:
+    """What an outbound HTTP call returns is the remote server's answer, not the arguments sent.
+
+    The request's data may go out in a body, a header or a query parameter; what comes back is
+    what that server chose to answer: an origin of its own, unknown (unconfirmed) like any
+    library result. Only a URL the input chose makes the answer the input's too (the server
+    is then the attacker's; the call itself is reported as SSRF).
+    """
+    url: frozenset[Taint] = frozenset()
+    for value in (*(args.get(p) for p in sink.positions), *(args.get(None, k) for k in sink.keywords)):
+        if value is not None:
+            url = url | flatten(value)
+    answer = it.new_taint(SourceKind.UNKNOWN, args.node, f"the response of {label}")
+    return Val(taints=cap(url | {answer}))
+
+
 _SPLITEXT = frozenset({"os.path.splitext", "posixpath.splitext"})
 
 
@@ -331,6 +349,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
     for msink in tb.METHOD_SINKS.get(method, ()):
         if _gate(it, msink, receiver):
             sinks.check(it, msink.sink, args, method)
+            if msink.sink.kind == "url":
+                return remote_answer(it, msink.sink, args, f"{method}()")
     if receiver.tag == "sql-stmt":
         return _statement(receiver, args)
     if method in _EXECUTES:
