@@ -50,3 +50,25 @@ def test_an_object_tainted_before_it_is_filled_keeps_tainted_attributes(tmp_path
         "    return ''\n"
     )
     assert _rules_by_line(write(tmp_path, {"app.py": FLASK + body})) == {9: "sec.path-traversal"}
+
+
+def test_items_filled_inside_a_helper_from_its_parameter(tmp_path: Path) -> None:
+    """The object is built from another parameter (symbolic taint) and filled from a second one:
+    the caller's request data reaches its items only."""
+    helper = (
+        "import copy, os\n"
+        "def preview(datastore, uuid, form_data):\n"
+        "    watch = copy.deepcopy(datastore.data['watching'].get(uuid))\n"
+        "    watch.update({k: v for k, v in form_data.items()})\n"
+        "    open(os.path.join(watch.data_dir, 'last.html'))\n"  # 5: the server's attribute
+        "    open(watch['url']).close()\n"  # 6: an item the request filled
+    )
+    body = (
+        "from helper import preview\n"
+        "@app.post('/p/<uuid>')\n"
+        "def p(uuid):\n"
+        "    preview(records, uuid, request.form)\n"
+        "    return ''\n"
+    )
+    findings = run_taint(write(tmp_path, {"app.py": FLASK + body, "helper.py": helper})).findings
+    assert {(f.location.path, f.location.line) for f in findings} == {("helper.py", 6)}

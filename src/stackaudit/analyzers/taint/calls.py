@@ -31,6 +31,7 @@ from stackaudit.analyzers.taint.values import (
     deep,
     dict_val,
     flatten,
+    item_read,
     join_many,
     tainted,
 )
@@ -51,8 +52,8 @@ class CallArgs:
     def __init__(self, it: Interp, node: ast.Call, receiver: Val | None) -> None:
         self.node = node
         self.receiver = receiver
-        self.args = [it.expr(a) for a in node.args]
-        self.kwargs = {kw.arg or "**": it.expr(kw.value) for kw in node.keywords}
+        self.args = [item_read(it.expr(a)) for a in node.args]
+        self.kwargs = {kw.arg or "**": item_read(it.expr(kw.value)) for kw in node.keywords}
 
     @classmethod
     def of(cls, node: ast.Call, args: list[Val], kwargs: dict[str, Val] | None = None) -> CallArgs:
@@ -107,7 +108,7 @@ def call(it: Interp, node: ast.Call) -> Val:
         own = _own_method(it, node.func) or it.prog.instance_method(receiver, method)
         if own is not None:
             return it.prog.apply_summary(it, node, own, args)
-        return _method_call(it, node, method, receiver, args)
+        return item_read(_method_call(it, node, method, receiver, args))
     if isinstance(func, ast.Name) and selection.is_lookup(func.id, node):
         return selection.selected(it, node, func.id, args.all_taints())
     return tainted(args.all_taints())

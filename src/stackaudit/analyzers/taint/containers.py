@@ -22,6 +22,7 @@ from stackaudit.analyzers.taint.values import (
     dict_val,
     filled,
     flatten,
+    item_read,
     tainted,
 )
 
@@ -124,6 +125,10 @@ def _hashable(value: object) -> bool:
 
 # ---- subscripts --------------------------------------------------------------------------
 def load_item(it: Interp, node: ast.Subscript) -> Val:
+    return item_read(_load_item(it, node))
+
+
+def _load_item(it: Interp, node: ast.Subscript) -> Val:
     base = it.expr(node.value)
     if isinstance(node.slice, ast.Slice):
         it.expr(node.slice.lower)

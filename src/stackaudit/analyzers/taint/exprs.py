@@ -13,10 +13,10 @@ from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import (
     CLEAN,
     CONFIGURED_HOST,
-    FILLED,
     NO_CONST,
     Taint,
     Val,
+    attribute_taints,
     configured,
     const,
     container,
@@ -66,9 +66,9 @@ def _attribute(it: Interp, node: ast.expr) -> Val:
         return Val(taints=flatten(base), tag="session") if _looks_like_request(node.value) else deep(base)
     if base.tag == "path" and node.attr in ("parent", "name", "stem", "suffix"):
         return Val(taints=flatten(base), tag="path")
-    if base.tag == FILLED:
-        return CLEAN  # request data went into its items, not its attributes
-    return Val(taints=flatten(base)) if (base.taints or base.items or base.keys) else CLEAN
+    if not (base.taints or base.items or base.keys):
+        return CLEAN
+    return Val(taints=attribute_taints(flatten(base)))  # not what only went into its items
 
 
 def _constant(it: Interp, node: ast.expr) -> Val:

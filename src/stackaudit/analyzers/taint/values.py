@@ -140,19 +140,35 @@ class Val:
 
 CLEAN = Val()
 
-# The tag of a clean object whose items were filled with tainted values (``obj.update(form)``,
-# ``obj["k"] = v``): its items carry the taint, its attributes (``obj.data_dir``) do not.
-FILLED = "filled"
+# fact: the flow went into an object's items (``obj.update(form)``, ``obj["k"] = v``), not into
+# the object itself: an attribute of that object (``obj.data_dir``) does not carry it. An item
+# read back, a method's result or the object passed on carries it again (the fact is dropped).
+ITEM_ONLY = -9
+_ITEM_ONLY = frozenset({ITEM_ONLY})
 
 
 def filled(cur: Val, added: frozenset[Taint]) -> Val:
-    """``cur`` after tainted items went into it: a clean plain object becomes FILLED; an object
-    that was already tainted, or a special one (session, response, …), keeps what it was."""
-    before = flatten(cur)
-    taints = cap(before | added)
-    if cur.tag == FILLED or (cur.tag == "" and not before and added):
-        return Val(taints=taints, tag=FILLED)
-    return Val(taints=taints, tag=cur.tag)
+    """``cur`` after tainted values went into its items. A special object (a session, a
+    response, ...) keeps its tag and takes the taint as before."""
+    if cur.tag:
+        return Val(taints=cap(flatten(cur) | added), tag=cur.tag)
+    return Val(taints=cap(flatten(cur) | frozenset(t.clean_for(_ITEM_ONLY) for t in added)))
+
+
+def attribute_taints(taints: frozenset[Taint]) -> frozenset[Taint]:
+    """What an attribute of an object carries: not what only went into its items."""
+    return frozenset(t for t in taints if ITEM_ONLY not in t.cleaned)
+
+
+def item_read(value: Val) -> Val:
+    """A value read out of an object's items (or computed from the object): the flows it holds
+    are the value's own again."""
+    if not any(ITEM_ONLY in t.cleaned for t in value.taints):
+        return value
+    taints = frozenset(
+        replace(t, cleaned=t.cleaned - _ITEM_ONLY) if ITEM_ONLY in t.cleaned else t for t in value.taints
+    )
+    return Val(taints, value.const, value.items, value.keys, value.prefix, value.tag)
 
 
 def cap(taints: frozenset[Taint]) -> frozenset[Taint]:
