@@ -228,10 +228,9 @@ _JINJA = frozenset({"jinja2.Environment", "jinja2.Template", "jinja2.environment
 
 
 def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
-    if isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_BINDING_OPERATORS:
-        return _statement(CLEAN, args)  # models.File.name.ilike(f"%{q}%"): a bound parameter
-    if isinstance(node.func, ast.Attribute) and node.func.attr in _EXECUTES:
-        return _rows(it, node)
+    sql = _sql_call(it, node, node.func.attr, args) if isinstance(node.func, ast.Attribute) else None
+    if sql is not None:
+        return sql
     tag = tb.TAGGING_CALLS.get(qn, "")
     if qn in tb.XML_PARSERS:
         resolve = args.kwargs.get("resolve_entities")
@@ -316,6 +315,16 @@ _ONE_SEGMENT = frozenset({SEGMENT})
 _EXECUTES = frozenset({"execute", "exec"})
 
 
+def _sql_call(it: Interp, node: ast.Call, method: str, args: CallArgs) -> Val | None:
+    """Rows an ``execute`` returns, or the clause a SQL operator builds; None for other calls.
+    Both reach here as a library function (``models.File.name.ilike``) or as a method of a value."""
+    if method in _EXECUTES:
+        return _rows(it, node)
+    if method in _SQL_BINDING_OPERATORS:
+        return _statement(CLEAN, args)  # File.name.ilike(f"%{q}%"): q is sent as a bound parameter
+    return None
+
+
 def _rows(it: Interp, node: ast.Call) -> Val:
     return Val(taints=frozenset({it.new_taint(SourceKind.STORED, node, "rows a query returned")}))
 
@@ -354,10 +363,9 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
                 return remote_answer(it, msink.sink, args, f"{method}()")
     if receiver.tag == "sql-stmt":
         return _statement(receiver, args)
-    if method in _EXECUTES:
-        return _rows(it, node)
-    if method in _SQL_BINDING_OPERATORS:
-        return _statement(CLEAN, args)  # File.name.ilike(f"%{q}%"): q is sent as a bound parameter
+    sql = _sql_call(it, node, method, args)
+    if sql is not None:
+        return sql
     name = args.get(0) if method == "get" and receiver.tag in ("headers", "meta") else None
     if name is not None and receiver.tag == "meta" and tb.server_meta(name):
         return CLEAN  # request.META.get("CSRF_COOKIE"): set by the server, not the client
