@@ -21,15 +21,16 @@ APP = (
     "def relay():\n"
     "    r = requests.post(API, data=request.get_data(), timeout=5)\n"
     "    a = s.post(API, json=request.get_json(), timeout=5)\n"
-    "    return make_response(r.content + a.content)\n"  # 10: the store's answer
+    "    p = requests.get(API + '/' + request.path, timeout=5)\n"
+    "    return make_response(r.content + a.content + p.content)\n"  # 11: the store's answers
     "@app.get('/fetch')\n"
     "def fetch():\n"
-    "    r = requests.get(request.args['u'], timeout=5)\n"  # 13: SSRF
-    "    return make_response(r.text)\n"  # 14: the attacker's server answers
+    "    r = requests.get(request.args['u'], timeout=5)\n"  # 14: SSRF
+    "    return make_response(r.text)\n"  # 15: the attacker's server answers
 )
 
 
 def test_an_upstream_answer_is_not_the_request_echoed(tmp_path: Path) -> None:
     findings = run_taint(write(tmp_path, {"app.py": APP})).findings
     confirmed = {(f.location.line, f.rule_id) for f in findings if f.prop("origin") == "confirmed"}
-    assert confirmed == {(13, "sec.ssrf"), (14, "sec.xss")}
+    assert confirmed == {(14, "sec.ssrf"), (15, "sec.xss")}

@@ -264,12 +264,13 @@ def remote_answer(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> Val:
 
     The request's data may go out in a body, a header or a query parameter; what comes back is
     what that server chose to answer: an origin of its own, unknown (unconfirmed) like any
-    library result. Only a URL the input chose makes the answer the input's too (the server
-    is then the attacker's; the call itself is reported as SSRF).
+    library result. Only a URL whose host the input chose makes the answer the input's too (the
+    server is then the attacker's; the call itself is reported as SSRF); a path under a fixed
+    host (``STORE_API + "/" + path``) still reaches that host's server.
     """
     url: frozenset[Taint] = frozenset()
     for value in (*(args.get(p) for p in sink.positions), *(args.get(None, k) for k in sink.keywords)):
-        if value is not None:
+        if value is not None and not sinks.safe_prefix("url", value.prefix):  # a fixed host answers
             url = url | flatten(value)
     answer = it.new_taint(SourceKind.UNKNOWN, args.node, f"the response of {label}")
     return Val(taints=cap(url | {answer}))

@@ -19,7 +19,7 @@ _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "cmd", "cmd.exe
 _FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
 
 
-def _safe_prefix(kind: str, prefix: str) -> bool:
+def safe_prefix(kind: str, prefix: str) -> bool:
     if _FIXED_HOST.match(prefix):
         return True
     # a site-relative path ("/x", not "//host" or "/\\host"): a redirect stays on this site,
@@ -38,7 +38,7 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
     values = _dangerous_values(it, sink, args)
     taints: frozenset[Taint] = frozenset()
     for value in values:
-        if sink.kind in ("url", "redirect") and _safe_prefix(sink.kind, value.prefix):
+        if sink.kind in ("url", "redirect") and safe_prefix(sink.kind, value.prefix):
             continue
         taints = taints | flatten(value)
     if sink.cwe == tb.PATH and (sink.kind == "send_dir" or label in tb.DIRECTORY_SINKS):
@@ -221,7 +221,7 @@ def _send_header(it: Interp, args: CallArgs) -> bool:
         return False
     name, value = args.get(0), args.get(1)
     location = name is not None and isinstance(name.const, str) and name.const.lower() == "location"
-    if location and value is not None and not _safe_prefix("redirect", value.prefix):
+    if location and value is not None and not safe_prefix("redirect", value.prefix):
         report(it, tb.REDIRECT, flatten(value), args.node, "Location header")
     return True
 
@@ -368,7 +368,7 @@ def header_write(it: Interp, name: Val | None, value: Val, node: ast.AST, label:
     header = name.const.lower() if name is not None and isinstance(name.const, str) else None
     taints = flatten(value)
     if header == "location":
-        if not _safe_prefix("redirect", value.prefix):
+        if not safe_prefix("redirect", value.prefix):
             report(it, tb.REDIRECT, taints, node, "Location header")
         if crlf_checked(it):
             return
