@@ -11,7 +11,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import sitectx
+from stackaudit.analyzers.taint import address_checks, sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.values import (
     ALL_CWES,
@@ -236,6 +236,9 @@ def _call(it: Interp, test: ast.Call) -> Env:
         if func.attr == "fullmatch" and test.args:
             target = _name_of(test.args[-1])
             return {target: CLEAN} if target else {}
+    guarded = address_checks.checked_by_test(it, test)
+    if guarded is not None:
+        return address_checked(it, guarded[0]) if guarded[1] else {}
     qn = it.qualname(func)
     leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     named = _VALIDATOR_NAME.match(leaf) and not _EXTENSION_CHECK.search(leaf)
@@ -266,6 +269,9 @@ def _call(it: Interp, test: ast.Call) -> Env:
 def _call_false(it: Interp, test: ast.Call) -> Env:
     """``if not url.startswith(("//", "/\\")): ...``: the value does not start with a double slash."""
     func = test.func
+    guarded = address_checks.checked_by_test(it, test)
+    if guarded is not None:  # if is_private_hostname(host): refuse
+        return {} if guarded[1] else address_checked(it, guarded[0])
     if it.qualname(func) in ("os.path.isabs", "posixpath.isabs") and test.args:
         name = _name_of(test.args[0])
         return {name: _clean_for(it.env[name], _NOT_ABSOLUTE)} if name and name in it.env else {}
@@ -279,6 +285,23 @@ def _call_false(it: Interp, test: ast.Call) -> Env:
     if subject and subject in it.env and "/" in prefixes:
         return {subject: _clean_for(it.env[subject], _NOT_ABSOLUTE)}
     return {}
+
+
+def address_checked(it: Interp, arg: ast.expr) -> Env:
+    """The value an address guard screened, cleaned for SSRF: a URL, or the URL a checked host
+    (``parsed.hostname``, ``host = urlparse(url).hostname``) was taken from."""
+    if isinstance(arg, ast.Attribute) and arg.attr in _HOST_ATTRS:
+        name = _innermost_name(arg.value)
+    else:
+        name = _name_of(arg)
+    out: Env = {}
+    for candidate in (name, it.derived.get(name) if name else None):
+        if candidate and candidate in it.env:
+            out[candidate] = _clean_for(it.env[candidate], address_checks.SSRF_ONLY)
+            inner = it.derived.get(candidate)
+            if inner and inner in it.env:
+                out[inner] = _clean_for(it.env[inner], address_checks.SSRF_ONLY)
+    return out
 
 
 def _prefix_check(it: Interp, subject: str, prefix_node: ast.expr) -> Env:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import calls, cfg, closures, exprs, fixpoint, guards
+from stackaudit.analyzers.taint import address_checks, calls, cfg, closures, exprs, fixpoint, guards
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.exprs import join_all, truthy
 from stackaudit.analyzers.taint.folding import fold_binop
@@ -162,6 +162,11 @@ class Interp:
     def _expr_stmt(self, node: ast.stmt) -> bool:
         assert isinstance(node, ast.Expr)
         self.expr(node.value)
+        call = node.value.value if isinstance(node.value, ast.Await) else node.value
+        if isinstance(call, ast.Call):
+            checked = address_checks.checked_by_statement(self, call)
+            if checked is not None:  # validate_url(u) raises on a private address: past it, u passed
+                self.env.update(guards.address_checked(self, checked))
         return isinstance(node.value, ast.Call) and self.qualname(node.value.func) in tb.EXIT_CALLS
 
     def _return(self, node: ast.stmt) -> bool:

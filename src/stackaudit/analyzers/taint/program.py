@@ -105,6 +105,7 @@ class Program:
         self.called: set[str] = set()
         self.arg_tags: dict[tuple[str, int], set[str]] = {}
         self._sink_modules: dict[str, bool] = {}
+        self.address_guards: dict[str, bool] = {}  # address_checks.screens_addresses, by qualname
 
     # ---- names -------------------------------------------------------------------------
     def canonical(self, qn: str) -> str:
