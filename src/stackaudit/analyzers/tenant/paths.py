@@ -1,0 +1,212 @@
+"""Request paths into helpers: a query in a service function or another module, reached from
+a request handler, is on a request path even though no handler body shows it.
+
+The call graph is ``stackaudit.scope``'s (reused read-only): imports resolved module to module
+(relative ones and re-exports too), ``self.method()``, ``Class.method()`` and ``Class(...)``.
+Calls through values it cannot name (``self.service.list()``, ``obj.method()``) are not
+followed: a missed path rather than an invented one. Only the modules that can be on a path are
+indexed: the helpers' own, and those whose functions call them by name, up to ``MAX_HOPS``
+calls away (found on the trees already parsed), so one helper in a big repository does not
+cost a whole-repository graph.
+
+A path stops where the code takes care of the helper's result: a tenant filter applied to it
+(``helper(...).filter(tenant=...)``), or the variable holding it filtered or ownership-checked
+later. Passing the tenant to a helper that ignores it does not count. Handlers only operators
+reach (staff, superuser) are not request paths for this check, nor are management commands or
+tasks (no handler reaches them).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from stackaudit.analyzers.tenant import checks, queries
+from stackaudit.analyzers.tenant.models import TenantScope
+from stackaudit.analyzers.tenant.rules import IDOR_FETCH, UNSCOPED_QUERY
+from stackaudit.model import Finding, Location, TraceStep
+from stackaudit.scope.graph import CallGraph
+from stackaudit.scope.source import Func, FuncNode, Index, leaf, load_module
+
+MAX_HOPS = 4
+Sources = Mapping[str, tuple[str, ast.Module]]  # path -> (text, tree), request-capable modules
+Key = tuple[str, int]  # (path, line of the def)
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One call on the way from the handler to the helper."""
+
+    path: str
+    line: int
+    caller: str  # qualname of the calling function
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """One handler that reaches the helper, the calls in between, and the request expression
+    the fetched id comes from (None when the id is not the request's)."""
+
+    handler: checks.Function
+    hops: tuple[Hop, ...]
+    pk_origin: str | None
+
+
+def _callers_by_name(tree: ast.Module, names: set[str]) -> set[str]:
+    """Names of the functions of ``tree`` that call one of ``names`` (by the call's last name)."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, FuncNode) and any(
+            isinstance(sub, ast.Call) and leaf(sub) in names for sub in ast.walk(node)
+        ):
+            out.add(node.name)
+    return out
+
+
+def narrow(sources: Sources, names: Iterable[str]) -> set[str]:
+    """The modules that can hold a path into a function of ``names``: those that mention a name
+    of the frontier, the frontier growing by the functions that call it, ``MAX_HOPS`` times."""
+    frontier = set(names)
+    seen = set(frontier)
+    found: set[str] = set()
+    for _ in range(MAX_HOPS + 1):
+        if not frontier:
+            break
+        pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, frontier))) + r")\b")
+        grown: set[str] = set()
+        for path, (text, tree) in sources.items():
+            if pattern.search(text):
+                found.add(path)
+                grown |= _callers_by_name(tree, frontier)
+        frontier = grown - seen
+        seen |= grown
+    return found
+
+
+def _argument(call: ast.Call, callee: Func, param: str) -> ast.expr | None:
+    """The expression the caller passes for the callee's parameter ``param``."""
+    for kw in call.keywords:
+        if kw.arg == param:
+            return kw.value
+    args = callee.node.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    through_class = isinstance(call.func, ast.Attribute) and leaf(call.func.value) == callee.cls
+    unbound = through_class and not _decorated(callee.node, ("staticmethod", "classmethod"))
+    if callee.cls is not None and positional[:1] in (["self"], ["cls"]) and not unbound:
+        positional = positional[1:]  # bound: the instance is not among the call's arguments
+    if param in positional:
+        i = positional.index(param)
+        if i < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
+            return call.args[i]
+    return None
+
+
+def _decorated(node: FuncNode, names: tuple[str, ...]) -> bool:
+    return any(leaf(d) in names for d in node.decorator_list)
+
+
+def _params(node: FuncNode) -> set[str]:
+    args = node.args
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+
+
+class Paths:
+    """The call graph over the narrowed modules, and the handlers that reach each helper."""
+
+    def __init__(
+        self, sources: Sources, helpers: Iterable[str], functions: Callable[[str], list[checks.Function]]
+    ) -> None:
+        paths = narrow(sources, helpers)
+        modules = (load_module(p, sources[p][0]) for p in sorted(paths))
+        self.graph = CallGraph(Index(m for m in modules if m is not None))
+        self.refs: dict[Key, str] = {(f.path, f.node.lineno): r for r, f in self.graph.funcs.items()}
+        self.infos: dict[Key, checks.Function] = {
+            (fn.path, fn.node.lineno): fn for path in sorted(paths) for fn in functions(path)
+        }
+
+    def reaches(self, helper: checks.Function, pk: ast.expr | None, scope: TenantScope) -> list[Reach]:
+        """Every (handler, path) into ``helper`` with no tenant care on the way, nearest first."""
+        start = self.refs.get((helper.path, helper.node.lineno))
+        if start is None:
+            return []
+        param = pk.id if isinstance(pk, ast.Name) and pk.id in _params(helper.node) else None
+        out: list[Reach] = []
+        todo: list[tuple[str, tuple[Hop, ...], str | None]] = [(start, (), param)]
+        while todo:
+            ref, hops, param = todo.pop(0)
+            callee = self.graph.funcs[ref]
+            for caller_ref in self.graph.callers.get(ref, []):
+                if caller_ref == start or any(h.caller == caller_ref for h in hops):
+                    continue
+                for call, arg in self._uncared_calls(caller_ref, callee, param, scope):
+                    caller = self.graph.funcs[caller_ref]
+                    info = self.infos.get((caller.path, caller.node.lineno))
+                    path = (Hop(caller.path, call.lineno, caller_ref), *hops)
+                    if info is not None and info.handler:
+                        if not info.admin:
+                            out.append(Reach(info, path, _origin(arg, caller.node)))
+                    elif len(path) < MAX_HOPS:
+                        nxt = arg.id if isinstance(arg, ast.Name) and arg.id in _params(caller.node) else None
+                        todo.append((caller_ref, path, nxt))
+        return out
+
+    def _uncared_calls(
+        self, caller_ref: str, callee: Func, param: str | None, scope: TenantScope
+    ) -> Iterable[tuple[ast.Call, ast.expr | None]]:
+        """The caller's calls into ``callee`` whose result it does not filter or check."""
+        caller = self.graph.funcs[caller_ref]
+        name = callee.node.name if callee.node.name != "__init__" else (callee.cls or "")
+        up = queries.parents(caller.node)
+        for node in self.graph.nodes[caller_ref]:
+            if isinstance(node, ast.Call) and leaf(node) == name:
+                if not queries.result_checked(node, caller.node, up, scope):
+                    yield node, _argument(node, callee, param) if param else None
+                break  # one call site per caller is enough to name the path
+
+
+def _origin(arg: ast.expr | None, handler: FuncNode) -> str | None:
+    if arg is not None and checks.from_request(arg, checks.request_names(handler)):
+        return ast.unparse(arg)[:60]
+    return None
+
+
+def _handler_name(fn: checks.Function) -> str:
+    return f"{fn.qualname} ({fn.endpoint or fn.path})"
+
+
+def finding(helper: checks.Function, site: queries.Site, reached: list[Reach], key: str) -> Finding:
+    """One finding at the query, naming the handler (the one passing a request id first)."""
+    reached = sorted(reached, key=lambda r: (r.pk_origin is None, len(r.hops), r.handler.path))
+    first = reached[0]
+    others = sorted({_handler_name(r.handler) for r in reached[1:]} - {_handler_name(first.handler)})
+    more = f" (and {len(others)} more handler(s): {', '.join(others[:3])})" if others else ""
+    via = " -> ".join([*(_short(h.caller) for h in first.hops), helper.qualname])
+    where = f"request handler {_handler_name(first.handler)}{more} reaches it through {via}"
+    props = [("model", site.model), ("handler", first.handler.qualname), ("call_path", via)]
+    if first.pk_origin is not None:
+        rule = IDOR_FETCH
+        message = (
+            f"{site.model} fetched by an id from the request with no {key} filter and no ownership "
+            f"check on the way: {where}; another tenant's object can be read by changing the id"
+        )
+        props += [("origin", "confirmed"), ("origin_reason", f"the id is {first.pk_origin} in the handler")]
+    else:
+        rule = UNSCOPED_QUERY
+        message = (
+            f"query on tenant-scoped {site.model} with no {key} filter, on a request path: {where}; "
+            "it can return other tenants' rows"
+        )
+    line = getattr(site.node, "lineno", helper.node.lineno)
+    trace = (
+        *(TraceStep(Location(h.path, h.line), f"{_short(h.caller)} calls", "step") for h in first.hops),
+        TraceStep(Location(helper.path, line), f"query on {site.model}", "sink"),
+    )
+    related = tuple(Location(r.handler.path, r.handler.node.lineno) for r in reached[1:6])
+    via_info = checks.Via(first.handler.endpoint, trace, related)
+    return checks.finding(helper, rule, site.node, message, tuple(props), via_info)
+
+
+def _short(ref: str) -> str:
+    return ref.split(":", 1)[-1]
