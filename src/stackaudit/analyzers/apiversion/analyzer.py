@@ -10,16 +10,16 @@ models. Outside git, or with no commit yet, it does nothing and says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 import pathspec
 
-from stackaudit.analyzers.apiversion import baseline, documents, openapi
+from stackaudit.analyzers.apiversion import baseline, documents, moves, openapi
 from stackaudit.analyzers.apiversion.documents import Documents
 from stackaudit.analyzers.apiversion.pydantic_models import Model
-from stackaudit.analyzers.apiversion.rules import RULES
-from stackaudit.analyzers.apiversion.schema import Change, diff, diff_named
+from stackaudit.analyzers.apiversion.rules import ENDPOINT_REMOVED, FIELD_REMOVED, RULES
+from stackaudit.analyzers.apiversion.schema import Change, Json, diff, diff_named
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.python import frameworks
 from stackaudit.config.schema import Config
@@ -54,7 +54,7 @@ class ApiVersionsAnalyzer(RepoAnalyzer):
     """Breaking changes of OpenAPI documents, JSON Schema files and pydantic models."""
 
     name: ClassVar[str] = "api-versions"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     config_keys: ClassVar[tuple[str, ...] | None] = ("api_versions", "exclude", "extend_exclude")
 
@@ -104,20 +104,67 @@ def _texts(files: list[SourceFile]) -> dict[str, str]:
     return out
 
 
+def _pairs(
+    before: Mapping[str, Json], now: Mapping[str, Json], broken: Mapping[str, str]
+) -> Iterator[tuple[str, str | None]]:
+    """(old path, new path) of every baseline document: same path, moved, or removed (None).
+    A document that does not parse now is recorded as not analysed, not taken as removed."""
+    for path in before:
+        if path in now:
+            yield path, path
+    yield from moves.pair({p: d for p, d in before.items() if p not in broken}, now)
+
+
 def _compare(before: Documents, now: Documents, label: str, ctx: RepoContext) -> Iterator[Finding]:
-    for path, doc in now.openapi.items():
-        if path in before.openapi:
-            for change in openapi.changes(before.openapi[path], doc):
-                yield _spec_finding(path, now.texts[path], change, label, _http_consumers(change), "openapi")
-    for path, doc in now.json_schema.items():
-        if path in before.json_schema:
-            old = before.json_schema[path]
-            changes = [*diff(old, doc), *diff_named(old.get("$defs"), doc.get("$defs"), ("$defs",))]
-            changes += diff_named(old.get("definitions"), doc.get("definitions"), ("definitions",))
-            consumers = f"producers and consumers that validate against {doc.get('$id') or path}"
-            for change in changes:
-                yield _spec_finding(path, now.texts[path], change, label, consumers, "json-schema")
+    for old_path, path in _pairs(before.openapi, now.openapi, now.broken):
+        old = before.openapi[old_path]
+        if path is None:
+            yield _removed_document(old_path, old, label, "openapi")
+            continue
+        for change in openapi.changes(old, now.openapi[path]):
+            change = _moved(change, old_path, path)
+            yield _spec_finding(path, now.texts[path], change, label, _http_consumers(change), "openapi")
+    for old_path, path in _pairs(before.json_schema, now.json_schema, now.broken):
+        old = before.json_schema[old_path]
+        if path is None:
+            yield _removed_document(old_path, old, label, "json-schema")
+            continue
+        doc = now.json_schema[path]
+        changes = [*diff(old, doc), *diff_named(old.get("$defs"), doc.get("$defs"), ("$defs",))]
+        changes += diff_named(old.get("definitions"), doc.get("definitions"), ("definitions",))
+        consumers = f"producers and consumers that validate against {doc.get('$id') or path}"
+        for change in changes:
+            yield _spec_finding(
+                path, now.texts[path], _moved(change, old_path, path), label, consumers, "json-schema"
+            )
     yield from _model_findings(before, now, label, ctx)
+
+
+def _moved(change: Change, old_path: str, path: str) -> Change:
+    if old_path == path:
+        return change
+    return Change(change.rule, change.where, f"{change.detail} (document moved from {old_path})")
+
+
+def _removed_document(path: str, doc: Json, label: str, kind: str) -> Finding:
+    """A whole document gone with no similar one elsewhere: every operation or field with it."""
+    if kind == "openapi":
+        ops = moves.operations(doc)
+        shown = ", ".join(ops[:6]) + (f" and {len(ops) - 6} more" if len(ops) > 6 else "")
+        change = Change(
+            ENDPOINT_REMOVED, (), f"OpenAPI document removed with its {len(ops)} operation(s) ({shown})"
+        )
+        consumers = f"clients of {shown or 'its operations'} ({WHO})"
+    else:
+        change = Change(FIELD_REMOVED, (), "schema document removed")
+        consumers = f"producers and consumers that validate against {doc.get('$id') or path}"
+    return change.rule.finding(
+        Location(path, 1, 1, 1, 1),
+        _message(change, label, consumers),
+        f"{path}: {change.detail}"[:200],
+        context=CodeContext.CONFIG,
+        properties=(("schema_kind", kind), ("consumers", consumers), ("document", "removed")),
+    )
 
 
 def _http_consumers(change: Change) -> str:

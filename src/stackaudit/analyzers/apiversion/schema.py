@@ -65,7 +65,7 @@ def _enum(old: dict[str, Json], new: dict[str, Json], where: tuple[str, ...]) ->
             yield Change(ENUM_NARROWED, where, f"enum values removed: {', '.join(map(str, gone))[:120]}")
 
 
-def _same(a: Json, b: Json) -> bool:
+def same(a: Json, b: Json) -> bool:
     try:
         return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
     except (ValueError, RecursionError):  # a YAML anchor that contains itself
@@ -84,7 +84,7 @@ def _properties(
         if name in after:
             yield from diff(schema, after[name], (*where, str(name)), seen)
             continue
-        twin = next((a for a in added if _same(after[a], schema)), None)
+        twin = next((a for a in added if same(after[a], schema)), None)
         if twin is not None:
             added.remove(twin)
             renamed[twin] = name
