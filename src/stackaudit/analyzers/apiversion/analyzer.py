@@ -35,6 +35,8 @@ from stackaudit.model import (
 
 WHO = "generated SDKs, front-ends, partner integrations"
 ROUTE_TEXT = re.compile(r"@\w+\.(get|post|put|patch|delete|route|api_route)\(|APIRouter|add_url_rule")
+WIRE_NAME = re.compile(r"(Event|Message|Command|Payload|Request|Response|Schema|DTO|Dto)$")
+WIRE_PATH = re.compile(r"(^|/)(events?|messages?|schemas?|contracts?|payloads?|dto|api)(/|\.py$|_)")
 EVENT_TEXT = re.compile(r"(?i)\b(publish|produce|basic_publish|send_message|apply_async|\.delay\(|emit|xadd)")
 
 
@@ -243,6 +245,8 @@ def _model_findings(before: Documents, now: Documents, label: str, ctx: RepoCont
         if not changes:
             continue
         texts = texts if texts is not None else _texts([f for f in ctx.files if f.language == "python"])
+        if new.kind != "pydantic" and not _on_the_wire(new, texts):
+            continue  # an internal dataclass: its fields are no one else's contract
         consumers = _model_consumers(new, texts)
         for change in changes:
             line = new.lines.get(change.where[-1], new.line) if len(change.where) > 1 else new.line
@@ -251,8 +255,22 @@ def _model_findings(before: Documents, now: Documents, label: str, ctx: RepoCont
                 _message(change, label, consumers),
                 f"{new.name}: {change.detail}"[:200],
                 context=CodeContext.LIBRARY,
-                properties=(("schema_kind", "pydantic"), ("consumers", consumers)),
+                properties=(("schema_kind", new.kind), ("consumers", consumers)),
             )
+
+
+def _on_the_wire(model: Model, texts: Mapping[str, str]) -> bool:
+    """A dataclass, attrs class or TypedDict is an API or event schema when its name or module
+    says so (``OrderPaid`` in ``events.py``, ``...Event``, ``...Payload``), or a route or a
+    producer/consumer uses it; other such classes are internal and change freely."""
+    if WIRE_NAME.search(model.name) or WIRE_PATH.search(model.path):
+        return True
+    name = re.compile(rf"\b{re.escape(model.name)}\b")
+    return any(
+        (ROUTE_TEXT.search(text) or EVENT_TEXT.search(text)) and name.search(text)
+        for path, text in texts.items()
+        if path != model.path
+    )
 
 
 def _model_consumers(model: Model, texts: dict[str, str]) -> str:
