@@ -139,7 +139,25 @@ def _compare(before: Documents, now: Documents, label: str, ctx: RepoContext) ->
             yield _spec_finding(
                 path, now.texts[path], _moved(change, old_path, path), label, consumers, "json-schema"
             )
+    yield from _avro_findings(before, now, label)
     yield from _model_findings(before, now, label, ctx)
+
+
+def _avro_findings(before: Documents, now: Documents, label: str) -> Iterator[Finding]:
+    for old_path, path in _pairs(before.avro, now.avro, now.broken):
+        old = before.avro[old_path]
+        name = old.get("x-avro-name") or old_path
+        consumers = f"producers and consumers of Avro {name} (and the messages already in topics)"
+        if path is None:
+            yield _removed_document(old_path, old, label, "avro", consumers)
+            continue
+        doc = now.avro[path]
+        where = (str(doc.get("x-avro-name", "")).rsplit(".", 1)[-1],) if "properties" in doc else ()
+        changes = [*diff(old, doc, where), *diff_named(old.get("definitions"), doc.get("definitions"), ())]
+        for change in changes:
+            yield _spec_finding(
+                path, now.texts[path], _moved(change, old_path, path), label, consumers, "avro"
+            )
 
 
 def _moved(change: Change, old_path: str, path: str) -> Change:
@@ -148,7 +166,7 @@ def _moved(change: Change, old_path: str, path: str) -> Change:
     return Change(change.rule, change.where, f"{change.detail} (document moved from {old_path})")
 
 
-def _removed_document(path: str, doc: Json, label: str, kind: str) -> Finding:
+def _removed_document(path: str, doc: Json, label: str, kind: str, consumers: str = "") -> Finding:
     """A whole document gone with no similar one elsewhere: every operation or field with it."""
     if kind == "openapi":
         ops = moves.operations(doc)
@@ -159,7 +177,7 @@ def _removed_document(path: str, doc: Json, label: str, kind: str) -> Finding:
         consumers = f"clients of {shown or 'its operations'} ({WHO})"
     else:
         change = Change(FIELD_REMOVED, (), "schema document removed")
-        consumers = f"producers and consumers that validate against {doc.get('$id') or path}"
+        consumers = consumers or f"producers and consumers that validate against {doc.get('$id') or path}"
     return change.rule.finding(
         Location(path, 1, 1, 1, 1),
         _message(change, label, consumers),

@@ -10,10 +10,10 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from stackaudit.analyzers.apiversion import openapi, pydantic_models
+from stackaudit.analyzers.apiversion import avro, openapi, pydantic_models
 from stackaudit.analyzers.apiversion.schema import Json
 
-SPEC_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+SPEC_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".avsc"})
 SPEC_HINT = re.compile(
     r"""(?m)^[\s{]*["']?(openapi|swagger)["']?\s*:|"(openapi|swagger|\$schema)"\s*:|^\$schema:"""
 )
@@ -30,6 +30,7 @@ class Documents:
 
     openapi: dict[str, Json] = field(default_factory=dict)
     json_schema: dict[str, Json] = field(default_factory=dict)
+    avro: dict[str, Json] = field(default_factory=dict)  # path -> the file as schema.diff reads it
     models: dict[tuple[str, str], pydantic_models.Model] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)  # spec path -> text (for line numbers)
     broken: dict[str, str] = field(default_factory=dict)
@@ -53,12 +54,18 @@ def read(texts: Mapping[str, str]) -> Documents:
         if path.endswith(".py"):
             python[path] = text
             continue
-        if not SPEC_HINT.search(text[:20_000]):
+        avsc = path.lower().endswith(".avsc")
+        if not avsc and not SPEC_HINT.search(text[:20_000]):
             continue
         try:
-            doc = _load(path, text)
+            doc = json.loads(text) if avsc else _load(path, text)
         except (ValueError, yaml.YAMLError) as exc:
             docs.broken[path] = f"does not parse: {type(exc).__name__}"
+            continue
+        if avsc:
+            if avro.is_avro(doc):
+                docs.avro[path] = avro.document(doc)
+                docs.texts[path] = text
             continue
         if openapi.is_openapi(doc):
             docs.openapi[path] = doc

@@ -72,6 +72,11 @@ def same(a: Json, b: Json) -> bool:
         return False
 
 
+def _aliases(schema: Json) -> list[str]:
+    found = schema.get("x-aliases") if isinstance(schema, dict) else None
+    return [str(a) for a in found] if isinstance(found, list) else []
+
+
 def _properties(
     old: dict[str, Json], new: dict[str, Json], where: tuple[str, ...], seen: Seen
 ) -> Iterator[Change]:
@@ -84,10 +89,14 @@ def _properties(
         if name in after:
             yield from diff(schema, after[name], (*where, str(name)), seen)
             continue
-        twin = next((a for a in added if same(after[a], schema)), None)
+        twin = next((a for a in added if name in _aliases(after[a])), None)
+        twin = twin or next((a for a in added if same(after[a], schema)), None)
         if twin is not None:
             added.remove(twin)
             renamed[twin] = name
+        if isinstance(schema, dict) and schema.get("x-removable") is True:
+            continue  # Avro: a reader still declaring the field fills in its default
+        if twin is not None:
             yield Change(FIELD_REMOVED, (*where, str(twin)), f"field {name!r} renamed to {twin!r}")
         else:
             yield Change(FIELD_REMOVED, where, f"field {name!r} removed")
