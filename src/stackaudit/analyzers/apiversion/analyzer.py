@@ -3,19 +3,22 @@
 During a rollout two versions run at once, and clients (mobile apps, SDKs, partner services,
 event consumers) lag behind for much longer. This analyzer diffs the schemas of the tree against
 those of the baseline ref (config ``api_versions.baseline``, else the newest tag, else the
-merge-base with the main branch, else HEAD): OpenAPI documents, JSON Schema files and pydantic
-models. Outside git, or with no commit yet, it does nothing and says so.
+merge-base with the main branch, else HEAD): OpenAPI documents (shared components through
+``$ref`` resolved), JSON Schema files, Avro (``.avsc``) and Protocol Buffers (``.proto``) files,
+and Python models (pydantic, and dataclasses, attrs classes and TypedDicts that are events or
+payloads). A document gone from its path is matched to a similar one at a new path (moved) or
+reported removed. Outside git, or with no commit yet, it does nothing and says so.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import ClassVar
 
 import pathspec
 
-from stackaudit.analyzers.apiversion import baseline, documents, moves, openapi
+from stackaudit.analyzers.apiversion import baseline, documents, moves, openapi, proto
 from stackaudit.analyzers.apiversion.documents import Documents
 from stackaudit.analyzers.apiversion.pydantic_models import Model
 from stackaudit.analyzers.apiversion.rules import ENDPOINT_REMOVED, FIELD_REMOVED, RULES
@@ -53,7 +56,7 @@ def _keep(path: str, skip: pathspec.GitIgnoreSpec) -> bool:
 
 
 class ApiVersionsAnalyzer(RepoAnalyzer):
-    """Breaking changes of OpenAPI documents, JSON Schema files and pydantic models."""
+    """Breaking changes of OpenAPI, JSON Schema, Avro and protobuf files, and Python models."""
 
     name: ClassVar[str] = "api-versions"
     version: ClassVar[str] = "2"
@@ -107,14 +110,17 @@ def _texts(files: list[SourceFile]) -> dict[str, str]:
 
 
 def _pairs(
-    before: Mapping[str, Json], now: Mapping[str, Json], broken: Mapping[str, str]
+    before: Mapping[str, Json],
+    now: Mapping[str, Json],
+    broken: Mapping[str, str],
+    score: Callable[[Json, Json], float] = moves.similarity,
 ) -> Iterator[tuple[str, str | None]]:
     """(old path, new path) of every baseline document: same path, moved, or removed (None).
     A document that does not parse now is recorded as not analysed, not taken as removed."""
     for path in before:
         if path in now:
             yield path, path
-    yield from moves.pair({p: d for p, d in before.items() if p not in broken}, now)
+    yield from moves.pair({p: d for p, d in before.items() if p not in broken}, now, score)
 
 
 def _compare(before: Documents, now: Documents, label: str, ctx: RepoContext) -> Iterator[Finding]:
@@ -140,6 +146,7 @@ def _compare(before: Documents, now: Documents, label: str, ctx: RepoContext) ->
                 path, now.texts[path], _moved(change, old_path, path), label, consumers, "json-schema"
             )
     yield from _avro_findings(before, now, label)
+    yield from _proto_findings(before, now, label)
     yield from _model_findings(before, now, label, ctx)
 
 
@@ -157,6 +164,26 @@ def _avro_findings(before: Documents, now: Documents, label: str) -> Iterator[Fi
         for change in changes:
             yield _spec_finding(
                 path, now.texts[path], _moved(change, old_path, path), label, consumers, "avro"
+            )
+
+
+def _proto_findings(before: Documents, now: Documents, label: str) -> Iterator[Finding]:
+    for old_path, path in _pairs(before.proto, now.proto, now.broken, proto.similarity):
+        consumers = f"gRPC clients and message consumers built from {old_path}"
+        if path is None:
+            old = before.proto[old_path]
+            rule = ENDPOINT_REMOVED if old.rpcs else FIELD_REMOVED
+            detail = (
+                f".proto file removed with its {len(old.types)} message(s)/enum(s) and {len(old.rpcs)} rpc(s)"
+            )
+            change = Change(rule, (), detail)
+            yield _spec_finding(old_path, "", change, label, consumers, "protobuf", line=1)
+            continue
+        text = now.texts[path]
+        for change in proto.changes(before.proto[old_path], now.proto[path]):
+            line = proto.line_of(text, change)
+            yield _spec_finding(
+                path, text, _moved(change, old_path, path), label, consumers, "protobuf", line=line
             )
 
 
@@ -227,8 +254,10 @@ def _message(change: Change, label: str, consumers: str) -> str:
     )
 
 
-def _spec_finding(path: str, text: str, change: Change, label: str, consumers: str, kind: str) -> Finding:
-    line = _locate(text, change.where)
+def _spec_finding(
+    path: str, text: str, change: Change, label: str, consumers: str, kind: str, line: int | None = None
+) -> Finding:
+    line = line or _locate(text, change.where)
     return change.rule.finding(
         Location(path, line, 1, line, 1),
         _message(change, label, consumers),
