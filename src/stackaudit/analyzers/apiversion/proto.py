@@ -63,7 +63,10 @@ def read(text: str) -> ProtoFile:
     The parser (and ANTLR) is imported only when a repository has .proto files."""
     from stackaudit.analyzers.apiversion import protoparse
 
-    return protoparse.parse(text)
+    try:
+        return protoparse.parse(text)
+    except (AttributeError, TypeError, IndexError, KeyError) as exc:  # the visitor on a tree ANTLR patched up
+        raise ProtoError(f"the parser failed ({type(exc).__name__})") from None
 
 
 def _numbered(old: Numbered, new: Numbered) -> Iterator[Change]:
