@@ -125,12 +125,18 @@ def _findings(modules: list[tuple[str, str, ast.Module]], tenant: TenantScope) -
             walked[path] = _walk(path, *sources[path])
         return walked[path]
 
-    graph = paths.Paths(sources, {fn.node.name for fn, _ in helpers}, functions)
+    callees = {(fn.node.name, _class_of(fn), fn.path) for fn, _ in helpers}
+    graph = paths.Paths(sources, callees, functions)
     for fn, site in helpers:
         reached = graph.reaches(fn, site.pk, tenant)
         if reached:
             findings.append(paths.finding(fn, site, reached, tenant.key))
     return findings
+
+
+def _class_of(fn: checks.Function) -> str | None:
+    """The class a method belongs to (``InvoiceService`` of ``InvoiceService.overdue``)."""
+    return fn.qualname.rsplit(".", 1)[0].rsplit(".", 1)[-1] if "." in fn.qualname else None
 
 
 def _rate_limit(modules: list[tuple[str, str, ast.Module]], tenant: TenantScope) -> list[Finding]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from stackaudit.scope.graph import CallGraph
 from stackaudit.scope.source import Func, FuncNode, Index, leaf, load_module
 
 MAX_HOPS = 4
+WORD = re.compile(r"\w+")
 Sources = Mapping[str, tuple[str, ast.Module]]  # path -> (text, tree), request-capable modules
 Key = tuple[str, int]  # (path, line of the def)
 
@@ -54,32 +56,48 @@ class Reach:
     pk_origin: str | None
 
 
-def _callers_by_name(tree: ast.Module, names: set[str]) -> set[str]:
-    """Names of the functions of ``tree`` that call one of ``names`` (by the call's last name)."""
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, FuncNode) and any(
-            isinstance(sub, ast.Call) and leaf(sub) in names for sub in ast.walk(node)
-        ):
-            out.add(node.name)
-    return out
+Callee = tuple[str, str | None, str]  # (function name, class name or None, path)
 
 
-def narrow(sources: Sources, names: Iterable[str]) -> set[str]:
-    """The modules that can hold a path into a function of ``names``: those that mention a name
-    of the frontier, the frontier growing by the functions that call it, ``MAX_HOPS`` times."""
-    frontier = set(names)
+def _caller_index(tree: ast.Module, path: str) -> dict[str, set[Callee]]:
+    """Call name (the last one: ``list_invoices`` for ``services.list_invoices(...)``) -> the
+    functions whose own body makes that call, in one walk of the module."""
+    index: dict[str, set[Callee]] = {}
+    stack: list[tuple[ast.AST, Callee | None, str | None]] = [(tree, None, None)]
+    while stack:
+        node, owner, cls = stack.pop()
+        if isinstance(node, FuncNode):
+            owner = (node.name, cls, path)
+            cls = None  # a function nested in a method is a function
+        elif isinstance(node, ast.ClassDef):
+            cls = node.name
+        elif isinstance(node, ast.Call) and owner is not None:
+            index.setdefault(leaf(node), set()).add(owner)
+        stack.extend((child, owner, cls) for child in ast.iter_child_nodes(node))
+    return index
+
+
+def narrow(sources: Sources, helpers: Iterable[Callee]) -> set[str]:
+    """The modules that can hold a path into one of ``helpers``, ``MAX_HOPS`` calls up. A
+    function is called from modules that say its name; a method (the graph follows
+    ``self.m()`` and ``Class.m()`` only) from its own module and those that say its class."""
+    frontier = set(helpers)
     seen = set(frontier)
     found: set[str] = set()
+    indexes: dict[str, dict[str, set[Callee]]] = {}
+    vocabulary = {path: frozenset(WORD.findall(text)) for path, (text, _) in sources.items()}
     for _ in range(MAX_HOPS + 1):
         if not frontier:
             break
-        pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, frontier))) + r")\b")
-        grown: set[str] = set()
-        for path, (text, tree) in sources.items():
-            if pattern.search(text):
+        words = {cls or name for name, cls, _ in frontier}
+        homes = {path for _, cls, path in frontier if cls}
+        names = {name for name, _, _ in frontier}
+        grown: set[Callee] = set()
+        for path, (_, tree) in sources.items():
+            if path in homes or not words.isdisjoint(vocabulary[path]):
                 found.add(path)
-                grown |= _callers_by_name(tree, frontier)
+                index = indexes.get(path) or indexes.setdefault(path, _caller_index(tree, path))
+                grown |= {caller for name in names for caller in index.get(name, ())}
         frontier = grown - seen
         seen |= grown
     return found
@@ -116,7 +134,7 @@ class Paths:
     """The call graph over the narrowed modules, and the handlers that reach each helper."""
 
     def __init__(
-        self, sources: Sources, helpers: Iterable[str], functions: Callable[[str], list[checks.Function]]
+        self, sources: Sources, helpers: Iterable[Callee], functions: Callable[[str], list[checks.Function]]
     ) -> None:
         paths = narrow(sources, helpers)
         modules = (load_module(p, sources[p][0]) for p in sorted(paths))
@@ -125,6 +143,8 @@ class Paths:
         self.infos: dict[Key, checks.Function] = {
             (fn.path, fn.node.lineno): fn for path in sorted(paths) for fn in functions(path)
         }
+        self._parents: dict[str, dict[int, ast.AST]] = {}
+        self._reached: dict[tuple[str, str | None], list[Reach]] = {}
 
     def reaches(self, helper: checks.Function, pk: ast.expr | None, scope: TenantScope) -> list[Reach]:
         """Every (handler, path) into ``helper`` with no tenant care on the way, nearest first."""
@@ -132,14 +152,20 @@ class Paths:
         if start is None:
             return []
         param = pk.id if isinstance(pk, ast.Name) and pk.id in _params(helper.node) else None
+        if (start, param) not in self._reached:
+            self._reached[(start, param)] = self._search(start, param, scope)
+        return self._reached[(start, param)]
+
+    def _search(self, start: str, param: str | None, scope: TenantScope) -> list[Reach]:
+        """Breadth first up the callers: each (function, parameter carrying the id) once, by
+        its shortest path; a handler ends a path, and so does a call whose result is cared for."""
         out: list[Reach] = []
-        todo: list[tuple[str, tuple[Hop, ...], str | None]] = [(start, (), param)]
+        todo: deque[tuple[str, tuple[Hop, ...], str | None]] = deque([(start, (), param)])
+        seen = {(start, param)}
         while todo:
-            ref, hops, param = todo.pop(0)
+            ref, hops, param = todo.popleft()
             callee = self.graph.funcs[ref]
             for caller_ref in self.graph.callers.get(ref, []):
-                if caller_ref == start or any(h.caller == caller_ref for h in hops):
-                    continue
                 for call, arg in self._uncared_calls(caller_ref, callee, param, scope):
                     caller = self.graph.funcs[caller_ref]
                     info = self.infos.get((caller.path, caller.node.lineno))
@@ -149,7 +175,9 @@ class Paths:
                             out.append(Reach(info, path, _origin(arg, caller.node)))
                     elif len(path) < MAX_HOPS:
                         nxt = arg.id if isinstance(arg, ast.Name) and arg.id in _params(caller.node) else None
-                        todo.append((caller_ref, path, nxt))
+                        if (caller_ref, nxt) not in seen:
+                            seen.add((caller_ref, nxt))
+                            todo.append((caller_ref, path, nxt))
         return out
 
     def _uncared_calls(
@@ -158,7 +186,9 @@ class Paths:
         """The caller's calls into ``callee`` whose result it does not filter or check."""
         caller = self.graph.funcs[caller_ref]
         name = callee.node.name if callee.node.name != "__init__" else (callee.cls or "")
-        up = queries.parents(caller.node)
+        up = self._parents.get(caller_ref) or self._parents.setdefault(
+            caller_ref, queries.parents(caller.node)
+        )
         for node in self.graph.nodes[caller_ref]:
             if isinstance(node, ast.Call) and leaf(node) == name:
                 if not queries.result_checked(node, caller.node, up, scope):
