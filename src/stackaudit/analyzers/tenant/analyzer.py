@@ -128,7 +128,7 @@ def _findings(modules: list[tuple[str, str, ast.Module]], tenant: TenantScope) -
     callees = {(fn.node.name, _class_of(fn), fn.path) for fn, _ in helpers}
     graph = paths.Paths(sources, callees, functions)
     for fn, site in helpers:
-        reached = graph.reaches(fn, site.pk, tenant)
+        reached = graph.reaches(fn, site, tenant)
         if reached:
             findings.append(paths.finding(fn, site, reached, tenant.key))
     return findings

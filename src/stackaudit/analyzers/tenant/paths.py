@@ -35,6 +35,7 @@ MAX_HOPS = 4
 WORD = re.compile(r"\w+")
 Sources = Mapping[str, tuple[str, ast.Module]]  # path -> (text, tree), request-capable modules
 Key = tuple[str, int]  # (path, line of the def)
+Track = tuple[str | None, frozenset[str]]  # (parameter carrying the fetched id, filtered parameters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,56 +145,81 @@ class Paths:
             (fn.path, fn.node.lineno): fn for path in sorted(paths) for fn in functions(path)
         }
         self._parents: dict[str, dict[int, ast.AST]] = {}
-        self._reached: dict[tuple[str, str | None], list[Reach]] = {}
+        self._reached: dict[tuple[str, Track], list[Reach]] = {}
 
-    def reaches(self, helper: checks.Function, pk: ast.expr | None, scope: TenantScope) -> list[Reach]:
+    def reaches(self, helper: checks.Function, site: queries.Site, scope: TenantScope) -> list[Reach]:
         """Every (handler, path) into ``helper`` with no tenant care on the way, nearest first."""
         start = self.refs.get((helper.path, helper.node.lineno))
         if start is None:
             return []
-        param = pk.id if isinstance(pk, ast.Name) and pk.id in _params(helper.node) else None
-        if (start, param) not in self._reached:
-            self._reached[(start, param)] = self._search(start, param, scope)
-        return self._reached[(start, param)]
+        params = _params(helper.node)
+        pk = site.pk.id if isinstance(site.pk, ast.Name) and site.pk.id in params else None
+        track = (pk, _filter_params(site, params))
+        if (start, track) not in self._reached:
+            self._reached[(start, track)] = self._search(start, track, scope)
+        return self._reached[(start, track)]
 
-    def _search(self, start: str, param: str | None, scope: TenantScope) -> list[Reach]:
-        """Breadth first up the callers: each (function, parameter carrying the id) once, by
-        its shortest path; a handler ends a path, and so does a call whose result is cared for."""
+    def _search(self, start: str, track: Track, scope: TenantScope) -> list[Reach]:
+        """Breadth first up the callers: each (function, parameters followed) once, by its
+        shortest path; a handler ends a path, and so does a call whose result is cared for or
+        that passes the tenant (or the user) into a parameter the query filters on."""
         out: list[Reach] = []
-        todo: deque[tuple[str, tuple[Hop, ...], str | None]] = deque([(start, (), param)])
-        seen = {(start, param)}
+        todo: deque[tuple[str, tuple[Hop, ...], Track]] = deque([(start, (), track)])
+        seen = {(start, track)}
         while todo:
-            ref, hops, param = todo.popleft()
+            ref, hops, track = todo.popleft()
             callee = self.graph.funcs[ref]
             for caller_ref in self.graph.callers.get(ref, []):
-                for call, arg in self._uncared_calls(caller_ref, callee, param, scope):
+                for call, pk_arg, nxt in self._uncared_calls(caller_ref, callee, track, scope):
                     caller = self.graph.funcs[caller_ref]
                     info = self.infos.get((caller.path, caller.node.lineno))
                     path = (Hop(caller.path, call.lineno, caller_ref), *hops)
                     if info is not None and info.handler:
                         if not info.admin:
-                            out.append(Reach(info, path, _origin(arg, caller.node)))
-                    elif len(path) < MAX_HOPS:
-                        nxt = arg.id if isinstance(arg, ast.Name) and arg.id in _params(caller.node) else None
-                        if (caller_ref, nxt) not in seen:
-                            seen.add((caller_ref, nxt))
-                            todo.append((caller_ref, path, nxt))
+                            out.append(Reach(info, path, _origin(pk_arg, caller.node)))
+                    elif len(path) < MAX_HOPS and (caller_ref, nxt) not in seen:
+                        seen.add((caller_ref, nxt))
+                        todo.append((caller_ref, path, nxt))
         return out
 
     def _uncared_calls(
-        self, caller_ref: str, callee: Func, param: str | None, scope: TenantScope
-    ) -> Iterable[tuple[ast.Call, ast.expr | None]]:
-        """The caller's calls into ``callee`` whose result it does not filter or check."""
+        self, caller_ref: str, callee: Func, track: Track, scope: TenantScope
+    ) -> Iterable[tuple[ast.Call, ast.expr | None, Track]]:
+        """The caller's call into ``callee`` when it neither filters or checks the result nor
+        passes the tenant into a filtered parameter: the call, the id passed, what to follow."""
         caller = self.graph.funcs[caller_ref]
         name = callee.node.name if callee.node.name != "__init__" else (callee.cls or "")
         up = self._parents.get(caller_ref) or self._parents.setdefault(
             caller_ref, queries.parents(caller.node)
         )
+        params = _params(caller.node)
+        pk, filters = track
         for node in self.graph.nodes[caller_ref]:
-            if isinstance(node, ast.Call) and leaf(node) == name:
-                if not queries.result_checked(node, caller.node, up, scope):
-                    yield node, _argument(node, callee, param) if param else None
-                break  # one call site per caller is enough to name the path
+            if not (isinstance(node, ast.Call) and leaf(node) == name):
+                continue
+            passed = [a for p in filters if (a := _argument(node, callee, p)) is not None]
+            if queries.result_checked(node, caller.node, up, scope) or any(
+                queries.names_tenant_or_owner(a, scope) for a in passed
+            ):
+                break
+            pk_arg = _argument(node, callee, pk) if pk else None
+            nxt_pk = pk_arg.id if isinstance(pk_arg, ast.Name) and pk_arg.id in params else None
+            nxt = frozenset(a.id for a in passed if isinstance(a, ast.Name) and a.id in params)
+            yield node, pk_arg, (nxt_pk, nxt)
+            break  # one call site per caller is enough to name the path
+
+
+def _filter_params(site: queries.Site, params: set[str]) -> frozenset[str]:
+    """The function's parameters the query's filters use (``owner=user``): a caller passing
+    the tenant or the signed-in user into one of them scopes the query."""
+    return frozenset(
+        sub.id
+        for call in ast.walk(site.top)
+        if isinstance(call, ast.Call)
+        for arg in [*call.args, *(k.value for k in call.keywords)]
+        for sub in ast.walk(arg)
+        if isinstance(sub, ast.Name) and sub.id in params
+    )
 
 
 def _origin(arg: ast.expr | None, handler: FuncNode) -> str | None:

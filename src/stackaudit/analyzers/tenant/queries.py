@@ -281,3 +281,8 @@ def result_checked(call: ast.Call, fn: ast.AST, up: dict[int, ast.AST], scope: T
     var = holder(Site("", call, top, None), up)
     end = getattr(top, "end_lineno", 0) or 0
     return var is not None and later_use_checks(var, fn, end + 1, scope)
+
+
+def names_tenant_or_owner(node: ast.AST, scope: TenantScope) -> bool:
+    """The expression names the tenant (``request.tenant``) or the signed-in user."""
+    return _names_tenant(node, scope) or _names_owner(node)
