@@ -141,9 +141,8 @@ class Paths:
         modules = (load_module(p, sources[p][0]) for p in sorted(paths))
         self.graph = CallGraph(Index(m for m in modules if m is not None))
         self.refs: dict[Key, str] = {(f.path, f.node.lineno): r for r, f in self.graph.funcs.items()}
-        self.infos: dict[Key, checks.Function] = {
-            (fn.path, fn.node.lineno): fn for path in sorted(paths) for fn in functions(path)
-        }
+        self._functions = functions  # walked on first need: most modules are never asked
+        self._infos: dict[str, dict[int, checks.Function]] = {}
         self._parents: dict[str, dict[int, ast.AST]] = {}
         self._reached: dict[tuple[str, Track], list[Reach]] = {}
 
@@ -172,7 +171,7 @@ class Paths:
             for caller_ref in self.graph.callers.get(ref, []):
                 for call, pk_arg, nxt in self._uncared_calls(caller_ref, callee, track, scope):
                     caller = self.graph.funcs[caller_ref]
-                    info = self.infos.get((caller.path, caller.node.lineno))
+                    info = self._info(caller)
                     path = (Hop(caller.path, call.lineno, caller_ref), *hops)
                     if info is not None and info.handler:
                         if not info.admin:
@@ -181,6 +180,12 @@ class Paths:
                         seen.add((caller_ref, nxt))
                         todo.append((caller_ref, path, nxt))
         return out
+
+    def _info(self, func: Func) -> checks.Function | None:
+        """The function as the framework walk saw it: handler or not, endpoint, admin-only."""
+        if func.path not in self._infos:
+            self._infos[func.path] = {fn.node.lineno: fn for fn in self._functions(func.path)}
+        return self._infos[func.path].get(func.node.lineno)
 
     def _uncared_calls(
         self, caller_ref: str, callee: Func, track: Track, scope: TenantScope
