@@ -195,3 +195,41 @@ def test_removed_and_moved_json_schema_files(tmp_path: Path) -> None:
     removed = _replace(tmp_path / "b", {"schemas/paid.json": text}, {})
     assert [f.rule_id for f in removed.findings] == ["api.field-removed"]
     assert "schema document removed" in removed.findings[0].message
+
+
+SWAGGER_V1 = {
+    "swagger": "2.0",
+    "info": {"title": "legacy", "version": "1"},
+    "paths": {
+        "/users": {
+            "get": {
+                "parameters": [{"$ref": "#/parameters/PageSize"}],
+                "responses": {"200": {"$ref": "#/responses/UserList"}},
+            }
+        }
+    },
+    "parameters": {"PageSize": {"name": "size", "in": "query", "type": "integer", "required": False}},
+    "responses": {
+        "UserList": {"description": "users", "schema": {"type": "array", "items": {"type": "string"}}}
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("edit", "rule"),
+    [
+        ("doc['parameters']['PageSize']['required'] = True", "api.required-added"),
+        ("doc['parameters']['PageSize']['type'] = 'string'", "api.type-changed"),
+        ("doc['responses']['UserList']['schema']['items']['type'] = 'integer'", "api.type-changed"),
+        ("doc['parameters']['PageSize']['description'] = 'how many'", None),
+    ],
+)
+def test_swagger2_top_level_parameters_and_responses(tmp_path: Path, edit: str, rule: str | None) -> None:
+    doc = json.loads(json.dumps(SWAGGER_V1))
+    exec(edit, {"doc": doc})
+    result = _diff(tmp_path, {"swagger.json": json.dumps(SWAGGER_V1)}, {"swagger.json": json.dumps(doc)})
+    assert [f.rule_id for f in result.findings] == ([rule] if rule else []), [
+        f.message for f in result.findings
+    ]
+    if rule:
+        assert result.findings[0].message.startswith("GET /users")
