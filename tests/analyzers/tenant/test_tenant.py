@@ -175,6 +175,10 @@ def test_a_helper_beyond_the_hop_limit_or_only_in_tasks_is_not_reported(tmp_path
     view = "from shop.helpers import h{n}\n\n\ndef page(request):\n    return h{n}()\n"
     (tmp_path / "shop" / "views.py").write_text(view.format(n=5))
     assert run() == []  # page -> h5 -> h4 -> h3 -> h2 -> h1 -> h0: beyond the bound
+    (tmp_path / "shop" / "views.py").write_text(view.format(n=4))
+    assert run() == []  # five calls
+    (tmp_path / "shop" / "views.py").write_text(view.format(n=3))
+    assert len(run()) == 1  # four calls: the bound
     (tmp_path / "shop" / "views.py").write_text(view.format(n=2))
     assert [m.split(":")[0] for m in run()] == [
         "query on tenant-scoped Order with no tenant filter, on a request path"
