@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from stackaudit.analyzers.tenant import checks, queries
+from stackaudit.analyzers.tenant import checks, instances, queries
 from stackaudit.analyzers.tenant.models import TenantScope
 from stackaudit.analyzers.tenant.rules import IDOR_FETCH, UNSCOPED_QUERY
 from stackaudit.model import Finding, Location, TraceStep
@@ -80,17 +80,19 @@ def _caller_index(tree: ast.Module, path: str) -> dict[str, set[Callee]]:
 
 def narrow(sources: Sources, helpers: Iterable[Callee]) -> set[str]:
     """The modules that can hold a path into one of ``helpers``, ``MAX_HOPS`` calls up. A
-    function is called from modules that say its name; a method (the graph follows
-    ``self.m()`` and ``Class.m()`` only) from its own module and those that say its class."""
+    function is called from modules that say its name; a method from its own module and those
+    that say its class or a module-level instance of it (``ledger = Ledger()``)."""
     frontier = set(helpers)
     seen = set(frontier)
     found: set[str] = set()
     indexes: dict[str, dict[str, set[Callee]]] = {}
     vocabulary = {path: frozenset(WORD.findall(text)) for path, (text, _) in sources.items()}
+    made = instances.instance_names(text for text, _ in sources.values())
     for _ in range(MAX_HOPS + 1):
         if not frontier:
             break
         words = {cls or name for name, cls, _ in frontier}
+        words |= {obj for _, cls, _ in frontier if cls for obj in made.get(cls, ())}
         homes = {path for _, cls, path in frontier if cls}
         names = {name for name, _, _ in frontier}
         grown: set[Callee] = set()
@@ -140,6 +142,9 @@ class Paths:
         paths = narrow(sources, helpers)
         modules = (load_module(p, sources[p][0]) for p in sorted(paths))
         self.graph = CallGraph(Index(m for m in modules if m is not None))
+        self.callers = {ref: list(found) for ref, found in self.graph.callers.items()}
+        for ref, found in instances.callers(self.graph).items():
+            self.callers.setdefault(ref, []).extend(c for c in found if c not in self.callers[ref])
         self.refs: dict[Key, str] = {(f.path, f.node.lineno): r for r, f in self.graph.funcs.items()}
         self._functions = functions  # walked on first need: most modules are never asked
         self._infos: dict[str, dict[int, checks.Function]] = {}
@@ -168,7 +173,7 @@ class Paths:
         while todo:
             ref, hops, track = todo.popleft()
             callee = self.graph.funcs[ref]
-            for caller_ref in self.graph.callers.get(ref, []):
+            for caller_ref in self.callers.get(ref, []):
                 for call, pk_arg, nxt in self._uncared_calls(caller_ref, callee, track, scope):
                     caller = self.graph.funcs[caller_ref]
                     info = self._info(caller)
