@@ -2,18 +2,20 @@
 a request handler, is on a request path even though no handler body shows it.
 
 The call graph is ``stackaudit.scope``'s (reused read-only): imports resolved module to module
-(relative ones and re-exports too), ``self.method()``, ``Class.method()`` and ``Class(...)``.
-Calls through values it cannot name (``self.service.list()``, ``obj.method()``) are not
-followed: a missed path rather than an invented one. Only the modules that can be on a path are
-indexed: the helpers' own, and those whose functions call them by name, up to ``MAX_HOPS``
-calls away (found on the trees already parsed), so one helper in a big repository does not
-cost a whole-repository graph.
+(relative ones and re-exports too), ``self.method()``, ``Class.method()`` and ``Class(...)``;
+``instances.py`` adds calls through a module-level service instance. Calls through values
+neither can name (``self.service.list()``, ``g.project.bills()``) are not followed: a missed
+path rather than an invented one. Only the modules that can be on a path are indexed: the
+helpers' own, and those whose functions call them by name, up to ``MAX_HOPS`` calls away
+(found on the trees already parsed), so one helper in a big repository does not cost a
+whole-repository graph.
 
 A path stops where the code takes care of the helper's result: a tenant filter applied to it
-(``helper(...).filter(tenant=...)``), or the variable holding it filtered or ownership-checked
-later. Passing the tenant to a helper that ignores it does not count. Handlers only operators
-reach (staff, superuser) are not request paths for this check, nor are management commands or
-tasks (no handler reaches them).
+(``helper(...).filter(tenant=...)``), the variable holding it filtered or ownership-checked
+later, or the tenant (or the signed-in user) passed into a parameter the query filters on.
+Passing the tenant to a helper that ignores it does not count. Handlers only operators reach
+(staff, superuser) are not request paths for this check, nor are management commands or tasks
+(no handler reaches them).
 """
 
 from __future__ import annotations
