@@ -17,7 +17,7 @@ from stackaudit.analyzers.registry import rule_index
 from stackaudit.config.schema import Config
 from stackaudit.model import AnalyzerState, NotAnalysedReason
 
-KINDS = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+KINDS = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".avsc": "text", ".proto": "text"}
 
 OPENAPI_V1: dict[str, object] = {
     "openapi": "3.0.3",

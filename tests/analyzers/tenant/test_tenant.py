@@ -135,3 +135,75 @@ def test_idor_findings_carry_a_confirmed_request_origin() -> None:
     idor = [f for f in result.findings if f.rule_id == "tenant.idor-fetch"]
     assert idor and dict(idor[0].properties)["origin"] == "confirmed"
     assert idor[0].endpoint is not None
+
+
+def test_query_in_a_service_names_the_handler_and_the_calls() -> None:
+    """A query two calls below a route: reported at the query, the route named, the calls traced."""
+    root = CORPUS / "flask_services"
+    result = TenantAnalyzer().analyze_repo(RepoContext(root, _files(root), Config(), is_git=False))
+    by_line = {(f.location.path, f.location.line): f for f in result.findings}
+    unscoped = by_line[("shop/repo.py", 7)]
+    assert "request handler dashboard (GET /dashboard)" in unscoped.message
+    assert "dashboard -> all_orders" in unscoped.message and unscoped.endpoint == "GET /dashboard"
+    assert [(s.location.path, s.kind) for s in unscoped.trace] == [
+        ("shop/routes.py", "step"),
+        ("shop/service.py", "step"),
+        ("shop/repo.py", "sink"),
+    ]
+    idor = by_line[("shop/repo.py", 15)]
+    assert idor.rule_id == "tenant.idor-fetch" and dict(idor.properties)["origin"] == "confirmed"
+    assert "order_id" in dict(idor.properties)["origin_reason"]
+
+
+def test_a_helper_beyond_the_hop_limit_or_only_in_tasks_is_not_reported(tmp_path: Path) -> None:
+    """Only request paths count: the same helper reached from a task alone is silent, and from a
+    handler it is reported; a chain of calls longer than the hop bound is not followed."""
+    models = (CORPUS / "django_plain" / "shop" / "models.py").read_text()
+    helper = "from shop.models import Order\n\n\ndef h0():\n    return Order.objects.all()\n"
+    chain = "".join(f"\n\ndef h{i}():\n    return h{i - 1}()\n" for i in range(1, 6))
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "models.py").write_text(models)
+    (tmp_path / "shop" / "helpers.py").write_text(helper + chain)
+    task = "from celery import shared_task\n\nfrom shop.helpers import h0\n\n\n@shared_task\ndef job():\n    h0()\n"
+    (tmp_path / "shop" / "tasks.py").write_text(task)
+
+    def run() -> list[str]:
+        ctx = RepoContext(tmp_path, _files(tmp_path), Config(), is_git=False)
+        return [f.message for f in TenantAnalyzer().analyze_repo(ctx).findings]
+
+    assert run() == []
+    view = "from shop.helpers import h{n}\n\n\ndef page(request):\n    return h{n}()\n"
+    (tmp_path / "shop" / "views.py").write_text(view.format(n=5))
+    assert run() == []  # page -> h5 -> h4 -> h3 -> h2 -> h1 -> h0: beyond the bound
+    (tmp_path / "shop" / "views.py").write_text(view.format(n=4))
+    assert run() == []  # five calls
+    (tmp_path / "shop" / "views.py").write_text(view.format(n=3))
+    assert len(run()) == 1  # four calls: the bound
+    (tmp_path / "shop" / "views.py").write_text(view.format(n=2))
+    assert [m.split(":")[0] for m in run()] == [
+        "query on tenant-scoped Order with no tenant filter, on a request path"
+    ]
+
+
+@pytest.mark.parametrize(("call", "rules"), [("get(member_id, self)", []), ("get(member_id)", ["idor"])])
+def test_a_tenant_model_method_passing_itself_is_scoped(tmp_path: Path, call: str, rules: list[str]) -> None:
+    """ihatemoney's shape: ``Project`` is the tenant (key ``project_id``); its method
+    ``Person.query.get(member_id, self)`` is scoped by the project it passes."""
+    models = (
+        "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\n"
+        "class Project(db.Model):\n    id = db.Column(db.String, primary_key=True)\n\n"
+        "    def remove_member(self, member_id):\n"
+        f"        return Person.query.{call}\n\n\n"
+        "class Person(db.Model):\n    project_id = db.Column(db.String, db.ForeignKey('project.id'))\n"
+    )
+    routes = (
+        "from flask import Flask, g\n\nfrom web.models import Project\n\napp = Flask(__name__)\n\n\n"
+        "@app.post('/members/<int:member_id>/delete')\ndef delete(member_id):\n"
+        "    return Project.remove_member(g.project, member_id).id\n"
+    )
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "models.py").write_text(models)
+    (tmp_path / "web" / "routes.py").write_text(routes)
+    config = Config.model_validate({"tenant": {"key": "project_id"}})
+    result = TenantAnalyzer().analyze_repo(RepoContext(tmp_path, _files(tmp_path), config, is_git=False))
+    assert [f.rule_id.split(".")[1].split("-")[0] for f in result.findings] == rules

@@ -3,23 +3,26 @@
 During a rollout two versions run at once, and clients (mobile apps, SDKs, partner services,
 event consumers) lag behind for much longer. This analyzer diffs the schemas of the tree against
 those of the baseline ref (config ``api_versions.baseline``, else the newest tag, else the
-merge-base with the main branch, else HEAD): OpenAPI documents, JSON Schema files and pydantic
-models. Outside git, or with no commit yet, it does nothing and says so.
+merge-base with the main branch, else HEAD): OpenAPI documents (shared components through
+``$ref`` resolved), JSON Schema files, Avro (``.avsc``) and Protocol Buffers (``.proto``) files,
+and Python models (pydantic, and dataclasses, attrs classes and TypedDicts that are events or
+payloads). A document gone from its path is matched to a similar one at a new path (moved) or
+reported removed. Outside git, or with no commit yet, it does nothing and says so.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import ClassVar
 
 import pathspec
 
-from stackaudit.analyzers.apiversion import baseline, documents, openapi
+from stackaudit.analyzers.apiversion import baseline, documents, moves, openapi, proto
 from stackaudit.analyzers.apiversion.documents import Documents
 from stackaudit.analyzers.apiversion.pydantic_models import Model
-from stackaudit.analyzers.apiversion.rules import RULES
-from stackaudit.analyzers.apiversion.schema import Change, diff, diff_named
+from stackaudit.analyzers.apiversion.rules import ENDPOINT_REMOVED, FIELD_REMOVED, RULES
+from stackaudit.analyzers.apiversion.schema import Change, Json, diff, diff_named
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
 from stackaudit.analyzers.python import frameworks
 from stackaudit.config.schema import Config
@@ -35,6 +38,8 @@ from stackaudit.model import (
 
 WHO = "generated SDKs, front-ends, partner integrations"
 ROUTE_TEXT = re.compile(r"@\w+\.(get|post|put|patch|delete|route|api_route)\(|APIRouter|add_url_rule")
+WIRE_NAME = re.compile(r"(Event|Message|Command|Payload|Request|Response|Schema|DTO|Dto)$")
+WIRE_PATH = re.compile(r"(^|/)(events?|messages?|schemas?|contracts?|payloads?|dto|api)(/|\.py$|_)")
 EVENT_TEXT = re.compile(r"(?i)\b(publish|produce|basic_publish|send_message|apply_async|\.delay\(|emit|xadd)")
 
 
@@ -51,10 +56,10 @@ def _keep(path: str, skip: pathspec.GitIgnoreSpec) -> bool:
 
 
 class ApiVersionsAnalyzer(RepoAnalyzer):
-    """Breaking changes of OpenAPI documents, JSON Schema files and pydantic models."""
+    """Breaking changes of OpenAPI, JSON Schema, Avro and protobuf files, and Python models."""
 
     name: ClassVar[str] = "api-versions"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     config_keys: ClassVar[tuple[str, ...] | None] = ("api_versions", "exclude", "extend_exclude")
 
@@ -104,20 +109,109 @@ def _texts(files: list[SourceFile]) -> dict[str, str]:
     return out
 
 
+def _pairs(
+    before: Mapping[str, Json],
+    now: Mapping[str, Json],
+    broken: Mapping[str, str],
+    score: Callable[[Json, Json], float] = moves.similarity,
+) -> Iterator[tuple[str, str | None]]:
+    """(old path, new path) of every baseline document: same path, moved, or removed (None).
+    A document that does not parse now is recorded as not analysed, not taken as removed."""
+    for path in before:
+        if path in now:
+            yield path, path
+    yield from moves.pair({p: d for p, d in before.items() if p not in broken}, now, score)
+
+
 def _compare(before: Documents, now: Documents, label: str, ctx: RepoContext) -> Iterator[Finding]:
-    for path, doc in now.openapi.items():
-        if path in before.openapi:
-            for change in openapi.changes(before.openapi[path], doc):
-                yield _spec_finding(path, now.texts[path], change, label, _http_consumers(change), "openapi")
-    for path, doc in now.json_schema.items():
-        if path in before.json_schema:
-            old = before.json_schema[path]
-            changes = [*diff(old, doc), *diff_named(old.get("$defs"), doc.get("$defs"), ("$defs",))]
-            changes += diff_named(old.get("definitions"), doc.get("definitions"), ("definitions",))
-            consumers = f"producers and consumers that validate against {doc.get('$id') or path}"
-            for change in changes:
-                yield _spec_finding(path, now.texts[path], change, label, consumers, "json-schema")
+    for old_path, path in _pairs(before.openapi, now.openapi, now.broken):
+        old = before.openapi[old_path]
+        if path is None:
+            yield _removed_document(old_path, old, label, "openapi")
+            continue
+        for change in openapi.changes(old, now.openapi[path]):
+            change = _moved(change, old_path, path)
+            yield _spec_finding(path, now.texts[path], change, label, _http_consumers(change), "openapi")
+    for old_path, path in _pairs(before.json_schema, now.json_schema, now.broken):
+        old = before.json_schema[old_path]
+        if path is None:
+            yield _removed_document(old_path, old, label, "json-schema")
+            continue
+        doc = now.json_schema[path]
+        changes = [*diff(old, doc), *diff_named(old.get("$defs"), doc.get("$defs"), ("$defs",))]
+        changes += diff_named(old.get("definitions"), doc.get("definitions"), ("definitions",))
+        consumers = f"producers and consumers that validate against {doc.get('$id') or path}"
+        for change in changes:
+            yield _spec_finding(
+                path, now.texts[path], _moved(change, old_path, path), label, consumers, "json-schema"
+            )
+    yield from _avro_findings(before, now, label)
+    yield from _proto_findings(before, now, label)
     yield from _model_findings(before, now, label, ctx)
+
+
+def _avro_findings(before: Documents, now: Documents, label: str) -> Iterator[Finding]:
+    for old_path, path in _pairs(before.avro, now.avro, now.broken):
+        old = before.avro[old_path]
+        name = old.get("x-avro-name") or old_path
+        consumers = f"producers and consumers of Avro {name} (and the messages already in topics)"
+        if path is None:
+            yield _removed_document(old_path, old, label, "avro", consumers)
+            continue
+        doc = now.avro[path]
+        where = (str(doc.get("x-avro-name", "")).rsplit(".", 1)[-1],) if "properties" in doc else ()
+        changes = [*diff(old, doc, where), *diff_named(old.get("definitions"), doc.get("definitions"), ())]
+        for change in changes:
+            yield _spec_finding(
+                path, now.texts[path], _moved(change, old_path, path), label, consumers, "avro"
+            )
+
+
+def _proto_findings(before: Documents, now: Documents, label: str) -> Iterator[Finding]:
+    for old_path, path in _pairs(before.proto, now.proto, now.broken, proto.similarity):
+        consumers = f"gRPC clients and message consumers built from {old_path}"
+        if path is None:
+            old = before.proto[old_path]
+            rule = ENDPOINT_REMOVED if old.rpcs else FIELD_REMOVED
+            detail = (
+                f".proto file removed with its {len(old.types)} message(s)/enum(s) and {len(old.rpcs)} rpc(s)"
+            )
+            change = Change(rule, (), detail)
+            yield _spec_finding(old_path, "", change, label, consumers, "protobuf", line=1)
+            continue
+        text = now.texts[path]
+        for change in proto.changes(before.proto[old_path], now.proto[path]):
+            line = proto.line_of(text, change)
+            yield _spec_finding(
+                path, text, _moved(change, old_path, path), label, consumers, "protobuf", line=line
+            )
+
+
+def _moved(change: Change, old_path: str, path: str) -> Change:
+    if old_path == path:
+        return change
+    return Change(change.rule, change.where, f"{change.detail} (document moved from {old_path})")
+
+
+def _removed_document(path: str, doc: Json, label: str, kind: str, consumers: str = "") -> Finding:
+    """A whole document gone with no similar one elsewhere: every operation or field with it."""
+    if kind == "openapi":
+        ops = moves.operations(doc)
+        shown = ", ".join(ops[:6]) + (f" and {len(ops) - 6} more" if len(ops) > 6 else "")
+        change = Change(
+            ENDPOINT_REMOVED, (), f"OpenAPI document removed with its {len(ops)} operation(s) ({shown})"
+        )
+        consumers = f"clients of {shown or 'its operations'} ({WHO})"
+    else:
+        change = Change(FIELD_REMOVED, (), "schema document removed")
+        consumers = consumers or f"producers and consumers that validate against {doc.get('$id') or path}"
+    return change.rule.finding(
+        Location(path, 1, 1, 1, 1),
+        _message(change, label, consumers),
+        f"{path}: {change.detail}"[:200],
+        context=CodeContext.CONFIG,
+        properties=(("schema_kind", kind), ("consumers", consumers), ("document", "removed")),
+    )
 
 
 def _http_consumers(change: Change) -> str:
@@ -160,8 +254,10 @@ def _message(change: Change, label: str, consumers: str) -> str:
     )
 
 
-def _spec_finding(path: str, text: str, change: Change, label: str, consumers: str, kind: str) -> Finding:
-    line = _locate(text, change.where)
+def _spec_finding(
+    path: str, text: str, change: Change, label: str, consumers: str, kind: str, line: int | None = None
+) -> Finding:
+    line = line or _locate(text, change.where)
     return change.rule.finding(
         Location(path, line, 1, line, 1),
         _message(change, label, consumers),
@@ -196,6 +292,8 @@ def _model_findings(before: Documents, now: Documents, label: str, ctx: RepoCont
         if not changes:
             continue
         texts = texts if texts is not None else _texts([f for f in ctx.files if f.language == "python"])
+        if new.kind != "pydantic" and not _on_the_wire(new, texts):
+            continue  # an internal dataclass: its fields are no one else's contract
         consumers = _model_consumers(new, texts)
         for change in changes:
             line = new.lines.get(change.where[-1], new.line) if len(change.where) > 1 else new.line
@@ -204,8 +302,22 @@ def _model_findings(before: Documents, now: Documents, label: str, ctx: RepoCont
                 _message(change, label, consumers),
                 f"{new.name}: {change.detail}"[:200],
                 context=CodeContext.LIBRARY,
-                properties=(("schema_kind", "pydantic"), ("consumers", consumers)),
+                properties=(("schema_kind", new.kind), ("consumers", consumers)),
             )
+
+
+def _on_the_wire(model: Model, texts: Mapping[str, str]) -> bool:
+    """A dataclass, attrs class or TypedDict is an API or event schema when its name or module
+    says so (``OrderPaid`` in ``events.py``, ``...Event``, ``...Payload``), or a route or a
+    producer/consumer uses it; other such classes are internal and change freely."""
+    if WIRE_NAME.search(model.name) or WIRE_PATH.search(model.path):
+        return True
+    name = re.compile(rf"\b{re.escape(model.name)}\b")
+    return any(
+        (ROUTE_TEXT.search(text) or EVENT_TEXT.search(text)) and name.search(text)
+        for path, text in texts.items()
+        if path != model.path
+    )
 
 
 def _model_consumers(model: Model, texts: dict[str, str]) -> str:

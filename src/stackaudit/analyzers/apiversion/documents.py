@@ -1,4 +1,5 @@
-"""Find and parse the schema documents of one tree: OpenAPI, JSON Schema, pydantic models."""
+"""Find and parse the schema documents of one tree: OpenAPI, JSON Schema, Avro, Protocol Buffers,
+and Python models (pydantic, dataclasses, attrs, TypedDict)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from stackaudit.analyzers.apiversion import openapi, pydantic_models
+from stackaudit.analyzers.apiversion import avro, openapi, proto, pydantic_models
 from stackaudit.analyzers.apiversion.schema import Json
 
-SPEC_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+SPEC_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".avsc", ".proto"})
 SPEC_HINT = re.compile(
     r"""(?m)^[\s{]*["']?(openapi|swagger)["']?\s*:|"(openapi|swagger|\$schema)"\s*:|^\$schema:"""
 )
@@ -30,6 +31,8 @@ class Documents:
 
     openapi: dict[str, Json] = field(default_factory=dict)
     json_schema: dict[str, Json] = field(default_factory=dict)
+    avro: dict[str, Json] = field(default_factory=dict)  # path -> the file as schema.diff reads it
+    proto: dict[str, proto.ProtoFile] = field(default_factory=dict)
     models: dict[tuple[str, str], pydantic_models.Model] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)  # spec path -> text (for line numbers)
     broken: dict[str, str] = field(default_factory=dict)
@@ -53,12 +56,25 @@ def read(texts: Mapping[str, str]) -> Documents:
         if path.endswith(".py"):
             python[path] = text
             continue
-        if not SPEC_HINT.search(text[:20_000]):
+        if path.lower().endswith(".proto"):
+            try:
+                docs.proto[path] = proto.read(text)
+                docs.texts[path] = text
+            except proto.ProtoError as exc:
+                docs.broken[path] = f"does not parse: {exc}"
+            continue
+        avsc = path.lower().endswith(".avsc")
+        if not avsc and not SPEC_HINT.search(text[:20_000]):
             continue
         try:
-            doc = _load(path, text)
+            doc = json.loads(text) if avsc else _load(path, text)
         except (ValueError, yaml.YAMLError) as exc:
             docs.broken[path] = f"does not parse: {type(exc).__name__}"
+            continue
+        if avsc:
+            if avro.is_avro(doc):
+                docs.avro[path] = avro.document(doc)
+                docs.texts[path] = text
             continue
         if openapi.is_openapi(doc):
             docs.openapi[path] = doc

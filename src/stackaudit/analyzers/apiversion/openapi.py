@@ -1,17 +1,22 @@
 """Breaking changes between two OpenAPI documents (3.x, and Swagger 2's equivalent keys).
 
 Operations are matched by path and method, parameters by name and location, responses by
-status code and media type; schemas go through ``schema.diff``.
+status code and media type; schemas go through ``schema.diff``. Parameters, request bodies and
+responses written as a ``$ref`` to ``components`` (or Swagger's top-level ``parameters`` and
+``responses``) are resolved first, so a change made in a shared component is reported at every
+operation that uses it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 from stackaudit.analyzers.apiversion.rules import ENDPOINT_REMOVED, REQUIRED_ADDED, RESPONSE_REMOVED
 from stackaudit.analyzers.apiversion.schema import Change, Json, diff, diff_named
 
 Params = dict[tuple[str, str], dict[str, Json]]  # (name, in) -> parameter
+MAX_REFS = 8
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -27,9 +32,29 @@ def _dict(value: Json) -> dict[str, Json]:
     return value if isinstance(value, dict) else {}
 
 
-def _params(path_item: dict[str, Json], op: dict[str, Json]) -> Params:
+def resolve(doc: Json, node: Json) -> Json:
+    """A local ``$ref`` object (``#/components/parameters/Tenant``, Swagger's ``#/parameters/…``)
+    replaced by its target, chains followed; None when it does not resolve. Used for
+    parameters, request bodies and responses only: schemas are diffed under their own name, and
+    a different schema ``$ref`` is a type change (``schema.py``)."""
+    for _ in range(MAX_REFS):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return node  # not a reference, or one to another file: compared as written
+        target = doc
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                return None
+            target = target[part]
+        node = target
+    return None  # a loop of references
+
+
+def _params(doc: Json, path_item: dict[str, Json], op: dict[str, Json]) -> Params:
     out: Params = {}
     for param in [*(path_item.get("parameters") or []), *(op.get("parameters") or [])]:
+        param = resolve(doc, param)
         if isinstance(param, dict) and "name" in param:
             out[(str(param["name"]), str(param.get("in", "")))] = param
     return out
@@ -58,21 +83,27 @@ def _content(old: Json, new: Json, where: tuple[str, ...]) -> Iterator[Change]:
 
 
 def _operation(
-    old: dict[str, Json], new: dict[str, Json], where: tuple[str, ...], params: tuple[Params, Params]
+    docs: tuple[Json, Json], ops: tuple[dict[str, Json], dict[str, Json]], where: tuple[str, ...]
 ) -> Iterator[Change]:
-    yield from _parameters(params[0], params[1], (*where, "parameters"))
-    old_body, new_body = _dict(old.get("requestBody")), _dict(new.get("requestBody"))
+    (old_doc, new_doc), (old, new) = docs, ops
+    old_body = _dict(resolve(old_doc, old.get("requestBody")))
+    new_body = _dict(resolve(new_doc, new.get("requestBody")))
     if new_body.get("required") is True and old_body.get("required") is not True:
         yield Change(REQUIRED_ADDED, (*where, "requestBody"), "request body became required")
     yield from _content(old_body, new_body, (*where, "requestBody"))
     old_responses, new_responses = _dict(old.get("responses")), _dict(new.get("responses"))
+    new_codes = {str(c): r for c, r in new_responses.items()}
     for code, response in old_responses.items():
-        if str(code) not in {str(c) for c in new_responses}:
+        if str(code) not in new_codes:
             yield Change(RESPONSE_REMOVED, (*where, "responses"), f"response {code} removed")
-        else:
-            yield from _content(
-                response, new_responses.get(code, new_responses.get(str(code))), (*where, str(code))
-            )
+            continue
+        after = resolve(new_doc, new_codes[str(code)])
+        if after is None and resolve(old_doc, response) is not None:
+            ref = _dict(new_codes[str(code)]).get("$ref")
+            detail = f"response {code} removed (its $ref {ref} no longer resolves)"
+            yield Change(RESPONSE_REMOVED, (*where, "responses", str(code)), detail)
+            continue
+        yield from _content(resolve(old_doc, response), after, (*where, str(code)))
 
 
 def changes(old: Json, new: Json) -> Iterator[Change]:
@@ -89,8 +120,13 @@ def changes(old: Json, new: Json) -> Iterator[Change]:
                 yield Change(ENDPOINT_REMOVED, where, f"operation {label} removed")
                 continue
             old_op, new_op = _dict(old_item[method]), _dict(new_item[method])
-            params = (_params(old_item, old_op), _params(new_item, new_op))
-            for change in _operation(old_op, new_op, ("paths", path, method), params):
+            params = (_params(old, old_item, old_op), _params(new, new_item, new_op))
+            at: tuple[str, ...] = ("paths", path, method)
+            found = chain(
+                _parameters(params[0], params[1], (*at, "parameters")),
+                _operation((old, new), (old_op, new_op), at),
+            )
+            for change in found:
                 tail = ".".join(change.where[3:])
                 yield Change(change.rule, change.where, f"{label} {tail}: {change.detail}".replace(" :", ":"))
     yield from diff_named(

@@ -39,7 +39,8 @@ ENDPOINT_REMOVED = _rule(
     "Endpoint or operation removed from the API",
     Severity.HIGH,
     """
-    An OpenAPI path, or one method of it, present at the baseline ref is gone.
+    An OpenAPI path, or one method of it, present at the baseline ref is gone (also a whole
+    OpenAPI document with no similar one at another path, and a protobuf ``rpc``).
 
     Why it matters: during a rolling deploy, and for as long as old mobile apps, SDKs and partner
     integrations live, clients still call it and now get 404 or 405.
@@ -52,9 +53,11 @@ FIELD_REMOVED = _rule(
     "Field removed or renamed in an API or event schema",
     Severity.HIGH,
     """
-    A property of an OpenAPI schema, a JSON Schema file or a pydantic model present at the
-    baseline ref is gone (or renamed: a field of the same type appeared in its place), or the
-    whole schema is gone.
+    A property of an OpenAPI schema, a JSON Schema file, an Avro record (one with no
+    ``default``), a protobuf message (a field number gone and not ``reserved``) or a Python model
+    (pydantic, or a dataclass, attrs class or TypedDict used as an event or payload) present at
+    the baseline ref is gone (or renamed: a field of the same type, or an Avro field whose
+    ``aliases`` name the old one, appeared in its place), or the whole schema or file is gone.
 
     Why it matters: consumers of a response or of an event still read the old field and get
     nothing (or fail validation); producers on the old version still send it, and a strict schema

@@ -65,11 +65,16 @@ def _enum(old: dict[str, Json], new: dict[str, Json], where: tuple[str, ...]) ->
             yield Change(ENUM_NARROWED, where, f"enum values removed: {', '.join(map(str, gone))[:120]}")
 
 
-def _same(a: Json, b: Json) -> bool:
+def same(a: Json, b: Json) -> bool:
     try:
         return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
     except (ValueError, RecursionError):  # a YAML anchor that contains itself
         return False
+
+
+def _aliases(schema: Json) -> list[str]:
+    found = schema.get("x-aliases") if isinstance(schema, dict) else None
+    return [str(a) for a in found] if isinstance(found, list) else []
 
 
 def _properties(
@@ -84,10 +89,14 @@ def _properties(
         if name in after:
             yield from diff(schema, after[name], (*where, str(name)), seen)
             continue
-        twin = next((a for a in added if _same(after[a], schema)), None)
+        twin = next((a for a in added if name in _aliases(after[a])), None)
+        twin = twin or next((a for a in added if same(after[a], schema)), None)
         if twin is not None:
             added.remove(twin)
             renamed[twin] = name
+        if isinstance(schema, dict) and schema.get("x-removable") is True:
+            continue  # Avro: a reader still declaring the field fills in its default
+        if twin is not None:
             yield Change(FIELD_REMOVED, (*where, str(twin)), f"field {name!r} renamed to {twin!r}")
         else:
             yield Change(FIELD_REMOVED, where, f"field {name!r} removed")

@@ -20,7 +20,7 @@ from stackaudit.analyzers.pyparse import parse_quietly
 from stackaudit.analyzers.python import frameworks
 from stackaudit.analyzers.python.family import Frame, RuleFamily
 from stackaudit.analyzers.python.walker import Walk
-from stackaudit.analyzers.tenant import checks, ratelimit, scope
+from stackaudit.analyzers.tenant import checks, paths, queries, ratelimit, scope
 from stackaudit.analyzers.tenant.models import Project, TenantScope, key_words
 from stackaudit.analyzers.tenant.rules import RATE_LIMIT, RULES
 from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
@@ -57,7 +57,7 @@ class TenantAnalyzer(RepoAnalyzer):
     """Queries, object fetches and cache keys that can cross from one tenant to another."""
 
     name: ClassVar[str] = "tenant"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     cpu_bound: ClassVar[bool] = True
     config_keys: ClassVar[tuple[str, ...] | None] = ("tenant", "exclude", "extend_exclude", "include")
@@ -88,22 +88,55 @@ class TenantAnalyzer(RepoAnalyzer):
             # Nothing declared and nothing inferred is the common case (no tenants): silent.
             declared = config.key is not None or bool(config.models)
             return RepoResult((), tuple(skipped), reason=f"not checked: {decided.reason}" if declared else "")
-        findings = [f for path, text, tree in modules for f in self._module(path, text, tree, decided)]
+        findings = _findings(modules, decided)
         findings += _rate_limit(modules, decided)
         return RepoResult(tuple(findings), tuple(skipped), reason=_summary(decided))
 
-    @staticmethod
-    def _module(path: str, text: str, tree: ast.Module, tenant: TenantScope) -> list[Finding]:
-        pattern = re.compile(r"\b(" + "|".join(sorted(tenant.scoped)) + r")\b")
-        if frameworks.path_context(path) is not None or not pattern.search(text):
-            return []
-        functions: list[checks.Function] = []
-        walk = Walk(path, text, (_collector(path, tuple(text.splitlines()), functions),))
-        try:
-            walk.run(tree)
-        except RecursionError:
-            return []
-        return [f for fn in functions for f in checks.check(fn, tenant)]
+
+def _walk(path: str, text: str, tree: ast.Module) -> list[checks.Function]:
+    """The module's functions, each with whether it handles requests (and its endpoint)."""
+    functions: list[checks.Function] = []
+    walk = Walk(path, text, (_collector(path, tuple(text.splitlines()), functions),))
+    try:
+        walk.run(tree)
+    except RecursionError:
+        return []
+    return functions
+
+
+def _findings(modules: list[tuple[str, str, ast.Module]], tenant: TenantScope) -> list[Finding]:
+    """Handlers' own queries, then helpers' unscoped queries that a handler reaches."""
+    pattern = re.compile(r"\b(" + "|".join(sorted(tenant.scoped)) + r")\b")
+    sources = {p: (text, tree) for p, text, tree in modules if frameworks.path_context(p) is None}
+    walked: dict[str, list[checks.Function]] = {}
+    findings: list[Finding] = []
+    helpers: list[tuple[checks.Function, queries.Site]] = []
+    for path, (text, tree) in sources.items():
+        if pattern.search(text):
+            walked[path] = _walk(path, text, tree)
+            for fn in walked[path]:
+                findings += checks.check(fn, tenant)
+                helpers += [(fn, site) for site in checks.helper_sites(fn, tenant)]
+    if not helpers:
+        return findings
+
+    def functions(path: str) -> list[checks.Function]:
+        if path not in walked:
+            walked[path] = _walk(path, *sources[path])
+        return walked[path]
+
+    callees = {(fn.node.name, _class_of(fn), fn.path) for fn, _ in helpers}
+    graph = paths.Paths(sources, callees, functions)
+    for fn, site in helpers:
+        reached = graph.reaches(fn, site, tenant)
+        if reached:
+            findings.append(paths.finding(fn, site, reached, tenant.key))
+    return findings
+
+
+def _class_of(fn: checks.Function) -> str | None:
+    """The class a method belongs to (``InvoiceService`` of ``InvoiceService.overdue``)."""
+    return fn.qualname.rsplit(".", 1)[0].rsplit(".", 1)[-1] if "." in fn.qualname else None
 
 
 def _rate_limit(modules: list[tuple[str, str, ast.Module]], tenant: TenantScope) -> list[Finding]:

@@ -11,7 +11,7 @@ from stackaudit.analyzers.python.names import dotted
 from stackaudit.analyzers.tenant import queries
 from stackaudit.analyzers.tenant.models import TenantScope
 from stackaudit.analyzers.tenant.rules import CACHE_KEY, IDOR_FETCH, UNSCOPED_QUERY
-from stackaudit.model import CodeContext, Finding, Location, RuleMeta
+from stackaudit.model import CodeContext, Finding, Location, RuleMeta, TraceStep
 
 REQUEST_ROOTS = frozenset({"request", "kwargs", "self.kwargs", "self.request", "flask.request"})
 NOT_REQUEST_PARAMS = frozenset({"self", "cls", "request", "info", "db", "session"})
@@ -31,6 +31,15 @@ class Function:
     endpoint: str | None
     lines: tuple[str, ...]
     admin: bool = False  # only staff or superusers reach it: crossing tenants is its job
+
+
+@dataclass(frozen=True, slots=True)
+class Via:
+    """How a request reaches a query outside the handler: the endpoint, the calls, the others."""
+
+    endpoint: str | None
+    trace: tuple[TraceStep, ...]
+    related: tuple[Location, ...]
 
 
 ADMIN = re.compile(r"(?i)(staff|superuser|admin)")
@@ -53,9 +62,15 @@ def admin_only(fn: ast.FunctionDef | ast.AsyncFunctionDef, owner: ast.ClassDef |
     return any(isinstance(s, ast.Attribute) and s.attr in ADMIN_ATTRS for t in tests for s in ast.walk(t))
 
 
-def _finding(
-    fn: Function, rule: RuleMeta, node: ast.AST, message: str, props: tuple[tuple[str, str], ...]
+def finding(
+    fn: Function,
+    rule: RuleMeta,
+    node: ast.AST,
+    message: str,
+    props: tuple[tuple[str, str], ...],
+    via: Via | None = None,
 ) -> Finding:
+    """A finding at ``node`` in ``fn``; ``via`` when a handler reaches ``fn`` from elsewhere."""
     line = getattr(node, "lineno", fn.node.lineno)
     location = Location(
         fn.path,
@@ -71,22 +86,24 @@ def _finding(
         message,
         snippet,
         context=CodeContext.HANDLER if fn.handler else CodeContext.LIBRARY,
-        endpoint=fn.endpoint,
+        endpoint=via.endpoint if via else fn.endpoint,
         properties=props,
+        trace=via.trace if via else (),
+        related=via.related if via else (),
     )
 
 
-def _request_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def request_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Parameters (URL parts in every framework) and locals assigned from the request."""
     args = fn.args
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - NOT_REQUEST_PARAMS
     for node in ast.walk(fn):
-        if isinstance(node, ast.Assign) and _from_request(node.value, names):
+        if isinstance(node, ast.Assign) and from_request(node.value, names):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     return names
 
 
-def _from_request(value: ast.AST, names: set[str]) -> bool:
+def from_request(value: ast.AST, names: set[str]) -> bool:
     for sub in ast.walk(value):
         text = dotted(sub) if isinstance(sub, ast.Attribute | ast.Name) else None
         if text and (text in names or any(text == r or text.startswith(r + ".") for r in REQUEST_ROOTS)):
@@ -98,7 +115,7 @@ def check(fn: Function, scope: TenantScope) -> Iterator[Finding]:
     up = queries.parents(fn.node)
     found = list(queries.sites(fn.node, scope, up))
     if fn.handler and not fn.admin:
-        request = _request_names(fn.node)
+        request = request_names(fn.node)
         for site in found:
             finding = _judge(fn, site, scope, up, request)
             if finding is not None:
@@ -107,19 +124,48 @@ def check(fn: Function, scope: TenantScope) -> Iterator[Finding]:
         yield from _cache_keys(fn, scope, found[0].model)
 
 
+def _scoped(fn: Function, site: queries.Site, scope: TenantScope, up: dict[int, ast.AST]) -> bool:
+    """The chain filters by the tenant, or the variable holding it is filtered or checked later."""
+    if queries.chain_filtered(site, scope) or _tenant_passes_itself(fn, site, scope):
+        return True
+    var = queries.holder(site, up)
+    end = getattr(site.top, "end_lineno", 0) or 0
+    return var is not None and queries.later_use_checks(var, fn.node, end + 1, scope)
+
+
+def _tenant_passes_itself(fn: Function, site: queries.Site, scope: TenantScope) -> bool:
+    """A method of the tenant model (``Project.remove_member`` with key ``project_id``) that
+    passes ``self`` into the query: the tenant scopes it (``Person.query.get(id, self)``)."""
+    owner = fn.qualname.split(".")[0] if "." in fn.qualname else ""
+    if not owner or not scope.names_tenant(owner):
+        return False
+    calls = [n for n in ast.walk(site.top) if isinstance(n, ast.Call)]
+    return any(
+        isinstance(sub, ast.Name) and sub.id == "self"
+        for call in calls
+        for arg in [*call.args, *(k.value for k in call.keywords)]
+        for sub in ast.walk(arg)
+    )
+
+
+def helper_sites(fn: Function, scope: TenantScope) -> list[queries.Site]:
+    """Unscoped queries in a function that is not a handler: reported (``paths.py``) only when a
+    request handler reaches the function through the call graph."""
+    if fn.handler or fn.admin:
+        return []
+    up = queries.parents(fn.node)
+    return [site for site in queries.sites(fn.node, scope, up) if not _scoped(fn, site, scope, up)]
+
+
 def _judge(
     fn: Function, site: queries.Site, scope: TenantScope, up: dict[int, ast.AST], request: set[str]
 ) -> Finding | None:
-    if queries.chain_filtered(site, scope):
-        return None
-    var = queries.holder(site, up)
-    end = getattr(site.top, "end_lineno", 0) or 0
-    if var is not None and queries.later_use_checks(var, fn.node, end + 1, scope):
+    if _scoped(fn, site, scope, up):
         return None
     key = scope.key
-    if site.pk is not None and _from_request(site.pk, request):
+    if site.pk is not None and from_request(site.pk, request):
         why = f"the id comes from the request ({ast.unparse(site.pk)[:60]})"
-        return _finding(
+        return finding(
             fn,
             IDOR_FETCH,
             site.node,
@@ -127,7 +173,7 @@ def _judge(
             "check after it: another tenant's object can be read by changing the id",
             (("origin", "confirmed"), ("origin_reason", why), ("model", site.model)),
         )
-    return _finding(
+    return finding(
         fn,
         UNSCOPED_QUERY,
         site.node,
@@ -155,7 +201,7 @@ def _cache_keys(fn: Function, scope: TenantScope, model: str) -> Iterator[Findin
         if isinstance(key, ast.Name) and key.id in assigned:
             key = assigned[key.id]
         if _dynamic(key) and not _key_names_tenant(key, scope):
-            yield _finding(
+            yield finding(
                 fn,
                 CACHE_KEY,
                 node,

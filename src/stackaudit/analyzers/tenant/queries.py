@@ -248,3 +248,41 @@ def _root(node: ast.expr) -> str | None:
 
 def _mentions_var(node: ast.AST, var: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(node))
+
+
+def applied_filter(call: ast.Call, up: dict[int, ast.AST], scope: TenantScope) -> bool:
+    """Is the value a call returns filtered by the tenant (or the user) right where it is used:
+    ``helper(...).filter(tenant=...)``? The call's own arguments do not count: passing the tenant
+    to a helper says nothing about whether the helper filters on it."""
+    current: ast.expr = call
+    while True:
+        parent = up.get(id(current))
+        applied = (isinstance(parent, ast.Attribute) and parent.value is current) or (
+            isinstance(parent, ast.Call) and parent.func is current
+        )
+        if not isinstance(parent, ast.expr) or not (applied or isinstance(parent, ast.Await)):
+            return False
+        if isinstance(parent, ast.Call) and any(
+            (isinstance(item, ast.keyword) and item.arg is None)
+            or _names_tenant(item, scope)
+            or _names_owner(item)
+            for item in [*parent.args, *parent.keywords]
+        ):
+            return True
+        current = parent
+
+
+def result_checked(call: ast.Call, fn: ast.AST, up: dict[int, ast.AST], scope: TenantScope) -> bool:
+    """Is the value of ``call`` (a helper's result) filtered by the tenant where it is used, or
+    held in a variable that is filtered or ownership-checked later in ``fn``?"""
+    if applied_filter(call, up, scope):
+        return True
+    top = _chain_top(call, up)
+    var = holder(Site("", call, top, None), up)
+    end = getattr(top, "end_lineno", 0) or 0
+    return var is not None and later_use_checks(var, fn, end + 1, scope)
+
+
+def names_tenant_or_owner(node: ast.AST, scope: TenantScope) -> bool:
+    """The expression names the tenant (``request.tenant``) or the signed-in user."""
+    return _names_tenant(node, scope) or _names_owner(node)

@@ -30,7 +30,12 @@ UNSCOPED_QUERY = RuleMeta(
     functions) on a model declared tenant-scoped (``[tenant] models``, or any model with the
     tenant key field) that do not filter by the tenant key: Django ``Order.objects.all()`` /
     ``.filter(status=…)`` / ``.get(…)``, SQLAlchemy ``select(Order)``,
-    ``session.query(Order)``, ``Order.query``.
+    ``session.query(Order)``, ``Order.query``. Queries in helpers (a service layer, a
+    repository module) count when a handler reaches them through the call graph (up to four
+    calls, imports followed module to module): the finding sits at the query and names the
+    handler, its endpoint and the calls in between. A helper that receives the tenant and
+    filters on it, a result the caller filters or checks, and helpers reached only from tasks,
+    management commands or staff views are not reported.
 
     Why it matters: in a shared-database multi-tenant service the tenant filter is the only
     thing between one customer and another customer's rows. One forgotten filter lists every
