@@ -8,6 +8,7 @@ from stackaudit.model.enums import Status
 from stackaudit.model.evidence import Evidence, EvidenceUse
 from stackaudit.model.finding import Finding
 from stackaudit.model.score import Score
+from stackaudit.scope.model import ServiceMap
 
 
 class AnalyzerState(StrEnum):
@@ -124,3 +125,6 @@ class AuditResult:
     fixed: tuple[FixedFinding, ...] = ()
     gate: GateVerdict | None = None
     runtime: tuple[EvidenceUse, ...] = ()  # every stored runtime observation the audit read
+    # The service map the findings were placed on (scope/); not stored with the run (the store
+    # keeps a copy per run in its cache table: scope/stored.py), so a loaded result has None.
+    service_map: ServiceMap | None = None
