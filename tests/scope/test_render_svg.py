@@ -45,11 +45,22 @@ def test_layers_and_edges_of_a_small_map() -> None:
     svg = to_svg(ServiceMap(eps, res, edges))
     texts = _texts(svg)
     assert "/orders  (2)" in texts and "/about  (1)" in texts
-    assert "app.views:view_1" in " ".join(texts) and "postgresql" in " ".join(texts)
+    assert "views:view_1" in texts and "postgresql" in texts  # the tooltip has app.views:view_1
     assert "data stores" in texts
     # group -> handler for each endpoint, handler -> store for the one edge
     assert svg.count("<line") == 4
     assert "#1e8449" in svg  # the admin endpoint's colour
+
+
+def test_a_big_first_segment_is_split_one_deeper() -> None:
+    eps = tuple(_endpoint(f"/api/r{n % 6}/{n}", n) for n in range(60))
+    eps += (_endpoint("/health", 99),)
+    texts = _texts(to_svg(ServiceMap(eps)))
+    assert [t for t in texts if t.startswith("/")] == [
+        *(f"/api/r{i}  (10)" for i in range(6)),
+        "/health  (1)",
+    ]
+    assert prefix_of("/api/<v>/x", 2) == "/api"
 
 
 def test_600_endpoints_stay_readable() -> None:

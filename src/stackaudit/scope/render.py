@@ -129,18 +129,38 @@ def _text(x: int, y: int, text: str, colour: str = "#222", title: str = "", weig
     return f'<text x="{x}" y="{y}" fill="{colour}"{bold}>{tip}{html.escape(text)}</text>'
 
 
-def prefix_of(path: str) -> str:
-    """The group an endpoint is drawn in: its first path segment (``/orders`` for
-    ``/orders/<id>/pay``); parameters and the root fall in ``/``."""
-    first = next((p for p in path.split("/") if p), "")
-    return "/" if not first or first[0] in "<{:(^" else f"/{first}"
+def prefix_of(path: str, depth: int = 1) -> str:
+    """The group an endpoint is drawn in: its first ``depth`` literal path segments (``/orders``
+    for ``/orders/<id>/pay``); parameters stop the prefix, and the root is ``/``."""
+    literal = []
+    for part in (p for p in path.split("/") if p):
+        if part[0] in "<{:(^" or len(literal) == depth:
+            break
+        literal.append(part)
+    return "/" + "/".join(literal)
+
+
+SPLIT_OVER = 4 * ENDPOINTS_PER_GROUP  # a group larger than this is split one segment deeper
 
 
 def _groups(smap: ServiceMap) -> list[tuple[str, list[Endpoint]]]:
-    groups: dict[str, list[Endpoint]] = {}
+    """Groups by first path segment; a big one (``/api`` of a whole API) by its second too."""
+    first: dict[str, list[Endpoint]] = {}
     for e in smap.endpoints:
-        groups.setdefault(prefix_of(e.path), []).append(e)
+        first.setdefault(prefix_of(e.path), []).append(e)
+    groups: dict[str, list[Endpoint]] = {}
+    for prefix, eps in first.items():
+        deep = len(eps) > SPLIT_OVER
+        for e in eps:
+            groups.setdefault(prefix_of(e.path, 2) if deep else prefix, []).append(e)
     return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def _short_ref(ref: str) -> str:
+    """``pkg.routers.ollama:generate`` → ``ollama:generate``: the module's last part is enough
+    beside the others; the tooltip has the whole reference."""
+    module, _, name = ref.partition(":")
+    return f"{module.rsplit('.', 1)[-1]}:{name}"[:52]
 
 
 @dataclass
@@ -190,7 +210,7 @@ def _draw_groups(smap: ServiceMap, lay: _Layout) -> None:
 
 def _draw_handlers(smap: ServiceMap, lay: _Layout) -> None:
     for ref, y in lay.handler_y.items():
-        lay.out.append(_text(384, y, ref[-48:], "#222", ref))
+        lay.out.append(_text(384, y, _short_ref(ref), "#222", ref))
     total = len({e.handler.ref for e in smap.endpoints})
     if total > len(lay.handler_y):
         y = 40 + len(lay.handler_y) * ROW
@@ -216,7 +236,7 @@ def _draw_resources(smap: ServiceMap, lay: _Layout) -> None:
         y += ROW
     for g in smap.edges:
         if g.handler in lay.handler_y and g.resource in lay.resource_y:
-            start = 388 + min(len(g.handler), 48) * 6  # about where the handler's label ends
+            start = 388 + len(_short_ref(g.handler)) * 6  # about where the handler's label ends
             y1, y2 = lay.handler_y[g.handler] - 4, lay.resource_y[g.resource] - 4
             lay.out.append(_line(start, y1, 740, y2, "#555"))
     lay.bottom = max(lay.bottom, y)
