@@ -132,7 +132,7 @@ def _text(x: int, y: int, text: str, colour: str = "#222", title: str = "", weig
 def prefix_of(path: str, depth: int = 1) -> str:
     """The group an endpoint is drawn in: its first ``depth`` literal path segments (``/orders``
     for ``/orders/<id>/pay``); parameters stop the prefix, and the root is ``/``."""
-    literal = []
+    literal: list[str] = []
     for part in (p for p in path.split("/") if p):
         if part[0] in "<{:(^" or len(literal) == depth:
             break
