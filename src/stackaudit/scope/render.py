@@ -143,16 +143,26 @@ def prefix_of(path: str, depth: int = 1) -> str:
 SPLIT_OVER = 4 * ENDPOINTS_PER_GROUP  # a group larger than this is split one segment deeper
 
 
-def _groups(smap: ServiceMap) -> list[tuple[str, list[Endpoint]]]:
-    """Groups by first path segment; a big one (``/api`` of a whole API) by its second too."""
-    first: dict[str, list[Endpoint]] = {}
-    for e in smap.endpoints:
-        first.setdefault(prefix_of(e.path), []).append(e)
+MAX_DEPTH = 3  # /api/v1/chats: deeper prefixes name too little to be worth a box
+
+
+def _split(eps: list[Endpoint], depth: int) -> dict[str, list[Endpoint]]:
     groups: dict[str, list[Endpoint]] = {}
-    for prefix, eps in first.items():
-        deep = len(eps) > SPLIT_OVER
-        for e in eps:
-            groups.setdefault(prefix_of(e.path, 2) if deep else prefix, []).append(e)
+    for e in eps:
+        groups.setdefault(prefix_of(e.path, depth), []).append(e)
+    if depth >= MAX_DEPTH:
+        return groups
+    out: dict[str, list[Endpoint]] = {}
+    for prefix, members in groups.items():
+        deeper = _split(members, depth + 1) if len(members) > SPLIT_OVER else {prefix: members}
+        out.update(deeper if len(deeper) > 1 else {prefix: members})
+    return out
+
+
+def _groups(smap: ServiceMap) -> list[tuple[str, list[Endpoint]]]:
+    """Groups by first path segment; a big one (``/api/v1`` of a whole API) one segment deeper,
+    up to three, while that splits it."""
+    groups = _split(list(smap.endpoints), 1)
     return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
 
@@ -184,7 +194,7 @@ def _draw_groups(smap: ServiceMap, lay: _Layout) -> None:
         for e in eps[:ENDPOINTS_PER_GROUP]:
             colour = AUTH_COLOUR[e.auth.level.label]
             lay.out.append(
-                _text(24, y, e.label[:60], colour, f"{e.label} -> {e.handler.ref} ({e.auth.level.label})")
+                _text(24, y, e.label[:52], colour, f"{e.label} -> {e.handler.ref} ({e.auth.level.label})")
             )
             ref = e.handler.ref
             if ref not in lay.handler_y and len(lay.handler_y) < HANDLER_CAP:
