@@ -97,3 +97,21 @@ def test_map_page_in_a_browser_runs_no_script(hostile_map_site: str, watched: tb
     assert page.evaluate("() => document.scripts.length") == 0
     box = page.locator("#map-drawing svg").bounding_box()
     assert box is not None and box["width"] > 500 and box["height"] > 100
+
+
+def test_finding_page_names_the_journey(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from stackaudit.model import Status
+    from tests.storage.factories import assess, make_run, result, sqli
+
+    url = default_url(tmp_path)
+    finding = replace(sqli(), endpoint="GET /orders", properties=(("journey", f"checkout{HOSTILE}"),))
+    with Store.open(url) as store:
+        store.save_run(result(make_run("r" * 32), (assess(finding, Status.NEW),)))
+    page = client(url).get(f"/finding/{finding.fingerprint}").text
+    assert '<dd id="journey">checkout&lt;script&gt;' in page
+    plain = replace(sqli(path="app/other.py"), endpoint="GET /x")
+    with Store.open(url) as store:
+        store.save_run(result(make_run("s" * 32), (assess(plain, Status.NEW),)))
+    assert 'id="journey"' not in client(url).get(f"/finding/{plain.fingerprint}").text
