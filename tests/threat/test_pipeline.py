@@ -10,6 +10,7 @@ from stackaudit.engine.pipeline import AuditOptions, run_audit
 from stackaudit.model import AuditResult
 from stackaudit.scope.stored import decode_map, map_key
 from stackaudit.storage.store import Store
+from stackaudit.threat.stored import decode_threats, threat_key
 from tests.scope.helpers import write_app
 
 APP = """
@@ -74,4 +75,14 @@ def test_critical_journey_marks_and_raises_impact(tmp_path: Path) -> None:
     assert {e.label for e in marked.service_map.endpoints} == {"GET /preview", "GET /fetch"}
     with Store.open(db) as store:
         payload = store.cache_get_many([map_key(marked.run.id)])[map_key(marked.run.id)]
+        threats = store.cache_get_many([threat_key(marked.run.id)])[threat_key(marked.run.id)]
     assert decode_map(payload) == marked.service_map
+    # the threat model of the declared journey, with this audit's findings as evidence
+    model = marked.threat_model
+    assert model is not None and decode_threats(threats) == model
+    (journey,) = model.journeys
+    assert journey.name == "share" and journey.critical
+    ssrf = [t for t in journey.threats if t.element == "outbound:http" and t.stride.letter == "E"]
+    assert ssrf and ssrf[0].status.label == "evidenced"
+    assert {f.rule_id for f in ssrf[0].findings} == {"sec.ssrf"}
+    assert plain.threat_model is None  # no journey declared: no model in the audit

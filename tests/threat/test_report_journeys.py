@@ -13,6 +13,7 @@ from stackaudit.model import AuditResult
 from stackaudit.report import html, markdown, terminal
 from stackaudit.scope.model import Auth, Endpoint, Handler, Resource, ResourceKind, ServiceMap
 from tests.report.sample import RULES, sample_result
+from tests.threat.helpers import hostile_threats
 
 EVIL = "/pay/<script>alert(1)</script>"
 
@@ -28,7 +29,8 @@ def _with_journey() -> AuditResult:
         (Resource(ResourceKind.DATASTORE, "<img src=x>", "shop/db.py", 1),),
     )
     findings = (dataclasses.replace(first, finding=finding), *result.findings[1:])
-    return dataclasses.replace(result, findings=findings, service_map=smap)
+    threats = hostile_threats("<script>alert(2)</script>")
+    return dataclasses.replace(result, findings=findings, service_map=smap, threat_model=threats)
 
 
 def test_markdown_and_terminal_name_the_journey() -> None:
@@ -53,3 +55,14 @@ def test_html_report_draws_the_map_escaped() -> None:
     without = html.render(sample_result(), RULES)
     assert page.count("<script") == without.count("<script")  # the report's own, nothing more
     assert '<section id="map">' not in without
+
+
+def test_html_report_has_the_threat_model_of_the_journeys() -> None:
+    page = html.render(_with_journey(), RULES)
+    section = re.search(r'<section id="threats">.*?</section>', page, re.S)
+    assert section is not None
+    text = section.group(0)
+    assert "<script" not in text and "&lt;script&gt;alert(2)&lt;/script&gt;" in text
+    assert 'class="evidenced"' in text and "sec.sql-injection" in text
+    assert "Who calls &lt;script&gt;" in text  # the open threat's question
+    assert '<section id="threats">' not in html.render(sample_result(), RULES)

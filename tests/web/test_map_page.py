@@ -21,6 +21,8 @@ from stackaudit.scope.model import (
 )
 from stackaudit.scope.stored import encode_map, map_key
 from stackaudit.storage.store import Store, default_url
+from stackaudit.threat.stored import encode_threats, threat_key
+from tests.threat.helpers import hostile_threats
 from tests.web import test_browser as tb
 from tests.web.conftest import HOSTILE, seed
 from tests.web.test_pages import client
@@ -48,7 +50,12 @@ watched = tb.watched
 
 def seed_map(url: str, run_id: str) -> None:
     with Store.open(url) as store:
-        store.cache_put_many({map_key(run_id): encode_map(hostile_map())})
+        store.cache_put_many(
+            {
+                map_key(run_id): encode_map(hostile_map()),
+                threat_key(run_id): encode_threats(hostile_threats(HOSTILE)),
+            }
+        )
 
 
 def test_map_page_draws_the_stored_map_escaped(tmp_path: Path) -> None:
@@ -63,9 +70,10 @@ def test_map_page_draws_the_stored_map_escaped(tmp_path: Path) -> None:
     assert "<script" not in body and 'onerror="' not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "/admin/purge" in body and "admin" in body
+    assert '<div id="map-threats">' in body and 'class="evidenced"' in body
     assert c.get(f"/map?run={ids[2][:8]}").text == body
     older = c.get(f"/map?run={ids[0]}")
-    assert older.status_code == 200 and 'id="no-map"' in older.text
+    assert older.status_code == 200 and 'id="no-map"' in older.text and "map-threats" not in older.text
     assert c.get("/map?run=ffffffff").status_code == 404
 
 
@@ -94,6 +102,7 @@ def test_map_page_in_a_browser_runs_no_script(hostile_map_site: str, watched: tb
     assert "<script>" in page.inner_text("#map-endpoints")  # shown as text
     labels = page.locator("#map-drawing svg text").all_text_contents()
     assert any("<script>alert(1)</script>" in t for t in labels)
+    assert "<script>" in page.inner_text("#map-threats")
     assert page.evaluate("() => document.scripts.length") == 0
     box = page.locator("#map-drawing svg").bounding_box()
     assert box is not None and box["width"] > 500 and box["height"] > 100

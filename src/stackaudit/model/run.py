@@ -9,6 +9,7 @@ from stackaudit.model.evidence import Evidence, EvidenceUse
 from stackaudit.model.finding import Finding
 from stackaudit.model.score import Score
 from stackaudit.scope.model import ServiceMap
+from stackaudit.threat.model import ThreatModel
 
 
 class AnalyzerState(StrEnum):
@@ -128,3 +129,5 @@ class AuditResult:
     # The service map the findings were placed on (scope/); not stored with the run (the store
     # keeps a copy per run in its cache table: scope/stored.py), so a loaded result has None.
     service_map: ServiceMap | None = None
+    # The threat model of the declared journeys (threat/), kept the same way; None without journeys.
+    threat_model: ThreatModel | None = None

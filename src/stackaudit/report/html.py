@@ -80,6 +80,8 @@ def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, top: int
     service_map = _service_map(result)
     if service_map:  # drawn when the audit read a service map with endpoints
         out.write(service_map + "\n")
+    if result.threat_model is not None:  # only with journeys declared in config
+        out.write(_threat_model(result) + "\n")
     out.write(_coverage(result) + "\n")
     out.write(_fixed(result) + "\n")
     html_data.write(result, rules, out)
@@ -201,6 +203,19 @@ def _service_map(result: AuditResult) -> str:
         f'<p class="small">{counts}. <code>stackaudit map --format json</code> lists every '
         "endpoint, store and edge; <code>stackaudit threat-model</code> reads them per journey.</p>"
         f'<div class="map">{to_svg(smap)}</div></section>'
+    )
+
+
+def _threat_model(result: AuditResult) -> str:
+    """STRIDE per declared journey (threat/render.py escapes every string from the repository)."""
+    from stackaudit.threat.render import SECTION_CAP, html_tables
+
+    assert result.threat_model is not None
+    return (
+        '<section id="threats"><h2>Threat model of the declared journeys</h2>'
+        '<p class="small">STRIDE per element: <b>evidenced</b> by findings of this audit, <b>open</b> '
+        "(answer the question by hand) or <b>mitigated</b> by a control seen in the code.</p>"
+        f"{html_tables(result.threat_model, SECTION_CAP)}</section>"
     )
 
 

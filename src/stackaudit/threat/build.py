@@ -5,11 +5,13 @@ write the same bytes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from stackaudit.config.schema import Config
 from stackaudit.model import Assessment
 from stackaudit.scope.build import Scope
 from stackaudit.scope.model import Endpoint, ServiceMap
-from stackaudit.threat.journeys import Journey, endpoints_of, unmatched
+from stackaudit.threat.journeys import Journey, declared, endpoints_of, unmatched
 from stackaudit.threat.model import Element, JourneyModel, Threat, ThreatModel
 from stackaudit.threat.review import JourneyRecord, Review, reached_code
 from stackaudit.threat.stride import Deriver
@@ -59,6 +61,21 @@ def build(
     if not journeys:
         models.append(journey_model(deriver, smap, WHOLE_SERVICE, smap.endpoints, None))
     return ThreatModel(tuple(models), findings_from, today, smap.notes)
+
+
+def for_audit(
+    scope: Scope | None,
+    smap: ServiceMap | None,
+    config: Config,
+    findings: Sequence[Assessment],
+    when: datetime,
+) -> ThreatModel | None:
+    """The audit's threat model: only for declared journeys (a whole-service model of a large
+    app is thousands of rows nobody reads in a report; ``stackaudit threat-model`` writes it)."""
+    journeys = declared(config)
+    if scope is None or smap is None or not journeys:
+        return None
+    return build(scope, smap, journeys, findings, "this audit", when.date().isoformat())
 
 
 def review_of(model: ThreatModel) -> Review:

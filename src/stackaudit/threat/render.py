@@ -199,6 +199,44 @@ def to_markdown(model: ThreatModel, smap: ServiceMap | None = None) -> str:
 # --- HTML -------------------------------------------------------------------------------
 
 
+SECTION_CAP = 40  # threats per journey in a report section: evidenced first, then open
+
+
+def html_tables(model: ThreatModel, cap: int = THREAT_CAP) -> str:
+    """Per journey: a heading, its counts and a table of its threats (escaped; no script).
+    Shared by the standalone page, the audit's HTML report and the dashboard's Map page."""
+    esc: Callable[[str], str] = html.escape
+    parts: list[str] = []
+    for j in model.journeys:
+        crit = " (critical)" if j.critical else ""
+        parts.append(f'<h3 class="journey">Journey {esc(j.name)}{crit}</h3><p>{esc(_summary(j))}</p>')
+        if j.unmatched:
+            names = ", ".join(f"<code>{esc(u)}</code>" for u in j.unmatched)
+            parts.append(f"<p>Declared but not in the map: {names}</p>")
+        parts.append(
+            '<table class="threats"><tr><th>STRIDE</th><th>element</th><th>threat</th><th>status</th>'
+            "<th>findings</th><th>ask</th></tr>"
+        )
+        for t in j.threats[:cap]:
+            links = "<br>".join(
+                f"{num(f.score)} <code>{esc(f.rule_id)}</code> {esc(f.path)}:{f.line}"
+                for f in t.findings[:LINK_CAP]
+            )
+            ask = esc(t.question) if t.status is ThreatStatus.OPEN else ""
+            parts.append(
+                f"<tr><td>{t.stride.letter} {esc(t.stride.label)}</td><td><code>{esc(t.element)}</code></td>"
+                f'<td>{esc(t.title)}</td><td class="{t.status.label}">{esc(_verdict(t))}</td>'
+                f"<td>{links}</td><td>{ask}</td></tr>"
+            )
+        parts.append("</table>")
+        if len(j.threats) > cap:
+            parts.append(
+                f"<p>… and {len(j.threats) - cap} more "
+                "(<code>stackaudit threat-model</code> lists every one)</p>"
+            )
+    return "\n".join(parts)
+
+
 def to_html(model: ThreatModel, smap: ServiceMap | None = None) -> str:
     esc: Callable[[str], str] = html.escape
     parts = [
@@ -212,31 +250,6 @@ def to_html(model: ThreatModel, smap: ServiceMap | None = None) -> str:
         f"<h1>Threat model</h1><p>Reviewed on {esc(model.reviewed_on)}. Findings from "
         f"{esc(model.findings_from)}.</p>",
     ]
-    for j in model.journeys:
-        crit = " (critical)" if j.critical else ""
-        parts.append(f"<h2>Journey {esc(j.name)}{crit}</h2><p>{esc(_summary(j))}</p>")
-        if j.unmatched:
-            parts.append(
-                "<p>Declared but not in the map: "
-                + ", ".join(f"<code>{esc(u)}</code>" for u in j.unmatched)
-                + "</p>"
-            )
-        parts.append(
-            "<table><tr><th>STRIDE</th><th>element</th><th>threat</th><th>status</th><th>findings</th><th>ask</th></tr>"
-        )
-        for t in j.threats[:THREAT_CAP]:
-            links = "<br>".join(
-                f"{num(f.score)} <code>{esc(f.rule_id)}</code> {esc(f.path)}:{f.line}"
-                for f in t.findings[:LINK_CAP]
-            )
-            ask = esc(t.question) if t.status is ThreatStatus.OPEN else ""
-            parts.append(
-                f"<tr><td>{t.stride.letter} {esc(t.stride.label)}</td><td><code>{esc(t.element)}</code></td>"
-                f'<td>{esc(t.title)}</td><td class="{t.status.label}">{esc(_verdict(t))}</td>'
-                f"<td>{links}</td><td>{ask}</td></tr>"
-            )
-        parts.append("</table>")
-        if len(j.threats) > THREAT_CAP:
-            parts.append(f"<p>… and {len(j.threats) - THREAT_CAP} more (the JSON output lists every one)</p>")
+    parts.append(html_tables(model))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
