@@ -89,7 +89,7 @@ def test_without_a_record_every_journey_is_never_reviewed(tmp_path: Path) -> Non
     _audit(repo)
     diff = _compare(repo, "previous")
     assert {j["name"]: j["reviewed"] for j in diff["journeys"]} == {"about": None, "pay": None}
-    assert "no threat review record at threat-model.md" in diff["journeys_note"]
+    assert "no readable threat review record at threat-model.md" in diff["journeys_note"]
     md = repo.parent / "q.md"
     args = ["report", "latest", "--root", str(repo), "--db", _db(repo), "--compare-to", "previous"]
     result = RUNNER.invoke(build_app(), [*args, "-f", "markdown", "-o", str(md)])

@@ -113,3 +113,23 @@ def test_unknown_journey_is_a_clear_error(shop: tuple[Path, str]) -> None:
     result = RUNNER.invoke(build_app(), ["threat-model", str(root), "--db", db, "--journey", "nope"])
     assert result.exit_code == 2
     assert "not a declared journey" in result.output
+
+
+def test_bad_input_is_a_note_and_the_model_goes_on(tmp_path: Path) -> None:
+    root = tmp_path / "svc"
+    (root / "svc").mkdir(parents=True)
+    (root / "svc" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "svc" / "broken.py").write_text("def broken(:\n", encoding="utf-8")
+    (root / "svc" / "app.py").write_text(
+        'from flask import Flask\napp = Flask(__name__)\n\n\n@app.get("/ok")\ndef ok():\n    return "ok"\n',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'none.db'}"
+    result = RUNNER.invoke(build_app(), ["threat-model", str(root), "--db", db, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert any("svc/broken.py" in n and "syntax error" in n for n in data["notes"])
+    (journey,) = data["journeys"]
+    assert [e["key"] for e in journey["elements"]] == ["GET /ok"]
+    assert "no stored audit" in data["findings_from"]
+    assert not (tmp_path / "none.db").exists()  # reading findings never creates a store

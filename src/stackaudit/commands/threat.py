@@ -83,8 +83,11 @@ def threat_model(
             raise common.fail(f"--journey {', '.join(unknown)}: not a declared journey ({known})")
         journeys = [j for j in journeys if j.name in journey]
     disc = discover(root, cfg)
-    scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
-    smap = scope.service_map()
+    try:
+        scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+        smap = scope.service_map()
+    except RecursionError:
+        raise common.fail("the URL configuration nests deeper than can be read: no service map") from None
     findings, source = common.guarded(lambda: _findings(root, db))
     today = datetime.now(UTC).date().isoformat()
     model = build(scope, smap, journeys, findings, source, today)

@@ -123,9 +123,16 @@ def journeys_to_review(root: Path, config: Config) -> tuple[tuple[JourneyChange,
         review = parse((root / record).read_text(encoding="utf-8", errors="replace"))
     except OSError:
         review = None
-    note = "" if review else f"no threat review record at {record} (`stackaudit threat-model -o {record}`)"
+    note = (
+        ""
+        if review
+        else f"no readable threat review record at {record} (`stackaudit threat-model -o {record}`)"
+    )
     disc = discover(root, config)
-    scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+    try:
+        scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+    except RecursionError:
+        return (), "the URL configuration nests deeper than can be read: journeys not compared"
     smap = scope.service_map()
     out = []
     for journey in journeys:
