@@ -65,7 +65,7 @@ def to_json(smap: ServiceMap) -> str:
     return json.dumps(to_dict(smap), indent=2)
 
 
-def _mermaid_text(text: str) -> str:
+def mermaid_text(text: str) -> str:
     """Mermaid labels: quotes and angle brackets as entities, no line breaks."""
     for old, new in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("\n", " ")):
         text = text.replace(old, new)
@@ -86,16 +86,16 @@ def to_mermaid(smap: ServiceMap) -> str:
     ids: dict[str, str] = {}
     for n, (ref, eps) in enumerate(list(handlers.items())[:MAX_NODES]):
         ids[ref] = f"h{n}"
-        routes = "<br/>".join(_mermaid_text(e.label) for e in eps[:4]) + ("<br/>…" if len(eps) > 4 else "")
+        routes = "<br/>".join(mermaid_text(e.label) for e in eps[:4]) + ("<br/>…" if len(eps) > 4 else "")
         level = min(e.auth.level for e in eps).label
-        lines.append(f'  h{n}["{routes}<br/><i>{_mermaid_text(ref)}</i><br/>{level}"]')
+        lines.append(f'  h{n}["{routes}<br/><i>{mermaid_text(ref)}</i><br/>{level}"]')
         lines.append(f"  internet --> h{n}")
         lines.append(f"  class h{n} {level}")
     rids: dict[str, str] = {}
     for n, res in enumerate(smap.resources):
         rids[res.key] = f"r{n}"
         left, right = SHAPES[res.kind]
-        lines.append(f"  r{n}{left}{_mermaid_text(res.name)}{right}")
+        lines.append(f"  r{n}{left}{mermaid_text(res.name)}{right}")
     for g in smap.edges:
         if g.handler in ids and g.resource in rids:
             lines.append(f"  {ids[g.handler]} -->|{g.action}| {rids[g.resource]}")

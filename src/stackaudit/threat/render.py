@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from stackaudit.report._common import num, one_line
 from stackaudit.report.markdown import code, md
-from stackaudit.scope.model import ServiceMap
-from stackaudit.scope.render import to_mermaid
+from stackaudit.scope.model import AuthLevel, ResourceKind, ServiceMap
+from stackaudit.scope.render import SHAPES, mermaid_text
 from stackaudit.threat.build import review_of
 from stackaudit.threat.model import JourneyModel, Threat, ThreatModel, ThreatStatus
 from stackaudit.threat.review import header
@@ -146,6 +146,44 @@ def _journey_map(j: JourneyModel, smap: ServiceMap | None) -> ServiceMap | None:
     return ServiceMap(endpoints, tuple(r for r in smap.resources if r.key in reached), edges)
 
 
+_GROUPS = (
+    (ResourceKind.DATASTORE, "stores", "data stores"),
+    (ResourceKind.OUTBOUND, "third", "third parties"),
+    (ResourceKind.QUEUE, "queues", "queues"),
+)
+
+
+def journey_mermaid(sub: ServiceMap) -> str:
+    """The journey's data-flow diagram with its trust boundaries: the internet outside, the
+    service's handlers inside, data stores, third parties and queues each behind their own."""
+    lines = ["flowchart LR", '  internet(("internet"))', '  subgraph service["service"]']
+    handlers: dict[str, list[str]] = {}
+    levels: dict[str, AuthLevel] = {}  # the most exposed endpoint a handler answers
+    for e in sub.endpoints:
+        handlers.setdefault(e.handler.ref, []).append(e.label)
+        levels[e.handler.ref] = min(levels.get(e.handler.ref, e.auth.level), e.auth.level)
+    ids = {ref: f"h{n}" for n, ref in enumerate(handlers)}
+    for ref, labels in handlers.items():
+        routes = "<br/>".join(mermaid_text(x) for x in labels[:4])
+        lines.append(f'    {ids[ref]}["{routes}<br/><i>{mermaid_text(ref)}</i>"]')
+    lines.append("  end")
+    rids = {r.key: f"r{n}" for n, r in enumerate(sub.resources)}
+    for kind, gid, title in _GROUPS:
+        members = [r for r in sub.resources if r.kind is kind]
+        if members:
+            lines.append(f'  subgraph {gid}["{title}"]')
+            left, right = SHAPES[kind]
+            lines += [f"    {rids[r.key]}{left}{mermaid_text(r.name)}{right}" for r in members]
+            lines.append("  end")
+    lines += [f"  internet -->|{levels[ref].label}| {ids[ref]}" for ref in handlers]
+    lines += [
+        f"  {ids[g.handler]} -->|{g.action}| {rids[g.resource]}"
+        for g in sub.edges
+        if g.handler in ids and g.resource in rids
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _ask(t: Threat) -> str:
     return md(t.question) if t.status is ThreatStatus.OPEN else ""
 
@@ -174,7 +212,7 @@ def to_markdown(model: ThreatModel, smap: ServiceMap | None = None) -> str:
             lines += ["Declared but not in the service map: " + ", ".join(code(u) for u in j.unmatched), ""]
         sub = _journey_map(j, smap)
         if sub is not None and sub.endpoints:
-            lines += ["```mermaid", to_mermaid(sub).rstrip(), "```", ""]
+            lines += ["```mermaid", journey_mermaid(sub).rstrip(), "```", ""]
         lines += ["Trust boundaries: " + ", ".join(sorted({md(e.boundary) for e in j.elements})), ""]
         lines += ["| STRIDE | element | threat | status | ask |", "|---|---|---|---|---|"]
         for t in j.threats[:THREAT_CAP]:
