@@ -75,3 +75,34 @@ def test_same_bytes_twice(tmp_path: Path) -> None:
     assert to_markdown(one, smap) == to_markdown(two, smap2)
     assert to_json(one) == to_json(two)
     assert to_html(one, smap) == to_html(two, smap2)
+
+
+def test_journey_diagram_has_its_trust_boundaries() -> None:
+    from stackaudit.scope.model import (
+        Auth,
+        AuthLevel,
+        Edge,
+        Endpoint,
+        Handler,
+        Resource,
+        ResourceKind,
+        ServiceMap,
+    )
+    from stackaudit.threat.render import journey_mermaid
+
+    handler = Handler("svc", "pay", "svc.py", 1, 2)
+    eps = (
+        Endpoint("flask", ("POST",), '/pay/<script>"x', handler, Auth(AuthLevel.ADMIN)),
+        Endpoint("flask", ("GET",), "/pay", handler, Auth(AuthLevel.AUTHENTICATED)),
+    )
+    res = (
+        Resource(ResourceKind.DATASTORE, "postgresql", "db.py", 1),
+        Resource(ResourceKind.QUEUE, "celery:send", "t.py", 1),
+    )
+    edges = (Edge(handler.ref, res[0].key), Edge(handler.ref, res[1].key, action="produces"))
+    text = journey_mermaid(ServiceMap(eps, res, edges))
+    assert 'subgraph service["service"]' in text and 'subgraph stores["data stores"]' in text
+    assert 'subgraph queues["queues"]' in text and "third parties" not in text
+    assert "internet -->|authenticated| h0" in text  # the most exposed of the handler's endpoints
+    assert "<script>" not in text and '"x' not in text.replace('"]', "")
+    assert "h0 -->|produces| r1" in text
