@@ -86,3 +86,26 @@ def test_critical_journey_marks_and_raises_impact(tmp_path: Path) -> None:
     assert ssrf and ssrf[0].status.label == "evidenced"
     assert {f.rule_id for f in ssrf[0].findings} == {"sec.ssrf"}
     assert plain.threat_model is None  # no journey declared: no model in the audit
+
+
+def test_report_of_a_stored_run_draws_its_map_and_threats(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stackaudit.cli import build_app
+
+    cfg = '[journeys.share]\nendpoints = ["GET /preview"]\n'
+    _audit(tmp_path, cfg)
+    out = tmp_path / "r.html"
+    args = [
+        "report",
+        "latest",
+        "--root",
+        str(tmp_path / "svc"),
+        "--db",
+        f"sqlite:///{tmp_path / 'db.sqlite'}",
+    ]
+    result = CliRunner().invoke(build_app(), [*args, "-f", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert '<section id="map">' in page and '<section id="threats">' in page
+    assert "Journey share" in page

@@ -3,10 +3,13 @@ service map is (``scope/stored.py``): derived data, so a missing entry only mean
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 
+from stackaudit.model import AuditResult
 from stackaudit.model.codec import decode, to_primitive
+from stackaudit.storage.store import Store
 from stackaudit.threat.model import ThreatModel
 
 _PREFIX = "threat-model/v1:"
@@ -26,3 +29,18 @@ def decode_threats(payload: bytes) -> ThreatModel | None:
         return decode(ThreatModel, json.loads(gzip.decompress(payload)))
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def with_stored_drawings(store: Store, result: AuditResult) -> AuditResult:
+    """A loaded run with the map and threat model kept beside it (``report`` renders them again)."""
+    from stackaudit.scope.stored import decode_map, map_key
+
+    run_id = result.run.id
+    found = store.cache_get_many([map_key(run_id), threat_key(run_id)])
+    smap = found.get(map_key(run_id))
+    threats = found.get(threat_key(run_id))
+    return dataclasses.replace(
+        result,
+        service_map=decode_map(smap) if smap is not None else None,
+        threat_model=decode_threats(threats) if threats is not None else None,
+    )
