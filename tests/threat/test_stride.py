@@ -215,3 +215,43 @@ def test_finding_in_the_function_that_uses_the_store_evidences_its_threats(scope
 def test_output_is_deterministic(scope: Scope) -> None:
     findings = [assessment("perf.unpaginated-list", "app/main.py", 21, endpoint="GET /public")]
     assert _model(scope, findings) == _model(scope, list(reversed(findings)))
+
+
+DJANGOSHOP = Path(__file__).resolve().parents[1] / "scope" / "fixtures" / "djangoshop"
+
+
+def _djangoshop(tmp_path: Path, api: str | None = None, settings: str | None = None) -> JourneyModel:
+    import shutil
+
+    from stackaudit.scope.build import load_scope
+
+    root = tmp_path / "djangoshop"
+    shutil.copytree(DJANGOSHOP, root)
+    for rel, text in (("library/api.py", api), ("config/settings.py", settings)):
+        if text is not None:
+            (root / rel).write_text(text, encoding="utf-8")
+    scope = load_scope(root, [str(p.relative_to(root)) for p in root.rglob("*.py")])
+    return _model(scope)
+
+
+def test_drf_throttle_classes_on_a_viewset_mitigate_its_actions(tmp_path: Path) -> None:
+    api = (DJANGOSHOP / "library" / "api.py").read_text(encoding="utf-8")
+    assert "    permission_classes = [IsAuthenticatedOrReadOnly]\n" in api
+    throttled = api.replace(
+        "    permission_classes = [IsAuthenticatedOrReadOnly]\n",
+        "    permission_classes = [IsAuthenticatedOrReadOnly]\n    throttle_classes = [UserRateThrottle]\n",
+    )
+    model = _djangoshop(tmp_path / "a", api=throttled)
+    assert _status(model, "POST /api/books/", Stride.DENIAL_OF_SERVICE) is ThreatStatus.MITIGATED
+    assert _status(model, "GET /api/authors/", Stride.DENIAL_OF_SERVICE) is ThreatStatus.OPEN
+    plain = _djangoshop(tmp_path / "b")
+    assert _status(plain, "POST /api/books/", Stride.DENIAL_OF_SERVICE) is ThreatStatus.OPEN
+
+
+def test_drf_default_throttle_in_settings_mitigates_every_endpoint(tmp_path: Path) -> None:
+    settings = (DJANGOSHOP / "config" / "settings.py").read_text(encoding="utf-8")
+    extra = '\nREST_FRAMEWORK_THROTTLES = {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"]}\n'
+    model = _djangoshop(tmp_path, settings=settings + extra)
+    dos = _threat(model, "GET /api/authors/", Stride.DENIAL_OF_SERVICE)
+    assert dos is not None and dos.status is ThreatStatus.MITIGATED
+    assert "DEFAULT_THROTTLE_CLASSES in config/settings.py" in dos.mitigation

@@ -56,14 +56,17 @@ class ControlReader:
         return ""
 
     def rate_limit(self, endpoint: Endpoint) -> str:
-        func = self.scope.graph.funcs.get(endpoint.handler.ref)
+        handler = endpoint.handler
+        func = self.scope.graph.funcs.get(handler.ref)
         if func is not None:
             for deco in func.node.decorator_list:
                 name = dotted(deco.func if isinstance(deco, ast.Call) else deco)
                 if _LIMIT_NAME.search(name):
                     return f"@{name}"
-            if func.cls is not None and self._class_throttles(func.module, func.cls):
-                return f"throttle_classes on {func.cls}"
+        # a view class answers (a DRF viewset's inherited actions), or the method's own class
+        cls = func.cls if func is not None else handler.qualname.split(".")[0]
+        if cls and self._class_throttles(handler.module, cls):
+            return f"throttle_classes on {cls}"
         return self.app_limit
 
     def _class_throttles(self, module: str, cls: str) -> bool:
