@@ -57,49 +57,53 @@ def _summary(j: JourneyModel) -> str:
 # --- JSON -------------------------------------------------------------------------------
 
 
+def _threat_dict(t: Threat) -> dict[str, object]:
+    links = [
+        {
+            "fingerprint": f.fingerprint,
+            "rule": f.rule_id,
+            "path": f.path,
+            "line": f.line,
+            "score": f.score,
+            "message": f.message,
+        }
+        for f in t.findings
+    ]
+    return {
+        "element": t.element,
+        "stride": t.stride.label,
+        "title": t.title,
+        "status": t.status.label,
+        "verdict": _verdict(t),
+        "question": t.question,
+        "mitigation": t.mitigation,
+        "checks": list(t.checks),
+        "findings": links,
+    }
+
+
+def _journey_dict(j: JourneyModel) -> dict[str, object]:
+    return {
+        "name": j.name,
+        "critical": j.critical,
+        "declared": j.declared,
+        "unmatched": list(j.unmatched),
+        "code_hash": j.code_hash,
+        "summary": counts(j),
+        "elements": [
+            {"kind": e.kind, "key": e.key, "name": e.name, "boundary": e.boundary} for e in j.elements
+        ],
+        "threats": [_threat_dict(t) for t in j.threats],
+    }
+
+
 def to_dict(model: ThreatModel) -> dict[str, object]:
+    """The versioned JSON: every journey and every threat (the text formats cap theirs)."""
     return {
         "schema": SCHEMA,
         "review": review_dict(review_of(model)),
         "findings_from": model.findings_from,
-        "journeys": [
-            {
-                "name": j.name,
-                "critical": j.critical,
-                "declared": j.declared,
-                "unmatched": list(j.unmatched),
-                "code_hash": j.code_hash,
-                "summary": counts(j),
-                "elements": [
-                    {"kind": e.kind, "key": e.key, "name": e.name, "boundary": e.boundary} for e in j.elements
-                ],
-                "threats": [
-                    {
-                        "element": t.element,
-                        "stride": t.stride.label,
-                        "title": t.title,
-                        "status": t.status.label,
-                        "verdict": _verdict(t),
-                        "question": t.question,
-                        "mitigation": t.mitigation,
-                        "checks": list(t.checks),
-                        "findings": [
-                            {
-                                "fingerprint": f.fingerprint,
-                                "rule": f.rule_id,
-                                "path": f.path,
-                                "line": f.line,
-                                "score": f.score,
-                                "message": f.message,
-                            }
-                            for f in t.findings
-                        ],
-                    }
-                    for t in j.threats
-                ],
-            }
-            for j in model.journeys
-        ],
+        "journeys": [_journey_dict(j) for j in model.journeys],
         "notes": list(model.notes),
     }
 
