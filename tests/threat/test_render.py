@@ -20,11 +20,11 @@ from flask import Flask
 app = Flask(__name__)
 
 
-@app.post("/x/<script>alert(1)</script>/*[a](javascript:b)|c")
+@app.post("/x/<script>alert(1)</script>/*[a](javascript:b)|c\x1b[31m")
 def evil():
     return "x"
 """
-ROUTE = "/x/<script>alert(1)</script>/*[a](javascript:b)|c"
+ROUTE = "/x/<script>alert(1)</script>/*[a](javascript:b)|c\x1b[31m"
 
 
 def _model(tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -39,7 +39,7 @@ def _model(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_html_escapes_every_repository_string(tmp_path: Path) -> None:
     model, smap = _model(tmp_path)
     page = to_html(model, smap)
-    assert "<script>" not in page and "<img" not in page and "<b>" not in page
+    assert "<script>" not in page and "<img" not in page and "<b>" not in page and "\x1b" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "default-src 'none'" in page
 
@@ -52,6 +52,7 @@ def test_markdown_escapes_and_keeps_the_record(tmp_path: Path) -> None:
     body = re.sub(r"(`+).*?\1", "", body)
     assert "<script>" not in body and "<img" not in body
     assert "](javascript:" not in body
+    assert "\x1b" not in text
     review = parse(text)
     assert review is not None and review.date == "2026-12-08"
     assert list(review.journeys) == ["<img src=x onerror=alert(1)>"]

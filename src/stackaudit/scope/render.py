@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from stackaudit.report._common import neutralise
 from stackaudit.scope.model import Endpoint, ResourceKind, ServiceMap
 
 SCHEMA = "stackaudit.service-map/v1"
@@ -66,7 +67,8 @@ def to_json(smap: ServiceMap) -> str:
 
 
 def mermaid_text(text: str) -> str:
-    """Mermaid labels: quotes and angle brackets as entities, no line breaks."""
+    """Mermaid labels: quotes and angle brackets as entities, no line breaks or control characters."""
+    text = neutralise(text)
     for old, new in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("\n", " ")):
         text = text.replace(old, new)
     return text
@@ -124,9 +126,9 @@ def _line(x1: int, y1: int, x2: int, y2: int, colour: str) -> str:
 
 def _text(x: int, y: int, text: str, colour: str = "#222", title: str = "", weight: str = "") -> str:
     """One label; ``text`` and ``title`` are escaped here, the only place labels are written."""
-    tip = f"<title>{html.escape(title)}</title>" if title else ""
+    tip = f"<title>{html.escape(neutralise(title))}</title>" if title else ""
     bold = ' font-weight="bold"' if weight else ""
-    return f'<text x="{x}" y="{y}" fill="{colour}"{bold}>{tip}{html.escape(text)}</text>'
+    return f'<text x="{x}" y="{y}" fill="{colour}"{bold}>{tip}{html.escape(neutralise(text))}</text>'
 
 
 def prefix_of(path: str, depth: int = 1) -> str:

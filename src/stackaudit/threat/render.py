@@ -238,6 +238,11 @@ def to_markdown(model: ThreatModel, smap: ServiceMap | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _esc(text: str) -> str:
+    """HTML text: control characters made visible, then escaped (as the audit report does)."""
+    return html.escape(one_line(text))
+
+
 # --- HTML -------------------------------------------------------------------------------
 
 
@@ -247,7 +252,7 @@ SECTION_CAP = 40  # threats per journey in a report section: evidenced first, th
 def html_tables(model: ThreatModel, cap: int = THREAT_CAP) -> str:
     """Per journey: a heading, its counts and a table of its threats (escaped; no script).
     Shared by the standalone page, the audit's HTML report and the dashboard's Map page."""
-    esc: Callable[[str], str] = html.escape
+    esc: Callable[[str], str] = _esc
     parts: list[str] = []
     for j in model.journeys:
         crit = " (critical)" if j.critical else ""
@@ -280,7 +285,7 @@ def html_tables(model: ThreatModel, cap: int = THREAT_CAP) -> str:
 
 
 def to_html(model: ThreatModel, smap: ServiceMap | None = None) -> str:
-    esc: Callable[[str], str] = html.escape
+    esc: Callable[[str], str] = _esc
     parts = [
         header(review_of(model)),
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
