@@ -22,4 +22,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stackaudit.commands.fleet",
     "stackaudit.commands.serve",
     "stackaudit.commands.map",
+    "stackaudit.commands.threat",
 )

@@ -78,11 +78,13 @@ def report(
         return
 
     def load() -> object:
+        from stackaudit.threat.stored import with_stored_drawings
+
         with Store.open(url) as store:
             run_id = store.resolve_run(project, run)
             if run_id is None:
                 raise common.fail(f"no stored run {run!r} for project {project!r} in {store.where}")
-            return store.load_result(run_id)
+            return with_stored_drawings(store, store.load_result(run_id))
 
     result = common.guarded(load)
     written = common.emit(result, [f for f, _ in pairs], [o for _, o in pairs])  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ import typer
 from stackaudit.commands import common
 
 if TYPE_CHECKING:
+    from stackaudit.governance.quarterly import QuarterlyDiff
     from stackaudit.model import AuditResult
 
 FORMATS = ("terminal", "markdown", "html", "json")
@@ -41,6 +42,17 @@ def _audit_tree(root: Path, url: str) -> Callable[[Path], AuditResult]:
         return run_audit(AuditOptions(root=tree, config=cfg, db_url=url, record=False))
 
     return audit
+
+
+def _with_journeys(diff: QuarterlyDiff, root: Path) -> QuarterlyDiff:
+    """Journeys whose code changed since their last threat review (read from today's tree)."""
+    import dataclasses
+
+    from stackaudit.governance.quarterly_source import journeys_to_review
+
+    cfg = common.guarded(lambda: common.load(root, None))
+    found, note = journeys_to_review(root.resolve(), cfg)
+    return dataclasses.replace(diff, journeys=found, journeys_note=note)
 
 
 def compare(
@@ -91,6 +103,7 @@ def compare(
             dora_markdown=dora,
         )
     )
+    diff = _with_journeys(diff, root)
     writers = {"terminal": render.to_markdown, "markdown": render.to_markdown, "html": render.to_html}
     for fmt, out in pairs:
         text = render.to_json(diff) if fmt == "json" else writers[fmt](diff)

@@ -29,6 +29,7 @@ from stackaudit.config.sections.secrets import SecretsConfig
 from stackaudit.config.sections.supply_chain import SupplyChainConfig
 from stackaudit.config.sections.taint import TaintConfig
 from stackaudit.config.sections.tenant import TenantConfig
+from stackaudit.config.sections.threat import JourneyConfig, ThreatConfig
 from stackaudit.model.enums import Severity
 
 DEFAULT_EXCLUDE = (
@@ -102,6 +103,8 @@ RESULT_KEYS = frozenset(
         "jobs",
         "disable",
         "retention",
+        "journeys",
+        "threat",
     }
 )
 
@@ -138,6 +141,8 @@ class Config(Section):
     ci: CiConfig = CiConfig()
     dast: DastConfig = DastConfig()
     slo: dict[str, SLOConfig] = Field(default_factory=dict)
+    journeys: dict[str, JourneyConfig] = Field(default_factory=dict)
+    threat: ThreatConfig = ThreatConfig()
     load: LoadConfig = LoadConfig()
     nplusone: NPlusOneConfig = NPlusOneConfig()
     regression: RegressionConfig = RegressionConfig()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stackaudit import __version__
 from stackaudit.analyzers import registry
@@ -27,10 +28,17 @@ from stackaudit.engine.notices import VULNDB_NOTICE_PREFIX, headline, is_headlin
 from stackaudit.engine.owners import resolve_owners
 from stackaudit.engine.postprocess import finalise, reported
 from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan
-from stackaudit.model import AuditResult, Evidence, Finding, GateVerdict, RuleMeta, Run
+from stackaudit.model import Assessment, AuditResult, Evidence, Finding, GateVerdict, RuleMeta, Run
+from stackaudit.scope.model import ServiceMap
+from stackaudit.scope.stored import encode_map, map_key
 from stackaudit.storage.store import HistoryEntry, Store, default_url, project_key
+from stackaudit.threat.stored import encode_threats, threat_key
 from stackaudit.vulndb.connect import VulnStore
 from stackaudit.vulndb.connect import locate as locate_vulndb
+
+if TYPE_CHECKING:
+    from stackaudit.scope.build import Scope
+    from stackaudit.threat.model import ThreatModel
 
 EVIDENCE_WINDOW = timedelta(days=30)
 ENGINE = "engine"  # the owner of the engine's own rules (suppressions without a reason)
@@ -171,19 +179,35 @@ def _runtime_findings(
     return [f for f in own if f.rule_id not in disabled]
 
 
-def _with_endpoints(disc: Discovery, findings: Sequence[Finding]) -> list[Finding]:
+def _with_endpoints(
+    disc: Discovery, findings: Sequence[Finding], config: Config
+) -> tuple[list[Finding], ServiceMap | None, Scope | None]:
     """Each finding in a request handler (or in a helper only handlers call) gets its endpoint
-    and the ``auth`` level that reaches it, from the service map (scope/attach.py)."""
+    and the ``auth`` level that reaches it, from the service map (scope/attach.py), and the
+    journeys it sits on (threat/journeys.py). The map itself goes with the result (drawn by the
+    HTML report and the dashboard)."""
     from stackaudit.scope.attach import attach_endpoints
     from stackaudit.scope.build import load_scope
+    from stackaudit.threat.journeys import declared, mark
 
-    if not any(f.location.path.endswith(".py") for f in findings):
-        return list(findings)
+    paths = [f.path for f in disc.files if f.language == "python"]
+    if not paths:
+        return list(findings), None, None
     try:
-        scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+        scope = load_scope(disc.root, paths)
+        smap = scope.service_map()
     except RecursionError:  # a URL conf nested past Python's stack: findings keep no endpoint
-        return list(findings)
-    return attach_endpoints(findings, scope)
+        return list(findings), None, None
+    return mark(attach_endpoints(findings, scope), declared(config)), smap, scope
+
+
+def _threat_model(
+    scope: Scope | None, smap: ServiceMap | None, config: Config, active: Sequence[Assessment], when: datetime
+) -> ThreatModel | None:
+    """STRIDE per declared journey (threat/), with this audit's findings as evidence."""
+    from stackaudit.threat.build import for_audit
+
+    return for_audit(scope, smap, config, active, when)
 
 
 def store_url(options: AuditOptions) -> str:
@@ -224,7 +248,7 @@ def run_audit(
         done = finalise(
             out.findings, out.suppressions, options.config, analysed, table, out.proofs, out.nosec
         )
-        findings = _with_endpoints(disc, done.findings)
+        findings, smap, scope_read = _with_endpoints(disc, done.findings, options.config)
         history = store.history(project)
         evidence = store.evidence(project, since=started - EVIDENCE_WINDOW)
         disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)
@@ -275,11 +299,17 @@ def run_audit(
             suppressed=tuple(quiet),
             fixed=fixed,
             runtime=evidence_uses(evidence, [*active, *quiet]),
+            service_map=smap,
+            threat_model=_threat_model(scope_read, smap, options.config, active, started),
         )
         result = dataclasses.replace(result, gate=_gate(options, result, store, project))
         if options.record:
             stage("storing", len(result.findings) + len(result.suppressed))
             store.save_run(result)
+            if smap is not None:
+                store.cache_put_many({map_key(run.id): encode_map(smap)})
+            if result.threat_model is not None:
+                store.cache_put_many({threat_key(run.id): encode_threats(result.threat_model)})
             remember(store, project, out, run.id, run.commit, options.config)
             keep = options.config.retention
             store.apply_retention(project, keep.runs, keep.days, started)

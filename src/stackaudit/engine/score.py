@@ -113,6 +113,10 @@ def _impact(inp: ScoreInputs) -> Factor:
     if inp.traffic_share is not None and inp.traffic_share >= HIGH_TRAFFIC_SHARE:
         value += 1
         reasons.append(f"{finding.endpoint} carries {inp.traffic_share:.0%} of traffic (SLO weights)")
+    journey = finding.prop("journey_critical")  # set from config journeys (threat/journeys.py)
+    if journey:
+        value += 1
+        reasons.append(f"on critical journey {journey}")
     breaches = [e for e in inp.evidence if e.kind == EvidenceKind.LOAD and e.severity >= Severity.MEDIUM]
     if breaches:
         value += 1

@@ -79,6 +79,16 @@ class EvidenceChange:
 
 
 @dataclass(frozen=True, slots=True)
+class JourneyChange:
+    """A declared journey whose reached code differs from its last threat review (or that has
+    none): ``quarterly_source.journeys_to_review`` fills these from the committed record."""
+
+    name: str
+    reviewed: str | None  # ISO date of the last review; None: never reviewed
+    changed_files: tuple[str, ...]  # files whose reached code changed, or joined the journey
+
+
+@dataclass(frozen=True, slots=True)
 class QuarterlyDiff:
     current: Run
     baseline: Run | None
@@ -92,6 +102,8 @@ class QuarterlyDiff:
     reprofile: tuple[EvidenceChange, ...]
     stale: tuple[EvidenceChange, ...]
     dora_markdown: str | None = None
+    journeys: tuple[JourneyChange, ...] = ()
+    journeys_note: str = ""  # where the review record was looked for, when it says something
 
 
 def bucket(age_days: int) -> str:

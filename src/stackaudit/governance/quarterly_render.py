@@ -94,9 +94,27 @@ def to_markdown(diff: QuarterlyDiff) -> str:
         len(diff.stale),
         "None: every load test, SLO verdict and profile was recorded in the window, or none was stored.",
     )
+    lines += _journeys(diff)
     if diff.dora_markdown:
         lines += ["## DORA over the window", "", diff.dora_markdown.strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _journeys(diff: QuarterlyDiff) -> list[str]:
+    rows = [
+        f"- {md(j.name)}: {'last reviewed ' + j.reviewed if j.reviewed else 'never reviewed'}; "
+        + "code changed in "
+        + (", ".join(code(p) for p in j.changed_files[:10]) or "no file (its endpoints are gone)")
+        + (f" and {len(j.changed_files) - 10} more" if len(j.changed_files) > 10 else "")
+        for j in diff.journeys
+    ]
+    out = _section(
+        "Journeys whose code changed since their last threat review",
+        rows,
+        len(diff.journeys),
+        "None: every declared journey's code is as reviewed, or no journey is declared.",
+    )
+    return out + ([f"> {md(diff.journeys_note)}", ""] if diff.journeys_note else [])
 
 
 _HTML = """<!doctype html>
@@ -145,6 +163,13 @@ text-align:left;vertical-align:top}code{font-size:12px}.n{text-align:right}</sty
 {% for c in d.stale[:cap] %}<tr><td>{{ c.kind }}</td><td><code>{{ c.where }}</code></td>
 <td>{{ c.last_recorded.strftime('%Y-%m-%d') }}</td><td>{{ c.before }}</td></tr>{% endfor %}</table>
 {% else %}<p>None.</p>{% endif %}
+<h2>Journeys whose code changed since their last threat review ({{ d.journeys|length }})</h2>
+{% if d.journeys %}<table><tr><th>journey</th><th>last reviewed</th><th>files changed</th></tr>
+{% for j in d.journeys[:cap] %}<tr><td>{{ j.name }}</td><td>{{ j.reviewed or 'never' }}</td>
+<td>{% for p in j.changed_files[:10] %}<code>{{ p }}</code> {% endfor %}
+{% if j.changed_files|length > 10 %}and {{ j.changed_files|length - 10 }} more{% endif %}</td></tr>
+{% endfor %}</table>
+{% else %}<p>None.</p>{% endif %}{% if d.journeys_note %}<p>{{ d.journeys_note }}</p>{% endif %}
 {% if d.dora_markdown %}<h2>DORA over the window</h2><pre>{{ d.dora_markdown }}</pre>{% endif %}
 </body></html>
 """

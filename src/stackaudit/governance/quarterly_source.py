@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+from stackaudit.config.schema import Config
+from stackaudit.governance.quarterly import JourneyChange
 from stackaudit.model import AuditResult
 from stackaudit.storage.store import Store
 
@@ -99,3 +101,50 @@ def find(
     return EarlierPoint(
         result, f"{ref} ({commit[:10]}, audited from git)", _aware(moment or result.run.started_at)
     )
+
+
+def journeys_to_review(root: Path, config: Config) -> tuple[tuple[JourneyChange, ...], str]:
+    """Declared journeys whose reached code changed since the review record committed at
+    ``[threat] record`` (``stackaudit threat-model --output``), or that it does not cover.
+
+    Today's code is read from ``root`` (never imported); unchanged journeys are left out. The
+    second value says what was read ("" when there is nothing to say).
+    """
+    from stackaudit.discovery.files import discover
+    from stackaudit.scope.build import load_scope
+    from stackaudit.threat.journeys import declared, endpoints_of
+    from stackaudit.threat.review import parse, reached_code
+
+    journeys = declared(config)
+    if not journeys:
+        return (), ""
+    record = config.threat.record
+    try:
+        review = parse((root / record).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        review = None
+    note = (
+        ""
+        if review
+        else f"no readable threat review record at {record} (`stackaudit threat-model -o {record}`)"
+    )
+    disc = discover(root, config)
+    try:
+        scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+    except RecursionError:
+        return (), "the URL configuration nests deeper than can be read: journeys not compared"
+    smap = scope.service_map()
+    out = []
+    for journey in journeys:
+        whole, files = reached_code(scope, endpoints_of(journey, smap.endpoints))
+        before = review.journeys.get(journey.name) if review else None
+        if before is None:
+            out.append(JourneyChange(journey.name, None, tuple(p for p, _ in files)))
+            continue
+        if before.hash == whole:
+            continue
+        old = dict(before.files)
+        changed = tuple(p for p, h in files if old.get(p) != h)
+        gone = tuple(p for p in old if p not in dict(files))
+        out.append(JourneyChange(journey.name, review.date if review else None, changed + gone))
+    return tuple(out), note

@@ -8,6 +8,8 @@ from stackaudit.model.enums import Status
 from stackaudit.model.evidence import Evidence, EvidenceUse
 from stackaudit.model.finding import Finding
 from stackaudit.model.score import Score
+from stackaudit.scope.model import ServiceMap
+from stackaudit.threat.model import ThreatModel
 
 
 class AnalyzerState(StrEnum):
@@ -124,3 +126,8 @@ class AuditResult:
     fixed: tuple[FixedFinding, ...] = ()
     gate: GateVerdict | None = None
     runtime: tuple[EvidenceUse, ...] = ()  # every stored runtime observation the audit read
+    # The service map the findings were placed on (scope/); not stored with the run (the store
+    # keeps a copy per run in its cache table: scope/stored.py), so a loaded result has None.
+    service_map: ServiceMap | None = None
+    # The threat model of the declared journeys (threat/), kept the same way; None without journeys.
+    threat_model: ThreatModel | None = None

@@ -77,6 +77,11 @@ def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, top: int
     runtime = _runtime(result)
     if runtime:  # the runtime section is empty without runtime evidence
         out.write(runtime + "\n")
+    service_map = _service_map(result)
+    if service_map:  # drawn when the audit read a service map with endpoints
+        out.write(service_map + "\n")
+    if result.threat_model is not None:  # only with journeys declared in config
+        out.write(_threat_model(result) + "\n")
     out.write(_coverage(result) + "\n")
     out.write(_fixed(result) + "\n")
     html_data.write(result, rules, out)
@@ -182,6 +187,35 @@ def _charts(result: AuditResult) -> str:
         f"{_bars('Findings by severity', severity)}{_bars('Findings by category', category)}</div>"
         '<p class="small">Trend over stored runs: not drawn here, this report holds one run; '
         "<code>stackaudit history</code> lists the project's runs.</p></section>"
+    )
+
+
+def _service_map(result: AuditResult) -> str:
+    """The service map drawn server-side (scope/render.py escapes every label); no script."""
+    smap = result.service_map
+    if smap is None or not smap.endpoints:
+        return ""
+    from stackaudit.scope.render import summary, to_svg
+
+    counts = ", ".join(f"{h(k.replace('_', ' '))} {v}" for k, v in summary(smap).items())
+    return (
+        '<section id="map"><h2>Service map</h2>'
+        f'<p class="small">{counts}. <code>stackaudit map --format json</code> lists every '
+        "endpoint, store and edge; <code>stackaudit threat-model</code> reads them per journey.</p>"
+        f'<div class="map">{to_svg(smap)}</div></section>'
+    )
+
+
+def _threat_model(result: AuditResult) -> str:
+    """STRIDE per declared journey (threat/render.py escapes every string from the repository)."""
+    from stackaudit.threat.render import SECTION_CAP, html_tables
+
+    assert result.threat_model is not None
+    return (
+        '<section id="threats"><h2>Threat model of the declared journeys</h2>'
+        '<p class="small">STRIDE per element: <b>evidenced</b> by findings of this audit, <b>open</b> '
+        "(answer the question by hand) or <b>mitigated</b> by a control seen in the code.</p>"
+        f"{html_tables(result.threat_model, SECTION_CAP)}</section>"
     )
 
 

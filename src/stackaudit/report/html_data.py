@@ -94,6 +94,7 @@ def _facts(item: Assessment) -> list[list[str]]:
     facts = [["fingerprint", f.fingerprint], ["tool", t(f.tool)], ["confidence", f.confidence.label]]
     facts += [["context", f.context.value]]
     facts += [["endpoint", t(f.endpoint)]] if f.endpoint else []
+    facts += [["journey", t(f.prop("journey") or "")]] if f.prop("journey") else []
     facts += [["symbol", t(f.location.symbol)]] if f.location.symbol else []
     facts += [["CWE", ", ".join(f"CWE-{n}" for n in f.cwe)]] if f.cwe else []
     if item.owner:

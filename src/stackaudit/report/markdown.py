@@ -103,6 +103,11 @@ def _headline(result: AuditResult) -> str:
     return "\n".join(lines)
 
 
+def _journey(name: str | None) -> str:
+    """The declared journeys a finding's endpoint is on (threat/journeys.py)."""
+    return f"<br>journey {md(_short(name, CELL_CHARS))}" if name else ""
+
+
 def _row(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], extra: bool) -> str:
     f = item.finding
     cells = [
@@ -110,7 +115,7 @@ def _row(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], extra: bool
         c.num(item.score.value),
         f.severity.label,
         f"{md(_short(f.rule_id, CELL_CHARS))}<br>{md(_short(c.rule_title(rules, f), CELL_CHARS))}",
-        md(_short(c.location_text(f), CELL_CHARS)),
+        md(_short(c.location_text(f), CELL_CHARS)) + _journey(f.prop("journey")),
         code(item.owner) if item.owner else "—",
         f"{item.age_days} d",
         item.status.value,

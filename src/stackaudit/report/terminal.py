@@ -196,6 +196,8 @@ def _finding(rank: int, item: Assessment, rules: Mapping[str, RuleMeta], console
         place += f" in {esc(f.location.symbol)}"
     if f.endpoint:
         place += f" · {esc(f.endpoint)}"
+    if f.prop("journey"):  # threat/journeys.py: the declared journeys the endpoint is on
+        place += f" · journey {esc(f.prop('journey') or '')}"
     owner = esc(item.owner) if item.owner else "unowned"
     if item.owner and item.owner_source:
         owner += f" ({esc(item.owner_source)})"

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from stackaudit.storage.tables import runs
-from stackaudit.web import detail, exports, queries, stats
+from stackaudit.web import detail, exports, mappage, queries, stats
 from stackaudit.web.app import Dashboard
 from stackaudit.web.security import SESSION_COOKIE
 
@@ -55,6 +55,7 @@ def routes(dash: Dashboard) -> list[Route]:
         Route("/projects", sync(projects)),
         Route("/playbooks", sync(playbook_list)),
         Route("/playbooks/{name}", sync(playbook_page)),
+        Route("/map", sync(mappage.map_page)),
         Route("/login", sync(login_form)),
         Route("/login", login_post, methods=["POST"]),
     ]
