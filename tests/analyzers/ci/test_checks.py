@@ -75,6 +75,13 @@ def test_requirements_coverage_joins_continuations() -> None:
     assert finding.location.line == 5 and finding.snippet == "requirements.txt"
 
 
+def test_an_input_list_with_a_few_pins_is_not_a_lock() -> None:
+    loose = "flask>=3\nrequests~=2.32\nredis\nwerkzeug==3.1.9\n"
+    assert requirements_coverage(loose).total == 0 and check_lockfile("requirements.txt", loose) == []
+    locked = "flask==3.0.0\nrequests==2.32.3\nredis>=5\n"  # mostly pinned: a lock with one stray range
+    assert requirements_coverage(locked).total == 2 and len(check_lockfile("requirements.txt", locked)) == 1
+
+
 @pytest.mark.parametrize(
     ("name", "text"),
     [

@@ -100,7 +100,7 @@ class CiHardeningAnalyzer(RepoAnalyzer):
     SBOM attestation of releases, and (online, optional) branch protection."""
 
     name: ClassVar[str] = ANALYZER
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     rules: ClassVar[tuple[RuleMeta, ...]] = ALL_RULES
 
     def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:

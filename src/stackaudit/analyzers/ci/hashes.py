@@ -57,11 +57,12 @@ def is_lockfile(path: str) -> bool:
 def requirements_coverage(text: str) -> HashCoverage:
     """Hash coverage of the PINNED entries (``==``/``===``/direct URLs) of a requirements file.
 
-    Unpinned specifiers (``flask>=3``) are an input file, not a lock: not counted. A file
-    whose entries mostly do not look like requirements at all (e.g. a document that happens
-    to be called ``constraints.txt``) counts as no lock file: total 0.
+    Unpinned specifiers (``flask>=3``) are an input file, not a lock: not counted, and a file
+    with more ranges than pins is such an input list (an application's ``requirements.txt``
+    with a few exact pins), not a lock to hash: total 0. So is a file whose entries mostly do
+    not look like requirements at all (a document that happens to be called ``constraints.txt``).
     """
-    total, unhashed, first, foreign, entries = 0, [], 0, 0, 0
+    total, unhashed, first, foreign, entries, ranged = 0, [], 0, 0, 0, 0
     for number, line in logical_lines(text):
         if _OPTION_LINE.match(line):
             continue  # -r, -c, -e, --index-url, comments, blank lines
@@ -71,12 +72,13 @@ def requirements_coverage(text: str) -> HashCoverage:
             foreign += 1
             continue
         if not (match.group("pin") or match.group("url") or match.group("ref")):
+            ranged += 1
             continue
         total += 1
         if "--hash=" not in line and "--hash " not in line:
             unhashed.append(line.split()[0])
             first = first or number
-    if foreign * 2 > entries:
+    if foreign * 2 > entries or ranged > total:
         return HashCoverage(0, ())
     return HashCoverage(total, tuple(unhashed), first)
 
