@@ -47,7 +47,9 @@ _VENDORED = re.compile(
     r"(^|/)(vendor|vendored|third[-_]party|bower_components|node_modules)/|[.-]min\.(js|css|mjs)(\.map)?$"
 )
 
-_SCRIPT = re.compile(r"(^|/)(scripts?|bin|management/commands)/|(^|/)(manage|setup|fabfile|noxfile)\.py$")
+# A ``cli/`` package holds the command-line tool shipped beside a service (maubot/cli/...):
+# one-shot commands on the operator's machine, not request paths.
+_SCRIPT = re.compile(r"(^|/)(scripts?|bin|cli|management/commands)/|(^|/)(manage|setup|fabfile|noxfile)\.py$")
 
 
 def area_of(path: str) -> Area | None:

@@ -172,6 +172,12 @@ def test_context_from_path_wins() -> None:
     assert findings and {f.context for f in findings} == {CodeContext.TEST}
 
 
+def test_a_cli_package_is_script_code() -> None:
+    findings = _analyse("app/cli/commands/build.py", HANDLERS)
+    assert findings and {f.context for f in findings} == {CodeContext.SCRIPT}
+    assert {f.context for f in _analyse("app/client.py", HANDLERS)} != {CodeContext.SCRIPT}
+
+
 def test_syntax_error_is_not_analysable() -> None:
     with pytest.raises(NotAnalysable):
         _analyse("broken.py", "def f(:\n")

@@ -191,7 +191,7 @@ def path_context(path: str) -> CodeContext | None:
     ):
         return CodeContext.TEST
     if name in {"manage.py", "setup.py", "noxfile.py", "fabfile.py"} or any(
-        p in {"scripts", "migrations", "bin", "tools", "alembic"} for p in parts[:-1]
+        p in {"scripts", "migrations", "bin", "tools", "alembic", "cli"} for p in parts[:-1]
     ):
         return CodeContext.SCRIPT
     return None
