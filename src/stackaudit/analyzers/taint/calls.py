@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import closures, guards, selection, sinks, sitectx
+from stackaudit.analyzers.taint import closures, forms, guards, selection, sinks, sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.containers import (
     MUTATORS,
@@ -102,6 +102,8 @@ def call(it: Interp, node: ast.Call) -> Val:
     args = CallArgs(it, node, receiver)
     if qn in _CALLBACKS and len(node.args) >= 2:
         return _callback(it, node, qn, args)
+    if forms.builds_form(node) and (qn is None or it.prog.resolve_class(qn) is None):
+        return forms.form(args.all_taints())
     if qn is not None:
         return _qualified_call(it, node, qn, args)
     if method is not None and receiver is not None:
@@ -362,6 +364,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
             sinks.check(it, msink.sink, args, method)
             if msink.sink.kind == "url":
                 return remote_answer(it, msink.sink, args, f"{method}()")
+    if receiver.tag == forms.FORM:
+        return forms.form_method(it, method, receiver, args)
     if receiver.tag == "sql-stmt":
         return _statement(receiver, args)
     sql = _sql_call(it, node, method, args)
@@ -386,6 +390,8 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
     cleaned = guards.method_cleans(method, args)
     if cleaned:
         return _sanitised(args, cleaned)
+    if receiver.tag == "jinja-raw" and method in forms.RENDERS:
+        return tainted(cap(flatten(receiver) | forms.rendered_taints(args)))
     if method in tb.CLEANING_METHODS and receiver.tag != "jinja-raw":
         return _sanitised(args, tb.CLEANING_METHODS[method])
     if method == "resolve" and receiver.tag == "path":

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import calls, guards
+from stackaudit.analyzers.taint import calls, forms, guards
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.folding import fold_compare, fold_unary
 from stackaudit.analyzers.taint.modules import dotted
@@ -66,6 +66,8 @@ def _attribute(it: Interp, node: ast.expr) -> Val:
         return Val(taints=flatten(base), tag="session") if _looks_like_request(node.value) else deep(base)
     if base.tag == "path" and node.attr in ("parent", "name", "stem", "suffix"):
         return Val(taints=flatten(base), tag="path")
+    if base.tag == forms.FORM:
+        return forms.form_attribute(base, node.attr)
     if not (base.taints or base.items or base.keys):
         return CLEAN
     return Val(taints=attribute_taints(flatten(base)))  # not what only went into its items
