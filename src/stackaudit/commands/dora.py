@@ -1,4 +1,8 @@
-"""``stackaudit dora``: the four DORA keys from git tags or a deploy log (written out, not stored)."""
+"""``stackaudit dora``: the four DORA keys from git tags or a deploy log, written out and stored.
+
+The result goes to the history store (``--db``, default ``PATH/.stackaudit/stackaudit.db``) under
+the same project name an audit of PATH uses, so the dashboard shows it beside finding debt.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +78,15 @@ def dora(
     ] = bands.DEFAULT_YEAR,
     format: Annotated[str, typer.Option("--format", "-f", help="terminal|json|markdown.")] = "terminal",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", envvar="STACKAUDIT_DB", help="History store: SQLAlchemy URL or SQLite file path."
+        ),
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not save the result in the store.")
+    ] = False,
 ) -> None:
     """DORA metrics per month and over the window: frequency, lead time, change failure rate, recovery."""
     if (tags is None) == (deploys is None):
@@ -99,6 +112,23 @@ def dora(
     except DoraInputError as exc:
         raise common.fail(str(exc)) from None
     common.guarded(lambda: _write(result, format, output))
+    if not no_store:
+        common.guarded(lambda: save(path, db, result))
+
+
+def save(path: Path, db: str | None, result: DoraResult, run_id: str | None = None) -> int:
+    """Store ``result`` for the project at ``path`` (tied to ``run_id`` when an audit computed it)."""
+    from stackaudit.governance.dora.render import DEFINITIONS_VERSION, definitions
+    from stackaudit.storage.store import Store, default_url, project_key
+
+    with Store.open(db or default_url(path.resolve())) as store:
+        return store.save_dora(
+            project_key(path),
+            result,
+            definitions=definitions(result),
+            definitions_version=DEFINITIONS_VERSION,
+            run_id=run_id,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,8 @@ from stackaudit.governance.dora.model import DoraResult, Metrics
 from stackaudit.report.markdown import md
 
 JSON_SCHEMA_VERSION = "1.0"
+# Bumped when a definition below changes meaning; stored with every result (see storage/dora.py).
+DEFINITIONS_VERSION = "1"
 DEFINITIONS = {
     "deployment_frequency": "successful deployments in the period ÷ its days",
     "lead_time": (

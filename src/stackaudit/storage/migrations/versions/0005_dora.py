@@ -1,0 +1,78 @@
+"""DORA results, and indexes for the dashboard's run diff.
+
+Revision ID: 0005_dora
+Revises: 0004_dashboard
+
+``dora_results`` holds one row per DORA computation (``stackaudit dora``, or an audit whose
+config has a ``[dora]`` section, then tied to its run): the band year and the definitions
+version are stored with it, because both change what a figure means. ``dora_periods`` holds
+its metrics, one row per month and one for the whole window (``period = 'window'``).
+
+``finding_spans`` gets an index on (project, first_seq, last_seq, body_id), so a run diff's
+"spans alive at run N" is a range scan of the index that never touches the table.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from stackaudit.storage.tables import UTCDateTime
+
+revision = "0005_dora"
+down_revision: str | None = "0004_dashboard"
+branch_labels: tuple[str, ...] | None = None
+depends_on: tuple[str, ...] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "dora_results",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("project", sa.String(255), nullable=False),
+        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="SET NULL")),
+        sa.Column("computed_at", UTCDateTime, nullable=False),
+        sa.Column("band_year", sa.Integer, nullable=False),
+        sa.Column("definitions_version", sa.String(16), nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("failure_source", sa.Text, nullable=False),
+        sa.Column("since", UTCDateTime, nullable=False),
+        sa.Column("until", UTCDateTime, nullable=False),
+        sa.Column("definitions_json", sa.Text, nullable=False),
+        sa.Column("notes_json", sa.Text, nullable=False),
+    )
+    op.create_index("ix_dora_results_project_computed", "dora_results", ["project", "computed_at"])
+    op.create_index("ix_dora_results_run", "dora_results", ["run_id"])
+    op.create_table(
+        "dora_periods",
+        sa.Column(
+            "result_id", sa.Integer, sa.ForeignKey("dora_results.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("ordinal", sa.Integer, primary_key=True),
+        sa.Column("period", sa.String(16), nullable=False),
+        sa.Column("days", sa.Float, nullable=False),
+        sa.Column("deployments", sa.Integer, nullable=False),
+        sa.Column("deploys_per_day", sa.Float, nullable=False),
+        sa.Column("changes", sa.Integer, nullable=False),
+        sa.Column("lead_time_median_s", sa.Float),
+        sa.Column("lead_time_p90_s", sa.Float),
+        sa.Column("failed_deployments", sa.Integer, nullable=False),
+        sa.Column("change_failure_rate", sa.Float),
+        sa.Column("recovery_median_s", sa.Float),
+        sa.Column("unrecovered", sa.Integer, nullable=False),
+        sa.Column("band_frequency", sa.String(16)),
+        sa.Column("band_lead_time", sa.String(16)),
+        sa.Column("band_failure_rate", sa.String(16)),
+        sa.Column("band_recovery", sa.String(16)),
+    )
+    op.create_index(
+        "ix_finding_spans_project_life", "finding_spans", ["project", "first_seq", "last_seq", "body_id"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_finding_spans_project_life", table_name="finding_spans")
+    op.drop_table("dora_periods")
+    op.drop_index("ix_dora_results_run", table_name="dora_results")
+    op.drop_index("ix_dora_results_project_computed", table_name="dora_results")
+    op.drop_table("dora_results")
