@@ -8,7 +8,7 @@ from stackaudit.governance.dora.model import Band, DoraResult, Metrics
 
 H = timedelta(hours=1)
 D = timedelta(days=1)
-MONTHS = ("2025-11", "2025-12", "2026-01", "2026-02")
+MONTHS = ("2025-10", "2025-11", "2025-12", "2026-01")
 
 
 def metrics(
@@ -41,18 +41,18 @@ def dora_result(source: str = "annotated git tags matching 'v*'") -> DoraResult:
     """Four months: 10, 8, 0 and 5 deployments; 1, 2, 0 and 1 of them failed."""
     e, h, m, lo = Band.ELITE, Band.HIGH, Band.MEDIUM, Band.LOW
     months = (
-        metrics("2025-11", 30, 10, 1, 5 * H, 2 * H, (h, e, h, h)),
-        metrics("2025-12", 31, 8, 2, 2 * D, 30 * H, (h, h, lo, m)),
-        metrics("2026-01", 31, 0, 0, None, None, (lo, None, None, None)),
-        metrics("2026-02", 28, 5, 1, 36 * H, 45 * timedelta(minutes=1), (m, h, lo, e)),
+        metrics("2025-10", 31, 10, 1, 5 * H, 2 * H, (h, e, h, h)),
+        metrics("2025-11", 30, 8, 2, 2 * D, 30 * H, (h, h, lo, m)),
+        metrics("2025-12", 31, 0, 0, None, None, (lo, None, None, None)),
+        metrics("2026-01", 31, 5, 1, 36 * H, 45 * timedelta(minutes=1), (m, h, lo, e)),
     )
-    window = metrics("window", 120, 23, 4, 20 * H, 16 * H, (h, e, lo, h))
+    window = metrics("window", 123, 23, 4, 20 * H, 16 * H, (h, e, lo, h))
     return DoraResult(
         source=source,
         failure_source="git: reverts and hotfix commits (no incident file given)",
         band_year=2024,
-        since=datetime(2025, 11, 1, tzinfo=UTC),
-        until=datetime(2026, 3, 1, tzinfo=UTC),
+        since=datetime(2025, 10, 1, tzinfo=UTC),
+        until=datetime(2026, 2, 1, tzinfo=UTC),
         window=window,
         months=months,
         failures=(),
