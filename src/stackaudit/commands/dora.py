@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stackaudit.commands import common
 from stackaudit.governance.dora import bands
 from stackaudit.governance.dora.model import DoraInputError, DoraResult
+
+if TYPE_CHECKING:
+    from stackaudit.config.sections.dora import DoraConfig
 
 FORMATS = ("terminal", "json", "markdown")
 
@@ -129,6 +132,40 @@ def save(path: Path, db: str | None, result: DoraResult, run_id: str | None = No
             definitions_version=DEFINITIONS_VERSION,
             run_id=run_id,
         )
+
+
+def for_audit(root: Path, cfg: DoraConfig, db: str | None, run_id: str) -> DoraResult | None:
+    """DORA for an audit whose config has ``[dora]``: computed, stored with the run, returned.
+
+    Input that cannot be used (no matching tag, a bad deploy log) does not fail the audit, which
+    is already stored: the message is printed and the reports carry no DORA section.
+    """
+    from stackaudit.governance.dora.compute import DoraOptions, run
+
+    now = datetime.now(UTC)
+    months_back = now.year * 12 + now.month - 1 - (cfg.months - 1)
+    opts = DoraOptions(
+        repo=root,
+        tags=cfg.tags,
+        deploys=None if cfg.deploys is None else root / cfg.deploys,
+        incidents=None if cfg.incidents is None else root / cfg.incidents,
+        since=datetime(months_back // 12, months_back % 12 + 1, 1, tzinfo=UTC),
+        until=now,
+        environment=cfg.environment,
+        band_year=cfg.band_year,
+        now=now,
+    )
+    try:
+        result = run(opts)
+    except DoraInputError as exc:
+        common.err_console().print(
+            f"[yellow]{common.escape('DORA ([dora] in the config) not computed:')}[/] "
+            f"{common.escape(str(exc))}",
+            soft_wrap=True,
+        )
+        return None
+    common.guarded(lambda: save(root, db, result, run_id))
+    return result
 
 
 def register(app: typer.Typer) -> None:

@@ -153,6 +153,9 @@ history = sa.Table(
     sa.Column("accepted_by", sa.Text),
     sa.Column("reason", sa.Text),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The finding's score in the newest run that saw it (0005), so the dashboard's owners page
+    # sums open risk from ``history`` alone, along an index, instead of joining every body.
+    sa.Column("score", sa.Float),
 )
 
 # Every triage decision as it was made (0004): who, when, what, why. ``history`` holds only the
@@ -274,6 +277,14 @@ sa.Index(
     history.c.status,
     history.c.owner,
     history.c.first_seen,
+)
+sa.Index(
+    "ix_history_project_status_owner_score",
+    history.c.project,
+    history.c.status,
+    history.c.owner,
+    history.c.first_seen,
+    history.c.score,
 )
 sa.Index("ix_triage_log_project_fingerprint", triage_log.c.project, triage_log.c.fingerprint)
 sa.Index("ix_evidence_project_recorded", evidence.c.project, evidence.c.recorded_at)

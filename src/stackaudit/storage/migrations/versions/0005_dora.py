@@ -8,8 +8,11 @@ config has a ``[dora]`` section, then tied to its run): the band year and the de
 version are stored with it, because both change what a figure means. ``dora_periods`` holds
 its metrics, one row per month and one for the whole window (``period = 'window'``).
 
-``finding_spans`` gets an index on (project, first_seq, last_seq, body_id), so a run diff's
-"spans alive at run N" is a range scan of the index that never touches the table.
+``finding_spans`` gets an index on (project, first_seq, last_seq, body_id): a run diff reads the
+spans that start between two runs from the index alone. ``history`` gets ``score`` (the
+finding's score in the newest run that saw it; filled here from the bodies of open spans) and
+an index on (project, status, owner, first_seen, score): the owners page's open risk, counts
+and ages are one pass over that index.
 """
 
 from __future__ import annotations
@@ -68,9 +71,23 @@ def upgrade() -> None:
     op.create_index(
         "ix_finding_spans_project_life", "finding_spans", ["project", "first_seq", "last_seq", "body_id"]
     )
+    op.add_column("history", sa.Column("score", sa.Float))
+    op.create_index(
+        "ix_history_project_status_owner_score",
+        "history",
+        ["project", "status", "owner", "first_seen", "score"],
+    )
+    op.execute(
+        "UPDATE history SET score = (SELECT MAX(b.score) FROM finding_bodies b JOIN finding_spans s "
+        "ON s.body_id = b.id WHERE b.project = history.project AND b.fingerprint = history.fingerprint "
+        "AND s.last_seq IS NULL)"
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_history_project_status_owner_score", table_name="history")
+    # Not a batch "move and copy" on SQLite (see 0003): plain DROP COLUMN, SQLite >= 3.35.
+    op.execute("ALTER TABLE history DROP COLUMN score")
     op.drop_index("ix_finding_spans_project_life", table_name="finding_spans")
     op.drop_table("dora_periods")
     op.drop_index("ix_dora_results_run", table_name="dora_results")
