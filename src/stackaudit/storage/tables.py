@@ -257,11 +257,15 @@ sa.Index("ix_history_project_status", history.c.project, history.c.status)
 sa.Index("ix_finding_spans_project_last", finding_spans.c.project, finding_spans.c.last_seq)
 sa.Index("ix_finding_spans_project_first", finding_spans.c.project, finding_spans.c.first_seq)
 sa.Index("ix_finding_spans_body", finding_spans.c.body_id)
+# (0005: with category and severity, so filtered lists and exports never read a body's row,
+# whose JSON pushes those columns onto overflow pages.)
 sa.Index(
-    "ix_finding_bodies_project_score",
+    "ix_finding_bodies_project_score_facts",
     finding_bodies.c.project,
     finding_bodies.c.score,
     finding_bodies.c.fingerprint,
+    finding_bodies.c.category,
+    finding_bodies.c.severity,
 )
 sa.Index(
     "ix_finding_bodies_project_fingerprint",
@@ -271,13 +275,6 @@ sa.Index(
 )
 sa.Index("ix_history_project_updated", history.c.project, history.c.updated_at)
 sa.Index("ix_history_project_rule", history.c.project, history.c.rule_id)
-sa.Index(
-    "ix_history_project_status_owner",
-    history.c.project,
-    history.c.status,
-    history.c.owner,
-    history.c.first_seen,
-)
 sa.Index(
     "ix_history_project_status_owner_score",
     history.c.project,

@@ -12,7 +12,9 @@ its metrics, one row per month and one for the whole window (``period = 'window'
 spans that start between two runs from the index alone. ``history`` gets ``score`` (the
 finding's score in the newest run that saw it; filled here from the bodies of open spans) and
 an index on (project, status, owner, first_seen, score): the owners page's open risk, counts
-and ages are one pass over that index.
+and ages are one pass over that index. ``finding_bodies``' (project, score, fingerprint) index
+gains category and severity: a filtered list or export walks the index alone, never the rows
+(whose JSON pushes those two columns onto overflow pages).
 """
 
 from __future__ import annotations
@@ -71,7 +73,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_finding_spans_project_life", "finding_spans", ["project", "first_seq", "last_seq", "body_id"]
     )
+    op.drop_index("ix_finding_bodies_project_score", table_name="finding_bodies")
+    op.create_index(
+        "ix_finding_bodies_project_score_facts",
+        "finding_bodies",
+        ["project", "score", "fingerprint", "category", "severity"],
+    )
     op.add_column("history", sa.Column("score", sa.Float))
+    op.drop_index("ix_history_project_status_owner", table_name="history")  # the next one covers it
     op.create_index(
         "ix_history_project_status_owner_score",
         "history",
@@ -86,8 +95,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_history_project_status_owner_score", table_name="history")
+    op.create_index(
+        "ix_history_project_status_owner", "history", ["project", "status", "owner", "first_seen"]
+    )
     # Not a batch "move and copy" on SQLite (see 0003): plain DROP COLUMN, SQLite >= 3.35.
     op.execute("ALTER TABLE history DROP COLUMN score")
+    op.drop_index("ix_finding_bodies_project_score_facts", table_name="finding_bodies")
+    op.create_index("ix_finding_bodies_project_score", "finding_bodies", ["project", "score", "fingerprint"])
     op.drop_index("ix_finding_spans_project_life", table_name="finding_spans")
     op.drop_table("dora_periods")
     op.drop_index("ix_dora_results_run", table_name="dora_results")
