@@ -197,7 +197,9 @@ def _run_risk(
     return rows
 
 
-def _median_ms(call: Callable[[], Any], repeat: int, before: Callable[[], None] | None = None) -> float:
+def _median_ms(
+    call: Callable[[], Any], repeat: int, before: Callable[[], None] | None = None
+) -> tuple[float, int]:
     times = []
     for _ in range(repeat):
         if before is not None:
@@ -206,7 +208,7 @@ def _median_ms(call: Callable[[], Any], repeat: int, before: Callable[[], None] 
         response = call()
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.text[:500]
-    return statistics.median(times)
+    return statistics.median(times), repeat
 
 
 def _store_dora(url: str, months: int = 24) -> None:
@@ -234,7 +236,7 @@ def _store_dora(url: str, months: int = 24) -> None:
         store.save_dora(PROJECT, result, definitions=DEFINITIONS, definitions_version=DEFINITIONS_VERSION)
 
 
-def measure(url: str, repeat: int) -> dict[str, float]:
+def measure(url: str, repeat: int) -> dict[str, tuple[float, int]]:
     app = create_app(Settings(url=url, allowed_hosts=("testserver",)))
     dash = app.state.dashboard
     with dash.conn() as conn:
@@ -298,8 +300,8 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> None:
     print(
         f"{label}: generated {args.findings} findings over {args.runs} runs in {time.perf_counter() - start:.0f} s"
     )
-    for name, ms in measure(url, args.repeat).items():
-        print(f"  {name:32s} {ms:7.1f} ms (median of {args.repeat})")
+    for name, (ms, n) in measure(url, args.repeat).items():
+        print(f"  {name:32s} {ms:7.1f} ms (median of {n})")
 
 
 def main() -> None:
