@@ -67,6 +67,7 @@ def test_months_bands_year_and_debt_of_the_newest_run_before_each_month_ended(
     assert "|low (2024)|" in november and "|medium (2024)|" in november  # failure rate, recovery
     december = _row(html, "dora-months", "2025-12")
     assert "0 (0/day)" in december and "— (0/0)" in december and "median —" in december
+    assert "|—|" in december and "— (2024)" not in december  # no figure, no band
     # October's debt is the August run's; November onwards the November run's (started the 21st)
     october_debt, november_debt = _risk(url, ids[0]), _risk(url, ids[1])
     assert october_debt != november_debt

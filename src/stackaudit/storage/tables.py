@@ -254,7 +254,13 @@ dora_periods = sa.Table(
 sa.Index("ix_runs_project_started", runs.c.project, runs.c.started_at)
 sa.Index("ix_runs_project_commit", runs.c.project, runs.c.commit)
 sa.Index("ix_history_project_status", history.c.project, history.c.status)
-sa.Index("ix_finding_spans_project_last", finding_spans.c.project, finding_spans.c.last_seq)
+# (0005: with body_id, so a run diff reads the spans that ended between two runs from the index)
+sa.Index(
+    "ix_finding_spans_project_last_body",
+    finding_spans.c.project,
+    finding_spans.c.last_seq,
+    finding_spans.c.body_id,
+)
 sa.Index("ix_finding_spans_project_first", finding_spans.c.project, finding_spans.c.first_seq)
 sa.Index("ix_finding_spans_body", finding_spans.c.body_id)
 # (0005: with category and severity, so filtered lists and exports never read a body's row,

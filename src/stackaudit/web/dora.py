@@ -107,9 +107,10 @@ def figure(m: Metrics, key: str) -> str:
     return text + (f", {m.unrecovered} not recovered" if m.unrecovered else "")
 
 
-def band(m: Metrics, key: str) -> str:
+def band(m: Metrics, key: str, year: int) -> str:
+    """The band with the report year that defines it ("—": no figure to classify)."""
     found = dict(m.bands).get(key)
-    return "—" if found is None else found.label
+    return "—" if found is None else f"{found.label} ({year})"
 
 
 def failure_vs_debt(points: list[MonthDebt], width: int = 640, height: int = 220) -> Markup:

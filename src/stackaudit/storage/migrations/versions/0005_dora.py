@@ -1,4 +1,4 @@
-"""DORA results, and indexes for the dashboard's run diff.
+"""DORA results; the column and indexes that make the dashboard's diff, owners and exports fast.
 
 Revision ID: 0005_dora
 Revises: 0004_dashboard
@@ -8,13 +8,14 @@ config has a ``[dora]`` section, then tied to its run): the band year and the de
 version are stored with it, because both change what a figure means. ``dora_periods`` holds
 its metrics, one row per month and one for the whole window (``period = 'window'``).
 
-``finding_spans`` gets an index on (project, first_seq, last_seq, body_id): a run diff reads the
-spans that start between two runs from the index alone. ``history`` gets ``score`` (the
-finding's score in the newest run that saw it; filled here from the bodies of open spans) and
-an index on (project, status, owner, first_seen, score): the owners page's open risk, counts
-and ages are one pass over that index. ``finding_bodies``' (project, score, fingerprint) index
-gains category and severity: a filtered list or export walks the index alone, never the rows
-(whose JSON pushes those two columns onto overflow pages).
+``finding_spans`` gets an index on (project, first_seq, last_seq, body_id), and its (project,
+last_seq) index gains body_id: a run diff reads the spans that start or end between two runs
+from the indexes alone. ``history`` gets ``score`` (the finding's score in the newest run that
+saw it; filled here from the bodies of open spans) and an index on (project, status, owner,
+first_seen, score): the owners page's open risk, counts and ages are one pass over that index.
+``finding_bodies``' (project, score, fingerprint) index gains category and severity: a filtered
+list or export walks the index alone, never the rows (whose JSON pushes those two columns onto
+overflow pages).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_finding_spans_project_life", "finding_spans", ["project", "first_seq", "last_seq", "body_id"]
     )
+    op.drop_index("ix_finding_spans_project_last", table_name="finding_spans")
+    op.create_index("ix_finding_spans_project_last_body", "finding_spans", ["project", "last_seq", "body_id"])
     op.drop_index("ix_finding_bodies_project_score", table_name="finding_bodies")
     op.create_index(
         "ix_finding_bodies_project_score_facts",
@@ -102,6 +105,8 @@ def downgrade() -> None:
     op.execute("ALTER TABLE history DROP COLUMN score")
     op.drop_index("ix_finding_bodies_project_score_facts", table_name="finding_bodies")
     op.create_index("ix_finding_bodies_project_score", "finding_bodies", ["project", "score", "fingerprint"])
+    op.drop_index("ix_finding_spans_project_last_body", table_name="finding_spans")
+    op.create_index("ix_finding_spans_project_last", "finding_spans", ["project", "last_seq"])
     op.drop_index("ix_finding_spans_project_life", table_name="finding_spans")
     op.drop_table("dora_periods")
     op.drop_index("ix_dora_results_run", table_name="dora_results")
