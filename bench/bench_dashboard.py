@@ -8,7 +8,10 @@ of all findings are fixed at some later run. Requests go through the ASGI app in
 
 Figures: the overview cold (its aggregates computed: first request after a store change)
 and warm (served from the per-store-version cache), and a filtered findings page with its
-count uncached (every request recomputed) and warm. Median of ``--repeat`` requests.
+count uncached (every request recomputed) and warm; the run diff of the two newest runs (the
+Runs page's default) and of runs ten apart, computed per request (never cached); the owners
+page cold; the CSV export of the filtered findings; the DORA page (a stored result of 24
+months). Median of ``--repeat`` requests (``--repeat`` // 3 for the export and the wide diff).
 
     .venv/bin/python bench/bench_dashboard.py [--findings 100000] [--runs 50] [--repeat 15]
     STACKAUDIT_TEST_PG_URL=postgresql+psycopg://... adds the same on PostgreSQL (a fresh schema,
@@ -161,6 +164,7 @@ def generate(url: str, findings: int, run_count: int, seed: int = 7) -> None:
                     "owner": OWNERS[i % len(OWNERS)],
                     "owner_from_triage": False,
                     "updated_at": started[-1],
+                    "score": b["score"],
                 }
             )
         for start in range(0, findings, 5000):
@@ -193,7 +197,9 @@ def _run_risk(
     return rows
 
 
-def _median_ms(call: Callable[[], Any], repeat: int, before: Callable[[], None] | None = None) -> float:
+def _median_ms(
+    call: Callable[[], Any], repeat: int, before: Callable[[], None] | None = None
+) -> tuple[float, int]:
     times = []
     for _ in range(repeat):
         if before is not None:
@@ -202,25 +208,66 @@ def _median_ms(call: Callable[[], Any], repeat: int, before: Callable[[], None] 
         response = call()
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.text[:500]
-    return statistics.median(times)
+    return statistics.median(times), repeat
 
 
-def measure(url: str, repeat: int) -> dict[str, float]:
+def _store_dora(url: str, months: int = 24) -> None:
+    """A DORA result of ``months`` months over the runs' time, as ``stackaudit dora`` stores it."""
+    from stackaudit.governance.dora.model import Band, DoraResult, Metrics
+    from stackaudit.governance.dora.render import DEFINITIONS, DEFINITIONS_VERSION
+
+    keys = ("deployment_frequency", "lead_time", "change_failure_rate", "recovery_time")
+
+    def period(label: str, days: float, k: int) -> Metrics:
+        deployments, failed = 10 + k % 7, k % 4
+        return Metrics(
+            label, days, deployments, deployments / days, deployments * 3, timedelta(hours=5 + k),
+            timedelta(hours=20 + k), failed, failed / deployments, timedelta(hours=1 + k % 5), 0,
+            tuple(zip(keys, (Band.HIGH, Band.ELITE, Band.MEDIUM, Band.HIGH), strict=True)),
+        )  # fmt: skip
+
+    labels = [f"{2025 + (k // 12)}-{k % 12 + 1:02d}" for k in range(months)]
+    start, end = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025 + months // 12, 1, 1, tzinfo=UTC)
+    result = DoraResult(
+        "annotated git tags matching 'v*'", "incident file incidents.csv", 2024, start, end,
+        period("window", (end - start).days, 0), tuple(period(m, 30, k) for k, m in enumerate(labels)), (),
+    )  # fmt: skip
+    with Store.open(url) as store:
+        store.save_dora(PROJECT, result, definitions=DEFINITIONS, definitions_version=DEFINITIONS_VERSION)
+
+
+def measure(url: str, repeat: int) -> dict[str, tuple[float, int]]:
     app = create_app(Settings(url=url, allowed_hosts=("testserver",)))
     dash = app.state.dashboard
+    with dash.conn() as conn:
+        ids = list(conn.execute(sa.select(runs.c.id).order_by(runs.c.seq)).scalars())
+    diff_newest = f"/runs/diff?a={ids[-2]}&b={ids[-1]}"
+    diff_wide = f"/runs/diff?a={ids[-11]}&b={ids[-1]}"
     with TestClient(app) as client:
         client.get("/static/dashboard.css")  # start-up and the first connection are not the page's time
 
         def clear() -> None:
             dash._cache.clear()
 
+        few = max(3, repeat // 3)
         return {
             "overview cold": _median_ms(lambda: client.get("/"), repeat, clear),
             "overview warm": _median_ms(lambda: client.get("/"), repeat),
             "findings filtered, uncached": _median_ms(lambda: client.get(FILTERED), repeat, clear),
             "findings filtered, warm": _median_ms(lambda: client.get(FILTERED), repeat),
             "findings page 2 (keyset)": _median_ms(lambda: client.get("/findings?after=20.0:0"), repeat),
+            "run diff, two newest runs": _median_ms(lambda: client.get(diff_newest), repeat),
+            "run diff, runs 10 apart": _median_ms(lambda: client.get(diff_wide), few),
+            "owners cold": _median_ms(lambda: client.get("/owners"), repeat, clear),
+            f"CSV export ({_rows(client)} rows)": _median_ms(
+                lambda: client.get("/findings.csv?" + FILTERED.partition("?")[2]), few
+            ),
+            "DORA page (24 months)": _median_ms(lambda: client.get("/dora"), repeat),
         }
+
+
+def _rows(client: TestClient) -> int:
+    return client.get("/findings.csv?" + FILTERED.partition("?")[2]).text.count("\n") - 1
 
 
 @contextmanager
@@ -244,6 +291,7 @@ def _pg_schema(pg_url: str) -> Iterator[str]:
 def run_one(label: str, url: str, args: argparse.Namespace) -> None:
     start = time.perf_counter()
     generate(url, args.findings, args.runs)
+    _store_dora(url)
     if url.startswith("postgresql"):  # what autovacuum does to a store that has lived a while
         engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
@@ -252,8 +300,8 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> None:
     print(
         f"{label}: generated {args.findings} findings over {args.runs} runs in {time.perf_counter() - start:.0f} s"
     )
-    for name, ms in measure(url, args.repeat).items():
-        print(f"  {name:32s} {ms:7.1f} ms (median of {args.repeat})")
+    for name, (ms, n) in measure(url, args.repeat).items():
+        print(f"  {name:32s} {ms:7.1f} ms (median of {n})")
 
 
 def main() -> None:

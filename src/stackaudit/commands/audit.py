@@ -15,6 +15,8 @@ import typer
 from stackaudit.commands import common
 
 if TYPE_CHECKING:
+    from stackaudit.config.schema import Config
+    from stackaudit.governance.dora.model import DoraResult
     from stackaudit.model import AuditResult
 
 PathArg = Annotated[Path, typer.Argument(help="Repository or directory to audit.", show_default=True)]
@@ -140,10 +142,20 @@ def _audit(args: AuditArgs) -> None:
     done: list[AuditResult] = []
     with common.interrupt_notice(lambda: bool(done)), common.progress_bar(True) as feedback:
         done.append(common.guarded(lambda: run_audit(options, feedback.files, feedback.stage)))
+        dora = _dora(args, cfg, done[0])
         feedback.stage("rendering", len(done[0].findings))
-        written = common.emit(done[0], [f for f, _ in pairs], [o for _, o in pairs])
+        written = common.emit(done[0], [f for f, _ in pairs], [o for _, o in pairs], dora)
     common.print_verdict(done[0], written, _where(store_url(options)))
     raise typer.Exit(common.exit_code(done[0]))
+
+
+def _dora(args: AuditArgs, cfg: Config, result: AuditResult) -> DoraResult | None:
+    """DORA computed and stored with the run when the config has a ``[dora]`` section."""
+    if cfg.dora is None:
+        return None
+    from stackaudit.commands.dora import for_audit
+
+    return for_audit(args.path, cfg.dora, args.db, result.run.id)
 
 
 def _where(url: str) -> str:

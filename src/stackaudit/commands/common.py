@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from stackaudit.config.schema import Config
+    from stackaudit.governance.dora.model import DoraResult
     from stackaudit.model import AuditResult
 
 EXIT_OK = 0
@@ -79,8 +80,16 @@ def _headlines(result: AuditResult, console: Console) -> None:
         console.print(f"[bold yellow]{escape(notice)}[/]", soft_wrap=True)
 
 
-def emit(result: AuditResult, formats: list[str], outputs: list[Path | None]) -> list[Path]:
-    """Write each format to its output (None = stdout); return the files written."""
+def emit(
+    result: AuditResult,
+    formats: list[str],
+    outputs: list[Path | None],
+    dora: DoraResult | None = None,
+) -> list[Path]:
+    """Write each format to its output (None = stdout); return the files written.
+
+    ``dora``: the DORA result the audit computed (``[dora]`` config), for JSON, Markdown, HTML.
+    """
     from rich.console import Console
 
     from stackaudit.analyzers import registry
@@ -105,11 +114,11 @@ def emit(result: AuditResult, formats: list[str], outputs: list[Path | None]) ->
                 written.append(out)
             continue
         if out is None:
-            write(result, fmt, rules, sys.stdout)
+            write(result, fmt, rules, sys.stdout, dora)
         else:  # streamed: a 50,000-finding report is never one string in memory
             out.parent.mkdir(parents=True, exist_ok=True)
             with out.open("w", encoding="utf-8") as handle:
-                write(result, fmt, rules, handle)
+                write(result, fmt, rules, handle, dora)
             written.append(out)
     return written
 

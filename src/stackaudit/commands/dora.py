@@ -1,16 +1,23 @@
-"""``stackaudit dora``: the four DORA keys from git tags or a deploy log (written out, not stored)."""
+"""``stackaudit dora``: the four DORA keys from git tags or a deploy log, written out and stored.
+
+The result goes to the history store (``--db``, default ``PATH/.stackaudit/stackaudit.db``) under
+the same project name an audit of PATH uses, so the dashboard shows it beside finding debt.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stackaudit.commands import common
 from stackaudit.governance.dora import bands
 from stackaudit.governance.dora.model import DoraInputError, DoraResult
+
+if TYPE_CHECKING:
+    from stackaudit.config.sections.dora import DoraConfig
 
 FORMATS = ("terminal", "json", "markdown")
 
@@ -74,6 +81,15 @@ def dora(
     ] = bands.DEFAULT_YEAR,
     format: Annotated[str, typer.Option("--format", "-f", help="terminal|json|markdown.")] = "terminal",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", envvar="STACKAUDIT_DB", help="History store: SQLAlchemy URL or SQLite file path."
+        ),
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not save the result in the store.")
+    ] = False,
 ) -> None:
     """DORA metrics per month and over the window: frequency, lead time, change failure rate, recovery."""
     if (tags is None) == (deploys is None):
@@ -99,6 +115,57 @@ def dora(
     except DoraInputError as exc:
         raise common.fail(str(exc)) from None
     common.guarded(lambda: _write(result, format, output))
+    if not no_store:
+        common.guarded(lambda: save(path, db, result))
+
+
+def save(path: Path, db: str | None, result: DoraResult, run_id: str | None = None) -> int:
+    """Store ``result`` for the project at ``path`` (tied to ``run_id`` when an audit computed it)."""
+    from stackaudit.governance.dora.render import DEFINITIONS_VERSION, definitions
+    from stackaudit.storage.store import Store, default_url, project_key
+
+    with Store.open(db or default_url(path.resolve())) as store:
+        return store.save_dora(
+            project_key(path),
+            result,
+            definitions=definitions(result),
+            definitions_version=DEFINITIONS_VERSION,
+            run_id=run_id,
+        )
+
+
+def for_audit(root: Path, cfg: DoraConfig, db: str | None, run_id: str) -> DoraResult | None:
+    """DORA for an audit whose config has ``[dora]``: computed, stored with the run, returned.
+
+    Input that cannot be used (no matching tag, a bad deploy log) does not fail the audit, which
+    is already stored: the message is printed and the reports carry no DORA section.
+    """
+    from stackaudit.governance.dora.compute import DoraOptions, run
+
+    now = datetime.now(UTC)
+    months_back = now.year * 12 + now.month - 1 - (cfg.months - 1)
+    opts = DoraOptions(
+        repo=root,
+        tags=cfg.tags,
+        deploys=None if cfg.deploys is None else root / cfg.deploys,
+        incidents=None if cfg.incidents is None else root / cfg.incidents,
+        since=datetime(months_back // 12, months_back % 12 + 1, 1, tzinfo=UTC),
+        until=now,
+        environment=cfg.environment,
+        band_year=cfg.band_year,
+        now=now,
+    )
+    try:
+        result = run(opts)
+    except DoraInputError as exc:
+        common.err_console().print(
+            f"[yellow]{common.escape('DORA ([dora] in the config) not computed:')}[/] "
+            f"{common.escape(str(exc))}",
+            soft_wrap=True,
+        )
+        return None
+    common.guarded(lambda: save(root, db, result, run_id))
+    return result
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from stackaudit.config.sections.apiversions import ApiVersionsConfig
 from stackaudit.config.sections.base import Section
 from stackaudit.config.sections.ci import CiConfig
 from stackaudit.config.sections.dast import DastConfig
+from stackaudit.config.sections.dora import DoraConfig
 from stackaudit.config.sections.migrations import MigrationsConfig
 from stackaudit.config.sections.privilege import PrivilegeConfig
 from stackaudit.config.sections.runtime import (
@@ -105,6 +106,7 @@ RESULT_KEYS = frozenset(
         "retention",
         "journeys",
         "threat",
+        "dora",
     }
 )
 
@@ -147,6 +149,7 @@ class Config(Section):
     nplusone: NPlusOneConfig = NPlusOneConfig()
     regression: RegressionConfig = RegressionConfig()
     retention: RetentionConfig = RetentionConfig()
+    dora: DoraConfig | None = None  # absent: audits compute no DORA
 
     @field_validator("fail_on")
     @classmethod

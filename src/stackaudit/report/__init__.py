@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from stackaudit.model import AuditResult, RuleMeta
 
+if TYPE_CHECKING:
+    from stackaudit.governance.dora.model import DoraResult
+
 FORMATS: tuple[str, ...] = ("json", "sarif", "markdown", "html")
+DORA_FORMATS = frozenset({"json", "markdown", "html"})  # SARIF holds results of rules only
 
 Writer = Callable[[AuditResult, Mapping[str, RuleMeta], Any], None]
 
@@ -40,14 +44,26 @@ def _writer(fmt: str) -> Writer:
     raise ValueError(f"unknown report format {fmt!r} (expected one of: {', '.join(FORMATS)})")
 
 
-def write(result: AuditResult, fmt: str, rules: Mapping[str, RuleMeta], out: TextIO) -> None:
+def write(
+    result: AuditResult,
+    fmt: str,
+    rules: Mapping[str, RuleMeta],
+    out: TextIO,
+    dora: DoraResult | None = None,
+) -> None:
     """Write ``result`` as ``fmt`` (json, sarif, markdown, html) to an open text stream.
 
     ``rules`` maps rule id to RuleMeta; findings whose rule is absent (e.g. a stored
     run from an older version) are reported from their own fields.
-    Raises ValueError for an unknown format.
+    ``dora``: the DORA metrics the audit computed (``[dora]`` config), a section of the JSON,
+    Markdown and HTML reports. Raises ValueError for an unknown format.
     """
-    _writer(fmt.strip().lower())(result, rules, out)
+    name = fmt.strip().lower()
+    writer = _writer(name)
+    if dora is not None and name in DORA_FORMATS:
+        writer(result, rules, out, dora=dora)  # type: ignore[call-arg]
+    else:
+        writer(result, rules, out)
 
 
 def render(result: AuditResult, fmt: str, rules: Mapping[str, RuleMeta]) -> str:

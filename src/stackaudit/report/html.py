@@ -19,12 +19,15 @@ import hashlib
 import html
 import io
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackaudit.model import Assessment, AuditResult, Category, RuleMeta, Severity
 from stackaudit.report import _common as c
-from stackaudit.report import html_data, runtime_section
+from stackaudit.report import dora_section, html_data, runtime_section
 from stackaudit.report.html_assets import CSS, JS
+
+if TYPE_CHECKING:
+    from stackaudit.governance.dora.model import DoraResult
 
 LIST_ITEMS = 10  # gate reasons and notices shown before "and N more"
 BAR_WIDTH = 220  # pixels of the longest bar in a chart
@@ -61,7 +64,13 @@ def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> 
     return out.getvalue()
 
 
-def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, top: int = 5) -> None:
+def write(
+    result: AuditResult,
+    rules: Mapping[str, RuleMeta],
+    out: Any,
+    top: int = 5,
+    dora: DoraResult | None = None,
+) -> None:
     """Write the page to a text stream; the findings' data goes out one finding at a time."""
     title = f"stackaudit report: {h(result.run.project)}"
     out.write(
@@ -82,6 +91,8 @@ def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, top: int
         out.write(service_map + "\n")
     if result.threat_model is not None:  # only with journeys declared in config
         out.write(_threat_model(result) + "\n")
+    if dora is not None:  # the audit computed DORA ([dora] in the config)
+        out.write(dora_section.html(dora) + "\n")
     out.write(_coverage(result) + "\n")
     out.write(_fixed(result) + "\n")
     html_data.write(result, rules, out)

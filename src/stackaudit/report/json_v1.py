@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackaudit.model import (
     AnalyzerRecord,
@@ -34,7 +34,11 @@ from stackaudit.model import (
     TraceStep,
     VulnerabilityInfo,
 )
+from stackaudit.report import dora_section
 from stackaudit.report._common import rule_title
+
+if TYPE_CHECKING:
+    from stackaudit.governance.dora.model import DoraResult
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = "stackaudit-report-v1.schema.json"
@@ -57,7 +61,9 @@ def render(result: AuditResult, rules: Mapping[str, RuleMeta]) -> str:
     return out.getvalue()
 
 
-def to_document(result: AuditResult, rules: Mapping[str, RuleMeta]) -> JsonObject:
+def to_document(
+    result: AuditResult, rules: Mapping[str, RuleMeta], dora: DoraResult | None = None
+) -> JsonObject:
     doc: JsonObject = {
         "schema_version": SCHEMA_VERSION,
         "run": _run(result.run),
@@ -70,10 +76,14 @@ def to_document(result: AuditResult, rules: Mapping[str, RuleMeta]) -> JsonObjec
         doc["runtime_evidence"] = [
             {**_evidence(u.evidence), "joined_to": list(u.joined_to)} for u in result.runtime
         ]
+    if dora is not None:  # the audit computed DORA ([dora] in the config)
+        doc["dora"] = dora_section.document(dora)
     return doc
 
 
-def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any) -> None:
+def write(
+    result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, dora: DoraResult | None = None
+) -> None:
     """Write the report to a text stream one finding at a time.
 
     The document is ``to_document(...)``: the run and the gate indented, each finding
@@ -92,6 +102,8 @@ def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any) -> None:
     if result.runtime:  # the runtime evidence section, as in to_document
         evidence = [{**_evidence(u.evidence), "joined_to": list(u.joined_to)} for u in result.runtime]
         fields.append(("runtime_evidence", evidence, None))
+    if dora is not None:
+        fields.append(("dora", dora_section.document(dora), None))
     out.write("{\n")
     for number, (key, value, each) in enumerate(fields):
         out.write(f"  {json.dumps(key)}: ")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackaudit.model import Assessment, AuditResult, RuleMeta
 from stackaudit.report import _common as c
-from stackaudit.report import runtime_section
+from stackaudit.report import dora_section, runtime_section
+
+if TYPE_CHECKING:
+    from stackaudit.governance.dora.model import DoraResult
 
 # Markdown punctuation that can start emphasis, links, images, code, tables, strikethrough,
 # raw HTML or autolinks anywhere in a line; "#", "-", "+" and "1." only matter at the start.
@@ -68,17 +71,22 @@ def _capped[T](items: Sequence[T], line: Any, limit: int = LIST_ITEMS) -> list[s
     return lines
 
 
-def render(result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5) -> str:
+def render(
+    result: AuditResult, rules: Mapping[str, RuleMeta], top: int = 5, dora: DoraResult | None = None
+) -> str:
     """The comment: verdict, top risks, then as many findings as the size cap leaves room for."""
     head = [_headline(result), _top_table(result, rules, top)]
-    tail = [_runtime(result), _not_analysed(result), _footer(result)]
+    dora_part = "" if dora is None else dora_section.markdown(dora)
+    tail = [_runtime(result), dora_part, _not_analysed(result), _footer(result)]
     used = sum(len(p) + 2 for p in (*head, *tail))
     table = _all_findings(result, rules, MAX_CHARS - MARGIN - used)
     return "\n\n".join(p for p in (*head, table, *tail) if p) + "\n"
 
 
-def write(result: AuditResult, rules: Mapping[str, RuleMeta], out: Any) -> None:
-    out.write(render(result, rules))
+def write(
+    result: AuditResult, rules: Mapping[str, RuleMeta], out: Any, dora: DoraResult | None = None
+) -> None:
+    out.write(render(result, rules, dora=dora))
 
 
 def _headline(result: AuditResult) -> str:

@@ -98,6 +98,7 @@ def _new_row(ctx: AuditResult, fingerprint: str, rule_id: str, path: str) -> dic
         "accepted_by": None,
         "reason": None,
         "updated_at": run.finished_at,
+        "score": None,
     }
 
 
@@ -106,7 +107,10 @@ def _seen(row: sa.Row[Any] | None, item: Assessment, ctx: AuditResult) -> dict[s
     if row is None:
         out = _new_row(ctx, finding.fingerprint, finding.rule_id, finding.location.path)
         out.update(
-            first_seen=min(item.first_seen, run.started_at), status=item.status.value, owner=item.owner
+            first_seen=min(item.first_seen, run.started_at),
+            status=item.status.value,
+            owner=item.owner,
+            score=item.score.value,
         )
         return out
     keep = _keeps_acceptance(row, item.status, run.started_at.date())
@@ -120,6 +124,7 @@ def _seen(row: sa.Row[Any] | None, item: Assessment, ctx: AuditResult) -> dict[s
         status=Status.ACCEPTED.value if keep else item.status.value,
         owner=row.owner if row.owner_from_triage or item.owner is None else item.owner,
         updated_at=run.finished_at,
+        score=item.score.value if newer or row.score is None else row.score,
     )
     return out
 

@@ -17,8 +17,9 @@ from typing import Self
 
 import sqlalchemy as sa
 
+from stackaudit.governance.dora.model import DoraResult
 from stackaudit.model import AuditResult, Evidence, Status
-from stackaudit.storage import blobs, connect, history, migrate, runs
+from stackaudit.storage import blobs, connect, dora, history, migrate, runs
 from stackaudit.storage.base import HistoryEntry, RunSummary, StoreError
 from stackaudit.storage.project import project_key
 
@@ -208,6 +209,34 @@ class Store:
         decision = history.Triage(status=status, owner=owner, until=until, by=by, reason=reason)
         with self._write(f"triaging {fingerprint}") as conn:
             history.triage(conn, project, fingerprint, decision, datetime.now(UTC))
+
+    # -- DORA ------------------------------------------------------------------------------------
+    def save_dora(
+        self,
+        project: str,
+        result: DoraResult,
+        *,
+        definitions: dict[str, str],
+        definitions_version: str,
+        run_id: str | None = None,
+        computed_at: datetime | None = None,
+    ) -> int:
+        """Store one DORA computation (its months, window, band year, definitions); returns its id."""
+        with self._write("saving DORA metrics") as conn:
+            return dora.save(
+                conn,
+                project,
+                result,
+                computed_at=computed_at or datetime.now(UTC),
+                definitions=definitions,
+                definitions_version=definitions_version,
+                run_id=run_id,
+            )
+
+    def latest_dora(self, project: str, run_id: str | None = None) -> dora.StoredDora | None:
+        """The newest stored DORA result of ``project`` (computed by run ``run_id`` when given)."""
+        with self._read("reading DORA metrics") as conn:
+            return dora.latest(conn, project, run_id)
 
     # -- runtime evidence ------------------------------------------------------------------------
     def add_evidence(self, items: Sequence[Evidence]) -> None:

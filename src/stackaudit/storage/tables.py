@@ -153,6 +153,9 @@ history = sa.Table(
     sa.Column("accepted_by", sa.Text),
     sa.Column("reason", sa.Text),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The finding's score in the newest run that saw it (0005), so the dashboard's owners page
+    # sums open risk from ``history`` alone, along an index, instead of joining every body.
+    sa.Column("score", sa.Float),
 )
 
 # Every triage decision as it was made (0004): who, when, what, why. ``history`` holds only the
@@ -203,17 +206,72 @@ evidence = sa.Table(
     sa.Column("data_json", sa.Text, nullable=False),
 )
 
+# One DORA computation (0005): ``stackaudit dora``, or an audit with a ``[dora]`` config section
+# (then ``run_id`` names its run). The band year and definitions version change what a figure
+# means, so they are stored with it.
+dora_results = sa.Table(
+    "dora_results",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="SET NULL")),
+    sa.Column("computed_at", UTCDateTime, nullable=False),
+    sa.Column("band_year", sa.Integer, nullable=False),
+    sa.Column("definitions_version", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("failure_source", sa.Text, nullable=False),
+    sa.Column("since", UTCDateTime, nullable=False),
+    sa.Column("until", UTCDateTime, nullable=False),
+    sa.Column("definitions_json", sa.Text, nullable=False),
+    sa.Column("notes_json", sa.Text, nullable=False),
+)
+
+# Its metrics: one row per month (``period`` "YYYY-MM") and one for the window ("window").
+dora_periods = sa.Table(
+    "dora_periods",
+    metadata,
+    sa.Column(
+        "result_id", sa.Integer, sa.ForeignKey("dora_results.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("ordinal", sa.Integer, primary_key=True),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("days", sa.Float, nullable=False),
+    sa.Column("deployments", sa.Integer, nullable=False),
+    sa.Column("deploys_per_day", sa.Float, nullable=False),
+    sa.Column("changes", sa.Integer, nullable=False),
+    sa.Column("lead_time_median_s", sa.Float),
+    sa.Column("lead_time_p90_s", sa.Float),
+    sa.Column("failed_deployments", sa.Integer, nullable=False),
+    sa.Column("change_failure_rate", sa.Float),
+    sa.Column("recovery_median_s", sa.Float),
+    sa.Column("unrecovered", sa.Integer, nullable=False),
+    sa.Column("band_frequency", sa.String(16)),
+    sa.Column("band_lead_time", sa.String(16)),
+    sa.Column("band_failure_rate", sa.String(16)),
+    sa.Column("band_recovery", sa.String(16)),
+)
+
 sa.Index("ix_runs_project_started", runs.c.project, runs.c.started_at)
 sa.Index("ix_runs_project_commit", runs.c.project, runs.c.commit)
 sa.Index("ix_history_project_status", history.c.project, history.c.status)
-sa.Index("ix_finding_spans_project_last", finding_spans.c.project, finding_spans.c.last_seq)
+# (0005: with body_id, so a run diff reads the spans that ended between two runs from the index)
+sa.Index(
+    "ix_finding_spans_project_last_body",
+    finding_spans.c.project,
+    finding_spans.c.last_seq,
+    finding_spans.c.body_id,
+)
 sa.Index("ix_finding_spans_project_first", finding_spans.c.project, finding_spans.c.first_seq)
 sa.Index("ix_finding_spans_body", finding_spans.c.body_id)
+# (0005: with category and severity, so filtered lists and exports never read a body's row,
+# whose JSON pushes those columns onto overflow pages.)
 sa.Index(
-    "ix_finding_bodies_project_score",
+    "ix_finding_bodies_project_score_facts",
     finding_bodies.c.project,
     finding_bodies.c.score,
     finding_bodies.c.fingerprint,
+    finding_bodies.c.category,
+    finding_bodies.c.severity,
 )
 sa.Index(
     "ix_finding_bodies_project_fingerprint",
@@ -224,11 +282,21 @@ sa.Index(
 sa.Index("ix_history_project_updated", history.c.project, history.c.updated_at)
 sa.Index("ix_history_project_rule", history.c.project, history.c.rule_id)
 sa.Index(
-    "ix_history_project_status_owner",
+    "ix_history_project_status_owner_score",
     history.c.project,
     history.c.status,
     history.c.owner,
     history.c.first_seen,
+    history.c.score,
 )
 sa.Index("ix_triage_log_project_fingerprint", triage_log.c.project, triage_log.c.fingerprint)
 sa.Index("ix_evidence_project_recorded", evidence.c.project, evidence.c.recorded_at)
+sa.Index("ix_dora_results_project_computed", dora_results.c.project, dora_results.c.computed_at)
+sa.Index("ix_dora_results_run", dora_results.c.run_id)
+sa.Index(
+    "ix_finding_spans_project_life",
+    finding_spans.c.project,
+    finding_spans.c.first_seq,
+    finding_spans.c.last_seq,
+    finding_spans.c.body_id,
+)

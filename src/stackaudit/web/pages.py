@@ -53,6 +53,7 @@ def routes(dash: Dashboard) -> list[Route]:
         Route("/runs/{run_id}", sync(run_page)),
         Route("/owners", sync(owners)),
         Route("/projects", sync(projects)),
+        Route("/dora", sync(dora_page)),
         Route("/playbooks", sync(playbook_list)),
         Route("/playbooks/{name}", sync(playbook_page)),
         Route("/map", sync(mappage.map_page)),
@@ -311,6 +312,21 @@ def projects(dash: Dashboard, request: Request) -> Response:
         project, names = _project(conn, request)
         rows = stats.projects(conn)
     return dash.render(request, "projects.html", project=project, projects=names, rows=rows)
+
+
+def dora_page(dash: Dashboard, request: Request) -> Response:
+    """DORA of the chosen project (also one with DORA results and no audit run), or how to get it."""
+    from stackaudit.web import dora
+
+    with dash.conn() as conn:
+        project, names = _project(conn, request)
+        with_dora = dora.projects(conn)
+        wanted = request.query_params.get("project", "")
+        if wanted in with_dora or (not project and with_dora):
+            project = wanted if wanted in with_dora else with_dora[0]
+        data = dora.view(conn, project) if project else None
+    names = sorted({*names, *with_dora})
+    return dash.render(request, "dora.html", project=project, projects=names, data=data, d=dora)
 
 
 def playbook_list(dash: Dashboard, request: Request) -> Response:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from stackaudit.storage.tables import history, run_analyzers, run_risk, runs
-from stackaudit.web.queries import NO_OWNER, OPEN_STATUSES, current
+from stackaudit.web.queries import NO_OWNER, OPEN_STATUSES
 
 AGE_BUCKETS = (("0-30", 0, 30), ("31-90", 31, 90), ("91-180", 91, 180), (">180", 181, None))
 SHOWN_RUNS = 50
@@ -95,19 +95,26 @@ def aging(conn: sa.Connection, project: str, now: datetime) -> dict[str, list[in
 
 def _ages(
     conn: sa.Connection, project: str, statuses: tuple[str, ...], now: datetime
-) -> dict[str, Counter[int]]:
-    """Per owner, how many findings of these statuses have each age in days (index order, no sort)."""
+) -> tuple[dict[str, Counter[int]], dict[str, float]]:
+    """Per owner: how many findings of these statuses have each age in days, and their summed score.
+
+    One pass per status along the (project, status, owner, first_seen, score) index: the rows
+    come in index order (no sort) and the table is never read (``history.score``, 0005).
+    """
     h = history.c
-    out: dict[str, Counter[int]] = {}
+    ages: dict[str, Counter[int]] = {}
+    risk: dict[str, float] = {}
     for status in statuses:
         query = (
-            sa.select(h.owner, h.first_seen, sa.func.count())
+            sa.select(h.owner, h.first_seen, sa.func.count(), sa.func.sum(h.score))
             .where(h.project == project, h.status == status)
             .group_by(h.owner, h.first_seen)
         )
-        for owner, first_seen, n in conn.execute(query):
-            out.setdefault(owner or NO_OWNER, Counter())[max(0, (now - first_seen).days)] += int(n)
-    return out
+        for owner, first_seen, n, total in conn.execute(query):
+            name = owner or NO_OWNER
+            ages.setdefault(name, Counter())[max(0, (now - first_seen).days)] += int(n)
+            risk[name] = risk.get(name, 0.0) + float(total or 0.0)
+    return ages, risk
 
 
 def _median(counts: Counter[int]) -> float | None:
@@ -126,16 +133,13 @@ def _median(counts: Counter[int]) -> float | None:
 
 
 def owners(conn: sa.Connection, project: str, now: datetime) -> list[OwnerStats]:
-    """Per owner: open findings and risk, findings fixed (debt retired), median age of open ones."""
-    ages = _ages(conn, project, OPEN_STATUSES, now)
-    retired = {o: sum(c.values()) for o, c in _ages(conn, project, ("fixed",), now).items()}
-    inner = current(project).where(history.c.status.in_(OPEN_STATUSES)).subquery()
-    risk = {
-        (owner or NO_OWNER): float(total or 0.0)
-        for owner, total in conn.execute(
-            sa.select(inner.c.owner, sa.func.sum(inner.c.score)).group_by(inner.c.owner)
-        )
-    }
+    """Per owner: open findings and risk, findings fixed (debt retired), median age of open ones.
+
+    ``history`` alone: its status is new/open/reopened exactly for the findings present,
+    unaccepted, in the latest run, and its score is theirs in that run.
+    """
+    ages, risk = _ages(conn, project, OPEN_STATUSES, now)
+    retired = {o: sum(c.values()) for o, c in _ages(conn, project, ("fixed",), now)[0].items()}
     out = []
     for name in set(ages) | set(retired):
         counts = ages.get(name, Counter())

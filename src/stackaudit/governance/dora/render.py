@@ -13,6 +13,8 @@ from stackaudit.governance.dora.model import DoraResult, Metrics
 from stackaudit.report.markdown import md
 
 JSON_SCHEMA_VERSION = "1.0"
+# Bumped when a definition below changes meaning; stored with every result (see storage/dora.py).
+DEFINITIONS_VERSION = "1"
 DEFINITIONS = {
     "deployment_frequency": "successful deployments in the period ÷ its days",
     "lead_time": (
@@ -119,13 +121,15 @@ def _metrics_json(m: Metrics, year: int) -> dict[str, object]:
     }
 
 
-def to_json(result: DoraResult) -> str:
-    data = {
+def document(result: DoraResult) -> dict[str, object]:
+    """The result as a JSON object: ``stackaudit dora --format json`` and the audit report's ``dora``."""
+    return {
         "schema_version": JSON_SCHEMA_VERSION,
         "kind": "dora",
         "source": result.source,
         "failure_source": result.failure_source,
         "band_year": result.band_year,
+        "definitions_version": DEFINITIONS_VERSION,
         "since": result.since.isoformat(),
         "until": result.until.isoformat(),
         "definitions": definitions(result),
@@ -143,7 +147,10 @@ def to_json(result: DoraResult) -> str:
         ],
         "notes": list(result.notes),
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_json(result: DoraResult) -> str:
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
 
 
 def to_markdown(result: DoraResult) -> str:
