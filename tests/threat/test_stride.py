@@ -255,3 +255,39 @@ def test_drf_default_throttle_in_settings_mitigates_every_endpoint(tmp_path: Pat
     dos = _threat(model, "GET /api/authors/", Stride.DENIAL_OF_SERVICE)
     assert dos is not None and dos.status is ThreatStatus.MITIGATED
     assert "DEFAULT_THROTTLE_CLASSES in config/settings.py" in dos.mitigation
+
+
+def test_csrf_open_on_cookie_writes_mitigated_by_app_protection(tmp_path: Path) -> None:
+    plain = _model(
+        write_app(
+            tmp_path / "a",
+            {"app/__init__.py": "", "app/main.py": APP, "app/db.py": DB, "app/perms.py": PERMS},
+        )
+    )
+    assert _status(plain, "POST /orders", Stride.TAMPERING) is ThreatStatus.OPEN
+    assert _status(plain, "GET /public", Stride.TAMPERING) is None  # reads only
+    protected = APP.replace(
+        "limiter = Limiter(app)",
+        "limiter = Limiter(app)\nfrom flask_wtf.csrf import CSRFProtect\nCSRFProtect(app)",
+    )
+    exempt = protected.replace('@app.post("/login")', '@app.post("/login")\n@csrf.exempt\n@csrf_exempt')
+    model = _model(
+        write_app(
+            tmp_path / "b",
+            {"app/__init__.py": "", "app/main.py": exempt, "app/db.py": DB, "app/perms.py": PERMS},
+        )
+    )
+    orders = _threat(model, "POST /orders", Stride.TAMPERING)
+    assert (
+        orders is not None and orders.status is ThreatStatus.MITIGATED and "CSRFProtect" in orders.mitigation
+    )
+    assert _status(model, "POST /login", Stride.TAMPERING) is ThreatStatus.OPEN  # exempt from it
+
+
+def test_django_csrf_middleware_mitigates_writes(tmp_path: Path) -> None:
+    settings = (DJANGOSHOP / "config" / "settings.py").read_text(encoding="utf-8")
+    with_mw = settings + '\nMIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware"]\n'
+    assert _status(_djangoshop(tmp_path / "a", settings=with_mw), "POST /api/books/", Stride.TAMPERING) is (
+        ThreatStatus.MITIGATED
+    )
+    assert _status(_djangoshop(tmp_path / "b"), "POST /api/books/", Stride.TAMPERING) is ThreatStatus.OPEN

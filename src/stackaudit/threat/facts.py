@@ -24,6 +24,12 @@ _LIMIT_NAME = re.compile(r"(?i)(?:^|[._])(?:limit|limits|ratelimit|rate_limit\w*
 _GLOBAL_SETTING = ("DEFAULT_THROTTLE_CLASSES", "RATELIMIT_DEFAULT", "RATELIMIT_ENABLE")
 _GLOBAL_KWARGS = frozenset({"default_limits", "application_limits"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "*"})
+# CSRF protection for the whole app: Django's middleware, Flask-WTF, starlette-csrf and
+# fastapi-csrf-protect, aiohttp-csrf.
+_CSRF_GLOBAL = ("django.middleware.csrf.CsrfViewMiddleware",)
+_CSRF_CALLS = frozenset({"CSRFProtect", "CsrfProtect", "CSRFMiddleware", "CsrfMiddleware"})
+# Credentials a browser does not send on its own: a forged cross-site request carries none.
+_HEADER_AUTH = re.compile(r"(?i)bearer|token|jwt|apikey|api_key|oauth2|hmac|signature")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,7 @@ class ControlReader:
         self.policy = EventPolicy()
         self.app_limit = self._app_limit()
         self._audit: dict[str, str] = {}
+        self._app_csrf: str | None = None
 
     def _app_limit(self) -> str:
         """A limit that covers every route: flask-limiter/slowapi ``Limiter(default_limits=...)``,
@@ -102,6 +109,34 @@ class ControlReader:
                 name = dotted(node.func)
                 if name and self.policy.is_event(name):
                     return f"{name}() in {ref}"
+        return ""
+
+    def csrf(self, endpoint: Endpoint) -> str:
+        """What stops another site from making a signed-in browser send this request: CSRF
+        protection for the app (unless the view is exempt), or credentials from a header."""
+        func = self.scope.graph.funcs.get(endpoint.handler.ref)
+        decorators = (
+            [dotted(d.func if isinstance(d, ast.Call) else d) for d in func.node.decorator_list]
+            if func
+            else []
+        )
+        if any(name.split(".")[-1] == "csrf_exempt" for name in decorators):
+            return ""
+        header = next((s for s in endpoint.auth.seen if _HEADER_AUTH.search(s)), "")
+        if header:
+            return f"credentials from a header ({header}), not a cookie"
+        if self._app_csrf is None:
+            self._app_csrf = self._find_app_csrf()
+        return self._app_csrf
+
+    def _find_app_csrf(self) -> str:
+        for mod in sorted(self.scope.index.modules.values(), key=lambda m: m.path):
+            for call in mod.calls:
+                if dotted(call.func).split(".")[-1] in _CSRF_CALLS:
+                    return f"{dotted(call.func)}() in {mod.path}"
+            for node in ast.walk(mod.tree):
+                if isinstance(node, ast.Constant) and node.value in _CSRF_GLOBAL:
+                    return f"CsrfViewMiddleware in {mod.path}"
         return ""
 
     def controls(self, endpoint: Endpoint) -> Controls:

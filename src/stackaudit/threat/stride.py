@@ -75,6 +75,13 @@ ENDPOINT_RULES = {
         "No rate limit is seen on {name}: what stops one client from exhausting it "
         "(a limit at the proxy or gateway, a quota)?",
     ),
+    Stride.TAMPERING: Rule(
+        Stride.TAMPERING,
+        "another site makes a signed-in browser send it (CSRF)",
+        ("dast.csrf",),
+        "{name} changes state: is a CSRF token checked, or are the credentials taken from a "
+        "header a browser does not send on its own?",
+    ),
     Stride.REPUDIATION: Rule(
         Stride.REPUDIATION,
         "a change nobody can attribute",
@@ -230,6 +237,11 @@ class Deriver:
         limit = self.controls.rate_limit(e)
         out.append(_threat(element, dos, found(dos), f"rate limit seen: {limit}" if limit else ""))
         if writes(e):
+            forged = ENDPOINT_RULES[Stride.TAMPERING]
+            csrf = self.controls.csrf(e)
+            out.append(
+                _threat(element, forged, found(forged), f"CSRF protection seen: {csrf}" if csrf else "")
+            )
             rep = ENDPOINT_RULES[Stride.REPUDIATION]
             event = self.controls.audit_event(e)
             out.append(_threat(element, rep, found(rep), f"audit event seen: {event}" if event else ""))
