@@ -47,6 +47,10 @@ REDIRECT_CWE = 601
 STARTS_WITH_SLASH, NOT_DOUBLE_SLASH = -2, -3  # facts from guards; together: a site-relative path
 RELATIVE_PATH = frozenset({STARTS_WITH_SLASH, NOT_DOUBLE_SLASH})
 PATH_CWE = 22
+# The files and hosts a service uses are the operator's to choose: a path or URL from the
+# environment or the command line of the one who starts it is configuration, not an attack
+# (the same value in a shell command or ``eval`` stays reported: that crosses into code).
+OPERATOR_CHOSEN = frozenset({PATH_CWE, 918})
 # fact: one URL segment (a route parameter whose converter matches no "/"). As a file name under
 # a directory it names at most ``..`` of it, which opens nothing; used as a directory (joined
 # with more after it, or given to a sink that works on directories) it is a traversal again.
@@ -95,6 +99,8 @@ class Taint:
 
     def reaches(self, cwe: int) -> bool:
         if cwe in self.cleaned:
+            return False
+        if cwe in OPERATOR_CHOSEN and self.kind in (SourceKind.ENV, SourceKind.CLI):
             return False
         if cwe == PATH_CWE and SEGMENT in self.cleaned:
             return False
