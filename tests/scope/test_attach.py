@@ -143,3 +143,11 @@ def test_a_missing_audit_trail_on_an_admin_page_is_not_discounted() -> None:
     plain = audit.finding(Location("svc/main.py", 9), "admin action with no audit event")
     admin = dataclasses.replace(plain, properties=(("auth", "admin"),))
     assert score(ScoreInputs(admin, audit)).likelihood == score(ScoreInputs(plain, audit)).likelihood
+
+
+def test_reach_does_not_discount_attacks_on_the_pages_users() -> None:
+    plain = dataclasses.replace(_finding(9), cwe=(79,))
+    admin = dataclasses.replace(plain, properties=(("auth", "admin"),), endpoint="GET /staff/ticket")
+    assert (
+        score(ScoreInputs(admin, RULE)).likelihood.value == score(ScoreInputs(plain, RULE)).likelihood.value
+    )

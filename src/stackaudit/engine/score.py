@@ -76,6 +76,10 @@ AUTH_LIKELIHOOD: dict[str, tuple[float, str]] = {
     "admin": (0.27 / 0.85, "only administrators reach this endpoint"),
     "authenticated": (0.62 / 0.85, "only signed-in users reach this endpoint"),
 }
+# Attacks on the page's users (XSS, open redirect, response splitting): the attacker sends a link
+# or stores a payload; whoever may open the page is the victim, so its reach does not make the
+# attack harder (CVSS scores reflected XSS on an admin page PR:N, UI:R).
+VICTIM_SIDE_CWES = frozenset({79, 601, 113})
 # A missing audit trail matters most where the privileged act: no discount for who gets in.
 AUTH_NOT_FOR = ("audit.",)
 FIRST_PARTY_ACTIONS = ("actions/", "github/")
@@ -164,6 +168,8 @@ def _origin(finding: Finding, value: float, reasons: list[str]) -> float:
 def _auth(finding: Finding, value: float, reasons: list[str]) -> float:
     if finding.category != Category.SECURITY or finding.rule_id.startswith(AUTH_NOT_FOR):
         return value
+    if VICTIM_SIDE_CWES & set(finding.cwe):
+        return value  # the page's users are the victims, not the attacker: no privilege needed
     factor, reason = AUTH_LIKELIHOOD.get(finding.prop("auth") or "", (1.0, ""))
     if factor == 1.0:
         return value
