@@ -24,10 +24,13 @@ APP = (
     "    shutil.rmtree(os.path.join(TMP, group))\n"  # 12: '..' as a directory: the parent
     "    open(os.path.join(TMP, root))\n"  # 13: the root keeps its directories
     "    open(os.path.join(TMP, ext, 'x'))\n"  # 14: the extension as a directory
+    "    name = request.args['n'].replace('/', '_')\n"
+    "    open(os.path.join(TMP, name))\n"  # 16: no separator left
+    "    shutil.rmtree(os.path.join(TMP, name))\n"  # 17: '..' as a directory
     "    return ''\n"
 )
 
 
 def test_one_segment_values_stay_under_the_directory(tmp_path: Path) -> None:
     findings = run_taint(write(tmp_path, {"app.py": APP})).findings
-    assert {f.location.line for f in findings if f.rule_id == "sec.path-traversal"} == {12, 13, 14}
+    assert {f.location.line for f in findings if f.rule_id == "sec.path-traversal"} == {12, 13, 14, 17}

@@ -185,7 +185,7 @@ class TaintAnalyzer(RepoAnalyzer):
 
     name = NAME
     config_keys = ("taint", "analyzer_timeout_s")
-    version = "11"
+    version = "12"
     rules = ALL_RULES
     cpu_bound = True  # pure-Python work over every module: a worker process of its own
     ruff_equivalents = RUFF_EQUIVALENTS

@@ -437,12 +437,15 @@ def _server_made(qn: str, args: CallArgs) -> frozenset[int] | None:
 
 def method_cleans(method: str, args: CallArgs) -> frozenset[int]:
     """``value.replace("\\r", "").replace("\\n", "")``: line breaks removed, safe in a header;
-    ``value.replace("'", "''")``: quotes doubled, safe inside a quoted SQL literal."""
+    ``value.replace("'", "''")``: quotes doubled, safe inside a quoted SQL literal;
+    ``value.replace("/", "_")``: no separator left, one path segment."""
     if method != "replace" or len(args.args) < 2:
         return frozenset()
     old, new = args.args[0].const, args.args[1].const
     if isinstance(old, str) and isinstance(new, str) and old in ("\r", "\n", "\r\n") and "\n" not in new:
         return frozenset({tb.HEADER}) if "\r" not in new else frozenset()
+    if old == "/" and isinstance(new, str) and "/" not in new:
+        return frozenset({SEGMENT})  # name.replace("/", "_"): one path segment at most
     if (old, new) == ("'", "''"):
         # SQL's own escape for a quote inside a '...' literal: the value cannot end the literal.
         # Only ever written to build such a literal, so it is taken as escaping for SQL.
