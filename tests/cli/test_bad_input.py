@@ -76,3 +76,20 @@ def test_only_accepts_commas_and_rejects_unknown_names(tmp_path: Path) -> None:
 
     names = {a["name"] for a in json.loads(proc.stdout)["run"]["analyzers"]}
     assert names == {"python-rules", "secrets"}
+
+
+def test_terminal_prints_while_the_other_formats_go_to_their_files(tmp_path: Path) -> None:
+    from stackaudit.commands.common import pair_outputs
+
+    json_out, md_out = tmp_path / "r.json", tmp_path / "r.md"
+    assert pair_outputs(["terminal", "json", "markdown"], [json_out, md_out]) == [
+        ("terminal", None),
+        ("json", json_out),
+        ("markdown", md_out),
+    ]
+    assert pair_outputs(["json", "terminal"], [json_out]) == [("json", json_out), ("terminal", None)]
+    import pytest
+    import typer
+
+    with pytest.raises(typer.Exit):
+        pair_outputs(["json", "markdown"], [json_out])  # one file for two formats: ambiguous

@@ -67,8 +67,13 @@ def pair_outputs(formats: Sequence[str], outputs: Sequence[Path]) -> list[tuple[
         return [("terminal", None), *inferred]
     if not fmts:
         return [("terminal", None)]
+    files = [f for f in fmts if f != "terminal"]
+    if outputs and len(files) < len(fmts) and len(outputs) == len(files):
+        # -f terminal -f json -o r.json: the terminal report prints, the others go to the files
+        given = iter(outputs)
+        return [(fmt, None if fmt == "terminal" else next(given)) for fmt in fmts]
     if outputs and len(outputs) != len(fmts):
-        raise fail("give one --output per --format (or none, to print to stdout)")
+        raise fail("give one --output per --format (or none, to print to stdout); -f terminal needs none")
     return [(fmt, outputs[i] if outputs else None) for i, fmt in enumerate(fmts)]
 
 
