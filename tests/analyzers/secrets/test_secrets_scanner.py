@@ -191,6 +191,11 @@ NEGATIVE = [
     ("translated ui text", '"Confirm your new password": "ཁྱེད་རང་གི་གསང་ཚིག་གསར་པ་ཁས་ལེན།",\n', "json"),
     ("accented ui text", '"Client Secret": "Kliensloyndarmál",\n', "json"),
     (
+        "url template with a word port",
+        '"Zadejte URL proxy (např. https://uzivatel:heslo@hostitel:port)",\n',
+        "json",
+    ),
+    (
         "translated url placeholder",
         '"Enter proxy URL (e.g. https://user:password@host:port)": "URL (məs. https://istifadəçi:şifrə@host:port)",\n',
         "json",

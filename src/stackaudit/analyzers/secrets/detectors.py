@@ -131,6 +131,9 @@ def _placeholder_user(user: str, ctx: ScanContext) -> bool:
     return bool(user) and user.lower() not in _REAL_ACCOUNTS and ctx.policy.is_placeholder(user)
 
 
+_WORD_PORT = re.compile(r":[A-Za-z_<{$]")
+
+
 def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
     """user:password in a URL or a ``curl -u`` argument; placeholders and user==password are not."""
     value, user = m.group("secret"), m.group("user")
@@ -140,6 +143,8 @@ def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
         return None  # u:p@h, app:pw@db: documentation shorthand, not a credential
     if any(ch.isalpha() and not ch.isascii() for ch in value):
         return None  # https://istifadəçi:şifrə@host: a translated placeholder ("user:password")
+    if _WORD_PORT.match(ctx.text, m.end()):
+        return None  # https://uzivatel:heslo@hostitel:port: a template, its port is a word
     if value.startswith(("$", "%", "{", "*")) or "example.com" in m.group(0):
         return None
     if ctx.text[max(0, m.start() - 8) : m.start()].endswith(("otpauth", "motp")):
