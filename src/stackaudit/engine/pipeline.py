@@ -13,11 +13,13 @@ from pathlib import Path
 from stackaudit import __version__
 from stackaudit.analyzers import registry
 from stackaudit.analyzers.base import FileAnalyzer, RepoAnalyzer, RepoContext
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.config.schema import Config
 from stackaudit.discovery.files import Discovery, discover
 from stackaudit.discovery.pyversion import newer_python_notice
 from stackaudit.engine import baseline as baseline_mod
 from stackaudit.engine.assess import AssessInputs, assess, evidence_matches, evidence_uses, rank, with_owners
+from stackaudit.engine.cache import CacheBackend
 from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
 from stackaudit.engine.incremental import Incremental, remember
@@ -77,6 +79,7 @@ def _run_analyzers(
     vuln: VulnStore,
     progress: Progress | None,
     incremental: Incremental | None = None,
+    parsed: ParsedModules | None = None,
 ) -> RunnerOutput:
     files, repos = select_analyzers(options.config, options.only_analyzers)
     jobs = options.jobs or options.config.jobs or os.cpu_count() or 1
@@ -89,6 +92,7 @@ def _run_analyzers(
         db_url=vuln.url if vuln.exists() or options.config.supply_chain.online else None,
         cache_dir=disc.root / ".stackaudit" / "cache",
         jobs=jobs,
+        parsed=parsed or ParsedModules(),
     )
     plan = RunnerPlan(
         ctx=ctx,
@@ -171,16 +175,24 @@ def _runtime_findings(
     return [f for f in own if f.rule_id not in disabled]
 
 
-def _with_endpoints(disc: Discovery, findings: Sequence[Finding]) -> list[Finding]:
+def _with_endpoints(
+    disc: Discovery,
+    findings: Sequence[Finding],
+    out: RunnerOutput,
+    backend: CacheBackend | None,
+    parsed: ParsedModules,
+) -> list[Finding]:
     """Each finding in a request handler (or in a helper only handlers call) gets its endpoint
-    and the ``auth`` level that reaches it, from the service map (scope/attach.py)."""
+    and the ``auth`` level that reaches it, from the service map (scope/attach.py), cached
+    across runs on the content of the files it reads (engine/scopemap.py)."""
+    from stackaudit.engine.scopemap import audit_scope
     from stackaudit.scope.attach import attach_endpoints
-    from stackaudit.scope.build import load_scope
 
     if not any(f.location.path.endswith(".py") for f in findings):
         return list(findings)
+    paths = (f.path for f in disc.files if f.language == "python")
     try:
-        scope = load_scope(disc.root, (f.path for f in disc.files if f.language == "python"))
+        scope = audit_scope(disc.root, paths, out.digests, backend, parsed)
     except RecursionError:  # a URL conf nested past Python's stack: findings keep no endpoint
         return list(findings)
     return attach_endpoints(findings, scope)
@@ -216,7 +228,10 @@ def run_audit(
         project = project_key(root)
         disc = discover(root, options.config)
         inc = Incremental(options.changed_since, store, project, stage) if options.changed_since else None
-        out = _run_analyzers(options, disc, store, vuln, progress, inc)
+        # One parse per Python file for the whole audit in this process: the repository
+        # analyzers on threads, the inline file analyzers and the service map share it.
+        parsed = ParsedModules()
+        out = _run_analyzers(options, disc, store, vuln, progress, inc, parsed)
         stage("merging", len(out.findings))
         index = registry.rule_index()
         analysed = _analysed_by(out, disc)
@@ -224,7 +239,8 @@ def run_audit(
         done = finalise(
             out.findings, out.suppressions, options.config, analysed, table, out.proofs, out.nosec
         )
-        findings = _with_endpoints(disc, done.findings)
+        findings = _with_endpoints(disc, done.findings, out, store if options.use_cache else None, parsed)
+        parsed.clear()  # the trees are most of a large run's memory: gone before scoring
         history = store.history(project)
         evidence = store.evidence(project, since=started - EVIDENCE_WINDOW)
         disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)

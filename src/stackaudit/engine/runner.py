@@ -8,6 +8,7 @@ the others (wrappers that wait on a subprocess) run on daemon threads.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -113,6 +114,23 @@ def _repo_in_process(cls: type[RepoAnalyzer], ctx: RepoContext) -> _RepoOutcome:
         return _RepoOutcome.failed(exc, time.perf_counter() - started)
 
 
+def _repos_in_process(classes: Sequence[type[RepoAnalyzer]], ctx: RepoContext) -> list[_RepoOutcome]:
+    """The CPU-bound repository analyzers, one after the other in one worker: they all read every
+    Python file, and in one process they share its parse (``ctx.parsed`` arrives empty here and
+    is filled once). Two workers each parsing everything cost more CPU than the overlap gained."""
+    outcomes = []
+    try:
+        for cls in classes:
+            outcomes.append(_repo_in_process(cls, ctx))
+            # The shared trees outlive each analyzer: move them out of the cyclic GC's reach
+            # (they hold no cycles), or every later collection rescans millions of nodes.
+            gc.freeze()
+    finally:
+        ctx.parsed.clear()
+        gc.unfreeze()
+    return outcomes
+
+
 class _RepoThread:
     """A repo analyzer on a daemon thread, so one that hangs cannot hold the run."""
 
@@ -136,6 +154,19 @@ class _RepoThread:
     def wait(self, timeout: float) -> _RepoOutcome | None:
         self._thread.join(timeout)
         return None if self._thread.is_alive() else self.outcome
+
+
+def _groups[T](heavy: list[T], jobs: int) -> list[list[T]]:
+    """CPU-bound repository analyzers by worker. Each group shares one parse of every file, so
+    fewer groups cost less CPU; with cores to spare the first (taint, the longest) runs alone and
+    the others share the remaining groups. Two cores: one group, the other core takes the files."""
+    count = min(len(heavy), max(1, jobs // 2))
+    if count <= 1:
+        return [heavy] if heavy else []
+    groups: list[list[T]] = [[heavy[0]], *([] for _ in range(count - 1))]
+    for i, item in enumerate(heavy[1:]):
+        groups[1 + i % (count - 1)].append(item)
+    return groups
 
 
 def _noop() -> None:
@@ -330,8 +361,9 @@ class Runner:
         timed_out = False
         try:
             # CPU-bound repo analyzers first: they are the longest tasks.
-            pooled = [
-                (cls, key, pool.submit(_repo_in_process, cls, ctx)) for cls, key in repos if cls.cpu_bound
+            groups = _groups([(cls, key) for cls, key in repos if cls.cpu_bound], self.plan.jobs)
+            submitted = [
+                (group, pool.submit(_repos_in_process, [c for c, _ in group], ctx)) for group in groups
             ]
             futures: list[Future[list[tuple[FileOutcome, bytes]]]] = [
                 pool.submit(_analyze_and_encode, chunk, *args) for chunk in _chunks(work, self.plan.jobs)
@@ -339,13 +371,17 @@ class Runner:
             threads = self._start_threads([r for r in repos if not r[0].cpu_bound])  # after the fork
             for future in as_completed(futures):
                 self._take(future.result(), keys, total)
-            deadline = time.monotonic() + self.plan.analyzer_timeout_s
-            for cls, key, rfuture in pooled:
+            # A group runs its analyzers one after the other: each keeps its own time budget.
+            longest = max((len(group) for group in groups), default=1)
+            deadline = time.monotonic() + self.plan.analyzer_timeout_s * longest
+            for group, gfuture in submitted:
+                outcomes: list[_RepoOutcome | None] = [None] * len(group)
                 try:
-                    outcome = rfuture.result(timeout=max(0.0, deadline - time.monotonic()))
+                    outcomes = list(gfuture.result(timeout=max(0.0, deadline - time.monotonic())))
                 except FutureTimeout:
-                    outcome, timed_out = None, True
-                self._record_repo(cls, outcome, key=key)
+                    timed_out = True
+                for (cls, key), outcome in zip(group, outcomes, strict=True):
+                    self._record_repo(cls, outcome, key=key)
             self._join_threads(threads, deadline)
         finally:
             if timed_out:
@@ -377,7 +413,13 @@ class Runner:
         repos: list[tuple[type[RepoAnalyzer], str | None]],
     ) -> None:
         threads = self._start_threads(repos)
-        args = (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s)
+        # One process: the file analyzers share the repository analyzers' parse of each file.
+        args = (
+            self.plan.file_analyzers,
+            self.plan.ctx.config,
+            self.plan.file_time_limit_s,
+            self.plan.ctx.parsed,
+        )
         for chunk in _chunks(work, 1):
             self._take(_analyze_and_encode(chunk, *args), keys, total)
         self._join_threads(threads, time.monotonic() + self.plan.analyzer_timeout_s)
