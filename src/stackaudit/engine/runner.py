@@ -8,20 +8,16 @@ the others (wrappers that wait on a subprocess) run on daemon threads.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.base import (
-    AnalyzerSkipped,
     FileAnalyzer,
     RepoAnalyzer,
     RepoContext,
@@ -30,6 +26,8 @@ from stackaudit.analyzers.base import (
 )
 from stackaudit.config.schema import Config
 from stackaudit.engine import cache
+from stackaudit.engine.groups import RepoOutcome as _RepoOutcome
+from stackaudit.engine.groups import await_groups, init_worker, repos_in_process, split
 from stackaudit.engine.reader import read_bytes
 from stackaudit.engine.suppress import InlineSuppression, NosecMark, parse_inline, parse_nosec
 from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk
@@ -75,22 +73,6 @@ class _FileStats:
     analysed_files: int = 0
 
 
-@dataclass
-class _RepoOutcome:
-    """Plain, picklable: errors travel as text (not every exception survives pickling)."""
-
-    result: RepoResult | None = None
-    error: str | None = None
-    skipped: bool = False
-    seconds: float = 0.0
-
-    @classmethod
-    def failed(cls, exc: BaseException, seconds: float) -> _RepoOutcome:
-        if isinstance(exc, AnalyzerSkipped):
-            return cls(error=str(exc), skipped=True, seconds=seconds)
-        return cls(error=f"{type(exc).__name__}: {exc}", seconds=seconds)
-
-
 def _signature(analyzers: Sequence[type[FileAnalyzer]], config: Config) -> str:
     """Each analyzer's name, version and hash of the config keys it reads (its own section)."""
     return ";".join(f"{a.name}:{a.version}:{config.section_hash(a.config_keys)}" for a in analyzers)
@@ -104,31 +86,6 @@ def _chunks(items: list[WorkItem], jobs: int) -> list[list[WorkItem]]:
 def _analyze_and_encode(items: Sequence[WorkItem], *args: object) -> list[tuple[FileOutcome, bytes]]:
     """Worker entry point: the cache payload is encoded in the worker, not in the main process."""
     return [(o, cache.encode_outcome(o)) for o in analyze_chunk(items, *args)]  # type: ignore[arg-type]
-
-
-def _repo_in_process(cls: type[RepoAnalyzer], ctx: RepoContext) -> _RepoOutcome:
-    started = time.perf_counter()
-    try:
-        return _RepoOutcome(result=cls().analyze_repo(ctx), seconds=time.perf_counter() - started)
-    except Exception as exc:  # isolate any analyzer bug: recorded on the run
-        return _RepoOutcome.failed(exc, time.perf_counter() - started)
-
-
-def _repos_in_process(classes: Sequence[type[RepoAnalyzer]], ctx: RepoContext) -> list[_RepoOutcome]:
-    """The CPU-bound repository analyzers, one after the other in one worker: they all read every
-    Python file, and in one process they share its parse (``ctx.parsed`` arrives empty here and
-    is filled once). Two workers each parsing everything cost more CPU than the overlap gained."""
-    outcomes = []
-    try:
-        for cls in classes:
-            outcomes.append(_repo_in_process(cls, ctx))
-            # The shared trees outlive each analyzer: move them out of the cyclic GC's reach
-            # (they hold no cycles), or every later collection rescans millions of nodes.
-            gc.freeze()
-    finally:
-        ctx.parsed.clear()
-        gc.unfreeze()
-    return outcomes
 
 
 class _RepoThread:
@@ -156,32 +113,21 @@ class _RepoThread:
         return None if self._thread.is_alive() else self.outcome
 
 
-def _groups[T](heavy: list[T], jobs: int) -> list[list[T]]:
-    """CPU-bound repository analyzers by worker. Each group shares one parse of every file, so
-    fewer groups cost less CPU; with cores to spare the first (taint, the longest) runs alone and
-    the others share the remaining groups. Two cores: one group, the other core takes the files."""
-    count = min(len(heavy), max(1, jobs // 2))
-    if count <= 1:
-        return [heavy] if heavy else []
-    groups: list[list[T]] = [[heavy[0]], *([] for _ in range(count - 1))]
-    for i, item in enumerate(heavy[1:]):
-        groups[1 + i % (count - 1)].append(item)
-    return groups
-
-
 def _noop() -> None:
     return None
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops the run and says so once
-    (otherwise every worker prints its own traceback)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _new_pool(jobs: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_sigint)
+def _new_pool(jobs: int, spawn: bool = False) -> ProcessPoolExecutor:
+    """Workers that ignore Ctrl-C and send grouped analyzers' outcomes back through
+    ``pool.outbox`` as they come (engine/groups.py). ``spawn``: once threads run (a fork
+    then can copy a lock another thread holds)."""
+    context = multiprocessing.get_context("fork" if os.name == "posix" and not spawn else "spawn")
+    outbox = context.Queue()
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(outbox,)
+    )
+    pool.outbox = outbox  # type: ignore[attr-defined]
+    return pool
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
@@ -358,12 +304,13 @@ class Runner:
             (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s),
         )
         pool = self._pool or _new_pool(self.plan.jobs)
-        timed_out = False
+        stopped: dict[int, int] = {}
         try:
             # CPU-bound repo analyzers first: they are the longest tasks.
-            groups = _groups([(cls, key) for cls, key in repos if cls.cpu_bound], self.plan.jobs)
+            groups = split([(cls, key) for cls, key in repos if cls.cpu_bound], self.plan.jobs)
             submitted = [
-                (group, pool.submit(_repos_in_process, [c for c, _ in group], ctx)) for group in groups
+                (pool.submit(repos_in_process, g, [c for c, _ in group], ctx), len(group))
+                for g, group in enumerate(groups)
             ]
             futures: list[Future[list[tuple[FileOutcome, bytes]]]] = [
                 pool.submit(_analyze_and_encode, chunk, *args) for chunk in _chunks(work, self.plan.jobs)
@@ -371,23 +318,48 @@ class Runner:
             threads = self._start_threads([r for r in repos if not r[0].cpu_bound])  # after the fork
             for future in as_completed(futures):
                 self._take(future.result(), keys, total)
-            # A group runs its analyzers one after the other: each keeps its own time budget.
-            longest = max((len(group) for group in groups), default=1)
-            deadline = time.monotonic() + self.plan.analyzer_timeout_s * longest
-            for group, gfuture in submitted:
-                outcomes: list[_RepoOutcome | None] = [None] * len(group)
-                try:
-                    outcomes = list(gfuture.result(timeout=max(0.0, deadline - time.monotonic())))
-                except FutureTimeout:
-                    timed_out = True
-                for (cls, key), outcome in zip(group, outcomes, strict=True):
-                    self._record_repo(cls, outcome, key=key)
-            self._join_threads(threads, deadline)
+            start = time.monotonic()
+            stopped = self._await(pool, groups, submitted, start)
+            self._join_threads(threads, start + self.plan.analyzer_timeout_s)
         finally:
-            if timed_out:
+            if stopped:
                 _terminate(pool)
             else:
                 pool.shutdown(wait=True)
+        rest = [group[index:] for g, group in enumerate(groups) if (index := stopped.get(g, 0)) < len(group)]
+        if stopped and rest:
+            self._run_rest([item for group in rest for item in group])
+
+    def _await(
+        self,
+        pool: ProcessPoolExecutor,
+        groups: list[list[tuple[type[RepoAnalyzer], str | None]]],
+        submitted: list[tuple[Future[int], int]],
+        start: float,
+    ) -> dict[int, int]:
+        def record(group: int, index: int, outcome: _RepoOutcome | None, why: str) -> None:
+            cls, key = groups[group][index]
+            if outcome is None and why != "timeout":
+                outcome = _RepoOutcome(error=why)
+            self._record_repo(cls, outcome, key=key)
+
+        outbox = pool.outbox  # type: ignore[attr-defined]
+        return await_groups(outbox, submitted, start, self.plan.analyzer_timeout_s, record)
+
+    def _run_rest(self, rest: list[tuple[type[RepoAnalyzer], str | None]]) -> None:
+        """The analyzers after one that hung or whose worker died: a fresh worker of their own."""
+        pool = _new_pool(1, spawn=True)
+        stopped: dict[int, int] = {}
+        try:
+            future = pool.submit(repos_in_process, 0, [c for c, _ in rest], self.plan.ctx)
+            stopped = self._await(pool, [rest], [(future, len(rest))], time.monotonic())
+        finally:
+            if stopped:
+                _terminate(pool)
+            else:
+                pool.shutdown(wait=True)
+        if stopped and stopped[0] < len(rest):
+            self._run_rest(rest[stopped[0] :])
 
     def _start_threads(
         self, repos: list[tuple[type[RepoAnalyzer], str | None]]

@@ -1,0 +1,132 @@
+"""CPU-bound repository analyzers in groups that share one parse per file, each still isolated.
+
+Taint, tenant, rate-limit and audit-trail all read every Python file. In separate workers each
+parsed everything again (four parses of Django, about 3.5 s each); one after the other in one
+worker they share ``RepoContext.parsed`` (analyzers/pyparse.py). Isolation stays per analyzer:
+the worker sends each outcome as soon as it has it (through a queue every pool worker is given
+at start), each analyzer gets its own time budget, and when one hangs or its worker dies, it
+alone is recorded as timed out or failed and the ones after it run again in a fresh worker.
+"""
+
+from __future__ import annotations
+
+import gc
+import queue
+import signal
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackaudit.analyzers.base import AnalyzerSkipped, RepoAnalyzer, RepoContext, RepoResult
+
+_OUTBOX: Any = None  # the pool's queue of (group, index, outcome), set in each worker at start
+POLL_S = 0.2  # how often a wait checks whether a group's worker died
+
+
+@dataclass
+class RepoOutcome:
+    """Plain, picklable: errors travel as text (not every exception survives pickling)."""
+
+    result: RepoResult | None = None
+    error: str | None = None
+    skipped: bool = False
+    seconds: float = 0.0
+
+    @classmethod
+    def failed(cls, exc: BaseException, seconds: float) -> RepoOutcome:
+        if isinstance(exc, AnalyzerSkipped):
+            return cls(error=str(exc), skipped=True, seconds=seconds)
+        return cls(error=f"{type(exc).__name__}: {exc}", seconds=seconds)
+
+
+def init_worker(outbox: Any) -> None:
+    """Pool worker start: the queue outcomes go back through; Ctrl-C is left to the main process,
+    which stops the run and says so once (otherwise every worker prints its own traceback)."""
+    global _OUTBOX
+    _OUTBOX = outbox
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def repo_in_process(cls: type[RepoAnalyzer], ctx: RepoContext) -> RepoOutcome:
+    started = time.perf_counter()
+    try:
+        return RepoOutcome(result=cls().analyze_repo(ctx), seconds=time.perf_counter() - started)
+    except Exception as exc:  # isolate any analyzer bug: recorded on the run
+        return RepoOutcome.failed(exc, time.perf_counter() - started)
+
+
+def repos_in_process(group: int, classes: Sequence[type[RepoAnalyzer]], ctx: RepoContext) -> int:
+    """Worker side: run a group's analyzers in turn, sending each outcome as it comes."""
+    try:
+        for index, cls in enumerate(classes):
+            _OUTBOX.put((group, index, repo_in_process(cls, ctx)))
+            # The shared trees outlive each analyzer: move them out of the cyclic GC's reach
+            # (trees hold no cycles), or every later collection rescans millions of nodes.
+            gc.freeze()
+    finally:
+        ctx.parsed.clear()
+        gc.unfreeze()
+    return len(classes)
+
+
+def split[T](heavy: list[T], jobs: int) -> list[list[T]]:
+    """Analyzers by worker. Fewer groups cost less CPU (one parse each); with cores to spare the
+    first (taint, the longest) runs alone and the others share the remaining groups. Two cores:
+    one group, the other core takes the files."""
+    count = min(len(heavy), max(1, jobs // 2))
+    if count <= 1:
+        return [heavy] if heavy else []
+    groups: list[list[T]] = [[heavy[0]], *([] for _ in range(count - 1))]
+    for i, item in enumerate(heavy[1:]):
+        groups[1 + i % (count - 1)].append(item)
+    return groups
+
+
+@dataclass
+class _Waiting:
+    future: Future[int]
+    size: int
+    since: float  # when its current analyzer's budget started
+    got: list[RepoOutcome | None] = field(default_factory=list)
+
+
+Record = Callable[[int, int, RepoOutcome | None, str], None]  # group, index, outcome, else why not
+
+
+def await_groups(
+    outbox: Any, futures: Sequence[tuple[Future[int], int]], start: float, budget: float, record: Record
+) -> dict[int, int]:
+    """Collect outcomes until every group is done. A group whose current analyzer overruns its
+    budget, or whose worker died, stops there: returns {group: index of the first not run}."""
+    waiting = {g: _Waiting(f, size, start) for g, (f, size) in enumerate(futures)}
+    stopped: dict[int, int] = {}
+    while waiting:
+        nearest = min(w.since for w in waiting.values()) + budget
+        try:
+            group, index, outcome = outbox.get(timeout=max(0.01, min(POLL_S, nearest - time.monotonic())))
+        except queue.Empty:
+            _check(waiting, stopped, budget, record)
+            continue
+        w = waiting[group]
+        record(group, index, outcome, "")
+        w.got.append(outcome)
+        w.since = max(start, time.monotonic())
+        if len(w.got) == w.size:
+            del waiting[group]
+    return stopped
+
+
+def _check(waiting: dict[int, _Waiting], stopped: dict[int, int], budget: float, record: Record) -> None:
+    now = time.monotonic()
+    for group, w in list(waiting.items()):
+        index = len(w.got)
+        if now > w.since + budget:
+            record(group, index, None, "timeout")
+        elif w.future.done() and w.future.exception() is not None:
+            record(group, index, None, f"its worker stopped: {w.future.exception()!r}")
+        else:
+            continue
+        stopped[group] = index + 1
+        del waiting[group]
