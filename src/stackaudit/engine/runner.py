@@ -351,6 +351,7 @@ class Runner:
         pool = _new_pool(1, spawn=True)
         stopped: dict[int, int] = {}
         try:
+            pool.submit(_noop).result()  # started: a worker's start-up is no analyzer's time
             future = pool.submit(repos_in_process, 0, [c for c, _ in rest], self.plan.ctx)
             stopped = self._await(pool, [rest], [(future, len(rest))], time.monotonic())
         finally:
