@@ -7,13 +7,14 @@ endpoint follows the edit).
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from stackaudit.config.loader import load_config
-from stackaudit.engine import scopemap
+from stackaudit.engine import groups, scopemap
 from stackaudit.engine.pipeline import AuditOptions, run_audit
 from stackaudit.scope.attach import Attacher
 from stackaudit.scope.build import load_scope
@@ -72,35 +73,44 @@ def _write(root: Path, files: dict[str, str]) -> None:
         target.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
-def _endpoint_of_no_timeout(root: Path, db: str) -> str | None:
-    options = AuditOptions(root=root, config=load_config(root, None), db_url=db, jobs=1, record=False)
+def _endpoint_of_no_timeout(root: Path, db: str, jobs: int) -> str | None:
+    options = AuditOptions(root=root, config=load_config(root, None), db_url=db, jobs=jobs, record=False)
     result = run_audit(options)
     found = [a.finding for a in result.findings if a.finding.rule_id == "scale.no-timeout"]
     assert len(found) == 1, [a.finding.rule_id for a in result.findings]
     return found[0].endpoint
 
 
+@pytest.mark.parametrize("jobs", [1, 2], ids=["in-process", "built-by-the-worker-holding-the-trees"])
 def test_warm_audit_reads_the_map_from_the_cache_and_an_edit_rebuilds_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
     root = tmp_path / "svc"
     _write(root, {"svc/__init__.py": "", "svc/app.py": APP, "svc/helpers.py": HELPERS})
     db = f"sqlite:///{tmp_path}/store.db"
-    builds: list[Path] = []
+    log = tmp_path / "builds.log"
     real = scopemap.load_scope
 
     def counting(where: Path, *args: object, **kwargs: object) -> object:
-        builds.append(where)
+        with log.open("a") as out:  # the pipeline's build, or a worker's
+            out.write(f"{os.getpid()}\n")
         return real(where, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(scopemap, "load_scope", counting)
-    assert _endpoint_of_no_timeout(root, db) == "GET /orders"
-    assert len(builds) == 1
-    assert _endpoint_of_no_timeout(root, db) == "GET /orders"
-    assert len(builds) == 1, "the warm audit built the service map again"
+    monkeypatch.setattr(groups, "load_scope", counting)
+
+    def builds() -> int:
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    assert _endpoint_of_no_timeout(root, db, jobs) == "GET /orders"
+    assert builds() == 1
+    built_here = log.read_text().split() == [str(os.getpid())]
+    assert built_here == (jobs == 1), "with workers, the one holding the trees builds the map"
+    assert _endpoint_of_no_timeout(root, db, jobs) == "GET /orders"
+    assert builds() == 1, "the warm audit built the service map again"
     (root / "svc/app.py").write_text(textwrap.dedent(APP).replace("/orders", "/v2/orders"), encoding="utf-8")
-    assert _endpoint_of_no_timeout(root, db) == "GET /v2/orders"
-    assert len(builds) == 2, "an edited file did not rebuild the service map"
+    assert _endpoint_of_no_timeout(root, db, jobs) == "GET /v2/orders"
+    assert builds() == 2, "an edited file did not rebuild the service map"
 
 
 def test_a_stale_or_unreadable_entry_is_a_miss() -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackaudit.analyzers.base import AnalyzerSkipped, RepoAnalyzer, RepoContext, RepoResult
+from stackaudit.scope.build import load_scope
+from stackaudit.scope.reach import ReachTable, table_of
 
 _OUTBOX: Any = None  # the pool's queue of (group, index, outcome), set in each worker at start
 POLL_S = 0.2  # how often a wait checks whether a group's worker died
@@ -57,18 +59,31 @@ def repo_in_process(cls: type[RepoAnalyzer], ctx: RepoContext) -> RepoOutcome:
         return RepoOutcome.failed(exc, time.perf_counter() - started)
 
 
-def repos_in_process(group: int, classes: Sequence[type[RepoAnalyzer]], ctx: RepoContext) -> int:
-    """Worker side: run a group's analyzers in turn, sending each outcome as it comes."""
+def repos_in_process(
+    group: int, classes: Sequence[type[RepoAnalyzer]], ctx: RepoContext, scope: Sequence[str] | None = None
+) -> int:
+    """Worker side: run a group's analyzers in turn, sending each outcome as it comes; then,
+    given the service files (``scope``), the service map's answers from the same trees
+    (engine/scopemap.py; None when a URL conf nests past Python's stack)."""
     try:
         for index, cls in enumerate(classes):
             _OUTBOX.put((group, index, repo_in_process(cls, ctx)))
             # The shared trees outlive each analyzer: move them out of the cyclic GC's reach
             # (trees hold no cycles), or every later collection rescans millions of nodes.
             gc.freeze()
+        if scope is not None:
+            _OUTBOX.put((group, len(classes), _scope_table(ctx, scope)))
     finally:
         ctx.parsed.clear()
         gc.unfreeze()
     return len(classes)
+
+
+def _scope_table(ctx: RepoContext, paths: Sequence[str]) -> ReachTable | None:
+    try:
+        return table_of(load_scope(ctx.root, paths, ctx.parsed))
+    except RecursionError:
+        return None
 
 
 def split[T](heavy: list[T], jobs: int) -> list[list[T]]:
@@ -89,10 +104,11 @@ class _Waiting:
     future: Future[int]
     size: int
     since: float  # when its current analyzer's budget started
-    got: list[RepoOutcome | None] = field(default_factory=list)
+    got: list[Message] = field(default_factory=list)
 
 
-Record = Callable[[int, int, RepoOutcome | None, str], None]  # group, index, outcome, else why not
+Message = RepoOutcome | ReachTable | None
+Record = Callable[[int, int, Message, str], None]  # group, index, outcome, else why not
 
 
 def await_groups(

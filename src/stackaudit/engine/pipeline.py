@@ -187,9 +187,12 @@ def _with_endpoints(
     across runs on the content of the files it reads (engine/scopemap.py)."""
     from stackaudit.engine.scopemap import audit_scope
     from stackaudit.scope.attach import attach_endpoints
+    from stackaudit.scope.reach import CachedScope
 
     if not any(f.location.path.endswith(".py") for f in findings):
         return list(findings)
+    if out.scope is not None:  # cached, or built by the worker that holds the trees
+        return attach_endpoints(findings, CachedScope(out.scope))
     paths = (f.path for f in disc.files if f.language == "python")
     try:
         scope = audit_scope(disc.root, paths, out.digests, backend, parsed)

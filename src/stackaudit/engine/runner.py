@@ -26,12 +26,15 @@ from stackaudit.analyzers.base import (
 )
 from stackaudit.config.schema import Config
 from stackaudit.engine import cache
+from stackaudit.engine.groups import Message, await_groups, init_worker, repos_in_process, split
 from stackaudit.engine.groups import RepoOutcome as _RepoOutcome
-from stackaudit.engine.groups import await_groups, init_worker, repos_in_process, split
 from stackaudit.engine.reader import read_bytes
+from stackaudit.engine.scopemap import scope_key
 from stackaudit.engine.suppress import InlineSuppression, NosecMark, parse_inline, parse_nosec
 from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk
 from stackaudit.model import AnalyzerRecord, AnalyzerState, Finding, NotAnalysed, SafetyProof
+from stackaudit.scope.build import service_paths
+from stackaudit.scope.reach import ReachTable, decode_table, encode_table
 
 INLINE_THRESHOLD = 24  # fewer uncached files than this, and no CPU-bound repo analyzer: no pool
 
@@ -63,6 +66,9 @@ class RunnerOutput:
     # what ``--changed-since`` carries from one run to the next (engine/carry.py).
     repo_results: dict[str, RepoResult] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
+    # The service map's answers when the cache had them or a worker built them from its trees;
+    # None: the pipeline builds the map itself (engine/scopemap.py).
+    scope: ReachTable | None = None
 
 
 @dataclass
@@ -153,6 +159,8 @@ class Runner:
         self.repo_results: dict[str, RepoResult] = {}
         self.stats = _FileStats()
         self._pool: ProcessPoolExecutor | None = None
+        self.scope: ReachTable | None = None  # the service map's answers, when cached or built here
+        self.scope_job: tuple[str, list[str]] | None = None
         self.applies = {cls: cls() for cls in plan.file_analyzers}
 
     # -- reading -----------------------------------------------------------
@@ -308,8 +316,13 @@ class Runner:
         try:
             # CPU-bound repo analyzers first: they are the longest tasks.
             groups = split([(cls, key) for cls, key in repos if cls.cpu_bound], self.plan.jobs)
+            # The first group also builds the service map when it is not cached: from its trees.
+            scope = self.scope_job[1] if self.scope_job else None
             submitted = [
-                (pool.submit(repos_in_process, g, [c for c, _ in group], ctx), len(group))
+                (
+                    pool.submit(repos_in_process, g, [c for c, _ in group], ctx, None if g else scope),
+                    len(group) + (1 if scope is not None and not g else 0),
+                )
                 for g, group in enumerate(groups)
             ]
             futures: list[Future[list[tuple[FileOutcome, bytes]]]] = [
@@ -337,7 +350,10 @@ class Runner:
         submitted: list[tuple[Future[int], int]],
         start: float,
     ) -> dict[int, int]:
-        def record(group: int, index: int, outcome: _RepoOutcome | None, why: str) -> None:
+        def record(group: int, index: int, outcome: Message, why: str) -> None:
+            if index >= len(groups[group]) or isinstance(outcome, ReachTable):
+                self._take_scope(outcome if isinstance(outcome, ReachTable) else None)
+                return
             cls, key = groups[group][index]
             if outcome is None and why != "timeout":
                 outcome = _RepoOutcome(error=why)
@@ -345,6 +361,24 @@ class Runner:
 
         outbox = pool.outbox  # type: ignore[attr-defined]
         return await_groups(outbox, submitted, start, self.plan.analyzer_timeout_s, record)
+
+    def _scope_plan(self) -> tuple[str, list[str]] | None:
+        """The service map's cache key and files when the map must be built this run (cached
+        runs only); a cached map is taken here (engine/scopemap.py)."""
+        if self.plan.cache is None:
+            return None
+        service = service_paths(f.path for f in self.plan.ctx.files if f.language == "python")
+        key = scope_key(service, self.digests)
+        if key is None or not service:
+            return None
+        hit = cache.get_many(self.plan.cache, [key]).get(key)
+        self.scope = decode_table(hit) if hit is not None else None
+        return None if self.scope is not None else (key, service)
+
+    def _take_scope(self, table: ReachTable | None) -> None:
+        if table is not None and self.scope_job is not None:
+            self.scope = table
+            self.fresh[self.scope_job[0]] = encode_table(table)
 
     def _run_rest(self, rest: list[tuple[type[RepoAnalyzer], str | None]]) -> None:
         """The analyzers after one that hung or whose worker died: a fresh worker of their own."""
@@ -427,6 +461,7 @@ class Runner:
         items = self._read_all()
         work, keys, total = self._uncached(items)
         repos = self._repo_plan()
+        self.scope_job = self._scope_plan()
         self._progress(self.stats.cached_files, total)
         self.timings.append(("read-and-cache", time.perf_counter() - started))
         mark = time.perf_counter()
@@ -453,4 +488,5 @@ class Runner:
             nosec=self.nosec,
             repo_results=self.repo_results,
             digests=self.digests,
+            scope=self.scope,
         )
