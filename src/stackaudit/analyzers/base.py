@@ -161,6 +161,9 @@ class RepoAnalyzer(Analyzer):
     # (real parallelism, and a crash or runaway cannot take the audit down).
     # False: it mostly waits on a subprocess or I/O, and runs on a thread.
     cpu_bound: ClassVar[bool] = False
+    # True: keeps few of the trees it reads. Runs last among the CPU-bound analyzers sharing a
+    # worker (engine/groups.py) and forgets the trees it drops, so they are freed at once.
+    drops_trees: ClassVar[bool] = False
 
     def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:
         """Files whose content decides the result; None = do not cache."""

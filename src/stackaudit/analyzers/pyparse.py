@@ -40,6 +40,9 @@ class ParsedModules:
         self._lock = threading.Lock()
         self.parses = 0
         self.hits = 0
+        # Set by the engine while the last analyzer of a worker runs: ``forget`` frees trees
+        # then (before, or with analyzers on threads, another reader may still need them).
+        self.last_reader = False
 
     def __reduce__(self) -> tuple[type[ParsedModules], tuple[()]]:
         """Another process gets an empty cache of its own (see the module docstring)."""
@@ -71,6 +74,24 @@ class ParsedModules:
             return self.parse(source, path)
         except PARSE_ERRORS:
             return None
+
+    def peek(self, source: str | bytes, path: str) -> ast.Module | None:
+        """The tree if this source is already parsed, without parsing (nor keeping) it."""
+        with self._lock:
+            entry = self._entries.get((path, isinstance(source, bytes)))
+        if entry is None or entry[0] != source or isinstance(entry[1], BaseException):
+            return None
+        return entry[1]
+
+    def forget(self, source: str | bytes, path: str) -> None:
+        """Drop one tree when the last analyzer to read it does not keep it (memory, not speed)."""
+        if not self.last_reader:
+            return
+        with self._lock:
+            key = (path, isinstance(source, bytes))
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == source:
+                del self._entries[key]
 
     def clear(self) -> None:
         """Release every tree (the memory of a large repository's trees is most of a run's)."""

@@ -67,9 +67,12 @@ def repos_in_process(
     (engine/scopemap.py; None when a URL conf nests past Python's stack)."""
     try:
         for index, cls in enumerate(classes):
+            ctx.parsed.last_reader = index == len(classes) - 1
             _OUTBOX.put((group, index, repo_in_process(cls, ctx)))
             # The shared trees outlive each analyzer: move them out of the cyclic GC's reach
             # (trees hold no cycles), or every later collection rescans millions of nodes.
+            # Collect first: the finished analyzer's own cyclic garbage is not frozen with them.
+            gc.collect()
             gc.freeze()
         if scope is not None:
             _OUTBOX.put((group, len(classes), _scope_table(ctx, scope)))
@@ -92,11 +95,20 @@ def split[T](heavy: list[T], jobs: int) -> list[list[T]]:
     one group, the other core takes the files."""
     count = min(len(heavy), max(1, jobs // 2))
     if count <= 1:
-        return [heavy] if heavy else []
+        return [_ordered(heavy)] if heavy else []
     groups: list[list[T]] = [[heavy[0]], *([] for _ in range(count - 1))]
     for i, item in enumerate(heavy[1:]):
         groups[1 + i % (count - 1)].append(item)
-    return groups
+    return [_ordered(group) for group in groups]
+
+
+def _ordered[T](group: list[T]) -> list[T]:
+    """Analyzers that drop most trees (``drops_trees``) last: the others read every tree first."""
+    return sorted(group, key=lambda item: bool(getattr(_cls(item), "drops_trees", False)))
+
+
+def _cls(item: object) -> object:
+    return item[0] if isinstance(item, tuple) else item
 
 
 @dataclass

@@ -73,6 +73,8 @@ def parse_files(
         module.shared = shared
         if keep_tree is not None and not keep_tree(module):
             module.release_tree()
+            if shared is not None:  # taint runs last in its worker: free the tree now
+                shared.forget(text, file.path)
         modules.append(module)
     return Parsed(tuple(modules), tuple(bad))
 
@@ -200,6 +202,7 @@ class TaintAnalyzer(RepoAnalyzer):
     version = "6"
     rules = ALL_RULES
     cpu_bound = True  # pure-Python work over every module: a worker process of its own
+    drops_trees = True  # keeps only the trees of modules it will analyse (bounded memory)
     ruff_equivalents = RUFF_EQUIVALENTS
 
     def cache_inputs(self, ctx: RepoContext) -> list[SourceFile]:

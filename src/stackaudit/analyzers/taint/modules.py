@@ -139,9 +139,8 @@ class ModuleInfo:
             func._node = None
 
     def reparse(self) -> None:
-        if self.shared is not None:
-            tree = self.shared.parse(self.text, self.path)
-        else:
+        tree = self.shared.peek(self.text, self.path) if self.shared is not None else None
+        if tree is None:  # parsed again for this analysis only: released with the next sweep
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(self.text, filename=self.path)
