@@ -316,12 +316,15 @@ class Runner:
         try:
             # CPU-bound repo analyzers first: they are the longest tasks.
             groups = split([(cls, key) for cls, key in repos if cls.cpu_bound], self.plan.jobs)
-            # The first group also builds the service map when it is not cached: from its trees.
+            # The last group also builds the service map when it is not cached: from its trees.
             scope = self.scope_job[1] if self.scope_job else None
+            last = len(groups) - 1
             submitted = [
                 (
-                    pool.submit(repos_in_process, g, [c for c, _ in group], ctx, None if g else scope),
-                    len(group) + (1 if scope is not None and not g else 0),
+                    pool.submit(
+                        repos_in_process, g, [c for c, _ in group], ctx, scope if g == last else None
+                    ),
+                    len(group) + (1 if scope is not None and g == last else 0),
                 )
                 for g, group in enumerate(groups)
             ]
