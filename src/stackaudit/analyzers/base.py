@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from stackaudit.analyzers.pyparse import PARSE_ERRORS, ParsedModules
 from stackaudit.config.schema import Config
 from stackaudit.model import AnalyzerState, Finding, NotAnalysed, NotAnalysedReason, RuleMeta, SafetyProof
 
@@ -55,14 +56,19 @@ class SourceFile:
 
 
 class FileInput:
-    """A file's decoded text, with a lazily parsed Python AST shared by all analyzers."""
+    """A file's decoded text, with a lazily parsed Python AST shared by all analyzers.
 
-    __slots__ = ("_tree", "file", "text")
+    ``parsed``: the run's shared parses when file analyzers run in the process the repository
+    analyzers run in (a small audit, ``--jobs 1``): then the file is parsed once for all of them.
+    """
 
-    def __init__(self, file: SourceFile, text: str) -> None:
+    __slots__ = ("_parsed", "_tree", "file", "text")
+
+    def __init__(self, file: SourceFile, text: str, parsed: ParsedModules | None = None) -> None:
         self.file = file
         self.text = text
         self._tree: ast.Module | None = None
+        self._parsed = parsed
 
     @property
     def path(self) -> str:
@@ -72,14 +78,19 @@ class FileInput:
         """Parse once; raise ``NotAnalysable`` on a syntax error."""
         if self._tree is None:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # SyntaxWarning from audited code
-                    self._tree = ast.parse(self.text, filename=self.file.path)
+                self._tree = self._parse()
             except SyntaxError as exc:
                 raise NotAnalysable(NotAnalysedReason.SYNTAX_ERROR, f"line {exc.lineno}: {exc.msg}") from None
-            except (ValueError, RecursionError, MemoryError) as exc:
+            except PARSE_ERRORS as exc:
                 raise NotAnalysable(NotAnalysedReason.SYNTAX_ERROR, type(exc).__name__) from None
         return self._tree
+
+    def _parse(self) -> ast.Module:
+        if self._parsed is not None:
+            return self._parsed.parse(self.text, self.file.path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning from audited code
+            return ast.parse(self.text, filename=self.file.path)
 
     def line(self, number: int) -> str:
         lines = self.text.splitlines()
@@ -103,6 +114,9 @@ class RepoContext:
     cache_dir: Path | None = None  # a private scratch dir (e.g. ruff's --cache-dir)
     jobs: int = 1
     changed: frozenset[str] | None = None  # diff mode: only these paths changed
+    # The run's one parse per Python file, shared by the repository analyzers of a process
+    # (analyzers/pyparse.py): parse with ``ctx.parsed.parse(text, path)``, never mutate a tree.
+    parsed: ParsedModules = field(default_factory=ParsedModules, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +161,9 @@ class RepoAnalyzer(Analyzer):
     # (real parallelism, and a crash or runaway cannot take the audit down).
     # False: it mostly waits on a subprocess or I/O, and runs on a thread.
     cpu_bound: ClassVar[bool] = False
+    # True: keeps few of the trees it reads. Runs last among the CPU-bound analyzers sharing a
+    # worker (engine/groups.py) and forgets the trees it drops, so they are freed at once.
+    drops_trees: ClassVar[bool] = False
 
     def cache_inputs(self, ctx: RepoContext) -> Sequence[SourceFile] | None:
         """Files whose content decides the result; None = do not cache."""

@@ -1,21 +1,110 @@
-"""Parse one Python file for a repository analyzer, quietly: a file that does not parse is None.
+"""Parse Python files for repository analyzers: once per file per process, shared read-only.
 
-Repository analyzers read files themselves (file analyzers get the tree from the runner);
-each records a file it cannot parse as "not analysed" with its own reason.
+Most repository analyzers read every Python file (taint, tenant, rate-limit, audit trail, the
+service map…), and each used to parse it again: on Django that was four to six parses of every
+file. ``ParsedModules`` is the one parse: the engine creates one per audit and hands it to every
+repository analyzer through ``RepoContext.parsed``; the first analyzer that asks parses, the others
+get the same tree. Trees are shared, so analyzers must treat them as read-only (none of ours sets
+attributes on nodes or rewrites them; tests/analyzers/test_pyparse.py checks it).
+
+A cache lives in one process: pickled to a worker it arrives empty (trees are bigger to send than
+to parse), and the runner gives the CPU-bound analyzers one worker together so they share it there.
+A hit needs the same path *and* the same source (compared in full, not by a hash): an analyzer
+that decodes a file differently still gets the tree of what it read.
 """
 
 from __future__ import annotations
 
 import ast
+import threading
 import warnings
 
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
-def parse_quietly(text: str, path: str) -> ast.Module | None:
+
+def _parse(source: str | bytes, path: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes are the audited project's, not ours
+        return ast.parse(source, filename=path)
+
+
+class ParsedModules:
+    """Path + source → the module's tree (or the error its parse raised), parsed once.
+
+    Thread-safe: repository analyzers on threads share it. ``ast.parse`` holds the GIL, so
+    one lock around parsing costs no parallelism and means no file is parsed twice at once.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, bool], tuple[str | bytes, ast.Module | BaseException]] = {}
+        self._lock = threading.Lock()
+        self.parses = 0
+        self.hits = 0
+        # Set by the engine while the last analyzer of a worker runs: ``forget`` frees trees
+        # then (before, or with analyzers on threads, another reader may still need them).
+        self.last_reader = False
+
+    def __reduce__(self) -> tuple[type[ParsedModules], tuple[()]]:
+        """Another process gets an empty cache of its own (see the module docstring)."""
+        return (ParsedModules, ())
+
+    def parse(self, source: str | bytes, path: str) -> ast.Module:
+        """``ast.parse(source, filename=path)`` with warnings silenced; raises what it raises
+        (SyntaxError, ValueError, RecursionError, MemoryError), again for every caller."""
+        key = (path, isinstance(source, bytes))
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == source:
+                self.hits += 1
+                outcome = entry[1]
+            else:
+                self.parses += 1
+                try:
+                    outcome = _parse(source, path)
+                except PARSE_ERRORS as exc:
+                    outcome = exc
+                self._entries[key] = (source, outcome)
+        if isinstance(outcome, BaseException):
+            raise outcome.with_traceback(None)
+        return outcome
+
+    def quietly(self, source: str | bytes, path: str) -> ast.Module | None:
+        """The tree, or None for a file that does not parse."""
+        try:
+            return self.parse(source, path)
+        except PARSE_ERRORS:
+            return None
+
+    def peek(self, source: str | bytes, path: str) -> ast.Module | None:
+        """The tree if this source is already parsed, without parsing (nor keeping) it."""
+        with self._lock:
+            entry = self._entries.get((path, isinstance(source, bytes)))
+        if entry is None or entry[0] != source or isinstance(entry[1], BaseException):
+            return None
+        return entry[1]
+
+    def forget(self, source: str | bytes, path: str) -> None:
+        """Drop one tree when the last analyzer to read it does not keep it (memory, not speed)."""
+        if not self.last_reader:
+            return
+        with self._lock:
+            key = (path, isinstance(source, bytes))
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == source:
+                del self._entries[key]
+
+    def clear(self) -> None:
+        """Release every tree (the memory of a large repository's trees is most of a run's)."""
+        with self._lock:
+            self._entries.clear()
+
+
+def parse_quietly(text: str, path: str, parsed: ParsedModules | None = None) -> ast.Module | None:
     """The module's tree, or None for a syntax error, NUL bytes, or nesting too deep to parse.
     Warnings (invalid escape sequences) are the audited project's, not ours: silenced."""
+    if parsed is not None:
+        return parsed.quietly(text, path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _parse(text, path)
+    except PARSE_ERRORS:
         return None

@@ -26,15 +26,9 @@ from stackaudit.config.schema import Config
 from stackaudit.engine import carry
 from stackaudit.engine.cache import CacheBackend, content_hash
 from stackaudit.engine.changed import HOPS, Closure, changed_paths, closure
-from stackaudit.engine.runner import (
-    Runner,
-    RunnerOutput,
-    RunnerPlan,
-    _new_pool,
-    _repo_in_process,
-    _RepoOutcome,
-    _terminate,
-)
+from stackaudit.engine.groups import RepoOutcome as _RepoOutcome
+from stackaudit.engine.groups import repo_in_process as _repo_in_process
+from stackaudit.engine.runner import Runner, RunnerOutput, RunnerPlan, _new_pool, _terminate
 from stackaudit.model import AnalyzerRecord, AnalyzerState
 
 TAINT = "taint"

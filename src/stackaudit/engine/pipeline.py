@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 from stackaudit import __version__
 from stackaudit.analyzers import registry
 from stackaudit.analyzers.base import FileAnalyzer, RepoAnalyzer, RepoContext
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.config.schema import Config
 from stackaudit.discovery.files import Discovery, discover
 from stackaudit.discovery.pyversion import newer_python_notice
 from stackaudit.engine import baseline as baseline_mod
 from stackaudit.engine.assess import AssessInputs, assess, evidence_matches, evidence_uses, rank, with_owners
+from stackaudit.engine.cache import CacheBackend
 from stackaudit.engine.gate import Threshold, verdict
 from stackaudit.engine.history import fixed_since
 from stackaudit.engine.incremental import Incremental, remember
@@ -85,6 +87,7 @@ def _run_analyzers(
     vuln: VulnStore,
     progress: Progress | None,
     incremental: Incremental | None = None,
+    parsed: ParsedModules | None = None,
 ) -> RunnerOutput:
     files, repos = select_analyzers(options.config, options.only_analyzers)
     jobs = options.jobs or options.config.jobs or os.cpu_count() or 1
@@ -97,6 +100,7 @@ def _run_analyzers(
         db_url=vuln.url if vuln.exists() or options.config.supply_chain.online else None,
         cache_dir=disc.root / ".stackaudit" / "cache",
         jobs=jobs,
+        parsed=parsed or ParsedModules(),
     )
     plan = RunnerPlan(
         ctx=ctx,
@@ -180,25 +184,42 @@ def _runtime_findings(
 
 
 def _with_endpoints(
-    disc: Discovery, findings: Sequence[Finding], config: Config
+    disc: Discovery,
+    findings: Sequence[Finding],
+    config: Config,
+    out: RunnerOutput,
+    backend: CacheBackend | None,
+    parsed: ParsedModules,
 ) -> tuple[list[Finding], ServiceMap | None, Scope | None]:
     """Each finding in a request handler (or in a helper only handlers call) gets its endpoint
     and the ``auth`` level that reaches it, from the service map (scope/attach.py), and the
-    journeys it sits on (threat/journeys.py). The map itself goes with the result (drawn by the
-    HTML report and the dashboard)."""
+    journeys it sits on (threat/journeys.py). The map's answers and the map itself are cached
+    across runs on the content of the files it reads (engine/scopemap.py); the map goes with the
+    result (drawn by the HTML report and the dashboard). The full map (for the threat model) is
+    built only when journeys are declared."""
+    from stackaudit.engine.scopemap import audit_scope
     from stackaudit.scope.attach import attach_endpoints
-    from stackaudit.scope.build import load_scope
+    from stackaudit.scope.build import Scope, load_scope
+    from stackaudit.scope.reach import CachedScope
     from stackaudit.threat.journeys import declared, mark
 
     paths = [f.path for f in disc.files if f.language == "python"]
     if not paths:
         return list(findings), None, None
+    journeys = declared(config)
     try:
-        scope = load_scope(disc.root, paths)
-        smap = scope.service_map()
+        answers: Scope | CachedScope
+        if out.scope is not None:  # cached, or built by the worker that holds the trees
+            answers, smap = CachedScope(out.scope), out.scope.service_map
+        else:
+            answers = audit_scope(disc.root, paths, out.digests, backend, parsed)
+            smap = answers.service_map() if isinstance(answers, Scope) else answers.table.service_map
+        full = answers if isinstance(answers, Scope) else None
+        if full is None and journeys:  # the threat model walks the whole map
+            full = load_scope(disc.root, paths, parsed)
     except RecursionError:  # a URL conf nested past Python's stack: findings keep no endpoint
         return list(findings), None, None
-    return mark(attach_endpoints(findings, scope), declared(config)), smap, scope
+    return mark(attach_endpoints(findings, answers), journeys), smap, full
 
 
 def _threat_model(
@@ -240,7 +261,10 @@ def run_audit(
         project = project_key(root)
         disc = discover(root, options.config)
         inc = Incremental(options.changed_since, store, project, stage) if options.changed_since else None
-        out = _run_analyzers(options, disc, store, vuln, progress, inc)
+        # One parse per Python file for the whole audit in this process: the repository
+        # analyzers on threads, the inline file analyzers and the service map share it.
+        parsed = ParsedModules()
+        out = _run_analyzers(options, disc, store, vuln, progress, inc, parsed)
         stage("merging", len(out.findings))
         index = registry.rule_index()
         analysed = _analysed_by(out, disc)
@@ -248,7 +272,10 @@ def run_audit(
         done = finalise(
             out.findings, out.suppressions, options.config, analysed, table, out.proofs, out.nosec
         )
-        findings, smap, scope_read = _with_endpoints(disc, done.findings, options.config)
+        findings, smap, scope_read = _with_endpoints(
+            disc, done.findings, options.config, out, store if options.use_cache else None, parsed
+        )
+        parsed.clear()  # the trees are most of a large run's memory: gone before scoring
         history = store.history(project)
         evidence = store.evidence(project, since=started - EVIDENCE_WINDOW)
         disabled = frozenset(rid for rid, o in options.config.rules.items() if not o.enabled)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from stackaudit.analyzers.base import FileInput, SourceFile
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.model import NotAnalysed, NotAnalysedReason
 
 BINARY_SNIFF_BYTES = 8192
 
 
-def decode(file: SourceFile, data: bytes) -> FileInput | NotAnalysed:
+def decode(file: SourceFile, data: bytes, parsed: ParsedModules | None = None) -> FileInput | NotAnalysed:
     if not data:
         return NotAnalysed(file.path, NotAnalysedReason.EMPTY, "empty file")
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
@@ -19,7 +20,7 @@ def decode(file: SourceFile, data: bytes) -> FileInput | NotAnalysed:
         return NotAnalysed(file.path, NotAnalysedReason.DECODE_ERROR, f"not valid UTF-8 at byte {exc.start}")
     if "\x00" in text:
         return NotAnalysed(file.path, NotAnalysedReason.BINARY, "NUL byte in text")
-    return FileInput(file, text)
+    return FileInput(file, text, parsed)
 
 
 def read_bytes(file: SourceFile) -> bytes | NotAnalysed:

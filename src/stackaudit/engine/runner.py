@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.base import (
-    AnalyzerSkipped,
     FileAnalyzer,
     RepoAnalyzer,
     RepoContext,
@@ -29,10 +26,15 @@ from stackaudit.analyzers.base import (
 )
 from stackaudit.config.schema import Config
 from stackaudit.engine import cache
+from stackaudit.engine.groups import Message, await_groups, init_worker, repos_in_process, split
+from stackaudit.engine.groups import RepoOutcome as _RepoOutcome
 from stackaudit.engine.reader import read_bytes
+from stackaudit.engine.scopemap import scope_key
 from stackaudit.engine.suppress import InlineSuppression, NosecMark, parse_inline, parse_nosec
 from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk
 from stackaudit.model import AnalyzerRecord, AnalyzerState, Finding, NotAnalysed, SafetyProof
+from stackaudit.scope.build import service_paths
+from stackaudit.scope.reach import ReachTable, decode_table, encode_table
 
 INLINE_THRESHOLD = 24  # fewer uncached files than this, and no CPU-bound repo analyzer: no pool
 
@@ -64,6 +66,9 @@ class RunnerOutput:
     # what ``--changed-since`` carries from one run to the next (engine/carry.py).
     repo_results: dict[str, RepoResult] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
+    # The service map's answers when the cache had them or a worker built them from its trees;
+    # None: the pipeline builds the map itself (engine/scopemap.py).
+    scope: ReachTable | None = None
 
 
 @dataclass
@@ -72,22 +77,6 @@ class _FileStats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     cached_files: int = 0
     analysed_files: int = 0
-
-
-@dataclass
-class _RepoOutcome:
-    """Plain, picklable: errors travel as text (not every exception survives pickling)."""
-
-    result: RepoResult | None = None
-    error: str | None = None
-    skipped: bool = False
-    seconds: float = 0.0
-
-    @classmethod
-    def failed(cls, exc: BaseException, seconds: float) -> _RepoOutcome:
-        if isinstance(exc, AnalyzerSkipped):
-            return cls(error=str(exc), skipped=True, seconds=seconds)
-        return cls(error=f"{type(exc).__name__}: {exc}", seconds=seconds)
 
 
 def _signature(analyzers: Sequence[type[FileAnalyzer]], config: Config) -> str:
@@ -103,14 +92,6 @@ def _chunks(items: list[WorkItem], jobs: int) -> list[list[WorkItem]]:
 def _analyze_and_encode(items: Sequence[WorkItem], *args: object) -> list[tuple[FileOutcome, bytes]]:
     """Worker entry point: the cache payload is encoded in the worker, not in the main process."""
     return [(o, cache.encode_outcome(o)) for o in analyze_chunk(items, *args)]  # type: ignore[arg-type]
-
-
-def _repo_in_process(cls: type[RepoAnalyzer], ctx: RepoContext) -> _RepoOutcome:
-    started = time.perf_counter()
-    try:
-        return _RepoOutcome(result=cls().analyze_repo(ctx), seconds=time.perf_counter() - started)
-    except Exception as exc:  # isolate any analyzer bug: recorded on the run
-        return _RepoOutcome.failed(exc, time.perf_counter() - started)
 
 
 class _RepoThread:
@@ -142,15 +123,17 @@ def _noop() -> None:
     return None
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops the run and says so once
-    (otherwise every worker prints its own traceback)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _new_pool(jobs: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_sigint)
+def _new_pool(jobs: int, spawn: bool = False) -> ProcessPoolExecutor:
+    """Workers that ignore Ctrl-C and send grouped analyzers' outcomes back through
+    ``pool.outbox`` as they come (engine/groups.py). ``spawn``: once threads run (a fork
+    then can copy a lock another thread holds)."""
+    context = multiprocessing.get_context("fork" if os.name == "posix" and not spawn else "spawn")
+    outbox = context.Queue()
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(outbox,)
+    )
+    pool.outbox = outbox  # type: ignore[attr-defined]
+    return pool
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
@@ -176,6 +159,8 @@ class Runner:
         self.repo_results: dict[str, RepoResult] = {}
         self.stats = _FileStats()
         self._pool: ProcessPoolExecutor | None = None
+        self.scope: ReachTable | None = None  # the service map's answers, when cached or built here
+        self.scope_job: tuple[str, list[str]] | None = None
         self.applies = {cls: cls() for cls in plan.file_analyzers}
 
     # -- reading -----------------------------------------------------------
@@ -327,11 +312,21 @@ class Runner:
             (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s),
         )
         pool = self._pool or _new_pool(self.plan.jobs)
-        timed_out = False
+        stopped: dict[int, int] = {}
         try:
             # CPU-bound repo analyzers first: they are the longest tasks.
-            pooled = [
-                (cls, key, pool.submit(_repo_in_process, cls, ctx)) for cls, key in repos if cls.cpu_bound
+            groups = split([(cls, key) for cls, key in repos if cls.cpu_bound], self.plan.jobs)
+            # The last group also builds the service map when it is not cached: from its trees.
+            scope = self.scope_job[1] if self.scope_job else None
+            last = len(groups) - 1
+            submitted = [
+                (
+                    pool.submit(
+                        repos_in_process, g, [c for c, _ in group], ctx, scope if g == last else None
+                    ),
+                    len(group) + (1 if scope is not None and g == last else 0),
+                )
+                for g, group in enumerate(groups)
             ]
             futures: list[Future[list[tuple[FileOutcome, bytes]]]] = [
                 pool.submit(_analyze_and_encode, chunk, *args) for chunk in _chunks(work, self.plan.jobs)
@@ -339,19 +334,70 @@ class Runner:
             threads = self._start_threads([r for r in repos if not r[0].cpu_bound])  # after the fork
             for future in as_completed(futures):
                 self._take(future.result(), keys, total)
-            deadline = time.monotonic() + self.plan.analyzer_timeout_s
-            for cls, key, rfuture in pooled:
-                try:
-                    outcome = rfuture.result(timeout=max(0.0, deadline - time.monotonic()))
-                except FutureTimeout:
-                    outcome, timed_out = None, True
-                self._record_repo(cls, outcome, key=key)
-            self._join_threads(threads, deadline)
+            start = time.monotonic()
+            stopped = self._await(pool, groups, submitted, start)
+            self._join_threads(threads, start + self.plan.analyzer_timeout_s)
         finally:
-            if timed_out:
+            if stopped:
                 _terminate(pool)
             else:
                 pool.shutdown(wait=True)
+        rest = [group[index:] for g, group in enumerate(groups) if (index := stopped.get(g, 0)) < len(group)]
+        if stopped and rest:
+            self._run_rest([item for group in rest for item in group])
+
+    def _await(
+        self,
+        pool: ProcessPoolExecutor,
+        groups: list[list[tuple[type[RepoAnalyzer], str | None]]],
+        submitted: list[tuple[Future[int], int]],
+        start: float,
+    ) -> dict[int, int]:
+        def record(group: int, index: int, outcome: Message, why: str) -> None:
+            if index >= len(groups[group]) or isinstance(outcome, ReachTable):
+                self._take_scope(outcome if isinstance(outcome, ReachTable) else None)
+                return
+            cls, key = groups[group][index]
+            if outcome is None and why != "timeout":
+                outcome = _RepoOutcome(error=why)
+            self._record_repo(cls, outcome, key=key)
+
+        outbox = pool.outbox  # type: ignore[attr-defined]
+        return await_groups(outbox, submitted, start, self.plan.analyzer_timeout_s, record)
+
+    def _scope_plan(self) -> tuple[str, list[str]] | None:
+        """The service map's cache key and files when the map must be built this run (cached
+        runs only); a cached map is taken here (engine/scopemap.py)."""
+        if self.plan.cache is None:
+            return None
+        service = service_paths(f.path for f in self.plan.ctx.files if f.language == "python")
+        key = scope_key(service, self.digests)
+        if key is None or not service:
+            return None
+        hit = cache.get_many(self.plan.cache, [key]).get(key)
+        self.scope = decode_table(hit) if hit is not None else None
+        return None if self.scope is not None else (key, service)
+
+    def _take_scope(self, table: ReachTable | None) -> None:
+        if table is not None and self.scope_job is not None:
+            self.scope = table
+            self.fresh[self.scope_job[0]] = encode_table(table)
+
+    def _run_rest(self, rest: list[tuple[type[RepoAnalyzer], str | None]]) -> None:
+        """The analyzers after one that hung or whose worker died: a fresh worker of their own."""
+        pool = _new_pool(1, spawn=True)
+        stopped: dict[int, int] = {}
+        try:
+            pool.submit(_noop).result()  # started: a worker's start-up is no analyzer's time
+            future = pool.submit(repos_in_process, 0, [c for c, _ in rest], self.plan.ctx)
+            stopped = self._await(pool, [rest], [(future, len(rest))], time.monotonic())
+        finally:
+            if stopped:
+                _terminate(pool)
+            else:
+                pool.shutdown(wait=True)
+        if stopped and stopped[0] < len(rest):
+            self._run_rest(rest[stopped[0] :])
 
     def _start_threads(
         self, repos: list[tuple[type[RepoAnalyzer], str | None]]
@@ -377,7 +423,13 @@ class Runner:
         repos: list[tuple[type[RepoAnalyzer], str | None]],
     ) -> None:
         threads = self._start_threads(repos)
-        args = (self.plan.file_analyzers, self.plan.ctx.config, self.plan.file_time_limit_s)
+        # One process: the file analyzers share the repository analyzers' parse of each file.
+        args = (
+            self.plan.file_analyzers,
+            self.plan.ctx.config,
+            self.plan.file_time_limit_s,
+            self.plan.ctx.parsed,
+        )
         for chunk in _chunks(work, 1):
             self._take(_analyze_and_encode(chunk, *args), keys, total)
         self._join_threads(threads, time.monotonic() + self.plan.analyzer_timeout_s)
@@ -412,6 +464,7 @@ class Runner:
         items = self._read_all()
         work, keys, total = self._uncached(items)
         repos = self._repo_plan()
+        self.scope_job = self._scope_plan()
         self._progress(self.stats.cached_files, total)
         self.timings.append(("read-and-cache", time.perf_counter() - started))
         mark = time.perf_counter()
@@ -438,4 +491,5 @@ class Runner:
             nosec=self.nosec,
             repo_results=self.repo_results,
             digests=self.digests,
+            scope=self.scope,
         )

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from stackaudit.analyzers.base import FileAnalyzer, FileInput, NotAnalysable, SourceFile
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.config.schema import Config
 from stackaudit.engine.reader import decode
 from stackaudit.model import Finding, NotAnalysed, NotAnalysedReason, SafetyProof
@@ -96,9 +97,13 @@ def _run_one(analyzer: FileAnalyzer, source: FileInput, config: Config, limit: f
 
 
 def analyze_file(
-    item: WorkItem, analyzers: Sequence[FileAnalyzer], config: Config, limit: float
+    item: WorkItem,
+    analyzers: Sequence[FileAnalyzer],
+    config: Config,
+    limit: float,
+    parsed: ParsedModules | None = None,
 ) -> FileOutcome:
-    decoded = decode(item.file, item.data)
+    decoded = decode(item.file, item.data, parsed)
     if isinstance(decoded, NotAnalysed):
         return FileOutcome(item.file.path, not_analysed=(decoded,))
     findings: list[Finding] = []
@@ -122,7 +127,9 @@ def analyze_chunk(
     analyzer_types: Sequence[type[FileAnalyzer]],
     config: Config,
     limit: float,
+    parsed: ParsedModules | None = None,
 ) -> list[FileOutcome]:
-    """Entry point of a worker process (picklable arguments only)."""
+    """Entry point of a worker process (picklable arguments only). ``parsed``: the repository
+    analyzers' parses, when the chunk runs in their process (inline runs): one parse per file."""
     analyzers = [cls() for cls in analyzer_types]
-    return [analyze_file(item, analyzers, config, limit) for item in items]
+    return [analyze_file(item, analyzers, config, limit, parsed) for item in items]

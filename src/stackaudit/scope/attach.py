@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from stackaudit.model import Finding
 from stackaudit.scope.build import Scope
 from stackaudit.scope.model import Endpoint
+from stackaudit.scope.reach import CachedScope
 
 AUTH_PROPERTY = "auth"
 ENDPOINTS_PROPERTY = "endpoints"
 
 
 class Attacher:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope | CachedScope) -> None:
         self.scope = scope
         self.by_handler: dict[str, list[Endpoint]] = {}
         for ep in scope.endpoints:
@@ -97,6 +98,6 @@ class Attacher:
         return found
 
 
-def attach_endpoints(findings: Sequence[Finding], scope: Scope) -> list[Finding]:
+def attach_endpoints(findings: Sequence[Finding], scope: Scope | CachedScope) -> list[Finding]:
     attacher = Attacher(scope)
     return [attacher.attach(f) for f in findings]

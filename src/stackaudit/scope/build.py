@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.scope import resources as rs
 from stackaudit.scope import starlette
 from stackaudit.scope.decorated import Decorated
@@ -75,8 +76,9 @@ class Scope:
         )
 
 
-def load_scope(root: Path, paths: Iterable[str]) -> Scope:
-    index, notes = Index.load(root, service_paths(paths))
+def load_scope(root: Path, paths: Iterable[str], parsed: ParsedModules | None = None) -> Scope:
+    """``parsed``: the audit's shared parses, so files its analyzers parsed are not parsed again."""
+    index, notes = Index.load(root, service_paths(paths), parsed)
     return Scope(index, notes)
 
 

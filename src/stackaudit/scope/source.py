@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from stackaudit.analyzers.pyparse import ParsedModules
+
 MAX_BYTES = 1_000_000  # generated modules this large hold no routes worth the parse
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -104,8 +106,8 @@ def _functions(mod: Module, body: Iterable[ast.stmt], prefix: str, cls: str | No
             _functions(mod, [*node.body, *getattr(node, "orelse", [])], prefix, cls)
 
 
-def load_module(path: str, text: str) -> Module | None:
-    tree = parse(text, path)
+def load_module(path: str, text: str, parsed: ParsedModules | None = None) -> Module | None:
+    tree = parsed.quietly(text, path) if parsed is not None else parse(text, path)
     if tree is None:
         return None
     name, package = module_name(path)
@@ -158,8 +160,11 @@ class Index:
                 self._suffix.setdefault(".".join(parts[i:]), []).append(mod)
 
     @classmethod
-    def load(cls, root: Path, paths: Iterable[str]) -> tuple[Index, list[str]]:
-        """Parse the given repo-relative ``.py`` paths; unreadable ones come back as notes."""
+    def load(
+        cls, root: Path, paths: Iterable[str], parsed: ParsedModules | None = None
+    ) -> tuple[Index, list[str]]:
+        """Parse the given repo-relative ``.py`` paths (through the audit's shared parses when
+        given: analyzers/pyparse.py); unreadable ones come back as notes."""
         mods: list[Module] = []
         notes: list[str] = []
         for rel in paths:
@@ -170,7 +175,7 @@ class Index:
                 continue
             if len(data) > MAX_BYTES:
                 continue
-            mod = load_module(rel, data.decode("utf-8", errors="replace"))
+            mod = load_module(rel, data.decode("utf-8", errors="replace"), parsed)
             if mod is None:
                 notes.append(f"{rel}: not parsed (syntax error)")
             else:

@@ -22,6 +22,7 @@ from stackaudit.analyzers.audit_trail.imports import (
 )
 from stackaudit.analyzers.audit_trail.rules import MISSING_AUDIT_EVENT, RULES
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.config.schema import Config
 from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
 
@@ -136,7 +137,10 @@ def _parse(text: str, path: str) -> ast.Module:
 class _Project:
     """The repository's Python modules, read and parsed on demand, once each."""
 
-    def __init__(self, files: Iterable[SourceFile], policy: EventPolicy) -> None:
+    def __init__(
+        self, files: Iterable[SourceFile], policy: EventPolicy, shared: ParsedModules | None = None
+    ) -> None:
+        self.shared = shared  # the run's parses (analyzers/pyparse.py)
         self.files = {f.path: f for f in files}
         self.index = ModuleIndex(self.files)
         self.policy = policy
@@ -153,7 +157,12 @@ class _Project:
         if path not in self._trees:
             text = self.text(path)
             try:
-                self._trees[path] = None if text is None else _parse(text, path)
+                if text is None:
+                    self._trees[path] = None
+                elif self.shared is not None:
+                    self._trees[path] = self.shared.parse(text, path)
+                else:
+                    self._trees[path] = _parse(text, path)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self._trees[path] = None
         return self._trees[path]
@@ -230,16 +239,16 @@ class AuditTrailAnalyzer(RepoAnalyzer):
         return [f for f in ctx.files if f.language == "python"]
 
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
-        return RepoResult(*audit_files(self.cache_inputs(ctx), ctx.config))
+        return RepoResult(*audit_files(self.cache_inputs(ctx), ctx.config, ctx.parsed))
 
 
 def audit_files(
-    files: Iterable[SourceFile], config: Config
+    files: Iterable[SourceFile], config: Config, shared: ParsedModules | None = None
 ) -> tuple[tuple[Finding, ...], tuple[NotAnalysed, ...]]:
     """Findings and unparsable files over the repository's Python files (tests excluded:
     they exercise handlers, they are not handlers)."""
     policy = EventPolicy(tuple(config.privilege.audit_log_calls))
-    project = _Project([f for f in files if not _is_test_path(f.path)], policy)
+    project = _Project([f for f in files if not _is_test_path(f.path)], policy, shared)
     findings: list[Finding] = []
     skipped: list[NotAnalysed] = []
     for path in sorted(project.files):

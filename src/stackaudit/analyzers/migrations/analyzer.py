@@ -20,6 +20,7 @@ from stackaudit.analyzers.base import AnalyzerError, RepoAnalyzer, RepoContext, 
 from stackaudit.analyzers.migrations import alembic, django, sql
 from stackaudit.analyzers.migrations.common import EmbeddedSql, Issue, Reading
 from stackaudit.analyzers.migrations.rules import RULES
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
 
 _DJANGO_NAME = re.compile(r"^(\d{4,})_\w+\.py$")
@@ -42,8 +43,10 @@ def _read(file: SourceFile) -> str | None:
         return None
 
 
-def _parse(file: SourceFile, text: str, out: _Candidates) -> ast.Module | None:
+def _parse(file: SourceFile, text: str, out: _Candidates, shared: ParsedModules | None) -> ast.Module | None:
     try:
+        if shared is not None:
+            return shared.parse(text, file.path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(text, filename=file.path)
@@ -63,8 +66,9 @@ def _is_sql_migration(path: str) -> bool:
     )
 
 
-def find(files: Iterable[SourceFile]) -> _Candidates:
-    """The migration files of the tree, parsed (Python) or listed (SQL)."""
+def find(files: Iterable[SourceFile], shared: ParsedModules | None = None) -> _Candidates:
+    """The migration files of the tree, parsed (Python, through the run's ``shared`` parses
+    when given) or listed (SQL)."""
     out = _Candidates()
     for file in files:
         name = PurePosixPath(file.path).name
@@ -72,7 +76,7 @@ def find(files: Iterable[SourceFile]) -> _Candidates:
             text = _read(file)
             if text is None or ("Migration" not in text and "def upgrade" not in text):
                 continue
-            tree = _parse(file, text, out)
+            tree = _parse(file, text, out, shared)
             if tree is None:
                 continue
             if _DJANGO_NAME.match(name) and django.is_django_migration(tree):
@@ -158,7 +162,7 @@ class MigrationsAnalyzer(RepoAnalyzer):
         ]
 
     def analyze_repo(self, ctx: RepoContext) -> RepoResult:
-        found = find(self.cache_inputs(ctx))
+        found = find(self.cache_inputs(ctx), ctx.parsed)
         check_all = ctx.config.migrations.check_all
         djangos = found.django if check_all else _newest_django(found.django)
         alembics = found.alembic if check_all else _alembic_heads(found.alembic)

@@ -280,7 +280,7 @@ class RateLimitAnalyzer(RepoAnalyzer):
             has_limit, has_guard = bool(LIMIT_WORD.search(text)), bool(GUARD_TEXT.search(text))
             if not (has_limit or has_guard or CANDIDATE.search(text)):
                 continue
-            tree = parse_quietly(text, path)
+            tree = parse_quietly(text, path, ctx.parsed)
             if tree is None:
                 reason = "does not parse: its handlers were not checked for a rate limit"
                 skipped.append(NotAnalysed(path, NotAnalysedReason.SYNTAX_ERROR, reason, self.name))

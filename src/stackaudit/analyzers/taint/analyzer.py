@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.analyzers.taint.api_rules import API_HINT, check_module
 from stackaudit.analyzers.taint.interp import BudgetExceeded
 from stackaudit.analyzers.taint.modules import ModuleInfo, build_module, mentions_sink, source_hint
@@ -31,11 +32,17 @@ class Parsed:
     not_analysed: tuple[NotAnalysed, ...]
 
 
-def parse_files(files: Iterable[SourceFile], keep_tree: Callable[[ModuleInfo], bool] | None = None) -> Parsed:
+def parse_files(
+    files: Iterable[SourceFile],
+    keep_tree: Callable[[ModuleInfo], bool] | None = None,
+    shared: ParsedModules | None = None,
+) -> Parsed:
     """Read and parse each Python file once; bad files become NotAnalysed entries.
 
     ``keep_tree(module)`` False: the module's tree is released right away (it is parsed
     again only if a tainted call reaches it), which bounds the memory of large trees.
+    ``shared``: the run's parses (analyzers/pyparse.py), so other analyzers in this process
+    reuse these trees and a released tree comes back without a second parse.
     """
     modules: list[ModuleInfo] = []
     bad: list[NotAnalysed] = []
@@ -52,9 +59,7 @@ def parse_files(files: Iterable[SourceFile], keep_tree: Callable[[ModuleInfo], b
             bad.append(NotAnalysed(file.path, NotAnalysedReason.PERMISSION, type(exc).__name__, NAME))
             continue
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=file.path)
+            tree = shared.parse(text, file.path) if shared is not None else _parse(text, file.path)
         except SyntaxError as exc:
             bad.append(
                 NotAnalysed(file.path, NotAnalysedReason.SYNTAX_ERROR, f"line {exc.lineno}: {exc.msg}", NAME)
@@ -65,10 +70,19 @@ def parse_files(files: Iterable[SourceFile], keep_tree: Callable[[ModuleInfo], b
             bad.append(NotAnalysed(file.path, NotAnalysedReason.PARTIAL, detail, NAME))
             continue
         module = build_module(file.path, text, tree)
+        module.shared = shared
         if keep_tree is not None and not keep_tree(module):
             module.release_tree()
+            if shared is not None:  # taint runs last in its worker: free the tree now
+                shared.forget(text, file.path)
         modules.append(module)
     return Parsed(tuple(modules), tuple(bad))
+
+
+def _parse(text: str, path: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +202,7 @@ class TaintAnalyzer(RepoAnalyzer):
     version = "12"
     rules = ALL_RULES
     cpu_bound = True  # pure-Python work over every module: a worker process of its own
+    drops_trees = True  # keeps only the trees of modules it will analyse (bounded memory)
     ruff_equivalents = RUFF_EQUIVALENTS
 
     def cache_inputs(self, ctx: RepoContext) -> list[SourceFile]:
@@ -197,7 +212,7 @@ class TaintAnalyzer(RepoAnalyzer):
         config = ctx.config.taint
         with _gc_paused():
             keep = _KeepTrees(source_hint(config.extra_sources))
-            parsed = parse_files(self.cache_inputs(ctx), keep)
+            parsed = parse_files(self.cache_inputs(ctx), keep, ctx.parsed)
             bad = parsed.not_analysed
             try:
                 outcome = analyse_modules(parsed.modules, config, frozenset(keep.kept), ctx.root)

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS
 
 # Text hints: a function whose source mentions none of these holds no source of its own.
@@ -111,6 +112,7 @@ class ModuleInfo:
     nested: list[FuncInfo] = field(default_factory=list)  # functions defined inside functions
     route_prefixes: dict[str, str] = field(default_factory=dict)  # bp = Blueprint(url_prefix=...)
     _hints: dict[str, list[int]] = field(default_factory=dict)
+    shared: ParsedModules | None = None  # the run's parses: ``reparse`` takes the tree from there
 
     @property
     def tree(self) -> ast.Module:
@@ -137,9 +139,11 @@ class ModuleInfo:
             func._node = None
 
     def reparse(self) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(self.text, filename=self.path)
+        tree = self.shared.peek(self.text, self.path) if self.shared is not None else None
+        if tree is None:  # parsed again for this analysis only: released with the next sweep
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(self.text, filename=self.path)
         fresh = build_module(self.path, self.text, tree)
         nodes = {f.qualname: f._node for f in fresh.functions_all()}
         for func in self.functions_all():

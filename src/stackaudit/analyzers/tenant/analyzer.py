@@ -76,7 +76,7 @@ class TenantAnalyzer(RepoAnalyzer):
                 if file.path.endswith(".sql"):
                     project.add_sql(text)
                 continue
-            tree = parse_quietly(text, file.path)
+            tree = parse_quietly(text, file.path, ctx.parsed)
             if tree is None:
                 detail = "does not parse: its models and queries were not checked for tenant isolation"
                 skipped.append(NotAnalysed(file.path, NotAnalysedReason.SYNTAX_ERROR, detail, self.name))
