@@ -51,3 +51,19 @@ def test_a_form_rendered_by_an_inline_template_prints_escaped_fields(tmp_path: P
 def test_form_objects_render_escaped_and_data_stays_input(tmp_path: Path) -> None:
     findings = run_taint(write(tmp_path, {"app.py": APP, "forms.py": "BaseForm = object\n"})).findings
     assert {f.location.line for f in findings if f.rule_id == "sec.xss"} == {15, 16}
+
+
+UNMARK = (
+    "from flask import Flask, request\n"
+    "from markupsafe import Markup\n"
+    "app = Flask(__name__)\n"
+    "@app.post('/c')\n"
+    "def c():\n"
+    "    plain = Markup(request.form['comments']).unescape()\n"  # 6: back to text at once
+    "    return Markup(request.form['title']), plain\n"  # 7: marked safe
+)
+
+
+def test_markup_turned_back_into_text_marks_nothing_safe(tmp_path: Path) -> None:
+    findings = run_taint(write(tmp_path, {"app.py": UNMARK})).findings
+    assert {f.location.line for f in findings if f.rule_id == "sec.xss"} == {7}

@@ -89,6 +89,10 @@ def call(it: Interp, node: ast.Call) -> Val:
     qn = it.qualname(func)
     receiver: Val | None = None
     method = func.attr if isinstance(func, ast.Attribute) else None
+    if method in _UNMARKING and isinstance(func, ast.Attribute) and _marks_safe(it, func.value):
+        # Markup(x).unescape(): turned back into plain text at once, nothing is marked safe
+        assert isinstance(func.value, ast.Call)
+        return tainted(CallArgs(it, func.value, None).all_taints())
     if method is not None and isinstance(func, ast.Attribute):
         if qn is None or not _is_module(it, func):
             receiver = it.expr(func.value)
@@ -117,6 +121,11 @@ def call(it: Interp, node: ast.Call) -> Val:
 
 
 _CALLBACKS = frozenset({"map", "filter"})
+_UNMARKING = frozenset({"unescape", "striptags"})
+
+
+def _marks_safe(it: Interp, node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and it.qualname(node.func) in sinks.MARK_SAFE
 
 
 def _callback(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:

@@ -45,12 +45,12 @@ def check(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> None:
         taints = as_directory(taints)
     if taints:
         report(it, sink.cwe, taints, args.node, label)
-    elif label in _MARK_SAFE and values and _stored(it, args):
+    elif label in MARK_SAFE and values and _stored(it, args):
         unconfirmed(it, tb.XSS, args.node, f"a stored value is marked safe by {label}")
     it.observe_sink(sink, values, taints, args.node)  # proof of safety, or a value of unknown origin
 
 
-_MARK_SAFE = frozenset(
+MARK_SAFE = frozenset(
     {"markupsafe.Markup", "flask.Markup", "jinja2.Markup", "django.utils.safestring.mark_safe"}
 )
 
