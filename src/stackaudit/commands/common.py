@@ -7,7 +7,7 @@ command module imports this one, and ``--version``, ``--help`` and ``explain`` m
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,17 @@ def fail(message: str) -> typer.Exit:
     """Print a usage/config/internal error and return the exit to raise (code 2)."""
     err_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_ERROR)
+
+
+def directory_and_format(path: Path, fmt: str, formats: Iterable[str]) -> Path:
+    """The resolved directory a command reads, and a format it can write; exit 2 otherwise."""
+    root = path.resolve()
+    if not root.is_dir():
+        raise fail(f"{path} is not a directory")
+    names = list(formats)
+    if fmt not in names:
+        raise fail(f"unknown format {fmt!r} (expected one of: {', '.join(names)})")
+    return root
 
 
 def pair_outputs(formats: Sequence[str], outputs: Sequence[Path]) -> list[tuple[str, Path | None]]:

@@ -26,11 +26,7 @@ def service_map(
     from stackaudit.scope.build import build_map
     from stackaudit.scope.render import FORMATS
 
-    root = path.resolve()
-    if not root.is_dir():
-        raise common.fail(f"{path} is not a directory")
-    if fmt not in FORMATS:
-        raise common.fail(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+    root = common.directory_and_format(path, fmt, FORMATS)
     cfg = common.load(root, config)
     disc = discover(root, cfg)
     smap = build_map(disc.root, (f.path for f in disc.files if f.language == "python"))

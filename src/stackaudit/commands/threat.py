@@ -68,11 +68,7 @@ def threat_model(
     from stackaudit.threat.build import build
     from stackaudit.threat.journeys import declared
 
-    root = path.resolve()
-    if not root.is_dir():
-        raise common.fail(f"{path} is not a directory")
-    if fmt not in FORMATS:
-        raise common.fail(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+    root = common.directory_and_format(path, fmt, FORMATS)
     cfg = common.load(root, config)
     journeys = declared(cfg)
     if journey:
