@@ -11,10 +11,11 @@ does not even build the app.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from stackaudit import __version__
 from stackaudit.commands import COMMAND_MODULES
@@ -76,6 +77,17 @@ def _explain_fast(argv: list[str]) -> bool:
     return True
 
 
+def _interrupted() -> NoReturn:
+    """Ctrl-C was handled and said so: leave with 130 now. Interpreter shutdown (atexit hooks of
+    process pools and queues, thread joins) could take a second interrupt, or the pending one,
+    as unhandled and end the process by the signal instead (seen once in CI as -2). Nothing is
+    left to save: a run is stored in one transaction at its end, and the pools were shut down."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
 def main() -> None:
     if sys.argv[1:] == ["--version"]:  # the pre-commit and packaging probe: answer before any import
         sys.stdout.write(f"stackaudit {__version__}\n")
@@ -88,8 +100,10 @@ def main() -> None:
         build_app()(standalone_mode=True)
     except KeyboardInterrupt:
         err_console().print("interrupted: nothing was changed")
-        sys.exit(EXIT_INTERRUPTED)
-    except SystemExit:
+        _interrupted()
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:
+            _interrupted()
         raise
     except Exception as exc:
         err_console().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)

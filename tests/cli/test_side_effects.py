@@ -228,3 +228,23 @@ def test_stages_after_the_file_bar_are_reported_with_counts(tmp_path: Path) -> N
     run_audit(options, None, lambda name, count: seen.append((name, count)))
     assert [name for name, _ in seen] == ["merging", "scoring", "owners", "storing"]
     assert all(count == 1 for _, count in seen)
+
+
+def test_an_interrupt_python_swallowed_still_stops_the_run() -> None:
+    """A KeyboardInterrupt that lands in a destructor is "ignored" by Python: the run must still
+    stop with 130 at the next checkpoint rather than go on to be stored."""
+    import typer
+
+    from stackaudit.commands import common
+
+    class Swallowing:
+        def __del__(self) -> None:
+            common._on_sigint(signal.SIGINT, None)
+
+    reached: list[str] = []
+    with pytest.raises(typer.Exit) as info, common.interrupt_notice(lambda: False):
+        Swallowing()  # Python prints "Exception ignored in ..." and goes on
+        reached.append("after the destructor")
+        common.Feedback().stage("storing", 1)
+        reached.append("stored")
+    assert info.value.exit_code == 130 and reached == ["after the destructor"]

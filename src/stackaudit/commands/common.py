@@ -6,7 +6,9 @@ command module imports this one, and ``--version``, ``--help`` and ``explain`` m
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -199,10 +201,12 @@ class Feedback:
     task: TaskID | None = None
 
     def files(self, done: int, total: int) -> None:
+        checkpoint()
         if self.bar is not None and self.task is not None:
             self.bar.update(self.task, completed=done, total=total)
 
     def stage(self, name: str, count: int) -> None:
+        checkpoint()
         if self.bar is not None and self.task is not None:
             # The file bar stays full; its label says which stage runs, on how many findings.
             self.bar.update(self.task, description=f"{name} {count:,} findings", completed=1, total=1)
@@ -221,11 +225,31 @@ def progress_bar(enabled: bool) -> Iterator[Feedback]:
         yield Feedback(bar, bar.add_task("analysing files", total=None))
 
 
+_interrupt = threading.Event()
+
+
+def _on_sigint(_signum: int, _frame: object) -> None:
+    _interrupt.set()
+    raise KeyboardInterrupt
+
+
+def checkpoint() -> None:
+    """Raise the Ctrl-C that Python swallowed: a KeyboardInterrupt that lands in a destructor or
+    a weakref callback is "ignored", and the run would go on to be stored as if never stopped.
+    Called between stages (the progress callbacks), so storing never starts after a Ctrl-C."""
+    if _interrupt.is_set():
+        raise KeyboardInterrupt
+
+
 @contextmanager
 def interrupt_notice(stored: Callable[[], bool]) -> Iterator[None]:
     """Ctrl-C: say plainly whether the run was stored, and exit 130."""
+    _interrupt.clear()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _on_sigint) if main else None
     try:
         yield
+        checkpoint()
     except KeyboardInterrupt:
         message = (
             "interrupted while writing the reports; the run itself was stored"
@@ -234,6 +258,9 @@ def interrupt_notice(stored: Callable[[], bool]) -> Iterator[None]:
         )
         err_console().print(f"[yellow]{message}[/]", soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def guarded[R](action: Callable[[], R]) -> R:
