@@ -126,11 +126,27 @@ def _retries(try_node: ast.Try) -> bool:
 
 
 def _remote(try_node: ast.Try) -> bool:
-    for stmt in try_node.body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and _call_words(node) & NETWORK_WORDS:
-                return True
+    """The try calls something remote. A lambda's body is not called there (a sort key), and a
+    mapping read (``item.get("key", 0)``) is not a request."""
+    stack: list[ast.AST] = list(try_node.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call) and _call_words(node) & NETWORK_WORDS and not _mapping_read(node):
+            return True
+        stack.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _mapping_read(call: ast.Call) -> bool:
+    """``d.get("k")`` / ``d.get(k, default)``: a key and maybe a default, not a URL."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "get") or call.keywords:
+        return False
+    key = call.args[0] if call.args else None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return "/" not in key.value  # requests.get("https://…"), session.get("/health")
+    return len(call.args) == 2
 
 
 def _facts(body: list[ast.stmt]) -> _Facts:
