@@ -97,6 +97,23 @@ def test_rules_that_make_no_sense_in_tests_are_off_there_with_a_notice() -> None
     assert len(everything.findings) == 5 and not everything.notices
 
 
+def test_commands_and_scheduled_jobs_are_script_code_whatever_the_analyzer_said() -> None:
+    """An analyzer that saw no route says LIBRARY; a management command or a cron job runs off the
+    request path (django-helpdesk, hyperkitty: their N+1 findings there ranked like views')."""
+    paths = {
+        "helpdesk/management/commands/escalate.py": CodeContext.SCRIPT,
+        "hyperkitty/jobs/orphan_emails.py": CodeContext.SCRIPT,
+        "app/services/users.py": CodeContext.LIBRARY,
+    }
+    findings = [
+        NPLUS.finding(Location(path, 9), "m", "for x in X.objects.all()", context=CodeContext.LIBRARY)
+        for path in paths
+    ]
+    handler = NPLUS.finding(Location("app/jobs/views.py", 3), "m", "q", context=CodeContext.HANDLER)
+    placed = {f.location.path: f.context for f in _finalise([*findings, handler]).findings}
+    assert placed == {**paths, "app/jobs/views.py": CodeContext.HANDLER}
+
+
 def test_test_rules_setting_is_validated() -> None:
     with pytest.raises(ValueError, match="test_rules"):
         Config(test_rules="some")  # type: ignore[arg-type]

@@ -48,8 +48,11 @@ _VENDORED = re.compile(
 )
 
 # A ``cli/`` package holds the command-line tool shipped beside a service (maubot/cli/...):
-# one-shot commands on the operator's machine, not request paths.
-_SCRIPT = re.compile(r"(^|/)(scripts?|bin|cli|management/commands)/|(^|/)(manage|setup|fabfile|noxfile)\.py$")
+# one-shot commands on the operator's machine, not request paths. ``jobs/`` and ``cron/`` hold
+# scheduled work (django-extensions jobs, hyperkitty/jobs): it runs off the request path too.
+_SCRIPT = re.compile(
+    r"(^|/)(scripts?|bin|cli|management/commands|jobs|cron)/|(^|/)(manage|setup|fabfile|noxfile)\.py$"
+)
 
 
 def area_of(path: str) -> Area | None:
@@ -124,8 +127,12 @@ def apply_context(findings: Sequence[Finding], all_rules: bool) -> ContextSplit:
     for f in findings:
         area = area_of(f.location.path)
         if area is None:
-            if f.context == CodeContext.UNKNOWN:
-                f = dataclasses.replace(f, context=context_from_path(f.location.path))
+            # An analyzer that saw no route says LIBRARY ("not a handler"); where the file lives
+            # knows better when it is a script, a management command or a scheduled job.
+            if f.context in (CodeContext.UNKNOWN, CodeContext.LIBRARY):
+                placed = context_from_path(f.location.path)
+                if placed is not CodeContext.UNKNOWN or f.context is CodeContext.UNKNOWN:
+                    f = dataclasses.replace(f, context=placed)
             kept.append(f)
             continue
         if area is Area.VENDORED:
