@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.python.family import Loop, RuleFamily
@@ -43,6 +44,10 @@ N_PLUS_ONE = RuleMeta(
     Fix: ``Order.query.options(joinedload(Order.customer))`` (SQLAlchemy),
     ``Order.objects.select_related("customer")`` / ``prefetch_related("items")`` (Django), or
     collect the keys and query once with ``filter(id__in=...)`` / ``where(X.id.in_(...))``.
+    A loop over the pieces of one text value (``tags.split(",")``, ``re.findall(...)``, a form's
+    ``getlist``) runs once per item a person typed into one request or record: reported with low
+    confidence and medium severity, because N is what one input holds (a few tags, the
+    addresses of one mail), not the size of a table.
     Loops over literal constants are not reported; any eager loader on the iterated query
     silences the relation check (relations configured ``lazy="selectin"`` on the model, which
     this per-file rule cannot see, are a known source of false positives).
@@ -117,6 +122,34 @@ SCALAR_ATTRS = frozenset(  # attributes of value objects (dates, files, geometri
 )
 
 
+# Calls that cut one text value into pieces: a loop over them runs once per piece typed.
+_TEXT_SPLITS = frozenset({"split", "rsplit", "splitlines", "getlist"})
+_TEXT_SPLIT_FUNCS = frozenset({"re.findall", "re.split", "re.finditer", "shlex.split", "regex.findall"})
+_WRAPPERS = frozenset({"list", "set", "sorted", "tuple", "frozenset", "reversed", "filter"})
+_HOPS = 4
+
+
+def parsed_from_text(walk: Walk, node: ast.expr) -> bool:
+    """Is this iterable the pieces of one text value (through names, wrappers, comprehensions)?"""
+    for _ in range(_HOPS):
+        node = walk.resolve(node)
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            node = node.generators[0].iter
+            continue
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _TEXT_SPLITS:
+            return True
+        if walk.qualname(func) in _TEXT_SPLIT_FUNCS:
+            return True
+        if isinstance(func, ast.Name) and func.id in _WRAPPERS and node.args:
+            node = node.args[-1]
+            continue
+        return False
+    return False
+
+
 class NPlusOneRules(RuleFamily):
     rules = (N_PLUS_ONE,)
 
@@ -145,14 +178,17 @@ class NPlusOneRules(RuleFamily):
             return
         kind = query_call(self.walk, node)
         if kind is not None:
-            self.walk.emit(
+            typed = loop.iter is not None and parsed_from_text(self.walk, loop.iter)
+            finding = self.walk.prepare(
                 N_PLUS_ONE,
                 node,
-                f"{kind} query inside a loop runs once per item",
+                f"{kind} query inside a loop runs once per item"
+                + (" (per piece of one text value: N is what one input holds)" if typed else ""),
                 related=(loop.header,),
                 # a raw driver execute per item may be DDL or deliberate: less sure it is N+1
-                confidence=Confidence.LOW if kind == "db-driver" else None,
+                confidence=Confidence.LOW if kind == "db-driver" or typed else None,
             )
+            self.walk.add(dataclasses.replace(finding, severity=Severity.MEDIUM) if typed else finding)
             return
         func = node.func
         if isinstance(func, ast.Name) and func.id == "len" and len(node.args) == 1:
