@@ -34,3 +34,37 @@ APP = (
 def test_one_segment_values_stay_under_the_directory(tmp_path: Path) -> None:
     findings = run_taint(write(tmp_path, {"app.py": APP})).findings
     assert {f.location.line for f in findings if f.rule_id == "sec.path-traversal"} == {12, 13, 14, 17}
+
+
+NAMES = (
+    "import os, shutil, uuid\n"
+    "from flask import Flask, request\n"
+    "app = Flask(__name__)\n"
+    "TMP = '/srv/tmp'\n"
+    "@app.post('/up')\n"
+    "def up():\n"
+    "    f = request.files['file']\n"
+    "    ext = f.filename.split('.')[-1].lower()\n"
+    "    open(os.path.join(TMP, uuid.uuid4().hex + '.' + ext))\n"  # 9: after a server value, no dot
+    "    last = f.filename.rsplit('.', 1)[-1]\n"
+    "    open(os.path.join(TMP, 'cover.' + last))\n"  # 11: after a constant, no dot
+    "    open(os.path.join(TMP, last))\n"  # 12: may be absolute ('/etc/passwd' has no dot)
+    "    open(os.path.join(TMP, '/' + last))\n"  # 13: '/' first: absolute
+    "    head = f.filename.rsplit('.', 1)[0]\n"
+    "    open(os.path.join(TMP, 'x' + head))\n"  # 15: the part before the last dot keeps '..'
+    "    base = f.filename.split('/')[-1]\n"
+    "    open(os.path.join(TMP, base))\n"  # 17: one segment
+    "    seg = request.form['title'].replace('/', '_')\n"
+    "    shutil.rmtree(os.path.join(TMP, seg + ' (7)', 'x'))\n"  # 19: not '..': a directory of its own
+    "    shutil.rmtree(os.path.join(TMP, f'{seg}-copy'))\n"  # 20: not '..'
+    "    open(os.path.join(TMP, seg + '/passwd'))\n"  # 21: '..' + '/passwd' leaves TMP
+    "    shutil.rmtree(os.path.join(TMP, seg + '..'))\n"  # 22: may still be '..'
+    "    return ''\n"
+)
+
+
+def test_what_follows_the_last_dot_and_named_segments_stay_under_the_directory(tmp_path: Path) -> None:
+    """zou's ``instance_id + "." + name.split(".")[-1]`` and calibre-web's ``title + " (id)"``:
+    the input cannot name a parent or an absolute path there; one wrong step and it can."""
+    findings = run_taint(write(tmp_path, {"app.py": NAMES})).findings
+    assert {f.location.line for f in findings if f.rule_id == "sec.path-traversal"} == {12, 13, 15, 21, 22}

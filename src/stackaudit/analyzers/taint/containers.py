@@ -15,6 +15,8 @@ from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.modules import dotted
 from stackaudit.analyzers.taint.values import (
     CLEAN,
+    NO_DOTDOT,
+    SEGMENT,
     Val,
     cap,
     const,
@@ -125,7 +127,43 @@ def _hashable(value: object) -> bool:
 
 # ---- subscripts --------------------------------------------------------------------------
 def load_item(it: Interp, node: ast.Subscript) -> Val:
-    return item_read(_load_item(it, node))
+    value = item_read(_load_item(it, node))
+    facts = _piece_facts(node)
+    if not facts or not value.taints:
+        return value
+    return Val(frozenset(t.clean_for(facts) for t in value.taints), tag=value.tag)
+
+
+def _piece_facts(node: ast.Subscript) -> frozenset[int]:
+    """``name.rsplit(".", 1)[-1]``: what follows the last dot holds no dot, so no ``..``;
+    ``path.split("/")[-1]``: what follows the last separator is one segment. Every piece of a
+    split without a limit has neither; a limited ``split`` has it only first, ``rsplit`` last."""
+    call, index = node.value, node.slice
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in ("split", "rsplit", "partition", "rpartition")
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and call.args[0].value in (".", "/")
+        and isinstance(index, ast.Constant | ast.UnaryOp)
+    ):
+        return frozenset()
+    position = ast.literal_eval(index) if _literal(index) else None
+    method = call.func.attr
+    unlimited = method in ("split", "rsplit") and len(call.args) == 1 and not call.keywords
+    first = method in ("split", "partition") and position == 0
+    last = (method == "rsplit" and position == -1) or (method == "rpartition" and position in (2, -1))
+    if position is None or not (unlimited or first or last):
+        return frozenset()
+    return frozenset({NO_DOTDOT}) if call.args[0].value == "." else frozenset({SEGMENT})
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        return isinstance(ast.literal_eval(node), int)
+    except ValueError:
+        return False
 
 
 def _load_item(it: Interp, node: ast.Subscript) -> Val:

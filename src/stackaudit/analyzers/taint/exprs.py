@@ -17,6 +17,7 @@ from stackaudit.analyzers.taint.values import (
     Taint,
     Val,
     attribute_taints,
+    concatenated,
     configured,
     const,
     container,
@@ -136,10 +137,12 @@ def _joinedstr(it: Interp, node: ast.expr) -> Val:
     assert isinstance(node, ast.JoinedStr)
     parts: list[str] = []
     taints = []
+    pieces: list[Val] = []
     prefix_open = True
     prefix = ""
     for value in node.values:
         v = it.expr(value.value if isinstance(value, ast.FormattedValue) else value)
+        pieces.append(v)
         if (v.is_const and not isinstance(value, ast.FormattedValue)) or (v.is_const and not v.taints):
             parts.append(str(v.const))
             if prefix_open:
@@ -154,7 +157,7 @@ def _joinedstr(it: Interp, node: ast.expr) -> Val:
             taints.append(v)
     if not taints:
         return const("".join(parts))
-    return tainted(frozenset().union(*(flatten(v) for v in taints)), prefix=prefix)
+    return tainted(concatenated(pieces), prefix=prefix)
 
 
 def _formatted(it: Interp, node: ast.expr) -> Val:

@@ -16,6 +16,8 @@ from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.values import (
     ALL_CWES,
     CLEAN,
+    NO_DOTDOT,
+    NOT_ABSOLUTE,
     NOT_DOUBLE_SLASH,
     SEGMENT,
     STARTS_WITH_SLASH,
@@ -30,8 +32,7 @@ if TYPE_CHECKING:
     from stackaudit.analyzers.taint.interp import Env, Interp
 
 # Facts about a path (negative: not sink classes): no "..", does not start with "/".
-_NO_DOTDOT, _NOT_ABSOLUTE = frozenset({-6}), frozenset({-7})
-_RELATIVE_NO_DOTDOT = _NO_DOTDOT | _NOT_ABSOLUTE
+_NO_DOTDOT, _NOT_ABSOLUTE = frozenset({NO_DOTDOT}), frozenset({NOT_ABSOLUTE})
 _VALIDATORS = frozenset({"isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"})
 _HOST_ATTRS = frozenset({"netloc", "hostname", "host", "scheme"})
 _HOST_CHECKED = frozenset({tb.SSRF, tb.REDIRECT})
@@ -333,10 +334,7 @@ def _clean_for(value: Val, cwes: frozenset[int]) -> Val:
 
 
 def _with_facts(taint: Taint, cwes: frozenset[int]) -> Taint:
-    """Add cleanings; no ``..`` and not absolute together make a path stay under its base."""
-    facts = taint.cleaned | cwes
-    if facts >= _RELATIVE_NO_DOTDOT:
-        cwes = cwes | {tb.PATH}
+    """Add cleanings (no ``..`` and not absolute together clean for paths: ``Taint.clean_for``)."""
     return taint.clean_for(cwes)
 
 

@@ -30,6 +30,7 @@ from stackaudit.analyzers.taint.values import (
     Taint,
     Val,
     as_directory,
+    concatenated,
     configured,
     const,
     container,
@@ -339,6 +340,8 @@ class Interp:
         if isinstance(op, ast.Mod) and left.is_const and isinstance(left.const, str):
             prefix = left.const.split("%", 1)[0]
         tag = "path" if "path" in (left.tag, right.tag) and isinstance(op, ast.Div) else ""
+        if isinstance(op, ast.Add):
+            return tainted(concatenated([left, right]), prefix=prefix, tag=tag)
         head = (
             as_directory(flatten(left)) if isinstance(op, ast.Div) else flatten(left)
         )  # Path(d) / seg / "x"

@@ -55,6 +55,14 @@ OPERATOR_CHOSEN = frozenset({PATH_CWE, 918})
 # a directory it names at most ``..`` of it, which opens nothing; used as a directory (joined
 # with more after it, or given to a sink that works on directories) it is a traversal again.
 SEGMENT = -4
+# fact: the value is not exactly "." or "..": a segment that holds some other character (it was
+# joined with a constant such as " (42)" or "_") names no parent even when used as a directory.
+NOT_DOTS = -5
+# facts: the input's part holds no ".." (it is what follows the last dot of a name, or a guard
+# refused ".."), and it does not start the value (a constant or a server value comes first), so
+# the path cannot be absolute because of it. Together: the input cannot leave the base directory.
+NO_DOTDOT, NOT_ABSOLUTE = -6, -7
+UNDER_BASE = frozenset({NO_DOTDOT, NOT_ABSOLUTE})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -95,7 +103,10 @@ class Taint:
         return replace(self, steps=(*self.steps, TraceStep(location, note)))
 
     def clean_for(self, cwes: frozenset[int]) -> Taint:
-        return replace(self, cleaned=self.cleaned | cwes)
+        cleaned = self.cleaned | cwes
+        if cleaned >= UNDER_BASE:  # no ".." and not absolute: the path stays under its base
+            cleaned = cleaned | {PATH_CWE}
+        return replace(self, cleaned=cleaned)
 
     def reaches(self, cwe: int) -> bool:
         if cwe in self.cleaned:
@@ -108,8 +119,11 @@ class Taint:
         return not (cwe == REDIRECT_CWE and self.cleaned >= RELATIVE_PATH)
 
     def as_directory(self) -> Taint:
-        """The flow used as a directory: a single segment is no longer harmless (``seg/../x``)."""
-        return replace(self, cleaned=self.cleaned - {SEGMENT}) if SEGMENT in self.cleaned else self
+        """The flow used as a directory: a single segment is no longer harmless (``seg/../x``),
+        unless it cannot be ``..``."""
+        if SEGMENT not in self.cleaned or NOT_DOTS in self.cleaned:
+            return self
+        return replace(self, cleaned=self.cleaned - {SEGMENT})
 
 
 class _NoConst:
@@ -215,6 +229,46 @@ def as_directory(taints: frozenset[Taint]) -> frozenset[Taint]:
     if not any(SEGMENT in t.cleaned for t in taints):
         return taints
     return frozenset(t.as_directory() for t in taints)
+
+
+def concatenated(pieces: list[Val]) -> frozenset[Taint]:
+    """The taints of a string built by concatenation (``a + b``, an f-string), with what the
+    constant pieces prove about the input's pieces used in a path.
+
+    * A constant piece with a character other than "." makes the whole value something other
+      than "." or "..": a one-segment input stays harmless as a directory (``NOT_DOTS``), as
+      long as no constant adds a separator (``seg + "/x"`` with ``seg == ".."`` leaves the base).
+    * An input piece after a server value or a constant name does not start the value
+      (``NOT_ABSOLUTE``).
+    """
+    texts = [p.const for p in pieces if p.is_const and isinstance(p.const, str)]
+    separated = any("/" in t or "\\" in t for t in texts)
+    named = not separated and any(set(t) - {"."} for t in texts)
+    out: set[Taint] = set()
+    led = False
+    for piece in pieces:
+        for t in flatten(piece):
+            if SEGMENT in t.cleaned and NOT_DOTS not in t.cleaned:
+                t = t.as_directory() if separated else t.clean_for(_NOT_DOTS) if named else t
+            if led and NO_DOTDOT in t.cleaned:
+                t = t.clean_for(_NOT_ABSOLUTE)
+            out.add(t)
+        led = led or _leads(piece)
+    return cap(frozenset(out))
+
+
+def _leads(piece: Val) -> bool:
+    """A piece that puts something before the input: a server value (a directory, an id) or a
+    constant with more than separators (``"/" + name`` is still absolute)."""
+    if piece.is_const:
+        return isinstance(piece.const, str) and bool(piece.const.strip("/\\"))
+    return all(t.kind in _SERVER_SIDE for t in piece.taints)
+
+
+_NOT_DOTS = frozenset({NOT_DOTS})
+# what the server holds or computes (not the request, nor a parameter some caller may fill)
+_SERVER_SIDE = frozenset({SourceKind.ENV, SourceKind.FILE, SourceKind.STORED, SourceKind.UNKNOWN})
+_NOT_ABSOLUTE = frozenset({NOT_ABSOLUTE})
 
 
 def configured(v: Val) -> bool:

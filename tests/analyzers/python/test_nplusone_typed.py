@@ -1,0 +1,56 @@
+"""N+1 over the pieces of one text value: still reported, but N is what one input holds (the
+tags typed into one form, the addresses of one mail), so low confidence and medium severity.
+Measured on real code: hyperkitty's per-tag get_or_create, pretalx's per-recipient lookup."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from stackaudit.analyzers.base import FileInput, SourceFile
+from stackaudit.analyzers.python.analyzer import PythonRulesAnalyzer
+from stackaudit.config.schema import Config
+from stackaudit.model import Confidence, Severity
+
+SOURCE = """
+    import re
+    from app.models import Tag, User, Order
+
+    def tag(request, thread):
+        names = [t.strip() for t in re.findall(r"[\\w -]+", request.POST["tag"])]
+        for name in names:
+            Tag.objects.get_or_create(name=name, thread=thread)          # 8: typed
+
+    def recipients(mail):
+        addresses = list({a.strip().lower() for a in (mail.to or "").split(",") if a.strip()})
+        for address in addresses:
+            User.objects.filter(email__iexact=address).first()           # 13: typed
+
+    def picked(request):
+        for oid in request.POST.getlist("ids"):
+            Order.objects.get(pk=oid)                                    # 17: typed
+
+    def report(customer_ids):
+        for cid in customer_ids:
+            Order.objects.filter(customer_id=cid).count()                # 21: a table's worth
+
+    def every(user):
+        for order in Order.objects.filter(user=user):
+            User.objects.get(pk=order.reviewer_id)                       # 25: a table's worth
+"""
+
+
+def test_loops_over_typed_pieces_are_reported_low_and_medium() -> None:
+    text = textwrap.dedent(SOURCE)
+    file = SourceFile("app/views.py", Path("app/views.py"), len(text), "python")
+    found = {
+        f.location.line: f
+        for f in PythonRulesAnalyzer().analyze(FileInput(file, text), Config()).findings
+        if f.rule_id == "perf.n-plus-one"
+    }
+    assert set(found) == {8, 13, 17, 21, 25}
+    for line in (8, 13, 17):
+        assert (found[line].confidence, found[line].severity) == (Confidence.LOW, Severity.MEDIUM), line
+        assert "one text value" in found[line].message
+    for line in (21, 25):
+        assert found[line].severity is Severity.HIGH and "one text value" not in found[line].message
