@@ -17,7 +17,7 @@ from stackaudit.analyzers.taint.origins import UNKNOWN_ORIGIN_CWES, Origin, of_t
 from stackaudit.analyzers.taint.proofs import Sites
 from stackaudit.analyzers.taint.rules import TAINT_RULES
 from stackaudit.analyzers.taint.summary import SinkHit, Summary
-from stackaudit.analyzers.taint.values import SourceKind
+from stackaudit.analyzers.taint.values import OWN_PATH, SourceKind
 from stackaudit.model import CodeContext, Confidence, Finding, Location, Severity, TraceStep
 
 _SECOND_HAND = frozenset({SourceKind.STORED, SourceKind.UNKNOWN})
@@ -51,8 +51,9 @@ class Findings:
             trace,
             taint.kind,
             taint.endpoint,
-            # a header through a framework that refuses CR/LF: its value's meaning, not the framing
-            Severity.LOW if hit.label.endswith(tb.VALUE_ONLY) else None,
+            # a header through a framework that refuses CR/LF: its value's meaning, not the framing;
+            # a redirect to the request's own path: away only for "//host" paths (values.OWN_PATH)
+            Severity.LOW if hit.label.endswith(tb.VALUE_ONLY) or _own_path(hit) else None,
         )
 
     def _add(
@@ -117,6 +118,10 @@ class Findings:
         # the outermost function a parameter comes from names the origin (no caller first, longest chain)
         for has_caller, _, _, hit in sorted(ordered, key=lambda c: c[:3]):
             self.record(hit, has_caller)
+
+
+def _own_path(hit: SinkHit) -> bool:
+    return hit.cwe == tb.REDIRECT and OWN_PATH in hit.taint.cleaned
 
 
 def _mentioned(names: set[str], modules: list[ModuleInfo]) -> set[str]:

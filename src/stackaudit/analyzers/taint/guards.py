@@ -233,7 +233,9 @@ def _call(it: Interp, test: ast.Call) -> Env:
         if subject and func.attr in _VALIDATORS:
             return {subject: CLEAN}
         if subject and subject in it.env and func.attr in ("startswith", "is_relative_to") and test.args:
-            return _prefix_check(it, subject, test.args[0])
+            return _prefix_check(it, subject, it.env[subject], test.args[0])
+        if subject and _own_path(func.value) and func.attr == "startswith" and test.args:
+            return _prefix_check(it, subject, it.expr(func.value), test.args[0])  # request.path
         if func.attr == "fullmatch" and test.args:
             target = _name_of(test.args[-1])
             return {target: CLEAN} if target else {}
@@ -305,14 +307,24 @@ def address_checked(it: Interp, arg: ast.expr) -> Env:
     return out
 
 
-def _prefix_check(it: Interp, subject: str, prefix_node: ast.expr) -> Env:
-    value = it.env[subject]
+def _own_path(node: ast.expr) -> bool:
+    """``request.path``: checked once, every later read of the request's path knows it."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in tb.OWN_PATH_ATTRS
+        and isinstance(node.value, ast.Name)
+    )
+
+
+def _prefix_check(it: Interp, subject: str, value: Val, prefix_node: ast.expr) -> Env:
     prefix = it.expr(prefix_node)
     if prefix.taints:
         return {}
     cwes: set[int] = set()
     if prefix.const == "/":
         cwes.add(STARTS_WITH_SLASH)
+    if isinstance(prefix.const, str) and re.match(r"/[^/\\\\]", prefix.const):
+        cwes |= {STARTS_WITH_SLASH, NOT_DOUBLE_SLASH}  # startswith("/orga"): a path on this site
     if value.tag == "normpath":
         cwes.add(tb.PATH)
     if isinstance(prefix.const, str) and _FIXED_HOST.match(prefix.const):

@@ -26,6 +26,9 @@ from stackaudit.analyzers.taint.values import (
     CLEAN,
     CONFIGURED_HOST,
     NO_CONST,
+    NOT_DOUBLE_SLASH,
+    OWN_PATH,
+    STARTS_WITH_SLASH,
     SourceKind,
     Taint,
     Val,
@@ -322,7 +325,26 @@ class Interp:
         taint = self.new_taint(SourceKind.REQUEST, node, f"request.{attr} (user input)")
         if attr in tb.REFERER_NAMES:
             taint = taint.clean_for(frozenset({tb.REDIRECT}))
+        if attr in tb.OWN_PATH_ATTRS:
+            taint = taint.clean_for(_OWN_PATH | self._path_checked(node))
         return Val(taints=frozenset({taint}), tag=_REQUEST_TAGS.get(attr, ""))
+
+    def _path_checked(self, node: ast.AST) -> frozenset[int]:
+        """``get_full_path()`` after ``if request.path.startswith("/orga")``: the same path, so
+        the same facts (see guards._own_path)."""
+        receiver = node.func if isinstance(node, ast.Call) else node
+        base = receiver.value if isinstance(receiver, ast.Attribute) else None
+        if not isinstance(base, ast.Name):
+            return frozenset()
+        for attr in ("path", "path_info"):
+            checked = self.env.get(f"{base.id}.{attr}")
+            if (
+                checked is not None
+                and checked.taints
+                and all(NOT_DOUBLE_SLASH in t.cleaned for t in checked.taints)
+            ):
+                return frozenset({NOT_DOUBLE_SLASH})
+        return frozenset()
 
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         if left.is_const and right.is_const:
@@ -348,6 +370,7 @@ class Interp:
         return tainted(head | flatten(right), prefix=prefix, tag=tag)
 
 
+_OWN_PATH = frozenset({OWN_PATH, STARTS_WITH_SLASH})
 _REQUEST_TAGS = {"headers": "headers", "META": "meta", "environ": "meta"}  # meta: the server's keys too
 
 

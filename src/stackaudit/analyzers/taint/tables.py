@@ -500,6 +500,8 @@ SOURCE_NAMES: dict[str, str] = {
 }
 REQUEST_OBJECTS = frozenset({"flask.request", "werkzeug.local.request", "quart.request", "bottle.request"})
 SESSION_OBJECTS = frozenset({"flask.session", "quart.session"})
+# The request's own path: what the resolver matched (see values.OWN_PATH).
+OWN_PATH_ATTRS = frozenset({"path", "path_info", "full_path", "get_full_path", "get_full_path_info"})
 # Attributes of a request object that the client does not control.
 REQUEST_CLEAN_ATTRS = frozenset(
     [

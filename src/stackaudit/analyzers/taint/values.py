@@ -63,6 +63,11 @@ NOT_DOTS = -5
 # the path cannot be absolute because of it. Together: the input cannot leave the base directory.
 NO_DOTDOT, NOT_ABSOLUTE = -6, -7
 UNDER_BASE = frozenset({NO_DOTDOT, NOT_ABSOLUTE})
+# fact: the request's own path (``request.path``, ``get_full_path()``). Starts with "/"; sent to a
+# redirect it leaves the site only as "//host/...", a path the URL resolver routes to no view
+# unless a pattern allows a leading slash (Django's CVE-2018-14574 was a middleware redirecting
+# paths no view matched). Reported, but low.
+OWN_PATH = -8
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -1,0 +1,45 @@
+"""A redirect to the request's own path (pretalx's domain middleware, hyperkitty's /lists/ ->
+/list/ rewrite) leaves the site only for a "//host" path: reported low, and not at all behind a
+``startswith("/orga")`` check, which rules out a second slash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stackaudit.model import Severity
+from tests.analyzers.taint.helpers import run_taint, write
+
+APP = (
+    "from urllib.parse import urljoin\n"
+    "from django.conf import settings\n"
+    "from django.shortcuts import redirect\n"
+    "def compat(request):\n"
+    "    url = request.path.replace('/lists/', '/list/')\n"
+    "    return redirect('%s?%s' % (url, request.GET.urlencode()))\n"  # 6: own path, low
+    "class Domains:\n"
+    "    def __call__(self, request):\n"
+    "        if request.path.startswith('/orga'):\n"
+    "            path = request.path\n"
+    "            return redirect(urljoin(settings.SITE_URL, path))\n"  # 10: checked: on this site
+    "        if request.path.startswith('//'):\n"
+    "            return redirect(urljoin(settings.SITE_URL, request.path))\n"  # 13: a second slash: low
+    "        return redirect(urljoin(settings.SITE_URL, request.get_full_path()))\n"  # 14: low
+    "def nxt(request):\n"
+    "    return redirect(request.GET['next'])\n"  # 16: a parameter
+)
+
+URLS = (
+    "from django.urls import path\n"
+    "from app import compat, nxt\n"
+    "urlpatterns = [path('lists/<name>/', compat), path('next/', nxt)]\n"
+)
+
+
+def test_the_requests_own_path_is_reported_low(tmp_path: Path) -> None:
+    found = {
+        f.location.line: f
+        for f in run_taint(write(tmp_path, {"app.py": APP, "urls.py": URLS})).findings
+        if f.rule_id == "sec.open-redirect"
+    }
+    assert set(found) == {6, 13, 14, 16}
+    assert {line for line, f in found.items() if f.severity is Severity.LOW} == {6, 13, 14}
