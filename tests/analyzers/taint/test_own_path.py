@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stackaudit.model import Severity
+from stackaudit.model import Confidence, Severity
 from tests.analyzers.taint.helpers import run_taint, write
 
 APP = (
@@ -43,3 +43,4 @@ def test_the_requests_own_path_is_reported_low(tmp_path: Path) -> None:
     }
     assert set(found) == {6, 13, 14, 16}
     assert {line for line, f in found.items() if f.severity is Severity.LOW} == {6, 13, 14}
+    assert {line for line, f in found.items() if f.confidence is Confidence.LOW} == {6, 13, 14}

@@ -253,7 +253,10 @@ def may_be_routed(prog: Program, func: FuncInfo) -> bool:
 
 
 _URL_TEXTS: weakref.WeakKeyDictionary[Program, list[str]] = weakref.WeakKeyDictionary()
-_URL_CONF = re.compile(r"urlpatterns|django\.urls|django\.conf\.urls|get_urls")  # admin get_urls too
+# A URL configuration: ``urlpatterns``, an admin's ``get_urls``, or pattern calls. Importing
+# ``django.urls`` is not one: a views module imports it for ``reverse`` and then mentions every
+# helper it defines (django-helpdesk's staff views: helpers taken for routed views).
+_URL_CONF = re.compile(r"urlpatterns|get_urls|\bre_path\(|\burl\(\s*r?[\"']|(?<![\w.])path\(\s*[\"']")
 
 
 def _url_converters(prog: Program) -> dict[str, dict[str, int]]:

@@ -54,6 +54,7 @@ class Findings:
             # a header through a framework that refuses CR/LF: its value's meaning, not the framing;
             # a redirect to the request's own path: away only for "//host" paths (values.OWN_PATH)
             Severity.LOW if hit.label.endswith(tb.VALUE_ONLY) or _own_path(hit) else None,
+            Confidence.LOW if _own_path(hit) else None,
         )
 
     def _add(
@@ -67,6 +68,7 @@ class Findings:
         kind: SourceKind | None,
         endpoint: str | None,
         severity: Severity | None = None,
+        confidence: Confidence | None = None,
     ) -> None:
         key = (cwe, location.path, location.line, location.column)
         self.sites.veto(key)
@@ -81,7 +83,9 @@ class Findings:
             f"{rule.title}: {what}",
             snippet,
             severity=severity,
-            confidence=origin.confidence or (kind.confidence if kind is not None else Confidence.LOW),
+            confidence=confidence
+            or origin.confidence
+            or (kind.confidence if kind is not None else Confidence.LOW),
             trace=trace,
             context=_CONTEXT.get(kind, CodeContext.LIBRARY) if kind is not None else CodeContext.LIBRARY,
             endpoint=endpoint,
