@@ -179,7 +179,7 @@ def _vuln(ident: str, package: str, cvss: float) -> Finding:
     return VULN.finding(Location("requirements.txt", 3), "m", f"{package}==1.0 {ident}", vulnerability=info)
 
 
-def test_advisories_group_by_package_and_actions_by_action() -> None:
+def test_advisories_group_by_package_and_actions_by_publisher() -> None:
     out = group(
         [_vuln("GHSA-1", "jinja2", 5.0), _vuln("GHSA-2", "Jinja2", 9.1), _vuln("GHSA-3", "flask", 4.0)]
     )
@@ -189,11 +189,18 @@ def test_advisories_group_by_package_and_actions_by_action() -> None:
         jinja.vulnerability is not None and jinja.vulnerability.cvss_score == 9.1
     )  # scored once, worst first
     uses = [
-        UNPINNED.finding(Location(f".github/workflows/{w}.yml", 5), "m", "actions/checkout@v4", tool="zizmor")
-        for w in ("ci", "release")
+        UNPINNED.finding(Location(f".github/workflows/{w}.yml", 5), "m", action, tool="zizmor")
+        for w, action in (
+            ("ci", "actions/checkout@v4"),
+            ("release", "actions/checkout@v4"),
+            ("docker", "docker/login-action@v3"),
+            ("docker", "docker/build-push-action@v6"),
+            ("docker", "Docker/setup-qemu-action@v3"),
+            ("lint", "astral-sh/ruff-action@v3"),
+        )
     ]
-    (pinned,) = group(uses)
-    assert pinned.prop("group_size") == "2"
+    sizes = {f.prop("group_key"): f.prop("group_size") for f in group(uses)}
+    assert sizes == {"actions-of:actions": "2", "actions-of:docker": "3", "actions-of:astral-sh": "1"}
 
 
 def test_repetition_no_longer_raises_likelihood() -> None:

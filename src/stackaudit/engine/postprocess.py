@@ -111,7 +111,7 @@ def group_key(f: Finding) -> str | None:
     """The root cause a finding shares with others, or None when each finding is its own.
 
     Same package for known vulnerabilities; same manifest for dependencies no lock file
-    pins; same action for unpinned ``uses:``; the same secret value wherever it was copied;
+    pins; same publisher for unpinned ``uses:`` (its actions share one trust decision); the same secret value wherever it was copied;
     same rule and call target for pattern findings (a timeout missing on ``requests.get``).
     Data flows, distinct secrets and sinks whose input matters are each their own problem.
     """
@@ -123,8 +123,11 @@ def group_key(f: Finding) -> str | None:
     if f.rule_id == "sca.unpinned-dependency":  # one cause: no lock file pins this manifest
         return f"manifest:{f.location.path}"
     if f.rule_id.endswith("unpinned-uses"):
+        # Trusting a tag is trusting its publisher: whoever can move docker/login-action@v3 can
+        # move docker/build-push-action@v6 too (one account, one organisation). One decision per
+        # publisher, pinned in one pass (open-webui: five docker/* actions ranked as five risks).
         action = _ACTION.search(f.snippet)
-        return f"action:{action.group(1).lower()}" if action else None
+        return f"actions-of:{action.group(1).split('/')[0].lower()}" if action else None
     if f.trace or f.prop("origin") is not None or f.category == Category.SUPPLY_CHAIN:
         return None
     own_problem = set(f.cwe) & _OWN_PROBLEM_CWE or dangerous_whatever_the_origin(f)
