@@ -120,3 +120,20 @@ def test_mark_safe_patterns_without_a_flow_stay_low() -> None:
     assert (kept.severity, kept.prop("origin")) == (Severity.LOW, "unconfirmed")
     (untraced,) = finalise([finding], {}, Config(), lambda a, p: False, TABLE, ()).findings
     assert untraced.severity == Severity.MEDIUM
+
+
+def test_example_projects_are_kept_low() -> None:
+    """hyperkitty's example_project/settings.py sets DEBUG = True: how to deploy, not what is."""
+    debug = RuleMeta(
+        id="sec.debug-enabled", title="t", category=Category.SECURITY, severity=Severity.HIGH, doc="d"
+    )
+    (found,) = _finalise(
+        [debug.finding(Location("example_project/settings.py", 25), "m", "DEBUG = True")]
+    ).findings
+    assert (found.severity, found.confidence, found.prop("code_area")) == (
+        Severity.LOW,
+        Confidence.LOW,
+        "example",
+    )
+    (own,) = _finalise([debug.finding(Location("hyperkitty/settings.py", 25), "m", "DEBUG = True")]).findings
+    assert own.severity == Severity.HIGH and own.prop("code_area") is None

@@ -26,6 +26,7 @@ class Area(StrEnum):
     FIXTURE = "fixture"  # test data: fixtures, testdata, linter test inputs
     MIGRATION = "migration"  # schema/data migrations, applied once per database
     VENDORED = "vendored"  # third-party code copied in: vendor folders, minified bundles
+    EXAMPLE = "example"  # an example or demo project shipped beside the service
 
 
 # Test code: folders, file names (pytest, unittest, Django's tests.py), conftest.
@@ -55,6 +56,11 @@ _SCRIPT = re.compile(
 )
 
 
+# An example or demo project beside the service (hyperkitty's example_project/ with DEBUG = True,
+# a library's examples/): it shows how to deploy, it is not what is deployed.
+_EXAMPLE = re.compile(r"(^|/)(examples?|demos?|samples?|example[_-][\w-]+|[\w-]+[_-]example|demo[_-][\w-]+)/")
+
+
 def area_of(path: str) -> Area | None:
     if _FIXTURE.search(path):
         return Area.FIXTURE
@@ -64,6 +70,8 @@ def area_of(path: str) -> Area | None:
         return Area.MIGRATION
     if _VENDORED.search(path):
         return Area.VENDORED
+    if _EXAMPLE.search(path):
+        return Area.EXAMPLE
     return None
 
 
@@ -135,8 +143,8 @@ def apply_context(findings: Sequence[Finding], all_rules: bool) -> ContextSplit:
                     f = dataclasses.replace(f, context=placed)
             kept.append(f)
             continue
-        if area is Area.VENDORED:
-            kept.append(_vendored(f))
+        if area in (Area.VENDORED, Area.EXAMPLE):
+            kept.append(_kept_low(f, area))
             continue
         if not all_rules and off_here(f.rule_id, f.category, area):
             off[f.rule_id] += 1
@@ -147,16 +155,18 @@ def apply_context(findings: Sequence[Finding], all_rules: bool) -> ContextSplit:
     return ContextSplit(kept, off)
 
 
-def _vendored(f: Finding) -> Finding:
-    """Kept (the copy ships with the app) but low: the upstream project owns the code. Measured
-    on django-helpdesk: Knight Lab's public Google browser key inside vendored TimelineJS."""
+def _kept_low(f: Finding, area: Area) -> Finding:
+    """Kept (the copy ships with the app; an example is copied by users) but low: the upstream
+    project owns vendored code, and an example is not what is deployed. Measured on
+    django-helpdesk (Knight Lab's public Google browser key inside vendored TimelineJS) and
+    hyperkitty (DEBUG = True in example_project/settings.py)."""
     context = f.context if f.context != CodeContext.UNKNOWN else context_from_path(f.location.path)
     return dataclasses.replace(
         f,
         context=context,
         severity=min(f.severity, Severity.LOW),
         confidence=min(f.confidence, Confidence.LOW),
-        properties=(*f.properties, ("code_area", Area.VENDORED.value)),
+        properties=(*f.properties, ("code_area", area.value)),
     )
 
 

@@ -111,8 +111,9 @@ def group_key(f: Finding) -> str | None:
     """The root cause a finding shares with others, or None when each finding is its own.
 
     Same package for known vulnerabilities; same manifest for dependencies no lock file
-    pins; same publisher for unpinned ``uses:`` (its actions share one trust decision); the same secret value wherever it was copied;
-    same rule and call target for pattern findings (a timeout missing on ``requests.get``).
+    pins; same publisher for unpinned ``uses:`` (its actions share one trust decision); the
+    same secret value wherever it was copied; same rule and call target for pattern findings
+    (a timeout missing on ``requests.get``).
     Data flows, distinct secrets and sinks whose input matters are each their own problem.
     """
     if f.vulnerability is not None:
