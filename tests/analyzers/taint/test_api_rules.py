@@ -59,6 +59,26 @@ def test_cookie_cwe_depends_on_missing_flag(found: dict[str, set[tuple[int, str]
     assert cookies == [(9, (614, 1004)), (10, (1004,)), (11, (614,))]
 
 
+def test_preference_cookies_are_low(tmp_path: Path) -> None:
+    """A language, theme or sort-order cookie holds no credential (pretalx, changedetection.io):
+    still reported, low; a name that also says session or token is not a preference."""
+    (tmp_path / "views.py").write_text(
+        "from django.conf import settings\n"
+        "def v(request, resp):\n"
+        "    resp.set_cookie(settings.LANGUAGE_COOKIE_NAME, 'de')\n"
+        "    resp.set_cookie('sort', request.GET['sort'])\n"
+        "    resp.set_cookie(key='theme', value='dark')\n"
+        "    resp.set_cookie('theme_session', 'x')\n"
+        "    resp.set_cookie('auth', 'x')\n"
+    )
+    found = {
+        f.location.line: f.severity.name
+        for f in run_taint(tmp_path).findings
+        if f.rule_id == "sec.insecure-cookie"
+    }
+    assert found == {3: "LOW", 4: "LOW", 5: "LOW", 6: "MEDIUM", 7: "MEDIUM"}
+
+
 def test_weak_hash_severity_follows_the_digest_use(tmp_path: Path) -> None:
     """A credential's digest at the rule's severity; a digest of unclear use low; an ETag,
     checksum or id none, with a proof that removes ruff's S324 on its line (issue 8)."""

@@ -31,6 +31,22 @@ _HOST_KEYWORDS = frozenset({"host", "bind", "address", "listen", "hostname", "bi
 _HOST_NAMES = re.compile(r"^(HOST|BIND|BIND_ADDRESS|LISTEN_ADDRESS|SERVER_HOST|HTTP_HOST)$", re.IGNORECASE)
 
 
+# A cookie that remembers a choice (language, theme, sort order) holds no credential: reading it
+# through XSS or on plain HTTP gives nothing away (pretalx's language cookie, changedetection's
+# sort order). A name that also says session, token or auth is not one of them.
+_PREFERENCE_COOKIE = re.compile(
+    r"lang|locale|theme|sort|order|timezone|\btz\b|dark|mode|layout|consent|dismiss|banner|currency|per_?page",
+    re.IGNORECASE,
+)
+_CREDENTIAL_COOKIE = re.compile(
+    r"sess|token|auth|sid|jwt|csrf|xsrf|remember|login|user|key|secret|pass", re.I
+)
+
+
+def _preference_cookie(name: str) -> bool:
+    return bool(_PREFERENCE_COOKIE.search(name)) and not _CREDENTIAL_COOKIE.search(name)
+
+
 class _Visitor(ast.NodeVisitor):
     def __init__(self, mod: ModuleInfo, sites: Sites | None = None) -> None:
         self.mod = mod
@@ -209,6 +225,8 @@ class _Visitor(ast.NodeVisitor):
         ]
         if missing:
             cwe = tuple(c for flag, c in (("secure", 614), ("httponly", 1004)) if flag in missing)
+            name = node.args[0] if node.args else kwargs.get("key")
+            preference = name is not None and _preference_cookie(ast.unparse(name))
             loc = Location(
                 self.mod.path,
                 node.lineno,
@@ -217,9 +235,15 @@ class _Visitor(ast.NodeVisitor):
                 (node.end_col_offset or 0) + 1,
                 ".".join(self.scope) or None,
             )
+            note = " (a preference cookie: it holds no credential)" if preference else ""
             self.findings.append(
                 r.INSECURE_COOKIE.finding(
-                    loc, f"set_cookie without {' and '.join(missing)}", self.mod.snippet(node), cwe=cwe
+                    loc,
+                    f"set_cookie without {' and '.join(missing)}{note}",
+                    self.mod.snippet(node),
+                    cwe=cwe,
+                    severity=Severity.LOW if preference else None,
+                    confidence=Confidence.LOW if preference else None,
                 )
             )
 
