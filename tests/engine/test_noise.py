@@ -46,6 +46,7 @@ S324 = _rule("ruff.S324", cwe=(328,))
 TIMEOUT = _rule("scale.no-timeout", Category.SCALABILITY, (400,))
 NPLUS = _rule("perf.n-plus-one", Category.PERFORMANCE)
 CMD = _rule("sec.command-injection", cwe=(78,))
+XSS = _rule("sec.xss", cwe=(79,))
 VULN = _rule("sca.vulnerable-dependency", Category.SUPPLY_CHAIN)
 UNPINNED = _rule("zizmor.unpinned-uses", cwe=(829,))
 
@@ -89,6 +90,7 @@ def test_rules_that_make_no_sense_in_tests_are_off_there_with_a_notice() -> None
         NPLUS.finding(Location("app/migrations/0004_fill.py", 9), "m", "for x in X.objects.all()"),
         S602.finding(Location("tests/test_a.py", 9), "m", "subprocess.call(c, shell=True)", tool="ruff"),
         S105.finding(Location("app/settings.py", 3), "m", "PASSWORD = 'x'", tool="ruff"),
+        XSS.finding(Location("app/tests/util.py", 7), "m", "make_response(body)"),
     ]
     done = _finalise(findings)
     kept = {(f.location.path, f.rule_id): f for f in done.findings}
@@ -96,9 +98,9 @@ def test_rules_that_make_no_sense_in_tests_are_off_there_with_a_notice() -> None
     assert kept[("tests/test_a.py", "ruff.S602")].context == CodeContext.TEST
     assert kept[("tests/test_a.py", "ruff.S602")].prop("code_area") == "test"
     (notice,) = done.notices
-    assert "3 finding(s)" in notice and 'test_rules = "all"' in notice
+    assert "4 finding(s)" in notice and 'test_rules = "all"' in notice
     everything = _finalise(findings, Config(test_rules="all"))
-    assert len(everything.findings) == 5 and not everything.notices
+    assert len(everything.findings) == 6 and not everything.notices
 
 
 def test_commands_and_scheduled_jobs_are_script_code_whatever_the_analyzer_said() -> None:
