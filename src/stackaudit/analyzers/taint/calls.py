@@ -259,6 +259,8 @@ def _library_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
         return args.args[0]
     if qn in _SPLITEXT and len(args.args) == 1:
         return _splitext(args.args[0])
+    if _translation(qn) and args.args and isinstance(args.args[0].const, str) and not args.all_taints():
+        return const(args.args[0].const)
     if qn in ("dict",) and not args.args:
         keys = tuple(args.kwargs.items())
         return dict_val(keys if "**" not in args.kwargs else None)
@@ -288,6 +290,25 @@ def remote_answer(it: Interp, sink: tb.Sink, args: CallArgs, label: str) -> Val:
 
 
 _SPLITEXT = frozenset({"os.path.splitext", "posixpath.splitext"})
+_TRANSLATED = frozenset(
+    {
+        "gettext",
+        "ngettext",
+        "pgettext",
+        "lazy_gettext",
+        "gettext_lazy",
+        "ugettext",
+        "ugettext_lazy",
+        "lazy_pgettext",
+    }
+)
+_TRANSLATORS = ("flask_babel.", "flask_babelex.", "django.utils.translation.", "gettext.", "babel.")
+
+
+def _translation(qn: str) -> bool:
+    """``_("Not a valid amount")``: the message catalogue is the project's own files, so the
+    translation of a constant is as fixed as the constant (its ``%(name)s`` values still flow)."""
+    return qn.rsplit(".", 1)[-1] in _TRANSLATED and qn.startswith(_TRANSLATORS)
 
 
 def _splitext(value: Val) -> Val:
