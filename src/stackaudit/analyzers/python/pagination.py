@@ -101,9 +101,19 @@ class PaginationRules(RuleFamily):
         bases = [(dotted(b) or "").rsplit(".", 1)[-1] for b in node.bases]
         attrs = _class_attrs(node)
         concrete = "model" in attrs or "queryset" in attrs  # not an abstract base of the framework
-        if concrete and any(b.endswith(LIST_VIEW_SUFFIXES) for b in bases):
+        if concrete and any(b.endswith(LIST_VIEW_SUFFIXES) for b in bases) and not _paginating_methods(node):
             if "paginate_by" not in attrs or is_none(attrs["paginate_by"]):
-                self._class_finding(node, "ListView without paginate_by renders the whole queryset")
+                mixins = self._project_mixins(node)
+                self._class_finding(
+                    node,
+                    "ListView without paginate_by renders the whole queryset"
+                    + (
+                        f" (unless its mixin {mixins[0]} paginates: not seen from this file)"
+                        if mixins
+                        else ""
+                    ),
+                    Confidence.LOW if mixins else Confidence.HIGH,
+                )
         elif (
             any(b.endswith(DRF_LIST_SUFFIXES) for b in bases)
             and "pagination_class" in attrs
@@ -111,15 +121,43 @@ class PaginationRules(RuleFamily):
         ):
             self._class_finding(node, "list API view with pagination_class = None returns every row")
 
-    def _class_finding(self, node: ast.ClassDef, message: str) -> None:
+    def _class_finding(
+        self, node: ast.ClassDef, message: str, confidence: Confidence = Confidence.HIGH
+    ) -> None:
         self.walk.emit(
             UNPAGINATED_LIST,
             node,
             message,
             snippet=self.walk.header(node),
             context=CodeContext.HANDLER,
-            confidence=Confidence.HIGH,
+            confidence=confidence,
         )
+
+    def _project_mixins(self, node: ast.ClassDef) -> list[str]:
+        """Bases that are neither the framework's nor a list view: the project's own mixins,
+        defined in another file, may set ``paginate_by`` (pretalx's OrgaTableMixin paginates
+        through django-tables2)."""
+        out = []
+        for base in node.bases:
+            name = dotted(base) or ""
+            qualified = self.walk.qualname(base) or name
+            if name and not name.endswith(LIST_VIEW_SUFFIXES) and not qualified.startswith(_FRAMEWORKS):
+                out.append(name)
+        return out
+
+
+# Where a base class comes from the framework: its mixins are known not to paginate by themselves.
+_FRAMEWORKS = ("django.", "rest_framework.", "flask.", "flask_", "object", "typing.", "abc.")
+_PAGINATING_METHODS = frozenset(
+    {"get_paginate_by", "paginate_queryset", "get_paginator", "get_table_pagination"}
+)
+
+
+def _paginating_methods(node: ast.ClassDef) -> bool:
+    return any(
+        isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name in _PAGINATING_METHODS
+        for item in node.body
+    )
 
 
 def _paginates(node: ast.expr) -> bool:

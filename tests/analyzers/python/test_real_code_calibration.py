@@ -1,6 +1,9 @@
-"""N+1 over the pieces of one text value: still reported, but N is what one input holds (the
-tags typed into one form, the addresses of one mail), so low confidence and medium severity.
-Measured on real code: hyperkitty's per-tag get_or_create, pretalx's per-recipient lookup."""
+"""Calibration found on real code.
+
+N+1 over the pieces of one text value: still reported, but N is what one input holds (the tags
+typed into one form, the addresses of one mail), so low confidence and medium severity
+(hyperkitty's per-tag get_or_create, pretalx's per-recipient lookup). A list view whose mixin
+lives in another file may paginate there (pretalx's OrgaTableMixin)."""
 
 from __future__ import annotations
 
@@ -54,3 +57,23 @@ def test_loops_over_typed_pieces_are_reported_low_and_medium() -> None:
         assert "one text value" in found[line].message
     for line in (21, 25):
         assert found[line].severity is Severity.HIGH and "one text value" not in found[line].message
+
+
+def test_a_list_view_with_a_mixin_from_elsewhere_is_low_confidence() -> None:
+    """pretalx's OrgaTableMixin paginates through django-tables2, defined in another file."""
+    text = (
+        "from django.views.generic import ListView\n"
+        "from app.mixins import OrgaTableMixin\n"
+        "from app.models import Mail\n"
+        "class MailList(OrgaTableMixin, ListView):\n"
+        "    model = Mail\n"
+        "class Plain(ListView):\n"
+        "    model = Mail\n"
+    )
+    file = SourceFile("app/views.py", Path("app/views.py"), len(text), "python")
+    found = {
+        f.location.line: f.confidence
+        for f in PythonRulesAnalyzer().analyze(FileInput(file, text), Config()).findings
+        if f.rule_id == "perf.unpaginated-list"
+    }
+    assert found == {4: Confidence.LOW, 6: Confidence.HIGH}
