@@ -44,3 +44,24 @@ def test_the_requests_own_path_is_reported_low(tmp_path: Path) -> None:
     assert set(found) == {6, 13, 14, 16}
     assert {line for line, f in found.items() if f.severity is Severity.LOW} == {6, 13, 14}
     assert {line for line, f in found.items() if f.confidence is Confidence.LOW} == {6, 13, 14}
+
+
+SITE = (
+    "import requests\n"
+    "from fastapi import FastAPI, Request\n"
+    "from starlette.responses import RedirectResponse\n"
+    "app = FastAPI()\n"
+    "@app.get('/cb')\n"
+    "async def cb(request: Request, configured: str = ''):\n"
+    "    home = str(request.base_url).rstrip('/')\n"
+    "    RedirectResponse(url=f'{home}/?error=1')\n"  # 8: the site the browser is on
+    "    requests.get(str(request.base_url) + 'api/health')\n"  # 9: a forged Host: SSRF
+    "    return RedirectResponse(url=request.query_params['next'])\n"  # 10
+)
+
+
+def test_a_redirect_to_the_requests_own_site_stays_there(tmp_path: Path) -> None:
+    """open-webui's OAuth callback redirects to ``request.base_url``: the victim's browser sent
+    the real Host. The same value fetched by the server is the attacker's choice of host."""
+    found = {(f.location.line, f.rule_id) for f in run_taint(write(tmp_path, {"app.py": SITE})).findings}
+    assert found == {(9, "sec.ssrf"), (10, "sec.open-redirect")}

@@ -323,7 +323,7 @@ class Interp:
         if attr == "session":
             return Val(tag="session")
         taint = self.new_taint(SourceKind.REQUEST, node, f"request.{attr} (user input)")
-        if attr in tb.REFERER_NAMES:
+        if attr in tb.REFERER_NAMES or attr in tb.OWN_SITE_ATTRS:
             taint = taint.clean_for(frozenset({tb.REDIRECT}))
         if attr in tb.OWN_PATH_ATTRS:
             taint = taint.clean_for(_OWN_PATH | self._path_checked(node))

@@ -500,6 +500,10 @@ SOURCE_NAMES: dict[str, str] = {
 }
 REQUEST_OBJECTS = frozenset({"flask.request", "werkzeug.local.request", "quart.request", "bottle.request"})
 SESSION_OBJECTS = frozenset({"flask.session", "quart.session"})
+# The request's own site: a victim's browser sends the real Host of the site it is on, so a
+# redirect to it stays there (open-webui's ``RedirectResponse(str(request.base_url))``); a forged
+# Host only reaches the attacker's own requests, where it matters for SSRF, not for redirects.
+OWN_SITE_ATTRS = frozenset({"base_url", "url_root", "host_url", "host", "url"})
 # The request's own path: what the resolver matched (see values.OWN_PATH).
 OWN_PATH_ATTRS = frozenset({"path", "path_info", "full_path", "get_full_path", "get_full_path_info"})
 # Attributes of a request object that the client does not control.
