@@ -64,3 +64,38 @@ APP = (
 def test_project_address_guards_clean_the_checked_url(tmp_path: Path) -> None:
     findings = run_taint(write(tmp_path, {"app.py": APP, "netcheck.py": NETCHECK})).findings
     assert {f.location.line for f in findings if f.rule_id == "sec.ssrf"} == {26, 31}
+
+
+SAME_ORIGIN = (
+    "from urllib.parse import urlparse\n"
+    "import requests\n"
+    "from flask import Flask, request\n"
+    "app = Flask(__name__)\n"
+    "BACKEND = 'http://comfy.internal:8188'\n"
+    "def _is_same_origin(url, base_url):\n"
+    "    parsed, trusted = urlparse(url), urlparse(base_url)\n"
+    "    return parsed.scheme == trusted.scheme and parsed.hostname == trusted.hostname\n"
+    "def _same_scheme(url, base_url):\n"
+    "    return urlparse(url).scheme == urlparse(base_url).scheme\n"
+    "@app.post('/img')\n"
+    "def img():\n"
+    "    url = request.json['url']\n"
+    "    if _is_same_origin(url, BACKEND):\n"
+    "        requests.get(url, timeout=5)\n"  # 15: the admin's host
+    "    if _same_scheme(url, BACKEND):\n"
+    "        requests.get(url, timeout=5)\n"  # 17: any host
+    "    if _is_same_origin(url, request.json['base']):\n"
+    "        requests.get(url, timeout=5)\n"  # 19: a host the request chose
+    "    return ''\n"
+)
+
+
+def test_a_same_host_helper_against_a_configured_base_screens_the_url(tmp_path: Path) -> None:
+    """open-webui fetches an image URL unvalidated only when ``_is_same_origin(url, base)`` with
+    the admin-configured backend."""
+    found = {
+        f.location.line
+        for f in run_taint(write(tmp_path, {"app.py": SAME_ORIGIN})).findings
+        if f.rule_id == "sec.ssrf"
+    }
+    assert found == {17, 19}

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 _NO_DOTDOT, _NOT_ABSOLUTE = frozenset({NO_DOTDOT}), frozenset({NOT_ABSOLUTE})
 _VALIDATORS = frozenset({"isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"})
 _HOST_ATTRS = frozenset({"netloc", "hostname", "host", "scheme"})
+_HOST_NAMES = _HOST_ATTRS - {"scheme"}
 _HOST_CHECKED = frozenset({tb.SSRF, tb.REDIRECT})
 _FIXED_HOST = re.compile(r"^[a-zA-Z][\w+.-]*://[^/?#]+[/?#]")
 _SUBJECT_KW = frozenset({"url", "value", "path", "s"})
@@ -252,6 +253,11 @@ def _call(it: Interp, test: ast.Call) -> Env:
     if helper is not None and test.args and is_validator(helper.node):
         target = _name_of(test.args[0])
         return {target: CLEAN} if target else {}
+    if helper is not None and len(test.args) >= 2 and _same_host_check(helper.node):
+        target = _name_of(test.args[0])  # _is_same_origin(url, TRUSTED_BASE): the admin's host
+        other = it.expr(test.args[1])
+        if target and target in it.env and not any(t.kind.remote for t in other.taints):
+            return {target: _clean_for(it.env[target], _HOST_CHECKED)}
     if qn in _REGEX_CALLS and len(test.args) >= 2:
         pattern = it.expr(test.args[0])
         target = _name_of(test.args[1])
@@ -368,6 +374,29 @@ def _innermost_name(node: ast.expr) -> str | None:
             node = node.value
         else:
             return None
+
+
+def _same_host_check(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A helper that returns whether two URLs share a host (``a.hostname == b.hostname`` among
+    its conditions, every return a condition): true means the first URL's host is the second's."""
+    returns = [n.value for n in ast.walk(func) if isinstance(n, ast.Return)]
+    if not returns or not all(v is not None and _validation_or_equal(v) for v in returns):
+        return False
+    return any(
+        isinstance(c, ast.Compare)
+        and isinstance(c.ops[0], ast.Eq)
+        and all(
+            isinstance(side, ast.Attribute) and side.attr in _HOST_NAMES for side in (c.left, *c.comparators)
+        )
+        for v in returns
+        for c in ast.walk(v)
+    )
+
+
+def _validation_or_equal(node: ast.expr) -> bool:
+    if isinstance(node, ast.BoolOp):
+        return isinstance(node.op, ast.And) and all(_validation_or_equal(v) for v in node.values)
+    return isinstance(node, ast.Compare) or _validation(node)
 
 
 def is_validator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
