@@ -196,6 +196,11 @@ NEGATIVE = [
         "json",
     ),
     (
+        "url parts named in prose",
+        "    userinfo injection (``http://host:port@evil.com/``) and suffix\n",
+        "python",
+    ),
+    (
         "translated url placeholder",
         '"Enter proxy URL (e.g. https://user:password@host:port)": "URL (məs. https://istifadəçi:şifrə@host:port)",\n',
         "json",

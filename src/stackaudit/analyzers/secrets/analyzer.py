@@ -16,7 +16,7 @@ class SecretsAnalyzer(FileAnalyzer):
 
     name: ClassVar[str] = "secrets"
     config_keys: ClassVar[tuple[str, ...] | None] = ("secrets", "exclude", "extend_exclude", "max_file_size")
-    version: ClassVar[str] = "1.0.3"
+    version: ClassVar[str] = "1.0.4"
     rules: ClassVar[tuple[RuleMeta, ...]] = RULES
     languages: ClassVar[frozenset[str]] = frozenset()  # every text file
 

@@ -131,6 +131,7 @@ def _placeholder_user(user: str, ctx: ScanContext) -> bool:
     return bool(user) and user.lower() not in _REAL_ACCOUNTS and ctx.policy.is_placeholder(user)
 
 
+_URL_PART_NAMES = frozenset({"port", "host", "hostname", "domain", "server", "path"})
 _WORD_PORT = re.compile(r":[A-Za-z_<{$]")
 
 
@@ -141,6 +142,8 @@ def _password_url(m: re.Match[str], ctx: ScanContext) -> Verdict | None:
         return None
     if len(value) < 4:
         return None  # u:p@h, app:pw@db: documentation shorthand, not a credential
+    if value.lower() in _URL_PART_NAMES:
+        return None  # http://host:port@evil.com/: a URL's parts named, in prose about URLs
     if any(ch.isalpha() and not ch.isascii() for ch in value):
         return None  # https://istifadəçi:şifrə@host: a translated placeholder ("user:password")
     if _WORD_PORT.match(ctx.text, m.end()):
