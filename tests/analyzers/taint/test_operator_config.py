@@ -31,3 +31,25 @@ def test_operator_chosen_paths_and_hosts_are_configuration(tmp_path: Path) -> No
         (9, "sec.command-injection"),
         (12, "sec.path-traversal"),
     }
+
+
+PROGRAM = (
+    "import os, subprocess, sys\n"
+    "def convert(data):\n"
+    "    tool = os.getenv('PDF_TO_HTML_TOOL', 'pdftohtml')\n"
+    "    subprocess.Popen([tool, '-stdout', '-', '-i'], stdin=subprocess.PIPE)\n"  # 4: configuration
+    "    subprocess.run(tool + ' -i x', shell=True)\n"  # 5: a shell reads it
+    "    subprocess.run(['sh', '-c', os.environ['HOOK']])\n"  # 6: a shell command line
+    "def main():\n"
+    "    subprocess.run([sys.argv[1], '--version'])\n"  # 8: the operator's own program
+)
+
+
+def test_the_program_an_operator_names_is_configuration(tmp_path: Path) -> None:
+    """changedetection.io runs the PDF converter the environment names, as a list, no shell."""
+    found = {
+        f.location.line
+        for f in run_taint(write(tmp_path, {"app.py": PROGRAM})).findings
+        if f.rule_id == "sec.command-injection"
+    }
+    assert found == {5, 6}

@@ -299,8 +299,16 @@ def _subprocess(args: CallArgs) -> list[Val]:
         program = command.items[0].const if command.items else None
         if isinstance(program, str) and program.rsplit("/", 1)[-1] in _SHELLS:
             return list(command.items)  # ["sh", "-c", text]: the text is a shell command line
-        return [command.items[0]] if command.items else []
+        return [_not_operator_chosen(command.items[0])] if command.items else []
     return [command]  # a string program, or a whole argument list from the user
+
+
+def _not_operator_chosen(program: Val) -> Val:
+    """``[os.getenv("PDF_TOOL", "pdftohtml"), "-i", path]``: which program to run, named by the
+    environment or the command line of whoever starts the service, is their configuration (like
+    a path), not an injection; no shell reads it (changedetection.io's PDF converter)."""
+    kept = frozenset(t for t in program.taints if t.kind not in (SourceKind.ENV, SourceKind.CLI))
+    return program if kept == program.taints else Val(taints=kept)
 
 
 def _safe_yaml(it: Interp, args: CallArgs) -> bool:
