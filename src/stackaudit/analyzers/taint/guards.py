@@ -379,8 +379,9 @@ def _innermost_name(node: ast.expr) -> str | None:
 def _same_host_check(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """A helper that returns whether two URLs share a host (``a.hostname == b.hostname`` among
     its conditions, every return a condition): true means the first URL's host is the second's."""
-    returns = [n.value for n in ast.walk(func) if isinstance(n, ast.Return)]
-    if not returns or not all(v is not None and _validation_or_equal(v) for v in returns):
+    nodes = [n.value for n in ast.walk(func) if isinstance(n, ast.Return)]
+    returns = [v for v in nodes if v is not None]
+    if not returns or len(returns) < len(nodes) or not all(_validation_or_equal(v) for v in returns):
         return False
     return any(
         isinstance(c, ast.Compare)
