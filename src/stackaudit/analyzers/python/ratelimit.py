@@ -118,7 +118,69 @@ def _limited_symbols(tree: ast.Module) -> set[str]:
     return names
 
 
+# An answer that says "too many": HTTP 429 (a number or a named status) or a TooManyRequests error.
+TOO_MANY = re.compile(r"(?i)too_?many|429")
+ATTEMPT_NAME = re.compile(r"(?i)attempt|fail(ed|ure)?_?count|tries")
+
+
+def _counts_attempts(node: ast.AST) -> bool:
+    """``if challenge.attempts >= 5: raise HTTPException(429, ...)``: a limit the project wrote
+    itself (open-webui's MFA challenges count their attempts in utils/mfa.py)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and any(
+            _too_many(a) for a in (*sub.args, *(k.value for k in sub.keywords))
+        ):
+            return True  # raise HTTPException(429, ...), abort(429), Response(status=HTTP_429_...)
+        if isinstance(sub, ast.Raise) and sub.exc is not None and _too_many(sub.exc):
+            return True  # raise TooManyRequests
+        if (
+            isinstance(sub, ast.Compare)
+            and isinstance(sub.ops[0], ast.Gt | ast.GtE | ast.Lt | ast.LtE)
+            and any(  # a stored counter (challenge.attempts), not a retry loop's variable
+                isinstance(side, ast.Attribute) and ATTEMPT_NAME.search(side.attr)
+                for side in (sub.left, *sub.comparators)
+            )
+        ):
+            return True
+    return False
+
+
+def _too_many(node: ast.expr) -> bool:
+    """A 429 answer given (not a 429 received: ``if r.status_code == 429`` is a client's retry)."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Constant):
+        return node.value == 429
+    if isinstance(node, ast.Name):
+        return bool(TOO_MANY.search(node.id))
+    return isinstance(node, ast.Attribute) and bool(TOO_MANY.search(node.attr))
+
+
+def _limited_through_calls(trees: list[ast.Module], limited: set[str], hops: int = 3) -> set[str]:
+    """Functions that call a limited function (a few hops): ``verify_mfa_challenge`` calls
+    ``load_challenge(attempt=True)``, which counts the attempts."""
+    calls: dict[str, set[str]] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                called = {
+                    c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
+                    for c in ast.walk(node)
+                    if isinstance(c, ast.Call) and isinstance(c.func, ast.Name | ast.Attribute)
+                }
+                calls.setdefault(node.name, set()).update(called - {node.name})
+    out = set(limited)
+    for _ in range(hops):
+        grown = {name for name, called in calls.items() if name not in out and called & out}
+        if not grown:
+            break
+        out |= grown
+    return out
+
+
 def _uses_limiter(node: ast.AST) -> bool:
+    if _counts_attempts(node):
+        return True
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
             word = sub.id
@@ -264,7 +326,7 @@ class RateLimitAnalyzer(RepoAnalyzer):
     """Auth endpoints with no rate limit, judged with the whole repository in view."""
 
     name: ClassVar[str] = "rate-limit"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     rules: ClassVar[tuple[RuleMeta, ...]] = (NO_RATE_LIMIT_AUTH,)
     cpu_bound: ClassVar[bool] = True
 
@@ -275,6 +337,7 @@ class RateLimitAnalyzer(RepoAnalyzer):
         limited: set[str] = set()
         candidates: list[tuple[Finding, set[str]]] = []
         guard_trees: list[ast.Module] = []
+        call_trees: list[ast.Module] = []
         skipped: list[NotAnalysed] = []
         for path, text in texts.items():
             has_limit, has_guard = bool(LIMIT_WORD.search(text)), bool(GUARD_TEXT.search(text))
@@ -285,12 +348,14 @@ class RateLimitAnalyzer(RepoAnalyzer):
                 reason = "does not parse: its handlers were not checked for a rate limit"
                 skipped.append(NotAnalysed(path, NotAnalysedReason.SYNTAX_ERROR, reason, self.name))
                 continue
-            if has_limit:
+            if has_limit or TOO_MANY.search(text) or ATTEMPT_NAME.search(text):
                 limited |= _limited_symbols(tree)
             if has_guard:
                 guard_trees.append(tree)
             if CANDIDATE.search(text):
                 candidates += self._candidates(path, text, tree)
+                call_trees.append(tree)
+        limited = _limited_through_calls(call_trees, limited)
         guarded = {BASE_MARK + name for name in _guarded_classes(guard_trees)}
         findings = [
             f
