@@ -156,20 +156,26 @@ def _too_many(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and bool(TOO_MANY.search(node.attr))
 
 
-def _limited_through_calls(trees: list[ast.Module], limited: set[str], hops: int = 3) -> set[str]:
-    """Functions that call a limited function (a few hops): ``verify_mfa_challenge`` calls
-    ``load_challenge(attempt=True)``, which counts the attempts."""
+def _counting_through_calls(trees: list[ast.Module], hops: int = 3) -> set[str]:
+    """Functions whose body counts attempts, and the functions that call them (a few hops):
+    ``verify_mfa_challenge`` calls ``load_challenge(attempt=True)``, which counts them. Only
+    a body that counts starts the chain (a limiter decorator limits its own endpoint only), and
+    it never passes through common names (``get``, ``save``) that many unrelated functions share."""
     calls: dict[str, set[str]] = {}
+    counting: set[str] = set()
     for tree in trees:
         for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                called = {
-                    c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
-                    for c in ast.walk(node)
-                    if isinstance(c, ast.Call) and isinstance(c.func, ast.Name | ast.Attribute)
-                }
-                calls.setdefault(node.name, set()).update(called - {node.name})
-    out = set(limited)
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name in _COMMON_NAMES:
+                continue
+            if any(_counts_attempts(stmt) for stmt in node.body):
+                counting.add(node.name)
+            called = {
+                c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
+                for c in ast.walk(node)
+                if isinstance(c, ast.Call) and isinstance(c.func, ast.Name | ast.Attribute)
+            }
+            calls.setdefault(node.name, set()).update(called - {node.name} - _COMMON_NAMES)
+    out = set(counting)
     for _ in range(hops):
         grown = {name for name, called in calls.items() if name not in out and called & out}
         if not grown:
@@ -178,9 +184,14 @@ def _limited_through_calls(trees: list[ast.Module], limited: set[str], hops: int
     return out
 
 
+# Method names too common to say which function is meant.
+_COMMON_NAMES = frozenset(
+    {"get", "post", "put", "patch", "delete", "dispatch", "run", "call", "execute", "save", "load", "check"}
+    | {"validate", "verify", "process", "handle", "update", "create", "send", "__init__", "__call__"}
+)
+
+
 def _uses_limiter(node: ast.AST) -> bool:
-    if _counts_attempts(node):
-        return True
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
             word = sub.id
@@ -348,14 +359,14 @@ class RateLimitAnalyzer(RepoAnalyzer):
                 reason = "does not parse: its handlers were not checked for a rate limit"
                 skipped.append(NotAnalysed(path, NotAnalysedReason.SYNTAX_ERROR, reason, self.name))
                 continue
-            if has_limit or TOO_MANY.search(text) or ATTEMPT_NAME.search(text):
+            if has_limit:
                 limited |= _limited_symbols(tree)
             if has_guard:
                 guard_trees.append(tree)
             if CANDIDATE.search(text):
                 candidates += self._candidates(path, text, tree)
                 call_trees.append(tree)
-        limited = _limited_through_calls(call_trees, limited)
+        limited |= _counting_through_calls(call_trees)
         guarded = {BASE_MARK + name for name in _guarded_classes(guard_trees)}
         findings = [
             f
