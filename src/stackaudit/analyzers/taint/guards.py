@@ -379,7 +379,7 @@ def _innermost_name(node: ast.expr) -> str | None:
 def _same_host_check(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """A helper that returns whether two URLs share a host (``a.hostname == b.hostname`` among
     its conditions, every return a condition): true means the first URL's host is the second's."""
-    nodes = [n.value for n in ast.walk(func) if isinstance(n, ast.Return)]
+    nodes = [n.value for n in _own_nodes(func) if isinstance(n, ast.Return)]
     returns = [v for v in nodes if v is not None]
     if not returns or len(returns) < len(nodes) or not all(_validation_or_equal(v) for v in returns):
         return False
@@ -392,6 +392,18 @@ def _same_host_check(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         for v in returns
         for c in ast.walk(v)
     )
+
+
+def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The function's nodes without those of the functions nested in it (their returns are theirs)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _validation_or_equal(node: ast.expr) -> bool:
