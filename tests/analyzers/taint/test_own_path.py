@@ -65,3 +65,34 @@ def test_a_redirect_to_the_requests_own_site_stays_there(tmp_path: Path) -> None
     the real Host. The same value fetched by the server is the attacker's choice of host."""
     found = {(f.location.line, f.rule_id) for f in run_taint(write(tmp_path, {"app.py": SITE})).findings}
     assert found == {(9, "sec.ssrf"), (10, "sec.open-redirect")}
+
+
+QUERY = (
+    "import requests\n"
+    "from flask import Flask, redirect, request\n"
+    "from app.models import Setting\n"
+    "app = Flask(__name__)\n"
+    "@app.get('/go')\n"
+    "def go():\n"
+    "    back = '%s?%s' % (request.path, request.query_string.decode())\n"
+    "    redirect(back)\n"  # 8: the page's own path (low); the input is only its query
+    "    redirect(f'{request.path}#{request.args[\"tab\"]}')\n"  # 9: back to this page (not reported)
+    "    base = Setting.query.first().search_url\n"
+    "    requests.get(base + '?q=' + request.args['q'], timeout=5)\n"  # 11: the query of a stored host
+    "    redirect('%s?%s' % (request.args['next'], 'a=1'))\n"  # 12: the input chooses where
+    "    return redirect(request.args['next'] + '?x=1')\n"  # 13: the input before the '?'
+)
+
+
+def test_input_in_the_query_or_fragment_chooses_no_destination(tmp_path: Path) -> None:
+    """hyperkitty's ``"%s?%s" % (url, request.GET.urlencode())`` keeps the query of the page."""
+    found = {
+        (f.location.line, f.rule_id, f.severity)
+        for f in run_taint(write(tmp_path, {"app.py": QUERY})).findings
+    }
+    assert {(line, rule) for line, rule, _ in found} == {
+        (8, "sec.open-redirect"),
+        (12, "sec.open-redirect"),
+        (13, "sec.open-redirect"),
+    }
+    assert {line for line, _, severity in found if severity is Severity.LOW} == {8}

@@ -38,6 +38,7 @@ from stackaudit.analyzers.taint.values import (
     const,
     container,
     flatten,
+    formatted,
     join,
     tainted,
     union,
@@ -364,6 +365,10 @@ class Interp:
         tag = "path" if "path" in (left.tag, right.tag) and isinstance(op, ast.Div) else ""
         if isinstance(op, ast.Add):
             return tainted(concatenated([left, right]), prefix=prefix, tag=tag)
+        if isinstance(op, ast.Mod) and isinstance(left.const, str):
+            pieces = formatted(left.const, right)
+            if pieces is not None:
+                return tainted(pieces, prefix=prefix, tag=tag)
         head = (
             as_directory(flatten(left)) if isinstance(op, ast.Div) else flatten(left)
         )  # Path(d) / seg / "x"

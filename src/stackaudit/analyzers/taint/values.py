@@ -12,6 +12,7 @@ when nothing but a longer trace of the same flow would change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
@@ -245,21 +246,40 @@ def concatenated(pieces: list[Val]) -> frozenset[Taint]:
       long as no constant adds a separator (``seg + "/x"`` with ``seg == ".."`` leaves the base).
     * An input piece after a server value or a constant name does not start the value
       (``NOT_ABSOLUTE``).
+    * An input piece after a constant "?" or "#" is in the query or the fragment: it cannot
+      choose where a redirect or a request goes (``f"{request.path}?{request.GET.urlencode()}"``).
     """
     texts = [p.const for p in pieces if p.is_const and isinstance(p.const, str)]
     separated = any("/" in t or "\\" in t for t in texts)
     named = not separated and any(set(t) - {"."} for t in texts)
     out: set[Taint] = set()
-    led = False
+    led = queried = False
     for piece in pieces:
         for t in flatten(piece):
             if SEGMENT in t.cleaned and NOT_DOTS not in t.cleaned:
                 t = t.as_directory() if separated else t.clean_for(_NOT_DOTS) if named else t
             if led and NO_DOTDOT in t.cleaned:
                 t = t.clean_for(_NOT_ABSOLUTE)
+            if queried:
+                t = t.clean_for(_WHERE_TO)
             out.add(t)
         led = led or _leads(piece)
+        queried = queried or (isinstance(piece.const, str) and bool(_QUERY.search(piece.const)))
     return cap(frozenset(out))
+
+
+def formatted(template: str, args: Val) -> frozenset[Taint] | None:
+    """``"%s?%s" % (url, query)``: the pieces of a %-format, for ``concatenated``; None when the
+    template or its arguments are not positional and known."""
+    parts = _CONVERSION.split(template)
+    if args.items is None or "%(" in template or len(parts) - 1 != len(args.items):
+        return None
+    pieces: list[Val] = []
+    for text, arg in zip(parts, (*args.items, None), strict=True):
+        pieces.append(const(text))
+        if arg is not None:
+            pieces.append(arg)
+    return concatenated(pieces)
 
 
 def _leads(piece: Val) -> bool:
@@ -271,6 +291,9 @@ def _leads(piece: Val) -> bool:
 
 
 _NOT_DOTS = frozenset({NOT_DOTS})
+_WHERE_TO = frozenset({REDIRECT_CWE, 918})  # a redirect's target and a request's host
+_QUERY = re.compile(r"[?#]")
+_CONVERSION = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdirfx]")
 # what the server holds or computes (not the request, nor a parameter some caller may fill)
 _SERVER_SIDE = frozenset({SourceKind.ENV, SourceKind.FILE, SourceKind.STORED, SourceKind.UNKNOWN})
 _NOT_ABSOLUTE = frozenset({NOT_ABSOLUTE})
