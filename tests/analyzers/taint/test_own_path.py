@@ -96,3 +96,21 @@ def test_input_in_the_query_or_fragment_chooses_no_destination(tmp_path: Path) -
         (13, "sec.open-redirect"),
     }
     assert {line for line, _, severity in found if severity is Severity.LOW} == {8}
+
+
+REPLACED = (
+    "import os\n"
+    "from flask import Flask, request\n"
+    "app = Flask(__name__)\n"
+    "@app.get('/l/<list_id>')\n"
+    "def rename(list_id):\n"
+    "    os.system('echo ' + 'mailing-list'.replace(list_id, 'x'))\n"  # 6: list_id is what goes
+    "    os.system('echo ' + 'mailing-list'.replace('list', list_id))\n"  # 7: list_id comes in
+    "    return ''\n"
+)
+
+
+def test_the_text_replaced_is_not_in_the_result(tmp_path: Path) -> None:
+    """``request.path.replace(list_id, mlist.name)``: the route parameter is what is removed."""
+    found = {f.location.line for f in run_taint(write(tmp_path, {"app.py": REPLACED})).findings}
+    assert found == {7}

@@ -417,6 +417,10 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         return Val(taints=frozenset({taint}))
     if method in tb.CLEAN_METHODS:
         return CLEAN
+    if method == "replace" and len(args.args) >= 2 and args.args[0].taints:
+        # path.replace(list_id, name): the text replaced is gone from the result; only the
+        # receiver and the replacement are in it (hyperkitty's list-id redirect)
+        args.args = [CLEAN, *args.args[1:]]
     cleaned = guards.method_cleans(method, args)
     if cleaned:
         return _sanitised(args, cleaned)
