@@ -125,6 +125,12 @@ def test_test_rules_setting_is_validated() -> None:
         Config(test_rules="some")  # type: ignore[arg-type]
 
 
+def test_opinionated_async_timeout_parameter_is_off_by_default() -> None:
+    rule = _rule("ruff.ASYNC109", Category.SCALABILITY)
+    finding = rule.finding(Location("app/a.py", 3), "m", "async def f(timeout=5):", tool="ruff")
+    assert _finalise([finding]).findings == []
+
+
 def test_assert_is_off_by_default_and_can_be_turned_back_on() -> None:
     finding = S101.finding(Location("app/a.py", 3), "m", "assert x", tool="ruff")
     done = _finalise([finding])
