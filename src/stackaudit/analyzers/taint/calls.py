@@ -479,7 +479,12 @@ _DB_RESULTS = frozenset(
         "latest",
     }
 )
-_QUERY_ATTRS = frozenset({"query", "objects", "filter", "filter_by", "where", "select", "execute", "exclude"})
+# A query under construction: ``users.order_by(order).offset(n).limit(m).all()`` returns rows of
+# the database whatever the ordering or paging the input chose (calibre-web's user table).
+_QUERY_ATTRS = frozenset(
+    {"query", "objects", "filter", "filter_by", "where", "select", "execute", "exclude"}
+    | {"order_by", "offset", "limit", "join", "outerjoin", "options", "group_by"}
+)
 
 
 def _query_call(func: ast.Attribute) -> bool:
