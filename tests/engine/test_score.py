@@ -35,6 +35,22 @@ def test_design_worked_example() -> None:
     assert all(factor.reasons for factor in (s.impact, s.likelihood, s.effort))
 
 
+def test_impact_moves_one_point_per_severity_level() -> None:
+    """A high rule's finding judged low (vendored code, a redirect to the request's own path) is
+    two levels down: it loses two points of Impact, not one."""
+    impacts = {
+        sev: score(ScoreInputs(RULE.finding(Location("a.py", 1), "m", "x", severity=sev), RULE)).impact.value
+        for sev in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+    }
+    assert impacts == {
+        Severity.CRITICAL: 9,
+        Severity.HIGH: 8,
+        Severity.MEDIUM: 7,
+        Severity.LOW: 6,
+        Severity.INFO: 5,
+    }
+
+
 def test_every_confidence_and_context_level_is_mapped() -> None:
     assert set(CONFIDENCE_LIKELIHOOD) == set(Confidence)
     assert set(CONTEXT_LIKELIHOOD) == set(CodeContext)

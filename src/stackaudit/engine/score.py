@@ -86,6 +86,7 @@ FIRST_PARTY_ACTIONS = ("actions/", "github/")
 # Any change ships through review, CI and a deploy: less than half a day is not a real
 # estimate, and tiny efforts would let trivial fixes outrank real risks.
 MIN_EFFORT_DAYS = 0.5
+SEVERITY_STEP = 1.0  # Impact points per severity level between a finding and its rule
 HIGH_TRAFFIC_SHARE = 0.3
 
 
@@ -111,8 +112,9 @@ def _impact(inp: ScoreInputs) -> Factor:
         value = max(1.0, vuln.cvss_score)
         reasons = [f"CVSS base score {vuln.cvss_score:g}"]
     elif rule is not None and finding.severity != rule.severity:
-        step = 1.0 if finding.severity > rule.severity else -1.0
-        value += step
+        # one point per severity level: a high rule's finding judged low (vendored code, a
+        # redirect to the request's own path) is two levels down, not one
+        value += SEVERITY_STEP * (int(finding.severity) - int(rule.severity))
         reasons.append(f"severity {finding.severity.label} (rule default {rule.severity.label})")
     if inp.traffic_share is not None and inp.traffic_share >= HIGH_TRAFFIC_SHARE:
         value += 1
