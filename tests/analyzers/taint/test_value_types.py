@@ -104,7 +104,9 @@ PAGED = (
     "    order = request.args.get('order', 'asc')\n"
     "    rows = query.order_by(order).offset(int(request.args['off'])).limit(20).all()\n"
     "    make_response(json.dumps({'rows': [r.name for r in rows]}))\n"  # 10: rows of the table
-    "    return make_response(json.dumps({'order': order}))\n"  # 11: the input itself
+    "    query = query.filter(User.name.ilike('%' + request.args['q'] + '%'))\n"
+    "    make_response(json.dumps([u.name for u in query.all()]))\n"  # 12: rows the search found
+    "    return make_response(json.dumps({'order': order}))\n"  # 13: the input itself
 )
 
 
@@ -115,4 +117,4 @@ def test_rows_of_an_ordered_and_paged_query_are_the_tables(tmp_path: Path) -> No
         for f in run_taint(write(tmp_path, {"app.py": PAGED})).findings
         if f.rule_id == "sec.xss"
     }
-    assert found == {11}
+    assert found == {13}

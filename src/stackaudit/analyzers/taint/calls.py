@@ -439,7 +439,9 @@ def _method_call(it: Interp, node: ast.Call, method: str, receiver: Val, args: C
         folded = fold_str_method(receiver.const, method, [a.const for a in args.args])
         if folded is not NO_CONST:
             return const(folded)
-    if (method in _DB_RESULTS or method in tb.QUERYSET_METHODS) and _is_query_chain(node.func):
+    if (method in _DB_RESULTS or method in tb.QUERYSET_METHODS) and (
+        _is_query_chain(node.func) or (method in _ROW_READS and _query_named(it, node.func))
+    ):
         # rows read back from the database: data at rest, not this request's input (second order)
         return Val(taints=frozenset({it.new_taint(SourceKind.STORED, node, "a database row")}))
     if method == "get" and any(k.arg == "type" and tb.typed(k.value) for k in node.keywords):
@@ -489,6 +491,30 @@ _QUERY_ATTRS = frozenset(
 
 def _query_call(func: ast.Attribute) -> bool:
     return (func.attr in _DB_RESULTS or func.attr in tb.QUERYSET_METHODS) and _is_query_chain(func)
+
+
+# Methods that only a query answers with rows (``dict.get`` is not one of them).
+_ROW_READS = frozenset({"all", "first", "one", "one_or_none", "scalar", "scalars", "scalar_one", "fetchall"})
+
+
+def _query_named(it: Interp, func: ast.expr, hops: int = 2) -> bool:
+    """``users = session.query(User); users = users.filter(...); users.all()``: the name holds a
+    query built a statement or two earlier (calibre-web's user search)."""
+    node = func.value if isinstance(func, ast.Attribute) else func
+    while isinstance(node, ast.Attribute | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    for _ in range(hops):
+        if not isinstance(node, ast.Name):
+            return False
+        value = sitectx.assignment(it, node.id, func.lineno - 1)
+        if value is None:
+            return False
+        if isinstance(value, ast.Call) and _is_query_chain(ast.Attribute(value=value, attr="all")):
+            return True
+        node = value
+        while isinstance(node, ast.Attribute | ast.Call):
+            node = node.func if isinstance(node, ast.Call) else node.value
+    return False
 
 
 def _is_query_chain(func: ast.expr) -> bool:
