@@ -68,3 +68,29 @@ def test_what_follows_the_last_dot_and_named_segments_stay_under_the_directory(t
     the input cannot name a parent or an absolute path there; one wrong step and it can."""
     findings = run_taint(write(tmp_path, {"app.py": NAMES})).findings
     assert {f.location.line for f in findings if f.rule_id == "sec.path-traversal"} == {12, 13, 15, 21, 22}
+
+
+CREATED = (
+    "import os\n"
+    "from flask import Flask, request\n"
+    "from app.models import Attachment\n"
+    "app = Flask(__name__)\n"
+    "TMP = '/srv/tmp'\n"
+    "@app.post('/att')\n"
+    "def att():\n"
+    "    f = request.files['file']\n"
+    "    row = Attachment.create(name=f.filename, size=0)\n"
+    "    open(os.path.join(TMP, str(row.id)), 'wb')\n"  # 10: the database's id
+    "    named = Attachment.create(id=request.form['id'], name=f.filename)\n"
+    "    open(os.path.join(TMP, str(named.id)), 'wb')\n"  # 12: the caller chose it
+    "    spread = Attachment.create(**request.form)\n"
+    "    open(os.path.join(TMP, str(spread.id)), 'wb')\n"  # 14: may be the caller's
+    "    open(os.path.join(TMP, row.name), 'wb')\n"  # 15: the upload's name
+    "    return ''\n"
+)
+
+
+def test_the_id_of_a_row_just_created_is_the_databases(tmp_path: Path) -> None:
+    """zou names temp files after the attachment row it created from the upload."""
+    findings = run_taint(write(tmp_path, {"app.py": CREATED})).findings
+    assert {f.location.line for f in findings if f.rule_id == "sec.path-traversal"} == {12, 14, 15}

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stackaudit.analyzers.taint import calls, forms, guards
+from stackaudit.analyzers.taint import calls, forms, guards, sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.folding import fold_compare, fold_unary
 from stackaudit.analyzers.taint.modules import dotted
@@ -71,7 +71,27 @@ def _attribute(it: Interp, node: ast.expr) -> Val:
         return forms.form_attribute(base, node.attr)
     if not (base.taints or base.items or base.keys):
         return CLEAN
+    if node.attr in _SERVER_IDS and _created_without(it, node.value, node.attr):
+        return CLEAN
     return Val(taints=attribute_taints(flatten(base)))  # not what only went into its items
+
+
+_SERVER_IDS = frozenset({"id", "pk"})
+_CREATES = frozenset({"create", "get_or_create", "create_one", "insert"})
+
+
+def _created_without(it: Interp, holder: ast.expr, attr: str) -> bool:
+    """``row = Attachment.create(name=upload.filename, ...); row.id``: the id of a row the code
+    just created without naming one is the database's (zou names its temp files after it); one
+    built with ``id=...`` or ``**data`` may carry the caller's."""
+    if not isinstance(holder, ast.Name):
+        return False
+    made = sitectx.assignment(it, holder.id, getattr(holder, "lineno", 0))
+    if not isinstance(made, ast.Call) or not isinstance(made.func, ast.Attribute):
+        return False
+    if made.func.attr not in _CREATES:
+        return False
+    return not any(kw.arg is None or kw.arg == attr for kw in made.keywords) and not made.args
 
 
 def _constant(it: Interp, node: ast.expr) -> Val:
