@@ -64,21 +64,30 @@ def repos_in_process(
 ) -> int:
     """Worker side: run a group's analyzers in turn, sending each outcome as it comes; then,
     given the service files (``scope``), the service map's answers from the same trees
-    (engine/scopemap.py; None when a URL conf nests past Python's stack)."""
+    (engine/scopemap.py; None when a URL conf nests past Python's stack).
+
+    The cyclic GC is off for the whole group. The shared trees are millions of acyclic nodes
+    that live until the group ends: with it on, every collection the parses trigger rescans all
+    trees parsed so far (parsing Django while keeping its trees took 9.2 s instead of 3.0 s), and
+    a collection between analyzers rescans them once more. Nor is anything collected at the
+    end: walkers and maps that point at their trees in cycles keep most trees (3.5 million
+    objects on Django) from being freed by reference counting, and finding them cost one more
+    full scan (1.4 s). They are frozen instead (never scanned again); the worker's memory stays
+    at the peak the group reached anyway, and is returned when the pool ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for index, cls in enumerate(classes):
             ctx.parsed.last_reader = index == len(classes) - 1
             _OUTBOX.put((group, index, repo_in_process(cls, ctx)))
-            # The shared trees outlive each analyzer: move them out of the cyclic GC's reach
-            # (trees hold no cycles), or every later collection rescans millions of nodes.
-            # Collect first: the finished analyzer's own cyclic garbage is not frozen with them.
-            gc.collect()
-            gc.freeze()
         if scope is not None:
             _OUTBOX.put((group, len(classes), _scope_table(ctx, scope)))
     finally:
         ctx.parsed.clear()
-        gc.unfreeze()
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
     return len(classes)
 
 
