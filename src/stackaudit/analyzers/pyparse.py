@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 import threading
 import warnings
+from collections import deque
+from collections.abc import Iterator
 
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
@@ -97,6 +99,31 @@ class ParsedModules:
         """Release every tree (the memory of a large repository's trees is most of a run's)."""
         with self._lock:
             self._entries.clear()
+
+
+# Fields that hold statements (or the handlers and match cases whose bodies do), per node class
+# in its own field order: ``ast.walk`` visits a node's children in that order.
+_STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+    kind: tuple(f for f in kind._fields if f in ("body", "orelse", "finalbody", "handlers", "cases"))
+    for kind in vars(ast).values()
+    if isinstance(kind, type) and issubclass(kind, ast.AST)
+}
+
+
+def statement_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes ``ast.walk(node)`` yields that are statements or hold statements (the node,
+    statements, except handlers, match cases), in the same order, without visiting expressions.
+
+    ``ast.walk`` is breadth-first, and no expression holds a statement, so leaving expressions out
+    keeps every statement at its depth and in its order. A search for definitions (classes,
+    functions) this way visits a small part of the tree (a lambda's body is an expression).
+    """
+    todo = deque([node])
+    while todo:
+        current = todo.popleft()
+        for name in _STATEMENT_FIELDS.get(type(current), ()):
+            todo.extend(getattr(current, name, ()))
+        yield current
 
 
 def parse_quietly(text: str, path: str, parsed: ParsedModules | None = None) -> ast.Module | None:
