@@ -120,3 +120,5 @@ def test_statement_nodes_are_ast_walk_without_expressions() -> None:
     assert list(statement_nodes(tree)) == [n for n in ast.walk(tree) if isinstance(n, kinds)]
     names = [n.name for n in statement_nodes(tree) if isinstance(n, ast.ClassDef | ast.FunctionDef)]
     assert names == ["A", "f", "j", "D", "g", "i", "C", "B"]  # by depth (breadth-first), as ast.walk
+    lam = ast.parse("f = lambda: (1 if x else 2)").body[0].value  # type: ignore[attr-defined]
+    assert list(statement_nodes(lam)) == [lam]  # an expression holds no statement

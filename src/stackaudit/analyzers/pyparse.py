@@ -102,11 +102,12 @@ class ParsedModules:
 
 
 # Fields that hold statements (or the handlers and match cases whose bodies do), per node class
-# in its own field order: ``ast.walk`` visits a node's children in that order.
+# in its own field order: ``ast.walk`` visits a node's children in that order. Only for nodes that
+# hold statements (a lambda's or an ``x if c else y``'s ``body`` is an expression).
 _STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
     kind: tuple(f for f in kind._fields if f in ("body", "orelse", "finalbody", "handlers", "cases"))
     for kind in vars(ast).values()
-    if isinstance(kind, type) and issubclass(kind, ast.AST)
+    if isinstance(kind, type) and issubclass(kind, ast.mod | ast.stmt | ast.excepthandler | ast.match_case)
 }
 
 
