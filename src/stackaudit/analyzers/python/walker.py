@@ -64,12 +64,22 @@ class Walk(ast.NodeVisitor):
 
     # ---- running -------------------------------------------------------------------------
     def run(self, tree: ast.Module) -> list[Finding]:
-        self.frames.append(Frame("module", tree, None))
-        for stmt in tree.body:
-            self.visit(stmt)
-        self._dispatch("finish")
+        try:
+            self.frames.append(Frame("module", tree, None))
+            for stmt in tree.body:
+                self.visit(stmt)
+            self._dispatch("finish")
+        finally:
+            self._unhook()
         self.findings.sort(key=lambda f: (f.location.line, f.location.column, f.rule_id))
         return self.findings
+
+    def _unhook(self) -> None:
+        """Drop the families (each points back at this walk): without the cycle, the walk, its
+        frames and the tree they hold are freed as soon as the caller drops them, not at the
+        cyclic GC's next full collection (which workers may run without: engine/worker.py)."""
+        self._hooks = {hook: [] for hook in RuleFamily.HOOKS}
+        self._on_call, self._on_attribute, self._on_string = [], [], []
 
     def _dispatch(self, hook: str, *args: object) -> None:
         for fn in self._hooks[hook]:
