@@ -45,6 +45,9 @@ class ParsedModules:
         # Set by the engine while the last analyzer of a worker runs: ``forget`` frees trees
         # then (before, or with analyzers on threads, another reader may still need them).
         self.last_reader = False
+        # False once the trees are only lent on (to the file analyzers of the worker that
+        # parsed them, engine/groups.py): a miss is parsed for its caller, not kept.
+        self.keep_new = True
 
     def __reduce__(self) -> tuple[type[ParsedModules], tuple[()]]:
         """Another process gets an empty cache of its own (see the module docstring)."""
@@ -65,7 +68,8 @@ class ParsedModules:
                     outcome = _parse(source, path)
                 except PARSE_ERRORS as exc:
                     outcome = exc
-                self._entries[key] = (source, outcome)
+                if self.keep_new:
+                    self._entries[key] = (source, outcome)
         if isinstance(outcome, BaseException):
             raise outcome.with_traceback(None)
         return outcome

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackaudit.analyzers.base import AnalyzerSkipped, RepoAnalyzer, RepoContext, RepoResult
+from stackaudit.analyzers.pyparse import ParsedModules
 from stackaudit.scope.build import load_scope
 from stackaudit.scope.reach import ReachTable, table_of
 
 _OUTBOX: Any = None  # the pool's queue of (group, index, outcome), set in each worker at start
+_KEPT: ParsedModules | None = None  # this worker's last group's trees, lent to its file chunks
 POLL_S = 0.2  # how often a wait checks whether a group's worker died
 
 
@@ -84,11 +86,29 @@ def repos_in_process(
         if scope is not None:
             _OUTBOX.put((group, len(classes), _scope_table(ctx, scope)))
     finally:
-        ctx.parsed.clear()
+        _keep(ctx.parsed)
         gc.freeze()
         if was_enabled:
             gc.enable()
     return len(classes)
+
+
+def _keep(parsed: ParsedModules) -> None:
+    """Lend a finished group's trees to the file chunks this worker runs next (kept_trees)."""
+    global _KEPT
+    if _KEPT is not None and _KEPT is not parsed:
+        _KEPT.clear()
+    parsed.keep_new = False  # a chunk's misses are parsed, not kept: memory stays at the group's
+    parsed.last_reader = False
+    _KEPT = parsed
+
+
+def kept_trees() -> ParsedModules | None:
+    """The trees the group that ran in this worker parsed, if one did: the file analyzers of a
+    chunk that lands here read them instead of parsing each file again (a file the group did
+    not keep is parsed as before). The worker holds them until the pool ends; its memory had
+    reached that peak during the group anyway."""
+    return _KEPT
 
 
 def _scope_table(ctx: RepoContext, paths: Sequence[str]) -> ReachTable | None:
