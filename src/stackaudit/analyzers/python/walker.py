@@ -39,6 +39,7 @@ class Walk(ast.NodeVisitor):
 
     def __init__(self, path: str, text: str, families: Sequence[type[RuleFamily]]) -> None:
         self.path = path
+        self.text = text
         self.source = SourceLines(text)
         self.imports = Imports()
         self.routers = Routers()
