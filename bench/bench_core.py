@@ -5,7 +5,9 @@ Measures, side by side in one run (medians of --repeat runs):
   cold   `stackaudit audit` with a fresh store (nothing cached)
   warm   the same audit again, nothing changed
   bandit `bandit -r` over the same tree
-and prints the ratios plus the cold audit's peak memory (max RSS of the process tree).
+and prints the ratios plus the cold audit's peak memory (max RSS of the process tree), and the
+seconds each analyzer took in the cold audit (its report's ``run.analyzers``: measured where it
+ran, a worker process or a thread, so a worker's busy core, not wall time of the whole run).
 ``--busy both`` measures everything twice: on a quiet machine, then with another CPU-bound job
 running (a ``python -c "while 1: pass"`` process for the whole measurement), as on a shared
 CI runner. ``--source`` audits another unpacked tree (e.g. /work/cache/apps/Django-5.1.4).
@@ -19,6 +21,7 @@ import argparse
 import ast
 import contextlib
 import json
+import re
 import resource
 import shutil
 import statistics
@@ -50,6 +53,7 @@ def parse_floor(root: Path) -> float:
 
 
 CPU: dict[str, list[float]] = {}  # CPU seconds (user + sys) of each measure, beside its wall time
+ANALYZERS: dict[str, list[float]] = {}  # each analyzer's seconds in the cold audits
 
 
 def _children_cpu() -> float:
@@ -65,8 +69,19 @@ def timed(cmd: list[str], cwd: Path, name: str = "") -> tuple[float, int, str]:
     return time.perf_counter() - started, proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
-def peak_children_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+# The cold audit runs under this wrapper, which reports the largest RSS among the audit's own
+# processes (RUSAGE_CHILDREN here would also count every earlier child: Bandit's, the warm run's).
+PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "sys.stderr.write(f'\\npeak_kb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n')\n"
+    "sys.exit(code)\n"
+)
+
+
+def peak_mb_of(tail: str) -> float:
+    found = re.findall(r"peak_kb=(\d+)", tail)
+    return int(found[-1]) / 1024 if found else float("nan")
 
 
 @contextlib.contextmanager
@@ -122,13 +137,14 @@ def measure(source: Path, repeat: int) -> None:
                 "--fail-on",
                 "none",
             ]
-            before = peak_children_rss_mb()
-            seconds, code, tail = timed(cmd, Path(tmp), "cold")
-            peak_mb = max(peak_mb, peak_children_rss_mb(), before)
+            seconds, code, tail = timed([sys.executable, "-c", PEAK_WRAPPER, *cmd], Path(tmp), "cold")
+            peak_mb = max(peak_mb, peak_mb_of(tail))
             if code != 0:
                 sys.exit(f"audit failed ({code}): {tail}")
             rows["cold"].append(seconds)
             report = json.loads(out.read_text())
+            for analyzer in report["run"]["analyzers"]:
+                ANALYZERS.setdefault(analyzer["name"], []).append(analyzer["duration_s"])
             counts["findings"] = len(report["findings"])
             counts["not_analysed"] = len(report["run"]["not_analysed"])
             seconds, code, tail = timed(cmd, Path(tmp), "warm")
@@ -159,6 +175,12 @@ def measure(source: Path, repeat: int) -> None:
     print(f"warm / cold              : {med['warm'] / med['cold']:.2f}    (target <= 0.10)")
     print(f"peak RSS (largest process): {peak_mb:.0f} MB   (target <= 500 MB)")
     print(f"findings {counts.get('findings')}, not analysed {counts.get('not_analysed')}")
+    seconds = {name: statistics.median(v) for name, v in ANALYZERS.items() if statistics.median(v) >= 0.05}
+    ANALYZERS.clear()
+    print(
+        "cold audit, seconds per analyzer (median): "
+        + ", ".join(f"{name} {value:.1f}" for name, value in sorted(seconds.items(), key=lambda kv: -kv[1]))
+    )
 
 
 if __name__ == "__main__":

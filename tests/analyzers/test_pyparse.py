@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext
-from stackaudit.analyzers.pyparse import ParsedModules
+from stackaudit.analyzers.pyparse import ParsedModules, statement_nodes
 from stackaudit.analyzers.registry import repo_analyzers
 from stackaudit.config.loader import load_config
 from stackaudit.discovery.files import discover
@@ -83,3 +83,42 @@ def test_analyzers_sharing_trees_leave_them_unchanged_and_find_the_same(root: Pa
         assert together[cls.name].findings == alone.findings, cls.name
         assert together[cls.name].not_analysed == alone.not_analysed, cls.name
     assert any(r.findings for r in together.values())
+
+
+STATEMENTS = """
+class A:
+    def f(self):
+        try:
+            def g(): pass
+        except* ValueError:
+            class B: pass
+        else:
+            x = lambda: [y for y in range(3)]
+        finally:
+            async def h(): pass
+    match f:
+        case [1, *_] if f:
+            def i(): pass
+        case _:
+            pass
+for k in range(2):
+    while k:
+        with open(k) as fh:
+            class C: pass
+    else:
+        def j(): pass
+if True:
+    pass
+elif False:
+    class D: pass
+"""
+
+
+def test_statement_nodes_are_ast_walk_without_expressions() -> None:
+    tree = ast.parse(STATEMENTS)
+    kinds = (ast.stmt, ast.excepthandler, ast.match_case, ast.Module)
+    assert list(statement_nodes(tree)) == [n for n in ast.walk(tree) if isinstance(n, kinds)]
+    names = [n.name for n in statement_nodes(tree) if isinstance(n, ast.ClassDef | ast.FunctionDef)]
+    assert names == ["A", "f", "j", "D", "g", "i", "C", "B"]  # by depth (breadth-first), as ast.walk
+    lam = ast.parse("f = lambda: (1 if x else 2)").body[0].value  # type: ignore[attr-defined]
+    assert list(statement_nodes(lam)) == [lam]  # an expression holds no statement

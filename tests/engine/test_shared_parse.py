@@ -8,7 +8,9 @@ analyzer that parses a file again on its own shows up as a second parse of that 
 from __future__ import annotations
 
 import ast
+import gc
 import os
+import queue
 import shutil
 import traceback
 from collections import Counter
@@ -16,8 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from stackaudit.analyzers.base import RepoContext
+from stackaudit.analyzers.registry import file_analyzers
+from stackaudit.analyzers.tenant import TenantAnalyzer
 from stackaudit.config.loader import load_config
+from stackaudit.discovery.files import discover
+from stackaudit.engine import groups, runner
 from stackaudit.engine.pipeline import AuditOptions, run_audit
+from stackaudit.engine.worker import WorkItem
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
 
@@ -69,3 +77,32 @@ def test_repository_analyzers_parse_each_file_once_per_worker(
     )
     assert {path for _, path in repo} >= {p for p in python if not p.endswith("__init__.py")}
     assert {key: n for key, n in repo.items() if n > 1} == {}
+
+
+def test_file_chunks_read_the_trees_their_worker_group_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool worker runs a group of repository analyzers, then file chunks: a chunk reads the
+    group's trees instead of parsing again, and finds what a chunk that parses finds."""
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root, ignore=shutil.ignore_patterns(".stackaudit"))
+    config = load_config(root, None)
+    disc = discover(root, config)
+    ctx = RepoContext(root=disc.root, files=disc.files, config=config, is_git=False)
+    monkeypatch.setattr(groups, "_OUTBOX", queue.Queue())
+    monkeypatch.setattr(groups, "_KEPT", None)
+    try:
+        groups.repos_in_process(0, [TenantAnalyzer], ctx)  # reads every Python file
+    finally:
+        gc.unfreeze()
+    parses = ctx.parsed.parses
+    items = [WorkItem(f, f.abspath.read_bytes()) for f in disc.files if f.language == "python"]
+    args = (file_analyzers(), config, 60.0)
+    lent = runner._analyze_in_worker(items, *args)
+    assert ctx.parsed.parses == parses, "a chunk parsed a file its worker's group had parsed"
+    assert ctx.parsed.hits >= len(items)
+    monkeypatch.setattr(groups, "_KEPT", None)  # a worker that ran no group: parses itself
+    alone = runner._analyze_in_worker(items, *args)
+    said = [[(o.path, o.findings, o.not_analysed, o.proofs) for o, _ in out] for out in (lent, alone)]
+    assert said[0] == said[1]
+    assert any(o.findings for o, _ in lent)

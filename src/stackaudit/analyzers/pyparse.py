@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 import threading
 import warnings
+from collections import deque
+from collections.abc import Iterator
 
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
@@ -43,6 +45,9 @@ class ParsedModules:
         # Set by the engine while the last analyzer of a worker runs: ``forget`` frees trees
         # then (before, or with analyzers on threads, another reader may still need them).
         self.last_reader = False
+        # False once the trees are only lent on (to the file analyzers of the worker that
+        # parsed them, engine/groups.py): a miss is parsed for its caller, not kept.
+        self.keep_new = True
 
     def __reduce__(self) -> tuple[type[ParsedModules], tuple[()]]:
         """Another process gets an empty cache of its own (see the module docstring)."""
@@ -63,7 +68,8 @@ class ParsedModules:
                     outcome = _parse(source, path)
                 except PARSE_ERRORS as exc:
                     outcome = exc
-                self._entries[key] = (source, outcome)
+                if self.keep_new:
+                    self._entries[key] = (source, outcome)
         if isinstance(outcome, BaseException):
             raise outcome.with_traceback(None)
         return outcome
@@ -97,6 +103,32 @@ class ParsedModules:
         """Release every tree (the memory of a large repository's trees is most of a run's)."""
         with self._lock:
             self._entries.clear()
+
+
+# Fields that hold statements (or the handlers and match cases whose bodies do), per node class
+# in its own field order: ``ast.walk`` visits a node's children in that order. Only for nodes that
+# hold statements (a lambda's or an ``x if c else y``'s ``body`` is an expression).
+_STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+    kind: tuple(f for f in kind._fields if f in ("body", "orelse", "finalbody", "handlers", "cases"))
+    for kind in vars(ast).values()
+    if isinstance(kind, type) and issubclass(kind, ast.mod | ast.stmt | ast.excepthandler | ast.match_case)
+}
+
+
+def statement_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes ``ast.walk(node)`` yields that are statements or hold statements (the node,
+    statements, except handlers, match cases), in the same order, without visiting expressions.
+
+    ``ast.walk`` is breadth-first, and no expression holds a statement, so leaving expressions out
+    keeps every statement at its depth and in its order. A search for definitions (classes,
+    functions) this way visits a small part of the tree (a lambda's body is an expression).
+    """
+    todo = deque([node])
+    while todo:
+        current = todo.popleft()
+        for name in _STATEMENT_FIELDS.get(type(current), ()):
+            todo.extend(getattr(current, name, ()))
+        yield current
 
 
 def parse_quietly(text: str, path: str, parsed: ParsedModules | None = None) -> ast.Module | None:

@@ -26,12 +26,19 @@ from stackaudit.analyzers.base import (
 )
 from stackaudit.config.schema import Config
 from stackaudit.engine import cache
-from stackaudit.engine.groups import Message, await_groups, init_worker, repos_in_process, split
+from stackaudit.engine.groups import (
+    Message,
+    await_groups,
+    init_worker,
+    kept_trees,
+    repos_in_process,
+    split,
+)
 from stackaudit.engine.groups import RepoOutcome as _RepoOutcome
 from stackaudit.engine.reader import read_bytes
 from stackaudit.engine.scopemap import scope_key
 from stackaudit.engine.suppress import InlineSuppression, NosecMark, parse_inline, parse_nosec
-from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk
+from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk, gc_paused
 from stackaudit.model import AnalyzerRecord, AnalyzerState, Finding, NotAnalysed, SafetyProof
 from stackaudit.scope.build import service_paths
 from stackaudit.scope.reach import ReachTable, decode_table, encode_table
@@ -90,8 +97,19 @@ def _chunks(items: list[WorkItem], jobs: int) -> list[list[WorkItem]]:
 
 
 def _analyze_and_encode(items: Sequence[WorkItem], *args: object) -> list[tuple[FileOutcome, bytes]]:
-    """Worker entry point: the cache payload is encoded in the worker, not in the main process."""
+    """The cache payload is encoded where the files were analysed, not in the main process."""
     return [(o, cache.encode_outcome(o)) for o in analyze_chunk(items, *args)]  # type: ignore[arg-type]
+
+
+def _analyze_in_worker(items: Sequence[WorkItem], *args: object) -> list[tuple[FileOutcome, bytes]]:
+    """Pool worker entry point: a chunk with the cyclic GC off. Each file's tree is freed by
+    reference counting as soon as its analyzers are done (they leave no cycles behind), so
+    collections found nothing, yet every one the parses triggered scanned the tree being built
+    (Django's file analyzers: 9.8 s with them, 9.0 s without). Not in the main process, where
+    repository analyzers run beside the chunk on threads. A chunk that lands in a worker whose
+    group parsed its files reads those trees (groups.kept_trees) instead of parsing again."""
+    with gc_paused():
+        return _analyze_and_encode(items, *args, kept_trees())
 
 
 class _RepoThread:
@@ -329,7 +347,7 @@ class Runner:
                 for g, group in enumerate(groups)
             ]
             futures: list[Future[list[tuple[FileOutcome, bytes]]]] = [
-                pool.submit(_analyze_and_encode, chunk, *args) for chunk in _chunks(work, self.plan.jobs)
+                pool.submit(_analyze_in_worker, chunk, *args) for chunk in _chunks(work, self.plan.jobs)
             ]
             threads = self._start_threads([r for r in repos if not r[0].cpu_bound])  # after the fork
             for future in as_completed(futures):

@@ -97,3 +97,24 @@ def test_a_module_that_does_not_parse_is_recorded_and_the_rest_analysed(tmp_path
         ("login_views.py", "syntax-error", "rate-limit")
     ]
     assert {f.location.symbol for f in result.findings} == {"login", "forgot_password"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def LOGIN(request): pass",
+        "class RateLimiter: pass",
+        "x = Brute_Force()",
+        "nothing here",
+        "\u017fign_in = 1  # a long s folds to s only in a case-insensitive pattern",
+        "\u212a = 'Kelvin'; Token = 2",
+        "café = 'Lockout'",
+    ],
+)
+def test_whole_file_searches_answer_as_the_case_insensitive_patterns(text: str) -> None:
+    from stackaudit.analyzers.python.ratelimit import CANDIDATE, LIMIT_WORD, _search_text
+
+    lowered = text.lower() if text.isascii() else None
+    for rx in (LIMIT_WORD, CANDIDATE):
+        assert rx.pattern == rx.pattern.lower()  # lowercase literals: lowering the text is sound
+        assert _search_text(rx, text, lowered) == bool(rx.search(text))

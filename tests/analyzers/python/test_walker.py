@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import gc
 import textwrap
+import weakref
 from pathlib import Path
 
 from stackaudit.analyzers.base import FileInput, SourceFile
-from stackaudit.analyzers.python.analyzer import PythonRulesAnalyzer
+from stackaudit.analyzers.python.analyzer import FAMILIES, PythonRulesAnalyzer
+from stackaudit.analyzers.python.walker import Walk
 from stackaudit.config.schema import Config
 from stackaudit.model import Finding
 
@@ -105,3 +109,21 @@ def test_shadowed_names_are_not_the_library() -> None:
         """
     )
     assert findings == ()
+
+
+def test_a_finished_walk_is_freed_by_reference_counting() -> None:
+    """Pool workers analyse files with the cyclic GC off (engine/runner.py): a walk that kept a
+    cycle with its families would keep every file's tree alive until the worker ends."""
+    text = "import requests\nasync def f(url):\n    for u in url:\n        requests.get(u)\n"
+    tree = ast.parse(text)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        walk = Walk("app/mod.py", text, FAMILIES)
+        assert walk.run(tree)  # it found something: the families ran
+        gone = weakref.ref(walk)
+        del walk
+        assert gone() is None
+    finally:
+        if was_enabled:
+            gc.enable()

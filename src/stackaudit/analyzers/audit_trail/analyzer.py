@@ -22,7 +22,7 @@ from stackaudit.analyzers.audit_trail.imports import (
 )
 from stackaudit.analyzers.audit_trail.rules import MISSING_AUDIT_EVENT, RULES
 from stackaudit.analyzers.base import RepoAnalyzer, RepoContext, RepoResult, SourceFile
-from stackaudit.analyzers.pyparse import ParsedModules
+from stackaudit.analyzers.pyparse import ParsedModules, statement_nodes
 from stackaudit.config.schema import Config
 from stackaudit.model import CodeContext, Finding, Location, NotAnalysed, NotAnalysedReason, RuleMeta
 
@@ -201,7 +201,7 @@ _DJANGO_AUTH = frozenset({"login", "logout", "authenticate"})
 
 def _framework_events(tree: ast.Module) -> tuple[str, ...]:
     names: list[str] = []
-    for node in ast.walk(tree):
+    for node in statement_nodes(tree):  # imports are statements: ast.walk's order, no expressions
         if isinstance(node, ast.ImportFrom) and node.module == "django.contrib.auth":
             names += [a.asname or a.name for a in node.names if a.name in _DJANGO_AUTH]
         elif isinstance(node, ast.Import):

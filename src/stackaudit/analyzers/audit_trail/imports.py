@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
+from stackaudit.analyzers.pyparse import statement_nodes
+
 
 def module_names(path: str) -> list[str]:
     """Dotted names a repository file may be imported as, longest first (``src/app/x.py`` → ``app.x``)."""
@@ -30,6 +32,7 @@ class ModuleIndex:
         for path in sorted(paths, key=lambda p: p.count("/")):  # shallower paths win a name
             for name in module_names(path):
                 self._by_name.setdefault(name, path)
+        self._files = frozenset(self._by_name.values())  # a set: looked up per relative import
 
     def resolve(self, module: str, level: int, importer: str) -> str | None:
         """The file of ``from <level dots><module> import …`` written in ``importer``."""
@@ -40,7 +43,7 @@ class ModuleIndex:
             base = "/".join(package)
             target = f"{base}/{module.replace('.', '/')}" if module else base
             for candidate in (f"{target}.py", f"{target}/__init__.py"):
-                if candidate in self._by_name.values():
+                if candidate in self._files:
                     return candidate
             return None
         return self._by_name.get(module)
@@ -49,7 +52,7 @@ class ModuleIndex:
 def imported_functions(tree: ast.Module, importer: str, index: ModuleIndex) -> dict[str, tuple[str, str]]:
     """Local name → (repository file, function name) for ``from X import f [as g]``."""
     out: dict[str, tuple[str, str]] = {}
-    for node in ast.walk(tree):
+    for node in statement_nodes(tree):  # imports are statements: ast.walk's order, no expressions
         if isinstance(node, ast.ImportFrom):
             path = index.resolve(node.module or "", node.level, importer)
             if path is None:
@@ -62,7 +65,7 @@ def imported_functions(tree: ast.Module, importer: str, index: ModuleIndex) -> d
 def imported_modules(tree: ast.Module, importer: str, index: ModuleIndex) -> dict[str, str]:
     """Local alias → repository file for ``import a.b as m`` and ``from a import b`` (b a module)."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statement_nodes(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 path = index.resolve(alias.name, 0, importer)

@@ -104,6 +104,16 @@ GUARD_TEXT = re.compile(
     r"permission_required|permission_classes|LoginRequired|PermissionRequired|login_required"
 )
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+# The whole-file searches of the case-insensitive patterns, case-sensitive on the lowered text
+# when it is ASCII (the same answer: no other character folds to an ASCII letter there), which is
+# three times faster (rate-limit spent 2 of its 4 s on Django in these two searches).
+_LOWERED = {rx: re.compile(rx.pattern.removeprefix("(?i)")) for rx in (LIMIT_WORD, CANDIDATE)}
+
+
+def _search_text(rx: re.Pattern[str], text: str, lowered: str | None) -> bool:
+    """``rx.search(text)`` for a ``(?i)`` pattern of lowercase literals; ``lowered``: the text
+    lowered when it is ASCII, else None."""
+    return bool(_LOWERED[rx].search(lowered) if lowered is not None else rx.search(text))
 
 
 def _limited_symbols(tree: ast.Module) -> set[str]:
@@ -351,8 +361,10 @@ class RateLimitAnalyzer(RepoAnalyzer):
         call_trees: list[ast.Module] = []
         skipped: list[NotAnalysed] = []
         for path, text in texts.items():
-            has_limit, has_guard = bool(LIMIT_WORD.search(text)), bool(GUARD_TEXT.search(text))
-            if not (has_limit or has_guard or CANDIDATE.search(text)):
+            lowered = text.lower() if text.isascii() else None
+            has_limit, has_guard = _search_text(LIMIT_WORD, text, lowered), bool(GUARD_TEXT.search(text))
+            candidate = _search_text(CANDIDATE, text, lowered)
+            if not (has_limit or has_guard or candidate):
                 continue
             tree = parse_quietly(text, path, ctx.parsed)
             if tree is None:
@@ -363,7 +375,7 @@ class RateLimitAnalyzer(RepoAnalyzer):
                 limited |= _limited_symbols(tree)
             if has_guard:
                 guard_trees.append(tree)
-            if CANDIDATE.search(text):
+            if candidate:
                 candidates += self._candidates(path, text, tree)
                 call_trees.append(tree)
         limited |= _counting_through_calls(call_trees)

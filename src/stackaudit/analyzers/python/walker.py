@@ -10,6 +10,7 @@ the ``Walk`` they are given and report through ``Walk.emit``.
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Callable, Sequence
 
 from stackaudit.analyzers.python import frameworks
@@ -38,6 +39,7 @@ class Walk(ast.NodeVisitor):
 
     def __init__(self, path: str, text: str, families: Sequence[type[RuleFamily]]) -> None:
         self.path = path
+        self.text = text
         self.source = SourceLines(text)
         self.imports = Imports()
         self.routers = Routers()
@@ -56,15 +58,29 @@ class Walk(ast.NodeVisitor):
             hook: [getattr(inst, hook) for inst in instances if hook in _overridden(type(inst))]
             for hook in RuleFamily.HOOKS
         }
+        # The hooks called at most nodes, looked up once (a dispatch per call and attribute).
+        self._on_call = self._hooks["on_call"]
+        self._on_attribute = self._hooks["on_attribute"]
+        self._on_string = self._hooks["on_string"]
 
     # ---- running -------------------------------------------------------------------------
     def run(self, tree: ast.Module) -> list[Finding]:
-        self.frames.append(Frame("module", tree, None))
-        for stmt in tree.body:
-            self.visit(stmt)
-        self._dispatch("finish")
+        try:
+            self.frames.append(Frame("module", tree, None))
+            for stmt in tree.body:
+                self.visit(stmt)
+            self._dispatch("finish")
+        finally:
+            self._unhook()
         self.findings.sort(key=lambda f: (f.location.line, f.location.column, f.rule_id))
         return self.findings
+
+    def _unhook(self) -> None:
+        """Drop the families (each points back at this walk): without the cycle, the walk, its
+        frames and the tree they hold are freed as soon as the caller drops them, not at the
+        cyclic GC's next full collection (which workers may run without: engine/worker.py)."""
+        self._hooks = {hook: [] for hook in RuleFamily.HOOKS}
+        self._on_call, self._on_attribute, self._on_string = [], [], []
 
     def _dispatch(self, hook: str, *args: object) -> None:
         for fn in self._hooks[hook]:
@@ -365,7 +381,8 @@ class Walk(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self.call_funcs.add(id(node.func))
-        self._dispatch("on_call", node)
+        for hook in self._on_call:
+            hook(node)
         self.generic_visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
@@ -375,7 +392,8 @@ class Walk(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if isinstance(node.ctx, ast.Load):
-            self._dispatch("on_attribute", node)
+            for hook in self._on_attribute:
+                hook(node)
         self.visit(node.value)
 
     def _bind(self, target: ast.expr, value: ast.expr) -> None:
@@ -421,7 +439,8 @@ class Walk(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
-            self._dispatch("on_string", node)
+            for hook in self._on_string:
+                hook(node)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         self._dispatch("on_string", node)
@@ -431,8 +450,16 @@ class Walk(ast.NodeVisitor):
 
 
 def _overridden(family: type[RuleFamily]) -> frozenset[str]:
-    """Hooks a family class overrides."""
-    return frozenset(h for h in RuleFamily.HOOKS if getattr(family, h) is not getattr(RuleFamily, h))
+    """Hooks a family class overrides: computed once per class (a walk per file asked it for
+    every hook, 8% of the rules' time). Weakly keyed: some callers make a class per module."""
+    found = _OVERRIDDEN.get(family)
+    if found is None:
+        found = frozenset(h for h in RuleFamily.HOOKS if getattr(family, h) is not getattr(RuleFamily, h))
+        _OVERRIDDEN[family] = found
+    return found
+
+
+_OVERRIDDEN: weakref.WeakKeyDictionary[type[RuleFamily], frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 SKIPPED_FIELDS = frozenset(  # never hold a node worth visiting: contexts, operators, plain values

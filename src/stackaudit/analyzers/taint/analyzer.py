@@ -107,7 +107,7 @@ class _KeepTrees:
         self.kept: set[str] = set()
 
     def __call__(self, mod: ModuleInfo) -> bool:
-        needed = bool(self.hint.search(mod.text) or API_HINT.search(mod.text) or mentions_sink(mod.text))
+        needed = mod.mentions(self.hint) or mod.mentions(API_HINT) or mentions_sink(mod.text)
         needed = needed or any(f.is_route for f in mod.functions_all())
         if not needed or len(mod.text) > self.left:
             return False
@@ -158,14 +158,14 @@ def analyse_modules(
 
 
 def _analyse_module(program: Program, mod: ModuleInfo) -> None:
-    if program.hint.search(mod.text):
+    if mod.mentions(program.hint):
         program.module_globals(mod)  # runs the module's top-level code (scripts reading sys.argv)
     functions = [
         *mod.functions.values(),
         *(f for methods in mod.classes.values() for f in methods.values()),
         *mod.nested,
     ]
-    marks = MARK_SAFE_HINT.search(mod.text) is not None
+    marks = mod.mentions(MARK_SAFE_HINT)
     for func in functions:
         if program.hinted(func) or program.sink_hinted(func) or (marks and func.hinted(MARK_SAFE_HINT)):
             program.summary(func)

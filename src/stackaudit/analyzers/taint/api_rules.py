@@ -308,7 +308,7 @@ def _target_name(node: ast.expr) -> str | None:
 
 def check_module(mod: ModuleInfo, sites: Sites | None = None) -> list[Finding]:
     """The module's API findings; sites it proves safe (a non-security digest) go to ``sites``."""
-    if not API_HINT.search(mod.text):
+    if not mod.mentions(API_HINT):
         return []
     visitor = _Visitor(mod, sites)
     visitor.visit(mod.tree)

@@ -11,6 +11,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from stackaudit.analyzers.pyparse import statement_nodes
 from stackaudit.analyzers.taint import address_checks, sitectx
 from stackaudit.analyzers.taint import tables as tb
 from stackaudit.analyzers.taint.values import (
@@ -75,7 +76,7 @@ def _bound_call(it: Interp, test: ast.expr) -> ast.Call | None:
         return None
     found: ast.Call | None = None
     line = -1
-    for node in ast.walk(sitectx.scope(it)):
+    for node in statement_nodes(sitectx.scope(it)):  # assignments are statements (ast.walk's order)
         if not (
             isinstance(node, ast.Assign) and line < node.lineno <= test.lineno and len(node.targets) == 1
         ):

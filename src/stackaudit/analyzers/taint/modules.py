@@ -113,6 +113,7 @@ class ModuleInfo:
     route_prefixes: dict[str, str] = field(default_factory=dict)  # bp = Blueprint(url_prefix=...)
     _hints: dict[str, list[int]] = field(default_factory=dict)
     shared: ParsedModules | None = None  # the run's parses: ``reparse`` takes the tree from there
+    _mentions: dict[str, bool] = field(default_factory=dict)
 
     @property
     def tree(self) -> ast.Module:
@@ -156,6 +157,16 @@ class ModuleInfo:
         self.functions.clear()
         self.classes.clear()
         self.nested.clear()
+
+    def mentions(self, hint: re.Pattern[str]) -> bool:
+        """``hint.search(self.text)`` found something: searched once per pattern (choosing the
+        trees to keep, analysing the module and the API rules each asked again)."""
+        found = self._mentions.get(hint.pattern)
+        if found is None:
+            lines = self._hints.get(hint.pattern)
+            found = bool(lines) if lines is not None else hint.search(self.text) is not None
+            self._mentions[hint.pattern] = found
+        return found
 
     def hint_lines(self, hint: re.Pattern[str]) -> list[int]:
         """Sorted line numbers where ``hint`` matches, computed once per pattern."""

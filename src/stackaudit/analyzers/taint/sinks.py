@@ -420,8 +420,11 @@ def report(it: Interp, cwe: int, taints: frozenset[Taint], node: ast.AST, label:
 
 
 def pick(taints: frozenset[Taint], cwe: int) -> list[Taint]:
-    """The best real flow, plus one symbolic flow per parameter (for the function's summary)."""
-    reaching = [t for t in taints if t.reaches(cwe)]
+    """The best real flow, plus one symbolic flow per parameter (for the function's summary).
+
+    In the order of the taints' keys, not of the set (which follows PYTHONHASHSEED): the first
+    flow recorded at a site names it, so a message must not depend on the process."""
+    reaching = sorted((t for t in taints if t.reaches(cwe)), key=_taint_key)
     real = [t for t in reaching if t.kind != SourceKind.PARAM]
     chosen = [min(real, key=lambda t: (-t.kind.confidence, len(t.steps)))] if real else []
     seen: set[int] = set()
@@ -430,3 +433,7 @@ def pick(taints: frozenset[Taint], cwe: int) -> list[Taint]:
             seen.add(t.param)
             chosen.append(t)
     return chosen
+
+
+def _taint_key(taint: Taint) -> tuple[object, ...]:
+    return taint.key

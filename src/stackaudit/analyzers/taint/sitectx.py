@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from stackaudit.analyzers.pyparse import statement_nodes
+
 if TYPE_CHECKING:
     from stackaudit.analyzers.taint.interp import Interp
 
@@ -41,7 +43,7 @@ def assignment(it: Interp, name: str, before: int) -> ast.expr | None:
     """The value last assigned to ``name`` in the scope at or before line ``before``."""
     found: ast.expr | None = None
     line = -1
-    for node in ast.walk(scope(it)):
+    for node in statement_nodes(scope(it)):  # assignments are statements (ast.walk's order)
         if not (isinstance(node, ast.Assign) and line < node.lineno <= before):
             continue
         if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from stackaudit.analyzers.pyparse import statement_nodes
 from stackaudit.analyzers.python.names import dotted
 
 INFERRED_KEYS = ("tenant_id", "tenant")
@@ -119,7 +120,7 @@ def _meta_table(meta: ast.ClassDef) -> str | None:
 def _names(node: ast.AST) -> Iterable[str]:
     """Names, attributes and keyword names read by the methods that build every query of a
     manager or query class (``get_queryset``): a ``for_tenant()`` helper scopes nothing by default."""
-    for fn in ast.walk(node):
+    for fn in statement_nodes(node):  # functions are statements: no need to visit expressions
         if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or fn.name not in DEFAULT_QUERY:
             continue
         for sub in ast.walk(fn):
@@ -153,7 +154,10 @@ class Project:
     schema_per_tenant: str | None = None  # the file that says so
 
     def add_python(self, path: str, text: str, tree: ast.Module, words: tuple[str, ...]) -> None:
-        for node in ast.walk(tree):
+        # Classes are statements; a ``with_loader_criteria`` call (an expression) is looked for
+        # only where the text can name it (identifiers are verbatim in ASCII source).
+        criteria = not text.isascii() or "with_loader_criteria" in text
+        for node in ast.walk(tree) if criteria else statement_nodes(tree):
             if isinstance(node, ast.ClassDef) and node.name not in self.classes:
                 self.classes[node.name] = _read_class(node, path, words)
             elif _criteria_class(node) is not None:
@@ -163,6 +167,8 @@ class Project:
             self.schema_per_tenant = path
 
     def add_sql(self, text: str) -> None:
+        if text.isascii() and "policy" not in text.lower():
+            return  # no match possible, and the case-insensitive search is slow on large files
         self.rls_tables.update(m.group(1).lower() for m in RLS_POLICY.finditer(text))
 
     def ancestors(self, name: str) -> list[str]:
