@@ -248,3 +248,18 @@ def test_an_interrupt_python_swallowed_still_stops_the_run() -> None:
         common.Feedback().stage("storing", 1)
         reached.append("stored")
     assert info.value.exit_code == 130 and reached == ["after the destructor"]
+
+
+def test_an_interrupt_in_a_gc_callback_is_not_printed_as_a_traceback() -> None:
+    """Under load a Ctrl-C lands in a GC or weakref callback (SQLAlchemy's ``_collection_gced``)
+    and Python prints "Exception ignored ... Traceback"; the stop itself is held by the flag."""
+    from types import SimpleNamespace
+
+    from stackaudit.commands.common import _quiet_interrupts
+
+    seen: list[object] = []
+    hook = _quiet_interrupts(seen.append)
+    hook(SimpleNamespace(exc_value=KeyboardInterrupt()))
+    other = SimpleNamespace(exc_value=ValueError("x"))
+    hook(other)
+    assert seen == [other]

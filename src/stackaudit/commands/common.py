@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -241,12 +241,26 @@ def checkpoint() -> None:
         raise KeyboardInterrupt
 
 
+def _quiet_interrupts(previous: Callable[[Any], object]) -> Callable[[Any], object]:
+    """An interrupt Python could not raise (it landed in a GC or weakref callback) would be
+    printed as "Exception ignored ... Traceback": the flag already holds it for ``checkpoint``."""
+
+    def hook(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return None
+        return previous(unraisable)
+
+    return hook
+
+
 @contextmanager
 def interrupt_notice(stored: Callable[[], bool]) -> Iterator[None]:
     """Ctrl-C: say plainly whether the run was stored, and exit 130."""
     _interrupt.clear()
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, _on_sigint) if main else None
+    unraisable = sys.unraisablehook
+    sys.unraisablehook = _quiet_interrupts(unraisable)
     try:
         yield
         checkpoint()
@@ -259,6 +273,7 @@ def interrupt_notice(stored: Callable[[], bool]) -> Iterator[None]:
         err_console().print(f"[yellow]{message}[/]", soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
+        sys.unraisablehook = unraisable
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
