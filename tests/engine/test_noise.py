@@ -70,6 +70,8 @@ def _finalise(findings: list[Finding], config: Config | None = None, source: str
         ("rules/.semgrep/x.py", Area.FIXTURE),
         ("app/migrations/0004_data.py", Area.MIGRATION),
         ("migrations/versions/3f2a_add.py", Area.MIGRATION),
+        ("maubot/db/upgrade/v01_initial_revision.py", Area.MIGRATION),
+        ("app/upgrade/views.py", None),
         ("example_project/settings.py", Area.EXAMPLE),
         ("docs/examples/app.py", Area.EXAMPLE),
         ("demo/app.py", Area.EXAMPLE),

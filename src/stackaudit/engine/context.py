@@ -39,8 +39,9 @@ _FIXTURE = re.compile(
     r"(^|/)(fixtures?|testdata|test[-_]data|test[-_]files|test[-_]resources|resources/tests?"
     r"|\.semgrep|semgrep[-_]rules?/tests?|snapshots)/"
 )
-# Django app migrations, Alembic (and Flask-Migrate) revision folders.
-_MIGRATION = re.compile(r"(^|/)(migrations|alembic)/")
+# Django app migrations, Alembic (and Flask-Migrate) revision folders, versioned upgrade steps
+# (mautrix/asyncpg's ``db/upgrade/v01_initial_revision.py``: maubot).
+_MIGRATION = re.compile(r"(^|/)(migrations|alembic)/|(^|/)upgrades?/v\d+[^/]*\.py$")
 
 # Third-party code copied into the repository (a JS library under static/.../vendor/, a
 # minified bundle): its findings are the upstream project's, with its own keys and patterns.
