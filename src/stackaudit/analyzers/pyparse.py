@@ -16,6 +16,7 @@ that decodes a file differently still gets the tree of what it read.
 from __future__ import annotations
 
 import ast
+import os
 import threading
 import warnings
 from collections import deque
@@ -28,6 +29,15 @@ def _parse(source: str | bytes, path: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escapes are the audited project's, not ours
         return ast.parse(source, filename=path)
+
+
+def _budget() -> int:
+    """Source bytes whose trees are kept: ``STACKAUDIT_TREE_BUDGET_MB`` (default 2 MB of source,
+    about 70 MB of trees)."""
+    try:
+        return int(float(os.environ.get("STACKAUDIT_TREE_BUDGET_MB", "2")) * 1_000_000)
+    except ValueError:
+        return 2_000_000
 
 
 class ParsedModules:
@@ -48,6 +58,11 @@ class ParsedModules:
         # False once the trees are only lent on (to the file analyzers of the worker that
         # parsed them, engine/groups.py): a miss is parsed for its caller, not kept.
         self.keep_new = True
+        # Trees take about 35 times their source in memory: a repository's worth of them is most
+        # of a run's peak. Past this much source, a tree is parsed for its caller and not kept
+        # (a later reader parses it again: CPU for memory).
+        self.budget = _budget()
+        self._kept = 0
 
     def __reduce__(self) -> tuple[type[ParsedModules], tuple[()]]:
         """Another process gets an empty cache of its own (see the module docstring)."""
@@ -68,8 +83,12 @@ class ParsedModules:
                     outcome = _parse(source, path)
                 except PARSE_ERRORS as exc:
                     outcome = exc
-                if self.keep_new:
+                if entry is not None:  # the same path with other content: the old tree goes
+                    del self._entries[key]
+                    self._kept -= len(entry[0])
+                if self.keep_new and self._kept + len(source) <= self.budget:
                     self._entries[key] = (source, outcome)
+                    self._kept += len(source)
         if isinstance(outcome, BaseException):
             raise outcome.with_traceback(None)
         return outcome
@@ -98,11 +117,13 @@ class ParsedModules:
             entry = self._entries.get(key)
             if entry is not None and entry[0] == source:
                 del self._entries[key]
+                self._kept -= len(source)
 
     def clear(self) -> None:
         """Release every tree (the memory of a large repository's trees is most of a run's)."""
         with self._lock:
             self._entries.clear()
+            self._kept = 0
 
 
 # Fields that hold statements (or the handlers and match cases whose bodies do), per node class

@@ -66,7 +66,7 @@ class TenantAnalyzer(RepoAnalyzer):
         config = ctx.config.tenant
         words = key_words(config.key or "tenant_id", config.aliases)
         project = Project()
-        modules: list[tuple[str, str, ast.Module]] = []
+        texts: list[tuple[str, str]] = []
         skipped: list[NotAnalysed] = []
         for file in ctx.files:
             text = _read(file)
@@ -82,12 +82,16 @@ class TenantAnalyzer(RepoAnalyzer):
                 skipped.append(NotAnalysed(file.path, NotAnalysedReason.SYNTAX_ERROR, detail, self.name))
                 continue
             project.add_python(file.path, text, tree, words)
-            modules.append((file.path, text, tree))
+            texts.append((file.path, text))
+            del tree  # most repositories have no tenants: their trees need not outlive this pass
         decided = scope.build(project, config)
         if isinstance(decided, scope.Off):
             # Nothing declared and nothing inferred is the common case (no tenants): silent.
             declared = config.key is not None or bool(config.models)
             return RepoResult((), tuple(skipped), reason=f"not checked: {decided.reason}" if declared else "")
+        modules = [
+            (path, text, tree) for path, text in texts if (tree := parse_quietly(text, path, ctx.parsed))
+        ]
         findings = _findings(modules, decided)
         findings += _rate_limit(modules, decided)
         return RepoResult(tuple(findings), tuple(skipped), reason=_summary(decided))
