@@ -288,3 +288,21 @@ def test_state_at_continue_and_break_flows_on(tmp_path: Path) -> None:
     assert _one(tmp_path, body) == [("sec.command-injection", 13)]
     body = "cmd = 'ls'\nwhile len(v) > 1:\n    cmd = v\n    break\nos.system(cmd)"
     assert _one(tmp_path, body) == [("sec.command-injection", 12)]
+
+
+def test_a_comprehension_variable_step_has_its_line(tmp_path: Path) -> None:
+    """The trace showed ``helper.py:0 [uniq] assigned to inp``: a comprehension's variable was
+    located at the comprehension node, which has no line."""
+    app = (
+        "import os\n"
+        "from flask import Flask, request\n"
+        "app = Flask(__name__)\n"
+        "@app.get('/x')\n"
+        "def x():\n"
+        "    names = [n.strip() for n in request.args.getlist('n')]\n"
+        "    os.system('echo ' + names[0])\n"
+        "    return ''\n"
+    )
+    (tmp_path / "app.py").write_text(app)
+    (finding,) = [f for f in run_taint(tmp_path).findings if f.rule_id == "sec.command-injection"]
+    assert all(step.location.line >= 1 for step in finding.trace), finding.trace
