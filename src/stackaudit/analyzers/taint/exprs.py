@@ -223,9 +223,8 @@ def _comprehension(it: Interp, node: ast.expr) -> Val:
         element = join_all(seq.items) if seq.items else Val(taints=flatten(seq))
         it.assign(gen.target, element, gen.target)
         if _enumerated(gen) and isinstance(gen.target, ast.Tuple) and len(gen.target.elts) == 2:
-            it.assign(
-                gen.target.elts[0], CLEAN, gen.target
-            )  # enumerate's index is a counter, as in a for loop
+            # enumerate's index is a counter, as in a for loop
+            it.assign(gen.target.elts[0], CLEAN, gen.target)
         for cond in gen.ifs:
             it.expr(cond)
             it.env.update(guards.refine(it, cond)[0])
