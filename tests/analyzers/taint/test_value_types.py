@@ -118,3 +118,28 @@ def test_rows_of_an_ordered_and_paged_query_are_the_tables(tmp_path: Path) -> No
         if f.rule_id == "sec.xss"
     }
     assert found == {13}
+
+
+BODY_MODEL = (
+    "import os\n"
+    "from typing import Optional\n"
+    "from fastapi import FastAPI\n"
+    "from pydantic import BaseModel\n"
+    "app = FastAPI()\n"
+    "class FrameForm(BaseModel):\n"
+    "    frame: int\n"
+    "    keep: Optional[bool] = None\n"
+    "    name: str\n"
+    "@app.post('/frames')\n"
+    "def frames(form: FrameForm):\n"
+    "    os.system('extract --frame ' + str(form.frame))\n"  # 12: validated as an int
+    "    os.system('extract --keep ' + str(form.keep))\n"  # 13: a bool or None
+    "    os.system('extract --name ' + form.name)\n"  # 14: text
+    "    return {}\n"
+)
+
+
+def test_typed_fields_of_a_validated_body_model_are_not_text(tmp_path: Path) -> None:
+    """FastAPI validates a body model: its ``frame: int`` holds an int, its ``name: str`` text."""
+    found = {f.location.line for f in run_taint(write(tmp_path, {"app.py": BODY_MODEL})).findings}
+    assert found == {14}

@@ -73,6 +73,8 @@ def _attribute(it: Interp, node: ast.expr) -> Val:
         return CLEAN
     if node.attr in _SERVER_IDS and _created_without(it, node.value, node.attr):
         return CLEAN
+    if base.tag and it.prog.typed_field(base.tag, node.attr):
+        return CLEAN  # form.page where the validated body model declares page: int
     return Val(taints=attribute_taints(flatten(base)))  # not what only went into its items
 
 

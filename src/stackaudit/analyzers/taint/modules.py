@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stackaudit.analyzers.pyparse import ParsedModules
-from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS
+from stackaudit.analyzers.taint.tables import ROUTE_DECORATORS, clean_annotation
 
 # Text hints: a function whose source mentions none of these holds no source of its own.
 SOURCE_HINT = re.compile(
@@ -114,6 +114,8 @@ class ModuleInfo:
     _hints: dict[str, list[int]] = field(default_factory=dict)
     shared: ParsedModules | None = None  # the run's parses: ``reparse`` takes the tree from there
     _mentions: dict[str, bool] = field(default_factory=dict)
+    # per class, the fields declared with a type a validating model enforces (``page: int``)
+    typed_fields: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def tree(self) -> ast.Module:
@@ -233,6 +235,9 @@ def _scan_body(mod: ModuleInfo, body: list[ast.stmt], cls: str | None) -> None:
         elif isinstance(stmt, ast.Assign) and cls is None:
             _add_const(mod, stmt)
             _add_router(mod, stmt)
+        elif isinstance(stmt, ast.AnnAssign) and cls is not None and isinstance(stmt.target, ast.Name):
+            if clean_annotation(stmt.annotation):
+                mod.typed_fields.setdefault(cls, set()).add(stmt.target.id)
         elif isinstance(stmt, ast.If | ast.Try):
             for block in _blocks(stmt):
                 _scan_body(mod, block, cls)

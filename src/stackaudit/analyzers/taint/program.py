@@ -324,9 +324,25 @@ class Program:
             if converters.get(arg.arg) in _SEGMENT_CONVERTERS:
                 return entrypoints.segment_param(it, arg)
             note = f"route parameter {arg.arg} (user input)"
-            return tainted(frozenset({it.new_taint(SourceKind.REQUEST, arg, note)}))
+            model = self._validated_model(it, arg.annotation) if func.is_route else ""
+            return tainted(frozenset({it.new_taint(SourceKind.REQUEST, arg, note)}), tag=model)
         origin = TraceStep(it.loc(arg), f"parameter {arg.arg}", "source")
         return tainted(frozenset({Taint(SourceKind.PARAM, origin, param=index)}))
+
+    def _validated_model(self, it: Interp, annotation: ast.expr | None) -> str:
+        """``form: PageForm`` on a FastAPI route: a body model the framework validates, so its
+        ``page: int`` field holds an int (``typed_field``); the tag of its class, or ""."""
+        qn = it.qualname(annotation) if isinstance(annotation, ast.Name | ast.Attribute) else None
+        tag = self.resolve_class(qn) if qn else None
+        return tag or ""
+
+    def typed_field(self, tag: str, name: str) -> bool:
+        """Is ``name`` a field of this repository class declared with a non-text type?"""
+        if not tag.startswith("class:"):
+            return False
+        _, mod_name, cls = tag.split(":", 2)
+        mod = self.modules.get(mod_name)
+        return mod is not None and name in mod.typed_fields.get(cls, ())
 
     def apply_summary(self, it: Interp, node: ast.Call, target: FuncInfo, args: CallArgs) -> Val:
         self.called.add(target.qualname)
