@@ -143,3 +143,33 @@ def test_typed_fields_of_a_validated_body_model_are_not_text(tmp_path: Path) -> 
     """FastAPI validates a body model: its ``frame: int`` holds an int, its ``name: str`` text."""
     found = {f.location.line for f in run_taint(write(tmp_path, {"app.py": BODY_MODEL})).findings}
     assert found == {14}
+
+
+VALIDATED = (
+    "import os\n"
+    "from flask import Flask, request\n"
+    "from pydantic import BaseModel\n"
+    "app = Flask(__name__)\n"
+    "class FrameSchema(BaseModel):\n"
+    "    frame_number: int\n"
+    "    label: str\n"
+    "def validate_request_body(schema):\n"
+    "    payload = request.get_json(silent=True) or {}\n"
+    "    return schema.model_validate(payload)\n"
+    "def build(schema):\n"
+    "    return schema(**(request.get_json() or {}))\n"
+    "@app.put('/frames')\n"
+    "def put():\n"
+    "    body = validate_request_body(FrameSchema)\n"
+    "    os.system('extract ' + str(body.frame_number))\n"  # 16: an int
+    "    os.system('extract ' + body.label)\n"  # 17: text
+    "    raw = build(FrameSchema)\n"
+    "    os.system('extract ' + str(raw.frame_number))\n"  # 19: no validation seen
+    "    return ''\n"
+)
+
+
+def test_a_model_a_helper_validates_the_request_into(tmp_path: Path) -> None:
+    """zou's ``validate_request_body(Schema)`` returns ``Schema.model_validate(payload)``."""
+    found = {f.location.line for f in run_taint(write(tmp_path, {"app.py": VALIDATED})).findings}
+    assert found == {17, 19}

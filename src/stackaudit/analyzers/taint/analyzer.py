@@ -199,7 +199,7 @@ class TaintAnalyzer(RepoAnalyzer):
 
     name = NAME
     config_keys = ("taint", "analyzer_timeout_s")
-    version = "28"
+    version = "29"
     rules = ALL_RULES
     cpu_bound = True  # pure-Python work over every module: a worker process of its own
     drops_trees = True  # keeps only the trees of modules it will analyse (bounded memory)

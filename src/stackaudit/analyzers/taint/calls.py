@@ -182,6 +182,40 @@ def _class_attribute(it: Interp, node: ast.expr) -> bool:
     return mod is not None and node.attr not in mod.classes.get(cls, {})
 
 
+_VALIDATES = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw"})
+
+
+def _validated_into(it: Interp, node: ast.Call, target: FuncInfo) -> str:
+    """``validate_request_body(FrameSchema)`` whose body returns ``schema.model_validate(data)``:
+    the result is an instance of the model the caller passed (zou's request validation), so
+    its typed fields hold what their types allow. The class's tag, or ""."""
+    params = [a.arg for a in target.node.args.args]
+    for index, arg in enumerate(node.args[: len(params)]):
+        if not isinstance(arg, ast.Name | ast.Attribute):
+            continue
+        qn = it.qualname(arg)
+        tag = it.prog.resolve_class(qn) if qn else None
+        if tag and _returns_validation_of(target.node, params[index]):
+            return tag
+    return ""
+
+
+def _returns_validation_of(func: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+    """A ``return param.model_validate(...)`` (pydantic validates: a plain ``param(**data)`` of a
+    dataclass would not)."""
+    for node in ast.walk(func):
+        value = node.value if isinstance(node, ast.Return) else None
+        callee = value.func if isinstance(value, ast.Call) else None
+        if (
+            isinstance(callee, ast.Attribute)
+            and callee.attr in _VALIDATES
+            and isinstance(callee.value, ast.Name)
+            and callee.value.id == param
+        ):
+            return True
+    return False
+
+
 def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
     qn = it.prog.canonical(qn)
     kind = tb.SOURCE_CALLS.get(qn) or it.prog.extra_sources.get(qn)
@@ -217,7 +251,13 @@ def _qualified_call(it: Interp, node: ast.Call, qn: str, args: CallArgs) -> Val:
         return tainted(taints, prefix=args.args[0].prefix if args.args else "", tag=tag)
     target = it.prog.resolve_function(it, node.func, qn)
     if target is not None:
-        return it.prog.apply_summary(it, node, target, args)
+        result = it.prog.apply_summary(it, node, target, args)
+        model = _validated_into(it, node, target)
+        return (
+            Val(result.taints, result.const, result.items, result.keys, result.prefix, model)
+            if model
+            else result
+        )
     if isinstance(node.func, ast.Attribute) and _query_call(node.func):
         return CLEAN  # User.objects.get(code=code): a stored row, not this request's input
     instance = it.prog.resolve_class(qn)
