@@ -16,11 +16,13 @@ that decodes a file differently still gets the tree of what it read.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import threading
 import warnings
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
@@ -29,6 +31,20 @@ def _parse(source: str | bytes, path: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escapes are the audited project's, not ours
         return ast.parse(source, filename=path)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC off for the block (restored after). Parsed trees are millions of acyclic
+    nodes that reference counting frees: every collection while they are alive rescans them all
+    and finds nothing (measured: about half of taint's run time on Django)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _budget() -> int:

@@ -10,13 +10,12 @@ A payload that fails to decode is a miss (and is replaced), never a crash.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from stackaudit.analyzers.base import RepoResult
 from stackaudit.engine.worker import FileOutcome
-from stackaudit.storage.fastcodec import decode, encode
+from stackaudit.storage.fastcodec import from_payload, to_payload
 
 CACHE_FORMAT = "2"  # 2: outcomes carry SafetyProofs
 
@@ -53,25 +52,19 @@ def carry_key(project: str, analyzer: str) -> str:
 
 
 def encode_outcome(outcome: FileOutcome) -> bytes:
-    return json.dumps(encode(outcome), separators=(",", ":")).encode()
+    return to_payload(outcome)
 
 
 def decode_outcome(payload: bytes) -> FileOutcome | None:
-    try:
-        return decode(FileOutcome, json.loads(payload))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+    return from_payload(FileOutcome, payload)
 
 
 def encode_repo(result: RepoResult) -> bytes:
-    return json.dumps(encode(result), separators=(",", ":")).encode()
+    return to_payload(result)
 
 
 def decode_repo(payload: bytes) -> RepoResult | None:
-    try:
-        return decode(RepoResult, json.loads(payload))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+    return from_payload(RepoResult, payload)
 
 
 def get_many(backend: CacheBackend | None, keys: Sequence[str], chunk: int = 500) -> dict[str, bytes]:

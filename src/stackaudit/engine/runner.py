@@ -24,6 +24,7 @@ from stackaudit.analyzers.base import (
     RepoResult,
     SourceFile,
 )
+from stackaudit.analyzers.pyparse import gc_paused
 from stackaudit.config.schema import Config
 from stackaudit.engine import cache
 from stackaudit.engine.groups import (
@@ -38,7 +39,7 @@ from stackaudit.engine.groups import RepoOutcome as _RepoOutcome
 from stackaudit.engine.reader import read_bytes
 from stackaudit.engine.scopemap import scope_key
 from stackaudit.engine.suppress import InlineSuppression, NosecMark, parse_inline, parse_nosec
-from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk, gc_paused
+from stackaudit.engine.worker import FileOutcome, WorkItem, analyze_chunk
 from stackaudit.model import AnalyzerRecord, AnalyzerState, Finding, NotAnalysed, SafetyProof
 from stackaudit.scope.build import service_paths
 from stackaudit.scope.reach import ReachTable, decode_table, encode_table

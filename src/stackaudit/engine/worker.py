@@ -8,7 +8,6 @@ processes run analyzers on their main thread).
 
 from __future__ import annotations
 
-import gc
 import signal
 import time
 import traceback
@@ -42,19 +41,6 @@ class FileOutcome:
 class WorkItem:
     file: SourceFile
     data: bytes
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic GC off for the block (restored after), for work whose objects reference
-    counting frees: no collection then rescans what the block allocates."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager

@@ -11,14 +11,13 @@ map's own code, so an unchanged re-audit does not rebuild it and any edit to eit
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import deque
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from stackaudit.scope.model import Endpoint, ServiceMap
-from stackaudit.storage.fastcodec import decode, encode
+from stackaudit.storage.fastcodec import from_payload, to_payload
 
 FORMAT = "1"
 
@@ -123,12 +122,9 @@ def code_version() -> str:
 
 
 def encode_table(table: ReachTable) -> bytes:
-    return json.dumps(encode(table), separators=(",", ":")).encode()
+    return to_payload(table)
 
 
 def decode_table(payload: bytes) -> ReachTable | None:
     """None for a payload this version cannot read: a miss, rebuilt and replaced."""
-    try:
-        return decode(ReachTable, json.loads(payload))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+    return from_payload(ReachTable, payload)

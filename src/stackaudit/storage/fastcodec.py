@@ -11,6 +11,7 @@ every model type; anything they do not recognise falls back to ``model.codec``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from collections.abc import Callable
@@ -107,3 +108,16 @@ def decode[T](cls: type[T], data: Any) -> T:
     """Exactly ``codec.decode(cls, data)``, faster."""
     result: T = converter(typing.cast(Any, cls))(data)
     return result
+
+
+def to_payload(value: object) -> bytes:
+    """Compact JSON bytes of a model value, for the cache's and the store's blobs."""
+    return json.dumps(encode(value), separators=(",", ":")).encode()
+
+
+def from_payload[T](cls: type[T], payload: bytes) -> T | None:
+    """The value back, or None for a payload this version cannot read (a cache miss: rebuilt)."""
+    try:
+        return decode(cls, json.loads(payload))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
