@@ -77,3 +77,25 @@ def test_a_list_view_with_a_mixin_from_elsewhere_is_low_confidence() -> None:
         if f.rule_id == "perf.unpaginated-list"
     }
     assert found == {4: Confidence.LOW, 6: Confidence.HIGH}
+
+
+def test_reading_a_file_bundled_with_the_code_in_async_is_low() -> None:
+    """changedetection.io reads a small JS file shipped beside the module inside an async
+    fetcher: still reported, but low (a user's upload read there stays at its severity)."""
+    text = (
+        "import os\n"
+        "async def capture(page, upload_path):\n"
+        "    js = os.path.join(os.path.dirname(__file__), 'res', 'lock.js')\n"
+        "    with open(js) as f:\n"
+        "        await page.evaluate(f.read())\n"
+        "    with open(upload_path) as f:\n"
+        "        return f.read()\n"
+    )
+    file = SourceFile("app/fetch.py", Path("app/fetch.py"), len(text), "python")
+    found = {
+        f.location.line: (f.severity, f.confidence)
+        for f in PythonRulesAnalyzer().analyze(FileInput(file, text), Config()).findings
+        if f.rule_id == "perf.blocking-call-in-async"
+    }
+    assert found[4] == (Severity.LOW, Confidence.LOW)
+    assert found[6][0] > Severity.LOW

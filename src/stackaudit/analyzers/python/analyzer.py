@@ -43,7 +43,7 @@ class PythonRulesAnalyzer(FileAnalyzer):
     """Performance, scalability, SQL and cryptography rules for Python source (see each family's module)."""
 
     name: ClassVar[str] = "python-rules"
-    version: ClassVar[str] = "10"
+    version: ClassVar[str] = "11"
     languages: ClassVar[frozenset[str]] = frozenset({"python"})
     config_keys: ClassVar[tuple[str, ...] | None] = ()
     rules: ClassVar[tuple[RuleMeta, ...]] = tuple(rule for family in FAMILIES for rule in family.rules)

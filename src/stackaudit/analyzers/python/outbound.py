@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import TYPE_CHECKING
 
 from stackaudit.analyzers.python.clients import Lib, Outbound, classify
@@ -283,7 +284,17 @@ class OutboundRules(RuleFamily):
         if not self.walk.in_async or id(node) in self.walk.awaited:
             return
         name = self.walk.qualname(node.func)
-        if name in BLOCKING_NAMES:
+        if name == "open" and node.args and _beside_the_code(self.walk.resolve(node.args[0])):
+            # a file shipped next to the module (``os.path.dirname(__file__)``): small and in the
+            # page cache after the first read (changedetection.io's bundled JS)
+            found = self.walk.prepare(
+                BLOCKING_IN_ASYNC,
+                node,
+                f"{BLOCKING_NAMES[name]} (a file bundled with the code: small, read from the page cache)",
+                confidence=Confidence.LOW,
+            )
+            self.walk.add(dataclasses.replace(found, severity=Severity.LOW))
+        elif name in BLOCKING_NAMES:
             self.walk.emit(BLOCKING_IN_ASYNC, node, BLOCKING_NAMES[name])
         elif (
             isinstance(node.func, ast.Attribute)
@@ -301,3 +312,8 @@ class OutboundRules(RuleFamily):
             return ctor.endswith(SYNC_SESSION_CTORS)
         name = (dotted(recv) or "").rsplit(".", 1)[-1].lower()
         return name in {"db", "session", "db_session", "dbsession"}
+
+
+def _beside_the_code(path: ast.expr) -> bool:
+    """A path built from the module's own location: ``os.path.join(os.path.dirname(__file__), ...)``."""
+    return any(isinstance(n, ast.Name) and n.id == "__file__" for n in ast.walk(path))
